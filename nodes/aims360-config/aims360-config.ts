@@ -1,0 +1,129 @@
+import type { NodeAPI, NodeDef } from 'node-red';
+import type { Request, Response } from 'express';
+import { AimsClient, ClientOptions } from '../lib/client';
+import { AimsError, toAimsError } from '../lib/errors';
+import { buildQueryString, JOBS_PATH } from '../lib/odata';
+import type { ConfigNode } from '../shared/red';
+
+interface ConfigDef extends NodeDef {
+  baseUrl?: string;
+  authType?: string;
+  tokenUrl?: string;
+  timeout?: number | string;
+  trustedHosts?: string;
+}
+
+interface Credentials {
+  token?: string;
+  clientId?: string;
+  clientSecret?: string;
+  username?: string;
+  password?: string;
+}
+
+interface RunningConfigNode extends ConfigNode {
+  settings?: ConfigDef;
+}
+
+/** Node-RED's editor sends this in place of a saved password it does not reveal. */
+const SAVED_SECRET = '__PWRD__';
+const SECRET_FIELDS = ['token', 'clientSecret', 'password'] as const;
+
+function clientOptions(def: ConfigDef, creds: Credentials): ClientOptions {
+  const auth: ClientOptions['auth'] =
+    def.authType === 'oauth2'
+      ? {
+          type: 'oauth2',
+          tokenUrl: def.tokenUrl ?? '',
+          clientId: creds.clientId ?? '',
+          clientSecret: creds.clientSecret ?? '',
+          username: creds.username ?? '',
+          password: creds.password ?? '',
+        }
+      : { type: 'token', token: creds.token ?? '' };
+  return { baseUrl: def.baseUrl ?? '', timeout: def.timeout, trustedHosts: def.trustedHosts, auth };
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  try {
+    return new URL(url ?? '').host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The dialog's values, with saved secrets filled in only when they would go where
+ * the deployed node sends them: a changed base or token URL needs the secret typed again.
+ */
+function testSettings(RED: NodeAPI, body: Record<string, unknown>): { def: ConfigDef; creds: Credentials } {
+  const def = body as unknown as ConfigDef;
+  const creds: Credentials = { ...(body.credentials as Credentials | undefined) };
+  const usesSaved = SECRET_FIELDS.some((field) => creds[field] === SAVED_SECRET);
+  if (usesSaved) {
+    const id = typeof body.id === 'string' ? body.id : '';
+    const deployed = id ? (RED.nodes.getNode(id) as RunningConfigNode | null) : null;
+    const saved = id ? (RED.nodes.getCredentials(id) as Credentials | undefined) : undefined;
+    if (!deployed?.settings || !saved) {
+      throw new AimsError('BAD_INPUT', 'The saved secret is not deployed yet: type the token (or secret and password) again, or deploy first.');
+    }
+    const sameTarget =
+      hostOf(def.baseUrl) === hostOf(deployed.settings.baseUrl) &&
+      (def.authType !== 'oauth2' || hostOf(def.tokenUrl) === hostOf(deployed.settings.tokenUrl));
+    if (!sameTarget) {
+      throw new AimsError('UNTRUSTED_HOST', 'The URL changed: type the token (or secret and password) again, so the saved one is not sent to a new host.');
+    }
+    for (const field of SECRET_FIELDS) {
+      if (creds[field] === SAVED_SECRET) creds[field] = saved[field];
+    }
+  }
+  return { def, creds };
+}
+
+export = (RED: NodeAPI) => {
+  function Aims360ConfigNode(this: RunningConfigNode, def: ConfigDef) {
+    RED.nodes.createNode(this, def);
+    this.settings = { ...def };
+    try {
+      this.client = new AimsClient(clientOptions(def, (this.credentials ?? {}) as Credentials));
+    } catch (err) {
+      this.clientError = toAimsError(err);
+      this.warn(this.clientError.message);
+    }
+    this.on('close', () => this.client?.close());
+  }
+
+  RED.nodes.registerType('aims360-config', Aims360ConfigNode, {
+    credentials: {
+      token: { type: 'password' },
+      clientId: { type: 'text' },
+      clientSecret: { type: 'password' },
+      username: { type: 'text' },
+      password: { type: 'password' },
+    },
+  });
+
+  // "Test connection" in the edit dialog: one job query with the dialog's settings.
+  RED.httpAdmin.post(
+    '/aims360-config/test',
+    RED.auth.needsPermission('aims360-config.write'),
+    (req: Request, res: Response) => {
+      let client: AimsClient | undefined;
+      const answer = async () => {
+        const { def, creds } = testSettings(RED, (req.body ?? {}) as Record<string, unknown>);
+        client = new AimsClient({ ...clientOptions(def, creds), retry: { limit: 0 } });
+        await client.requestJson(JOBS_PATH, { query: buildQueryString({ top: 1 }) });
+        return { ok: true, message: `Connected to ${client.baseUrl.host}.` };
+      };
+      answer()
+        .catch((err: unknown) => {
+          const error = toAimsError(err);
+          return { ok: false, code: error.code, message: error.message };
+        })
+        .then((result) => {
+          client?.close();
+          res.json(result);
+        });
+    },
+  );
+};

@@ -1,0 +1,79 @@
+import type { Node, NodeAPI } from 'node-red';
+import { AimsError } from '../lib/errors';
+import { readJobId, readJobStatus } from '../lib/job';
+import { fetchJob, queryJobs } from '../lib/odata';
+import { readNumber } from '../lib/settings';
+import { busy, evaluate, handleInput, jobStatus, Msg, readJobIdInput, ServerDef } from '../shared/red';
+
+interface JobStatusDef extends ServerDef {
+  mode?: 'single' | 'query';
+  jobId?: string;
+  jobIdType?: string;
+  filter?: string;
+  filterType?: string;
+  orderby?: string;
+  orderbyType?: string;
+  top?: string | number;
+  topType?: string;
+  select?: string;
+  selectType?: string;
+  maxPages?: string | number;
+}
+
+const DEFAULT_MAX_PAGES = 10;
+
+export = (RED: NodeAPI) => {
+  function JobStatusNode(this: Node, def: JobStatusDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+
+    /** An optional OData option from its typed input; empty means "not sent". */
+    async function option(value: string | number | undefined, type: string | undefined, msg: Msg, what: string) {
+      if (value === undefined || value === '') return undefined;
+      const result = await evaluate(RED, node, String(value), type || 'str', msg, what);
+      return result === undefined || result === null || result === '' ? undefined : result;
+    }
+
+    async function text(value: string | undefined, type: string | undefined, msg: Msg, what: string) {
+      const result = await option(value, type, msg, what);
+      if (result === undefined) return undefined;
+      if (typeof result !== 'string') throw new AimsError('BAD_INPUT', `${what} must be text.`);
+      return result;
+    }
+
+    handleInput(RED, node, def, async ({ msg, send, client, signal }) => {
+      if (def.mode === 'query') {
+        const maxPages = readNumber(def.maxPages, DEFAULT_MAX_PAGES, 'Max pages', { min: 1, max: 1000, integer: true });
+        const query = {
+          filter: await text(def.filter, def.filterType, msg, 'the filter'),
+          orderby: await text(def.orderby, def.orderbyType, msg, 'the order by'),
+          select: await text(def.select, def.selectType, msg, 'the select'),
+        };
+        const top = await option(def.top, def.topType, msg, 'top');
+        node.status(busy(RED._('aims360-job-status.status.querying')));
+        const result = await queryJobs(
+          client,
+          { ...query, top: top === undefined ? undefined : readNumber(top, 0, 'Top', { min: 1, integer: true }) },
+          maxPages,
+          signal,
+        );
+        msg.payload = result.jobs;
+        msg.count = result.jobs.length;
+        if (result.nextLink) msg.nextLink = result.nextLink;
+        else delete msg.nextLink;
+        node.status({ fill: 'green', shape: 'dot', text: RED._('aims360-job-status.status.jobs', { count: result.jobs.length }) });
+      } else {
+        const id = await readJobIdInput(RED, node, def, msg);
+        node.status(busy(RED._('aims360-job-status.status.fetching')));
+        const job = await fetchJob(client, id, signal);
+        msg.payload = job;
+        msg.jobId = readJobId(job) ?? id;
+        msg.jobStatus = readJobStatus(job) ?? job.jobStatus;
+        node.status(jobStatus(job));
+      }
+      send(msg);
+    });
+  }
+
+  RED.nodes.registerType('aims360-job-status', JobStatusNode);
+};

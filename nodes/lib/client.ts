@@ -1,0 +1,339 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Got, Options, Response, RetryObject } from 'got' with { 'resolution-mode': 'import' };
+import { PasswordGrant, PasswordGrantCredentials, StaticToken, TokenSource } from './auth';
+import { AimsError } from './errors';
+import { readNumber } from './settings';
+
+export type AuthSettings =
+  | { type: 'token'; token: string }
+  | ({ type: 'oauth2'; tokenUrl: string } & PasswordGrantCredentials);
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  limit: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** No retry starts once this much time has passed since the first attempt. */
+  maxTotalMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { limit: 4, baseDelayMs: 500, maxDelayMs: 15_000, maxTotalMs: 60_000 };
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface ClientOptions {
+  baseUrl: string;
+  auth: AuthSettings;
+  timeout?: number | string;
+  /** Extra host names (or `*.domain`) that may receive the bearer token. */
+  trustedHosts?: string | readonly string[];
+  retry?: Partial<RetryPolicy>;
+}
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+
+export interface RequestOptions {
+  method?: Method;
+  /** Already encoded query string, without the leading '?'. */
+  query?: string;
+  json?: unknown;
+  body?: string;
+  headers?: Record<string, string>;
+  /** Retry on network errors, 429, 502, 503, 504. Default: GET, HEAD, PUT and DELETE only. */
+  retry?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ApiResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON when the answer is JSON, else the text. */
+  body: unknown;
+}
+
+const RETRY_STATUS = [429, 502, 503, 504];
+const RETRY_ERRORS = [
+  'ETIMEDOUT', 'ECONNRESET', 'EADDRINUSE', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND',
+  'ENETUNREACH', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE',
+];
+const IDEMPOTENT: readonly Method[] = ['GET', 'HEAD', 'PUT', 'DELETE'];
+const API_MESSAGE_LIMIT = 300;
+
+let gotLoading: Promise<Got> | undefined;
+/** got is ESM-only; import() it once and share it. */
+function loadGot(): Promise<Got> {
+  gotLoading ??= import('got').then((m) => m.default);
+  return gotLoading;
+}
+
+export function parseHttpUrl(value: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new AimsError('BAD_INPUT', `${what} "${value}" is not a URL: use e.g. https://apiwest.aims360.rest.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new AimsError('BAD_INPUT', `${what} must start with http:// or https://.`);
+  }
+  return url;
+}
+
+function parseHostList(hosts: string | readonly string[] | undefined): string[] {
+  const list = typeof hosts === 'string' ? hosts.split(',') : [...(hosts ?? [])];
+  return list.map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0);
+}
+
+function hostMatches(host: string, pattern: string): boolean {
+  if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1));
+  return host === pattern;
+}
+
+/** The API's own words from an error body, whatever shape it has. */
+function apiMessage(body: string): string {
+  let text = body.trim();
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    const nested = parsed.error as Record<string, unknown> | string | undefined;
+    const candidate =
+      parsed.Message ?? parsed.message ?? parsed.error_description ??
+      (typeof nested === 'object' && nested ? nested.message : nested);
+    if (typeof candidate === 'string') text = candidate;
+  } catch {
+    // Not JSON: the text itself is the message.
+  }
+  return text.length > API_MESSAGE_LIMIT ? `${text.slice(0, API_MESSAGE_LIMIT)}…` : text;
+}
+
+/**
+ * One per config node: base URL, authentication, timeouts, retries, trusted hosts
+ * and redaction. Every request of the pack goes through here; this is the one place
+ * that adds the Authorization header, and it checks the host first.
+ */
+export class AimsClient {
+  readonly baseUrl: URL;
+  readonly timeout: number;
+  readonly retryPolicy: RetryPolicy;
+  private readonly trusted: string[];
+  private readonly auth: TokenSource;
+  private readonly closing = new AbortController();
+  private readonly agents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: 32 }),
+    https: new https.Agent({ keepAlive: true, maxSockets: 32 }),
+  };
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = parseHttpUrl(String(options.baseUrl ?? '').replace(/\/+$/, ''), 'The base URL');
+    this.timeout = readNumber(options.timeout, DEFAULT_TIMEOUT_MS, 'The timeout (ms)', { min: 1, integer: true });
+    this.retryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+    this.trusted = [this.baseUrl.hostname.toLowerCase(), '*.aims360.rest', ...parseHostList(options.trustedHosts)];
+    this.auth = this.makeTokenSource(options.auth);
+  }
+
+  isTrustedHost(url: string | URL): boolean {
+    const host = (typeof url === 'string' ? new URL(url) : url).hostname.toLowerCase();
+    return this.trusted.some((pattern) => hostMatches(host, pattern));
+  }
+
+  /** Replaces every secret this client knows by a marker. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.auth.secrets()) {
+      if (secret) out = out.split(secret).join('[redacted]');
+    }
+    return out;
+  }
+
+  /**
+   * A path relative to the base URL (its own path prefix kept), or an absolute URL
+   * on a trusted host.
+   */
+  resolve(target: string): URL {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
+      const url = parseHttpUrl(target, 'The URL');
+      if (!this.isTrustedHost(url)) {
+        throw new AimsError('UNTRUSTED_HOST', `${url.hostname} is not a trusted host: add it to the config node's trusted hosts if it belongs to AIMS360.`);
+      }
+      return url;
+    }
+    const prefix = this.baseUrl.pathname.replace(/\/+$/, '');
+    let path = target.startsWith('/') ? target : `/${target}`;
+    if (prefix && !path.startsWith(`${prefix}/`)) path = prefix + path;
+    return new URL(this.baseUrl.origin + path);
+  }
+
+  /** Calls the API with the bearer token; a 401 fetches a new OAuth2 token and tries once more. */
+  async request(target: string, options: RequestOptions = {}): Promise<ApiResponse> {
+    const url = this.resolve(target);
+    if (options.query) url.search = url.search ? `${url.search}&${options.query}` : `?${options.query}`;
+    let token = await this.token();
+    try {
+      return await this.send(url, token, options);
+    } catch (err) {
+      if (!(err instanceof AimsError && err.status === 401 && this.auth.invalidate(token))) throw err;
+    }
+    token = await this.token();
+    return this.send(url, token, options);
+  }
+
+  /** Like request(), but the answer must be JSON. */
+  async requestJson(target: string, options: RequestOptions = {}): Promise<ApiResponse> {
+    const response = await this.request(target, options);
+    if (typeof response.body === 'string') {
+      throw new AimsError('BAD_RESPONSE', `AIMS360 answered ${response.statusCode} with a body that is not JSON.`);
+    }
+    return response;
+  }
+
+  /** Ends every request in flight and every kept-alive socket. */
+  close(): void {
+    this.closing.abort();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  get closed(): boolean {
+    return this.closing.signal.aborted;
+  }
+
+  private makeTokenSource(auth: AuthSettings): TokenSource {
+    if (auth?.type === 'oauth2') {
+      const tokenUrl = parseHttpUrl(String(auth.tokenUrl ?? ''), 'The token URL');
+      return new PasswordGrant(auth, (form) => this.postTokenForm(tokenUrl, form));
+    }
+    return new StaticToken(auth?.token ?? '');
+  }
+
+  private async token(): Promise<string> {
+    this.throwIfClosed();
+    return this.auth.token();
+  }
+
+  private throwIfClosed(): void {
+    if (this.closed) throw new AimsError('NETWORK', 'The AIMS360 connection was closed (the flow was redeployed or stopped).');
+  }
+
+  private signalFor(options: RequestOptions): AbortSignal {
+    return options.signal ? AbortSignal.any([this.closing.signal, options.signal]) : this.closing.signal;
+  }
+
+  private retryFor(method: Method, enabled: boolean | undefined): Partial<RetryObject['retryOptions']> {
+    const policy = this.retryPolicy;
+    const allowed = enabled ?? IDEMPOTENT.includes(method);
+    const started = Date.now();
+    return {
+      limit: allowed ? policy.limit : 0,
+      methods: [method],
+      statusCodes: RETRY_STATUS,
+      errorCodes: RETRY_ERRORS,
+      maxRetryAfter: policy.maxTotalMs,
+      enforceRetryRules: true,
+      // Exponential backoff with full jitter; Retry-After wins when the API sends one.
+      calculateDelay: ({ attemptCount, retryAfter }: RetryObject) => {
+        const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptCount - 1));
+        const delay = retryAfter ?? backoff / 2 + Math.random() * (backoff / 2);
+        return Date.now() - started + delay > policy.maxTotalMs ? 0 : Math.max(1, delay);
+      },
+    };
+  }
+
+  private async send(url: URL, token: string, options: RequestOptions): Promise<ApiResponse> {
+    if (!this.isTrustedHost(url)) {
+      throw new AimsError('UNTRUSTED_HOST', `${url.hostname} is not a trusted host; the token is not sent there.`);
+    }
+    const method = options.method ?? 'GET';
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...options.headers,
+      authorization: `Bearer ${token}`,
+    };
+    const gotOptions: Partial<Options> = {
+      method,
+      headers,
+      responseType: 'text',
+      timeout: { request: this.timeout },
+      retry: this.retryFor(method, options.retry),
+      agent: this.agents,
+      signal: this.signalFor(options),
+      followRedirect: true,
+    };
+    if (options.json !== undefined) gotOptions.json = options.json;
+    else if (options.body !== undefined) gotOptions.body = options.body;
+    return this.run(url, gotOptions);
+  }
+
+  private async postTokenForm(tokenUrl: URL, form: Record<string, string>): Promise<unknown> {
+    const response = await this.run(tokenUrl, {
+      method: 'POST',
+      form,
+      headers: { accept: 'application/json' },
+      responseType: 'text',
+      timeout: { request: this.timeout },
+      // A password grant changes nothing on the server, so it is safe to retry.
+      retry: this.retryFor('POST', true),
+      agent: this.agents,
+      signal: this.closing.signal,
+    }, 'token');
+    if (typeof response.body === 'string') {
+      throw new AimsError('BAD_RESPONSE', 'The token URL did not answer JSON: check the Token URL.');
+    }
+    return response.body;
+  }
+
+  /** Runs one got call and turns every failure into an AimsError built from safe parts only. */
+  private async run(url: URL, options: Partial<Options>, purpose: 'api' | 'token' = 'api'): Promise<ApiResponse> {
+    this.throwIfClosed();
+    const got = await loadGot();
+    let response: Response<string>;
+    try {
+      response = (await got(url, options as Options & { responseType: 'text' })) as Response<string>;
+    } catch (err) {
+      throw this.describeFailure(err, purpose);
+    }
+    return { statusCode: response.statusCode, headers: response.headers, body: parseBody(response.body, response.headers['content-type']) };
+  }
+
+  private describeFailure(err: unknown, purpose: 'api' | 'token'): AimsError {
+    const e = err as { name?: string; code?: string; response?: { statusCode: number; body?: unknown } };
+    if (this.closed) {
+      return new AimsError('NETWORK', 'The AIMS360 connection was closed (the flow was redeployed or stopped).');
+    }
+    if (e.response && e.name === 'HTTPError') {
+      const status = e.response.statusCode;
+      const said = this.redact(apiMessage(typeof e.response.body === 'string' ? e.response.body : ''));
+      const words = said ? `: ${said}` : '';
+      if (purpose === 'token') {
+        return new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}${words}): check client id, secret, user name and password.`, status);
+      }
+      if (status === 401 || status === 403) {
+        return new AimsError('AUTH_FAILED', `AIMS360 refused the credentials (${status}${words}): check the token or OAuth2 settings in the config node.`, status);
+      }
+      if (status === 429) {
+        return new AimsError('RATE_LIMITED', `AIMS360 is rate limiting this account (429${words}) and retries did not get through: send fewer requests or wait.`, status);
+      }
+      return new AimsError('API_ERROR', `AIMS360 answered ${status}${words}.`, status);
+    }
+    if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
+      return new AimsError('TIMEOUT', `AIMS360 did not answer within ${this.timeout} ms, also after retries: try again later or raise the timeout.`);
+    }
+    if (e.name === 'AbortError') {
+      return new AimsError('NETWORK', 'The request was cancelled.');
+    }
+    if (e.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      return new AimsError('BAD_RESPONSE', 'The answer from AIMS360 was cut off before its end, also after retries.');
+    }
+    const where = purpose === 'token' ? 'the token URL' : 'AIMS360';
+    return new AimsError('NETWORK', `Could not reach ${where} (${e.code ?? e.name ?? 'network error'}), also after retries: check the URL and the network.`);
+  }
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  const looksJson = /json/i.test(contentType ?? '') || /^\s*[[{]/.test(text);
+  if (!looksJson) return text;
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AimsError('BAD_RESPONSE', 'AIMS360 sent a JSON answer that could not be parsed (malformed or cut off).');
+  }
+}

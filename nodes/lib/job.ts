@@ -1,0 +1,68 @@
+/** Tolerant reading of the API's job objects: it spells the same field several ways. */
+
+export type JobStatus = 'Queued' | 'Inprogress' | 'Completed' | 'Failed';
+export type AccessScope = 'Public' | 'Private' | 'PeopleInOrganization';
+
+/** A job as the API sends it; fields are read through the helpers below. */
+export type Job = Record<string, unknown>;
+
+const STATUSES: Record<string, JobStatus> = {
+  queued: 'Queued',
+  inprogress: 'Inprogress',
+  completed: 'Completed',
+  failed: 'Failed',
+};
+
+function field(job: Job, ...names: string[]): unknown {
+  for (const name of names) {
+    if (Object.prototype.hasOwnProperty.call(job, name) && job[name] !== undefined) return job[name];
+  }
+  return undefined;
+}
+
+export function isJob(value: unknown): value is Job {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function readJobId(job: Job): string | undefined {
+  const id = field(job, 'jobId', 'jobID', 'JobId', 'JobID');
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The job's status in our one spelling, or undefined when the API sent none we know. */
+export function readJobStatus(job: Job): JobStatus | undefined {
+  const status = field(job, 'jobStatus', 'JobStatus');
+  if (typeof status !== 'string') return undefined;
+  return STATUSES[status.replace(/[\s_-]/g, '').toLowerCase()];
+}
+
+export function isFinished(status: JobStatus | undefined): boolean {
+  return status === 'Completed' || status === 'Failed';
+}
+
+export function readPercent(job: Job): number | undefined {
+  const percent = Number(field(job, 'percentCompleted', 'PercentCompleted'));
+  return Number.isFinite(percent) ? percent : undefined;
+}
+
+/** `Public`, `PUBLIC`, `People in Organization`… read as one of the three documented scopes. */
+export function readScope(value: unknown): AccessScope | undefined {
+  if (typeof value !== 'string') return undefined;
+  const key = value.replace(/[\s_-]/g, '').toLowerCase();
+  if (key === 'public') return 'Public';
+  if (key === 'private') return 'Private';
+  if (key === 'peopleinorganization') return 'PeopleInOrganization';
+  return undefined;
+}
+
+/**
+ * The job id a message carries when the node's Job ID property is left empty:
+ * msg.jobId, msg.payload.jobId, msg.payload.jobID, or msg.payload as a string.
+ */
+export function findJobId(msg: Record<string, unknown>): unknown {
+  if (msg.jobId !== undefined) return msg.jobId;
+  const payload = msg.payload;
+  if (typeof payload === 'string') return payload;
+  if (isJob(payload)) return payload.jobId ?? payload.jobID;
+  return undefined;
+}

@@ -1,0 +1,127 @@
+import type { AimsClient } from './client';
+import { AimsError } from './errors';
+import { isJob, Job, readJobId } from './job';
+
+export const JOBS_PATH = '/jobsmanagement/odata/v1.0/backgroundjob';
+
+const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Refuses anything but a plausible job id, before any request is made. */
+export function checkJobId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new AimsError('BAD_INPUT', 'No job id: set msg.jobId (or msg.payload.jobId), or set the Job ID property.');
+  }
+  if (!JOB_ID.test(id)) {
+    throw new AimsError(
+      'BAD_INPUT',
+      'The job id may hold only letters, digits, "-" and "_", at most 128 characters.',
+    );
+  }
+  return id;
+}
+
+/** An OData string literal: quotes doubled, so a value can never end the literal. */
+export function odataString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function jobIdFilter(ids: readonly string[]): string {
+  return ids.map((id) => `jobId eq ${odataString(checkJobId(id))}`).join(' or ');
+}
+
+export interface JobQuery {
+  filter?: string;
+  orderby?: string;
+  top?: number;
+  skip?: number;
+  select?: string;
+}
+
+/**
+ * Builds the query string with encodeURIComponent: URLSearchParams writes spaces
+ * as '+', which strict OData servers refuse.
+ */
+export function buildQueryString(query: JobQuery): string {
+  const parts: string[] = [];
+  const add = (name: string, value: string | number | undefined) => {
+    if (value === undefined || value === '') return;
+    parts.push(`${name}=${encodeURIComponent(String(value))}`);
+  };
+  add('$filter', query.filter);
+  add('$orderby', query.orderby);
+  add('$top', query.top);
+  add('$skip', query.skip);
+  add('$select', query.select);
+  return parts.join('&');
+}
+
+/** From a nextLink, keep only path and query: every request goes to the configured base URL. */
+export function pathAndQuery(link: string): string {
+  let url: URL;
+  try {
+    url = new URL(link, 'http://base.invalid');
+  } catch {
+    throw new AimsError('BAD_RESPONSE', 'The API sent an @odata.nextLink that is not a URL.');
+  }
+  return url.pathname + url.search;
+}
+
+interface Page {
+  jobs: Job[];
+  nextLink?: string;
+}
+
+function readPage(body: unknown): Page {
+  const page = isJob(body) ? body : undefined;
+  const value = page?.value;
+  if (!Array.isArray(value) || !value.every(isJob)) {
+    throw new AimsError('BAD_RESPONSE', 'AIMS360 answered a job query without a "value" list of jobs.');
+  }
+  const next = page?.['@odata.nextLink'];
+  return { jobs: value, nextLink: typeof next === 'string' && next ? next : undefined };
+}
+
+/** The job with this id, or JOB_NOT_FOUND. The single-job answer's nextLink is not followed. */
+export async function fetchJob(client: AimsClient, id: string, signal?: AbortSignal): Promise<Job> {
+  const jobId = checkJobId(id);
+  const response = await client.requestJson(JOBS_PATH, {
+    query: buildQueryString({ filter: jobIdFilter([jobId]) }),
+    signal,
+  });
+  const { jobs } = readPage(response.body);
+  const job = jobs.find((j) => readJobId(j)?.toLowerCase() === jobId.toLowerCase()) ?? jobs[0];
+  if (!job) {
+    throw new AimsError('JOB_NOT_FOUND', `AIMS360 knows no job ${jobId}: check the id, or the job was purged.`);
+  }
+  return job;
+}
+
+export interface QueryResult {
+  jobs: Job[];
+  /** Where reading stopped with pages left, on the configured base URL. */
+  nextLink?: string;
+}
+
+/**
+ * Runs a job query, following @odata.nextLink until a page is empty, there is no
+ * nextLink, or maxPages pages were read. Only a nextLink's path and query are used.
+ */
+export async function queryJobs(
+  client: AimsClient,
+  query: JobQuery,
+  maxPages: number,
+  signal?: AbortSignal,
+): Promise<QueryResult> {
+  const jobs: Job[] = [];
+  let target = JOBS_PATH;
+  let queryString: string | undefined = buildQueryString(query);
+  for (let pages = 1; ; pages++) {
+    const response = await client.requestJson(target, { query: queryString, signal });
+    const page = readPage(response.body);
+    jobs.push(...page.jobs);
+    if (page.jobs.length === 0 || !page.nextLink) return { jobs };
+    target = pathAndQuery(page.nextLink);
+    queryString = undefined;
+    if (pages >= maxPages) return { jobs, nextLink: client.resolve(target).href };
+  }
+}

@@ -1,0 +1,117 @@
+/** The Node-RED glue every working node shares: one input path, status, typed inputs. */
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import type { AimsClient } from '../lib/client';
+import { AimsError, toAimsError } from '../lib/errors';
+import { findJobId, Job, readJobStatus, readPercent } from '../lib/job';
+import { checkJobId } from '../lib/odata';
+
+/** What the config node offers the nodes that use it. */
+export interface ConfigNode extends Node {
+  client?: AimsClient;
+  clientError?: AimsError;
+}
+
+export interface ServerDef extends NodeDef {
+  server?: string;
+}
+
+/** A message in flight: Node-RED's message plus our own fields. */
+export type Msg = NodeMessageInFlow & Record<string, unknown>;
+export type Send = (msg: NodeMessage | (NodeMessage | NodeMessage[] | null)[]) => void;
+
+export interface InputContext {
+  msg: Msg;
+  send: Send;
+  client: AimsClient;
+  /** Aborted when the node closes. */
+  signal: AbortSignal;
+}
+
+export function busy(text: string): NodeStatus {
+  return { fill: 'blue', shape: 'dot', text };
+}
+
+export function failed(err: AimsError): NodeStatus {
+  return { fill: 'red', shape: 'ring', text: err.code };
+}
+
+/** A job's status as a node status: colour by state, percent while it runs. */
+export function jobStatus(job: Job): NodeStatus {
+  const status = readJobStatus(job);
+  const percent = readPercent(job);
+  switch (status) {
+    case 'Completed':
+      return { fill: 'green', shape: 'dot', text: 'Completed' };
+    case 'Failed':
+      return { fill: 'red', shape: 'dot', text: 'Failed' };
+    case 'Inprogress':
+      return { fill: 'blue', shape: 'dot', text: percent === undefined ? 'Inprogress' : `Inprogress ${percent}%` };
+    case 'Queued':
+      return { fill: 'yellow', shape: 'ring', text: 'Queued' };
+    default:
+      return { fill: 'grey', shape: 'ring', text: 'unknown status' };
+  }
+}
+
+export function clientOf(RED: NodeAPI, serverId: string | undefined): AimsClient {
+  const config = serverId ? (RED.nodes.getNode(serverId) as ConfigNode | null) : null;
+  if (!config) {
+    throw new AimsError('BAD_INPUT', 'No AIMS360 server is set: choose or add an aims360-config node in this node\'s properties.');
+  }
+  if (!config.client) {
+    throw config.clientError ?? new AimsError('BAD_INPUT', 'The AIMS360 config node could not start: open it and check its settings.');
+  }
+  return config.client;
+}
+
+/** Evaluates a typed input (msg, flow, global, env, str, num, json, jsonata…). */
+export function evaluate(RED: NodeAPI, node: Node, value: string, type: string, msg: Msg, what: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: unknown) =>
+      reject(new AimsError('BAD_INPUT', `Could not read ${what}: ${err instanceof Error ? err.message : String(err)}`));
+    try {
+      RED.util.evaluateNodeProperty(value, type, node, msg, (err, result) => (err ? fail(err) : resolve(result)));
+    } catch (err) {
+      fail(err);
+    }
+  });
+}
+
+export interface JobIdDef {
+  jobId?: string;
+  jobIdType?: string;
+}
+
+/** The job id from the node's typed input, or the default lookup when it is empty; checked. */
+export async function readJobIdInput(RED: NodeAPI, node: Node, def: JobIdDef, msg: Msg): Promise<string> {
+  const empty = def.jobId === undefined || def.jobId === '';
+  const id = empty ? findJobId(msg) : await evaluate(RED, node, def.jobId as string, def.jobIdType || 'str', msg, 'the job id');
+  return checkJobId(id);
+}
+
+/**
+ * The single input path: finds the client, runs the handler, and turns any failure
+ * into a red status and done(err) so a Catch node gets msg.error.code. A message
+ * still in flight when the node closes is dropped quietly.
+ */
+export function handleInput(
+  RED: NodeAPI,
+  node: Node,
+  def: ServerDef,
+  handler: (ctx: InputContext) => Promise<void>,
+): void {
+  const closing = new AbortController();
+  node.on('input', (msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void) => {
+    const run = async () => handler({ msg: msg as Msg, send, client: clientOf(RED, def.server), signal: closing.signal });
+    run().then(
+      () => done(),
+      (err: unknown) => {
+        if (closing.signal.aborted) return done();
+        const error = toAimsError(err);
+        node.status(failed(error));
+        done(error);
+      },
+    );
+  });
+  node.on('close', () => closing.abort());
+}
