@@ -8,6 +8,8 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommended],
+    // `const node = this` is the Node-RED idiom for handlers that outlive the constructor.
+    rules: { '@typescript-eslint/no-this-alias': 'off' },
   },
   {
     files: ['test/**/*.js', 'scripts/**/*.mjs', 'bench/**/*.js', 'bench/**/*.mjs', 'eslint.config.mjs'],

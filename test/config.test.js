@@ -1,0 +1,125 @@
+require('should');
+const { helper, allNodes, baseFlow, next } = require('./support/red');
+const { startSim, apiCalls, TOKEN } = require('./support/sim');
+
+const OAUTH = { clientId: 'sim-client', clientSecret: 'sim-secret', username: 'operator@example.com', password: 'sim-password' };
+
+function flow(sim, config = {}) {
+  return [
+    ...baseFlow(sim, config),
+    { id: 'node', type: 'aims360-job-status', z: 'tab', server: 'server', wires: [['out']] },
+    { id: 'out', type: 'helper', z: 'tab' },
+  ];
+}
+
+async function ask(node, msg) {
+  const out = next(helper.getNode('out'));
+  const caught = next(helper.getNode('caught'));
+  node.receive(msg);
+  return Promise.race([out, caught]);
+}
+
+describe('aims360-config', function () {
+  let sim;
+  before(async () => {
+    sim = await startSim();
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await sim.close();
+  });
+  beforeEach(() => sim.reset());
+  afterEach(() => helper.unload());
+
+  it('uses the base URL, timeout and trusted hosts it is given', async () => {
+    await helper.load(allNodes, flow(sim, { timeout: '1234', trustedHosts: 'files.example.com, *.cdn.example.net' }), { server: { token: TOKEN } });
+    const { client } = helper.getNode('server');
+    client.baseUrl.href.should.equal(`${sim.url}/`);
+    client.timeout.should.equal(1234);
+    client.isTrustedHost('https://x.cdn.example.net/a').should.be.true();
+    client.isTrustedHost('https://files.example.com/a').should.be.true();
+    client.isTrustedHost('https://other.example.com/a').should.be.false();
+  });
+
+  it('uses the default timeout when the field is empty', async () => {
+    await helper.load(allNodes, flow(sim, { timeout: '' }), { server: { token: TOKEN } });
+    helper.getNode('server').client.timeout.should.equal(30000);
+  });
+
+  it('authenticates with a token', async () => {
+    sim.addJob({ jobId: 'job-1' });
+    await helper.load(allNodes, flow(sim), { server: { token: TOKEN } });
+    (await ask(helper.getNode('node'), { jobId: 'job-1' })).jobId.should.equal('job-1');
+    apiCalls(sim)[0].headers.authorization.should.equal(`Bearer ${TOKEN}`);
+  });
+
+  it('authenticates with the OAuth2 password grant', async () => {
+    sim.addJob({ jobId: 'job-1' });
+    await helper.load(allNodes, flow(sim, { authType: 'oauth2', tokenUrl: `${sim.url}/connect/token` }), { server: OAUTH });
+    (await ask(helper.getNode('node'), { jobId: 'job-1' })).jobId.should.equal('job-1');
+    sim.log.filter((e) => e.path === '/connect/token').length.should.equal(1);
+  });
+
+  const broken = [
+    ['a base URL that is not http(s)', { baseUrl: 'ftp://example.com' }, { token: TOKEN }],
+    ['no token', {}, {}],
+    ['OAuth2 without a token URL', { authType: 'oauth2', tokenUrl: '' }, OAUTH],
+    ['OAuth2 without a password', { authType: 'oauth2', tokenUrl: 'http://127.0.0.1:1/t' }, { ...OAUTH, password: '' }],
+    ['a timeout that is not a number', { timeout: 'soon' }, { token: TOKEN }],
+  ];
+  for (const [what, config, credentials] of broken) {
+    it(`gives BAD_INPUT to every message when the config has ${what}`, async () => {
+      await helper.load(allNodes, flow(sim, config), { server: credentials });
+      const answer = await ask(helper.getNode('node'), { jobId: 'job-1' });
+      answer.error.code.should.equal('BAD_INPUT');
+      sim.log.length.should.equal(0);
+    });
+  }
+
+  it('gives BAD_INPUT when the node has no config node', async () => {
+    await helper.load(allNodes, [
+      ...baseFlow(sim),
+      { id: 'node', type: 'aims360-job-status', z: 'tab', server: '', wires: [['out']] },
+      { id: 'out', type: 'helper', z: 'tab' },
+    ], { server: { token: TOKEN } });
+    (await ask(helper.getNode('node'), { jobId: 'job-1' })).error.code.should.equal('BAD_INPUT');
+  });
+
+  describe('Test connection (admin endpoint)', () => {
+    const post = (body) => helper.request().post('/aims360-config/test').send(body).expect(200).then((res) => res.body);
+
+    it('answers ok with the dialog\'s token', async () => {
+      const answer = await post({ baseUrl: sim.url, authType: 'token', credentials: { token: TOKEN } });
+      answer.should.eql({ ok: true, message: `Connected to ${new URL(sim.url).host}.` });
+    });
+
+    it('answers the failure code with a wrong token, without the token', async () => {
+      const answer = await post({ baseUrl: sim.url, authType: 'token', credentials: { token: 'wrong-token-xyz' } });
+      answer.ok.should.be.false();
+      answer.code.should.equal('AUTH_FAILED');
+      JSON.stringify(answer).should.not.containEql('wrong-token-xyz');
+    });
+
+    it('works with OAuth2 settings and reports a wrong password', async () => {
+      (await post({ baseUrl: sim.url, authType: 'oauth2', tokenUrl: `${sim.url}/connect/token`, credentials: OAUTH })).ok.should.be.true();
+      const bad = await post({ baseUrl: sim.url, authType: 'oauth2', tokenUrl: `${sim.url}/connect/token`, credentials: { ...OAUTH, password: 'nope' } });
+      bad.code.should.equal('AUTH_FAILED');
+    });
+
+    it('uses the saved token for the saved host only', async () => {
+      await helper.load(allNodes, flow(sim), { server: { token: TOKEN } });
+      (await post({ id: 'server', baseUrl: sim.url, authType: 'token', credentials: { token: '__PWRD__' } })).ok.should.be.true();
+      sim.clearLog();
+      const other = await post({ id: 'server', baseUrl: 'http://localhost:1', authType: 'token', credentials: { token: '__PWRD__' } });
+      other.code.should.equal('UNTRUSTED_HOST');
+      sim.log.length.should.equal(0);
+      (await post({ baseUrl: sim.url, authType: 'token', credentials: { token: '__PWRD__' } })).code.should.equal('BAD_INPUT');
+    });
+
+    it('reports a network failure and a bad URL', async () => {
+      (await post({ baseUrl: 'http://127.0.0.1:1', authType: 'token', credentials: { token: 'x' } })).code.should.equal('NETWORK');
+      (await post({ baseUrl: 'nonsense', authType: 'token', credentials: { token: 'x' } })).code.should.equal('BAD_INPUT');
+    });
+  });
+});

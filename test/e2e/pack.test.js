@@ -1,0 +1,113 @@
+// npm pack, install the tarball into a fresh Node-RED user directory, start
+// Node-RED, and use the pack as a user would.
+require('should');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startNodeRed, writeSettings, nodeRedRoot } = require('../support/node-red-process');
+const { startSim, TOKEN } = require('../support/sim');
+
+const root = path.resolve(__dirname, '..', '..');
+const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('packed and installed package (end to end)', function () {
+  this.timeout(240000);
+  let work;
+  let userDir;
+  let sim;
+  let red;
+  const outFile = () => path.join(work, 'out.txt');
+
+  before(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-e2e-'));
+    const tarball = npm(['pack', '--pack-destination', work, '--silent'], root).trim().split('\n').pop();
+    userDir = path.join(work, 'user');
+    fs.mkdirSync(userDir);
+    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'e2e-user', private: true }));
+    npm(['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(work, tarball)], userDir);
+    const bcrypt = require(require.resolve('bcryptjs', { paths: [nodeRedRoot()] }));
+    writeSettings(userDir, {
+      flowFile: 'flows.json',
+      credentialSecret: false,
+      logging: { console: { level: 'info' } },
+      adminAuth: {
+        type: 'credentials',
+        users: [
+          { username: 'admin', password: bcrypt.hashSync('admin-pass', 8), permissions: '*' },
+          { username: 'viewer', password: bcrypt.hashSync('viewer-pass', 8), permissions: 'read' },
+        ],
+      },
+    });
+    sim = await startSim({ demo: false });
+    sim.addJob({ jobId: 'e2e-job' });
+    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([
+      { id: 'tab', type: 'tab', label: 'e2e' },
+      { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout: 5000 },
+      { id: 'inject', type: 'inject', z: 'tab', once: true, onceDelay: 0.5, topic: '', payload: 'e2e-job', payloadType: 'str', repeat: '', props: [{ p: 'payload' }], wires: [['status']] },
+      { id: 'status', type: 'aims360-job-status', z: 'tab', server: 'server', wires: [['template']] },
+      { id: 'template', type: 'template', z: 'tab', field: 'payload', fieldType: 'msg', format: 'text', syntax: 'mustache', template: '{{jobId}} {{jobStatus}}', output: 'str', wires: [['file']] },
+      { id: 'file', type: 'file', z: 'tab', filename: outFile(), filenameType: 'str', appendNewline: false, createDir: true, overwriteFile: 'true', wires: [] },
+    ]));
+    fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify({ server: { token: TOKEN } }));
+    red = await startNodeRed(userDir);
+  });
+
+  after(async () => {
+    if (red) await red.stop();
+    if (sim) await sim.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  async function login(username, password) {
+    const res = await fetch(`${red.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username, password }),
+    });
+    return (await res.json()).access_token;
+  }
+
+  it('registers both node types from the installed package', async () => {
+    const token = await login('admin', 'admin-pass');
+    const res = await fetch(`${red.url}/nodes`, { headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
+    const sets = await res.json();
+    const ours = sets.filter((s) => s.module === '@flowjobs/node-red-aims360');
+    ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-job-status']);
+    ours.every((s) => s.enabled && s.loaded && !s.err).should.be.true();
+  });
+
+  it('serves the editor dialogs, help, messages and icon', async () => {
+    const token = await login('admin', 'admin-pass');
+    const auth = { authorization: `Bearer ${token}` };
+    const html = await (await fetch(`${red.url}/nodes`, { headers: { accept: 'text/html', ...auth } })).text();
+    html.should.containEql('data-template-name="aims360-job-status"');
+    html.should.containEql('data-help-name="aims360-job-status"');
+    html.should.containEql('data-template-name="aims360-config"');
+    const icon = await fetch(`${red.url}/icons/@flowjobs/node-red-aims360/job-status.svg`, { headers: auth });
+    icon.status.should.equal(200);
+    const catalog = await (await fetch(`${red.url}/locales/@flowjobs/node-red-aims360/aims360-job-status?lng=en-US`, { headers: auth })).json();
+    catalog['aims360-job-status'].status.jobs.should.be.a.String();
+  });
+
+  it('runs a deployed flow against the simulator', async () => {
+    const deadline = Date.now() + 20000;
+    while (!fs.existsSync(outFile()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    fs.readFileSync(outFile(), 'utf8').should.equal('e2e-job Completed');
+    red.output().should.not.containEql(TOKEN);
+  });
+
+  it('lets only users with write permission test a connection', async () => {
+    const body = JSON.stringify({ baseUrl: sim.url, authType: 'token', credentials: { token: TOKEN } });
+    const send = (token) => fetch(`${red.url}/aims360-config/test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
+    (await send()).status.should.equal(401);
+    (await send(await login('viewer', 'viewer-pass'))).status.should.equal(401);
+    const ok = await send(await login('admin', 'admin-pass'));
+    ok.status.should.equal(200);
+    (await ok.json()).ok.should.be.true();
+  });
+});

@@ -1,0 +1,263 @@
+const should = require('should');
+const { helper, allNodes, baseFlow, next, collect, wait } = require('./support/red');
+const { startSim, apiCalls, TOKEN } = require('./support/sim');
+
+const creds = { server: { token: TOKEN } };
+
+function flow(sim, props = {}, config = {}) {
+  return [
+    ...baseFlow(sim, config),
+    { id: 'node', type: 'aims360-job-status', z: 'tab', server: 'server', wires: [['out']], ...props },
+    { id: 'out', type: 'helper', z: 'tab' },
+  ];
+}
+
+describe('aims360-job-status', function () {
+  let sim;
+  before(async () => {
+    sim = await startSim();
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await sim.close();
+  });
+  beforeEach(() => sim.reset());
+  afterEach(() => helper.unload());
+
+  it('loads with its defaults', async () => {
+    await helper.load(allNodes, flow(sim, { name: 'status' }), creds);
+    helper.getNode('node').should.have.property('name', 'status');
+  });
+
+  describe('single mode', () => {
+    const lookups = [
+      ['msg.jobId', (id) => ({ jobId: id, payload: 'ignored' })],
+      ['msg.payload.jobId', (id) => ({ payload: { jobId: id } })],
+      ['msg.payload.jobID', (id) => ({ payload: { jobID: id } })],
+      ['msg.payload as a string', (id) => ({ payload: id })],
+    ];
+    for (const [where, make] of lookups) {
+      it(`finds the job id in ${where} by default`, async () => {
+        sim.addJob({ jobId: 'job-a', runMs: 60000 });
+        await helper.load(allNodes, flow(sim), creds);
+        const out = next(helper.getNode('out'));
+        helper.getNode('node').receive({ ...make('job-a'), keep: 'me' });
+        const msg = await out;
+        msg.payload.jobID.should.equal('job-a');
+        msg.jobId.should.equal('job-a');
+        msg.jobStatus.should.equal('Inprogress');
+        msg.keep.should.equal('me');
+      });
+    }
+
+    it('reads the job id from a typed input (msg, str, env, flow, jsonata)', async () => {
+      sim.addJob({ jobId: 'job-t' });
+      process.env.AIMS360_TEST_JOB = 'job-t';
+      const cases = [
+        [{ jobId: 'ids.main', jobIdType: 'msg' }, { ids: { main: 'job-t' } }],
+        [{ jobId: 'job-t', jobIdType: 'str' }, {}],
+        [{ jobId: 'AIMS360_TEST_JOB', jobIdType: 'env' }, {}],
+        [{ jobId: '"job-" & letter', jobIdType: 'jsonata' }, { letter: 't' }],
+      ];
+      for (const [props, input] of cases) {
+        await helper.load(allNodes, flow(sim, props), creds);
+        const out = next(helper.getNode('out'));
+        helper.getNode('node').receive(input);
+        (await out).jobId.should.equal('job-t');
+        await helper.unload();
+      }
+      await helper.load(allNodes, flow(sim, { jobId: 'which', jobIdType: 'flow' }), creds);
+      helper.getNode('node').context().flow.set('which', 'job-t');
+      const out = next(helper.getNode('out'));
+      helper.getNode('node').receive({});
+      (await out).jobId.should.equal('job-t');
+    });
+
+    it('shows the job status and completes the message once', async () => {
+      sim.addJob({ jobId: 'job-c' });
+      await helper.load(allNodes, flow(sim), creds);
+      const statuses = collect(helper.getNode('statuses'));
+      const completed = collect(helper.getNode('completed'));
+      const out = next(helper.getNode('out'));
+      helper.getNode('node').receive({ jobId: 'job-c' });
+      (await out).jobStatus.should.equal('Completed');
+      await wait(50);
+      statuses.map((m) => m.status.fill).should.eql(['blue', 'green']);
+      statuses[1].status.text.should.equal('Completed');
+      completed.length.should.equal(1);
+    });
+
+    const badIds = [undefined, 42, '', "x' or jobStatus eq 'Failed", 'a/b', 'x'.repeat(129)];
+    for (const bad of badIds) {
+      it(`refuses the job id ${JSON.stringify(bad)?.slice(0, 30)} with BAD_INPUT and sends nothing`, async () => {
+        await helper.load(allNodes, flow(sim), creds);
+        const caught = next(helper.getNode('caught'));
+        const statuses = collect(helper.getNode('statuses'));
+        const completed = collect(helper.getNode('completed'));
+        helper.getNode('node').receive(bad === undefined ? { payload: { other: 1 } } : { jobId: bad });
+        const err = await caught;
+        err.error.code.should.equal('BAD_INPUT');
+        err.error.message.should.match(/job id/);
+        sim.log.length.should.equal(0);
+        await wait(20);
+        statuses.pop().status.should.eql({ fill: 'red', shape: 'ring', text: 'BAD_INPUT' });
+        completed.length.should.equal(1);
+      });
+    }
+
+    it('answers JOB_NOT_FOUND to a Catch node for an unknown or purged job', async () => {
+      sim.addJob({ jobId: 'job-purged' });
+      sim.purgeJob('job-purged');
+      await helper.load(allNodes, flow(sim), creds);
+      for (const id of ['job-unknown', 'job-purged']) {
+        const caught = next(helper.getNode('caught'));
+        helper.getNode('node').receive({ jobId: id, topic: 't' });
+        const err = await caught;
+        err.error.code.should.equal('JOB_NOT_FOUND');
+        err.error.message.should.containEql(id);
+        err.topic.should.equal('t');
+      }
+    });
+
+    it('reads the API\'s other spellings (jobId, PUBLIC, response as JSON)', async () => {
+      sim.addJob({ jobId: 'job-s', idSpelling: 'jobId', scopeSpelling: 'PUBLIC', responseAsJson: true, inline: { a: 1 } });
+      await helper.load(allNodes, flow(sim), creds);
+      const out = next(helper.getNode('out'));
+      helper.getNode('node').receive({ jobId: 'job-s' });
+      const msg = await out;
+      msg.jobId.should.equal('job-s');
+      msg.payload.jobId.should.equal('job-s');
+    });
+  });
+
+  describe('query mode', () => {
+    function seed() {
+      for (let i = 0; i < 7; i++) sim.addJob({ jobId: `q-failed-${i}`, outcome: 'Failed' });
+      for (let i = 0; i < 3; i++) sim.addJob({ jobId: `q-done-${i}` });
+    }
+
+    it('runs a filter with order, top and select and counts the jobs', async () => {
+      seed();
+      await helper.load(allNodes, flow(sim, {
+        mode: 'query', filter: "jobStatus eq 'Failed'", filterType: 'str', orderby: 'jobID desc', orderbyType: 'str',
+        top: '3', topType: 'num', select: 'jobID,jobStatus', selectType: 'str',
+      }), creds);
+      const out = next(helper.getNode('out'));
+      helper.getNode('node').receive({});
+      const msg = await out;
+      msg.count.should.equal(3);
+      msg.payload.map((j) => j.jobID).should.eql(['q-failed-6', 'q-failed-5', 'q-failed-4']);
+      Object.keys(msg.payload[0]).sort().should.eql(['jobID', 'jobStatus']);
+      should(msg.nextLink).be.undefined();
+      apiCalls(sim)[0].query.should.containEql('$top=3');
+    });
+
+    it('takes the options from the message', async () => {
+      seed();
+      await helper.load(allNodes, flow(sim, {
+        mode: 'query', filter: 'filter', filterType: 'msg', top: 'top', topType: 'msg',
+      }), creds);
+      const out = next(helper.getNode('out'));
+      helper.getNode('node').receive({ filter: "jobStatus eq 'Completed'", top: 2 });
+      (await out).count.should.equal(2);
+    });
+
+    it('follows nextLink pages on the configured base URL, up to maxPages', async () => {
+      seed();
+      sim.setConfig({ pageSize: 2, nextLinkHost: 'other-host.example.com' });
+      await helper.load(allNodes, flow(sim, { mode: 'query', filter: "jobStatus eq 'Failed'", maxPages: '3' }), creds);
+      const out = next(helper.getNode('out'));
+      helper.getNode('node').receive({});
+      const msg = await out;
+      msg.count.should.equal(6);
+      msg.nextLink.should.startWith(sim.url);
+      msg.nextLink.should.containEql('skip');
+      apiCalls(sim).length.should.equal(3);
+      sim.log.every((e) => !e.host.includes('other-host')).should.be.true();
+    });
+
+    it('stops at the last page and at an empty page', async () => {
+      seed();
+      sim.setConfig({ pageSize: 4 });
+      await helper.load(allNodes, flow(sim, { mode: 'query', filter: "jobStatus eq 'Failed'" }), creds);
+      const out = next(helper.getNode('out'));
+      helper.getNode('node').receive({});
+      (await out).count.should.equal(7);
+      apiCalls(sim).length.should.be.within(2, 3);
+      should((await (async () => {
+        sim.clearLog();
+        const again = next(helper.getNode('out'));
+        sim.addFault({ type: 'empty', times: -1 });
+        helper.getNode('node').receive({});
+        return again;
+      })()).count).equal(0);
+      apiCalls(sim).length.should.equal(1);
+    });
+
+    it('refuses a bad top or maxPages with BAD_INPUT before any request', async () => {
+      for (const props of [{ top: 'abc', topType: 'str' }, { top: '0', topType: 'num' }, { maxPages: '0' }, { filter: 'f', filterType: 'msg' }]) {
+        await helper.load(allNodes, flow(sim, { mode: 'query', ...props }), creds);
+        const caught = next(helper.getNode('caught'));
+        helper.getNode('node').receive({ f: 12 });
+        (await caught).error.code.should.equal('BAD_INPUT');
+        await helper.unload();
+      }
+      sim.log.length.should.equal(0);
+    });
+  });
+
+  describe('errors and secrets', () => {
+    const faults = [
+      [{ type: 'status', status: 500 }, 'API_ERROR'],
+      [{ type: 'status', status: 403 }, 'AUTH_FAILED'],
+      [{ type: 'status', status: 429, times: -1 }, 'RATE_LIMITED'],
+      [{ type: 'malformed' }, 'BAD_RESPONSE'],
+      [{ type: 'reset', times: -1 }, 'NETWORK'],
+      [{ type: 'hang', times: -1 }, 'TIMEOUT'],
+    ];
+    for (const [fault, code] of faults) {
+      it(`reports ${code} for a ${fault.type} ${fault.status ?? ''} fault with a red status`, async function () {
+        this.timeout(30000);
+        sim.addFault(fault);
+        await helper.load(allNodes, flow(sim, {}, { timeout: 300 }), creds);
+        helper.getNode('server').client.retryPolicy.baseDelayMs = 10;
+        const caught = next(helper.getNode('caught'));
+        const statuses = collect(helper.getNode('statuses'));
+        helper.getNode('node').receive({ jobId: 'job-f' });
+        const err = await caught;
+        err.error.code.should.equal(code);
+        await wait(20);
+        statuses.pop().status.should.eql({ fill: 'red', shape: 'ring', text: code });
+      });
+    }
+
+    it('reports API_ERROR with the status for a non-retryable HTTP answer', async () => {
+      sim.addFault({ type: 'status', status: 500, body: '{"Message":"boom"}' });
+      await helper.load(allNodes, flow(sim), creds);
+      const caught = next(helper.getNode('caught'));
+      helper.getNode('node').receive({ jobId: 'job-f' });
+      const err = (await caught).error;
+      err.code.should.equal('API_ERROR');
+      err.cause.status.should.equal(500);
+      err.message.should.containEql('boom');
+    });
+
+    it('shows the token in no message, status, log line or error', async () => {
+      sim.addJob({ jobId: 'job-ok' });
+      await helper.load(allNodes, flow(sim), creds);
+      const seen = [];
+      for (const id of ['out', 'caught', 'statuses', 'completed']) seen.push(collect(helper.getNode(id)));
+      const node = helper.getNode('node');
+      node.receive({ jobId: 'job-ok' });
+      node.receive({ jobId: 'job-missing' });
+      sim.addFault({ type: 'status', status: 401, body: JSON.stringify({ Message: `token ${TOKEN} refused` }) });
+      node.receive({ jobId: 'job-ok' });
+      node.receive({ jobId: 'bad id' });
+      await wait(300);
+      const everything = JSON.stringify({ seen, log: helper.log().args });
+      seen[1].length.should.equal(3);
+      everything.should.not.containEql(TOKEN);
+    });
+  });
+});

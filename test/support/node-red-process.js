@@ -1,0 +1,70 @@
+// Starts a real Node-RED as a child process, for end-to-end tests.
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+
+/** The folder of the Node-RED package under test (NODE_RED_PATH or the dev dependency). */
+function nodeRedRoot() {
+  let dir = path.dirname(process.env.NODE_RED_PATH || require.resolve('node-red'));
+  while (!fs.existsSync(path.join(dir, 'package.json')) || require(path.join(dir, 'package.json')).name !== 'node-red') {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('node-red package not found');
+    dir = parent;
+  }
+  return dir;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts Node-RED with `userDir` (holding settings.js and node_modules) and waits
+ * until its admin API answers. Resolves { url, output(), stop() }.
+ */
+async function startNodeRed(userDir, { timeoutMs = 60000 } = {}) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(nodeRedRoot(), 'red.js'), '-u', userDir, '-p', String(port), '-s', path.join(userDir, 'settings.js')], {
+    cwd: userDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout.on('data', (d) => (text += d));
+  child.stderr.on('data', (d) => (text += d));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Node-RED exited early:\n${text}`);
+    try {
+      const res = await fetch(`${url}/settings`);
+      if (res.status === 200 || res.status === 401) return { url, output: () => text, stop, child };
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stop();
+  throw new Error(`Node-RED did not start in time:\n${text}`);
+}
+
+/** A settings.js for a test user directory. */
+function writeSettings(userDir, settings) {
+  fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+}
+
+module.exports = { startNodeRed, writeSettings, nodeRedRoot, freePort };

@@ -1,0 +1,55 @@
+// One Node-RED test runtime for every node test. NODE_RED_PATH picks another
+// Node-RED (CI runs the suite again with Node-RED 5 on Node 22).
+const path = require('node:path');
+const helper = require('node-red-node-test-helper');
+
+const nodeRedPath = process.env.NODE_RED_PATH || require.resolve('node-red');
+helper.init(nodeRedPath);
+
+/** A core node of the Node-RED under test (catch, status, complete). */
+function coreNode(file) {
+  return require(require.resolve(`@node-red/nodes/core/common/${file}`, { paths: [path.dirname(nodeRedPath)] }));
+}
+const catchNode = coreNode('25-catch.js');
+const statusNode = coreNode('25-status.js');
+const completeNode = coreNode('24-complete.js');
+
+const configNode = require('../../dist/nodes/aims360-config/aims360-config.js');
+const jobStatusNode = require('../../dist/nodes/job-status/job-status.js');
+
+/** Every node type of the pack, for helper.load. */
+const allNodes = [configNode, jobStatusNode, catchNode, statusNode, completeNode];
+
+/**
+ * A tab, a config node pointing at the simulator, and catch, status and complete
+ * nodes wired to helper nodes "caught", "statuses" and "completed" (for the node under
+ * test, whose id is "node").
+ */
+function baseFlow(sim, config = {}) {
+  return [
+    { id: 'tab', type: 'tab', label: 'test' },
+    { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout: 5000, ...config },
+    { id: 'catch', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+    { id: 'status', type: 'status', z: 'tab', scope: null, wires: [['statuses']] },
+    { id: 'statuses', type: 'helper', z: 'tab' },
+    { id: 'complete', type: 'complete', z: 'tab', scope: ['node'], wires: [['completed']] },
+    { id: 'completed', type: 'helper', z: 'tab' },
+  ];
+}
+
+/** Collects every message a helper node receives. */
+function collect(node) {
+  const seen = [];
+  node.on('input', (msg) => seen.push(msg));
+  return seen;
+}
+
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves with the next message a helper node receives. */
+function next(node) {
+  return new Promise((resolve) => node.once('input', resolve));
+}
+
+module.exports = { helper, allNodes, baseFlow, next, collect, wait };
