@@ -1,5 +1,5 @@
 require('should');
-const { helper, allNodes, baseFlow, next } = require('./support/red');
+const { helper, baseFlow, load, next } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
 const OAUTH = { clientId: 'sim-client', clientSecret: 'sim-secret', username: 'operator@example.com', password: 'sim-password' };
@@ -33,7 +33,7 @@ describe('aims360-config', function () {
   afterEach(() => helper.unload());
 
   it('uses the base URL, timeout and trusted hosts it is given', async () => {
-    await helper.load(allNodes, flow(sim, { timeout: '1234', trustedHosts: 'files.example.com, *.cdn.example.net' }), { server: { token: TOKEN } });
+    await load(flow(sim, { timeout: '1234', trustedHosts: 'files.example.com, *.cdn.example.net' }), { server: { token: TOKEN } });
     const { client } = helper.getNode('server');
     client.baseUrl.href.should.equal(`${sim.url}/`);
     client.timeout.should.equal(1234);
@@ -43,20 +43,20 @@ describe('aims360-config', function () {
   });
 
   it('uses the default timeout when the field is empty', async () => {
-    await helper.load(allNodes, flow(sim, { timeout: '' }), { server: { token: TOKEN } });
+    await load(flow(sim, { timeout: '' }), { server: { token: TOKEN } });
     helper.getNode('server').client.timeout.should.equal(30000);
   });
 
   it('authenticates with a token', async () => {
     sim.addJob({ jobId: 'job-1' });
-    await helper.load(allNodes, flow(sim), { server: { token: TOKEN } });
+    await load(flow(sim), { server: { token: TOKEN } });
     (await ask(helper.getNode('node'), { jobId: 'job-1' })).jobId.should.equal('job-1');
     apiCalls(sim)[0].headers.authorization.should.equal(`Bearer ${TOKEN}`);
   });
 
   it('authenticates with the OAuth2 password grant', async () => {
     sim.addJob({ jobId: 'job-1' });
-    await helper.load(allNodes, flow(sim, { authType: 'oauth2', tokenUrl: `${sim.url}/connect/token` }), { server: OAUTH });
+    await load(flow(sim, { authType: 'oauth2', tokenUrl: `${sim.url}/connect/token` }), { server: OAUTH });
     (await ask(helper.getNode('node'), { jobId: 'job-1' })).jobId.should.equal('job-1');
     sim.log.filter((e) => e.path === '/connect/token').length.should.equal(1);
   });
@@ -70,7 +70,7 @@ describe('aims360-config', function () {
   ];
   for (const [what, config, credentials] of broken) {
     it(`gives BAD_INPUT to every message when the config has ${what}`, async () => {
-      await helper.load(allNodes, flow(sim, config), { server: credentials });
+      await load(flow(sim, config), { server: credentials });
       const answer = await ask(helper.getNode('node'), { jobId: 'job-1' });
       answer.error.code.should.equal('BAD_INPUT');
       sim.log.length.should.equal(0);
@@ -78,7 +78,7 @@ describe('aims360-config', function () {
   }
 
   it('gives BAD_INPUT when the node has no config node', async () => {
-    await helper.load(allNodes, [
+    await load([
       ...baseFlow(sim),
       { id: 'node', type: 'aims360-job-status', z: 'tab', server: '', wires: [['out']] },
       { id: 'out', type: 'helper', z: 'tab' },
@@ -108,7 +108,7 @@ describe('aims360-config', function () {
     });
 
     it('uses the saved token for the saved host only', async () => {
-      await helper.load(allNodes, flow(sim), { server: { token: TOKEN } });
+      await load(flow(sim), { server: { token: TOKEN } });
       (await post({ id: 'server', baseUrl: sim.url, authType: 'token', credentials: { token: '__PWRD__' } })).ok.should.be.true();
       sim.clearLog();
       const other = await post({ id: 'server', baseUrl: 'http://localhost:1', authType: 'token', credentials: { token: '__PWRD__' } });

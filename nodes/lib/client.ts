@@ -79,9 +79,18 @@ export function parseHttpUrl(value: string, what: string): URL {
   return url;
 }
 
+const HOST_PATTERN = /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/;
+
+/** Host names or `*.domain` patterns; a scheme, port or path would never match, so it is refused. */
 function parseHostList(hosts: string | readonly string[] | undefined): string[] {
   const list = typeof hosts === 'string' ? hosts.split(',') : [...(hosts ?? [])];
-  return list.map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0);
+  const names = list.map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0);
+  for (const name of names) {
+    if (!HOST_PATTERN.test(name) || (name.startsWith('*.') && !name.slice(2).includes('.'))) {
+      throw new AimsError('BAD_INPUT', `Trusted host "${name}" is not a host name or a *.domain.tld pattern (no scheme, port or path).`);
+    }
+  }
+  return names;
 }
 
 function hostMatches(host: string, pattern: string): boolean {

@@ -49,7 +49,7 @@ export function jobStatus(job: Job): NodeStatus {
     case 'Queued':
       return { fill: 'yellow', shape: 'ring', text: 'Queued' };
     default:
-      return { fill: 'grey', shape: 'ring', text: 'unknown status' };
+      return { fill: 'grey', shape: 'ring', text: String(job.jobStatus ?? job.JobStatus ?? '?') };
   }
 }
 

@@ -48,7 +48,7 @@ describe('packed and installed package (end to end)', function () {
       { id: 'status', type: 'aims360-job-status', z: 'tab', server: 'server', wires: [['template']] },
       { id: 'template', type: 'template', z: 'tab', field: 'payload', fieldType: 'msg', format: 'text', syntax: 'mustache', template: '{{jobId}} {{jobStatus}}', output: 'str', wires: [['file']] },
       { id: 'file', type: 'file', z: 'tab', filename: outFile(), filenameType: 'str', appendNewline: false, createDir: true, overwriteFile: 'true', wires: [] },
-    ]));
+    ].map((n) => (n.z ? { x: 100, y: 100, ...n } : n))));
     fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify({ server: { token: TOKEN } }));
     red = await startNodeRed(userDir);
   });
@@ -74,7 +74,7 @@ describe('packed and installed package (end to end)', function () {
     const sets = await res.json();
     const ours = sets.filter((s) => s.module === '@flowjobs/node-red-aims360');
     ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-job-status']);
-    ours.every((s) => s.enabled && s.loaded && !s.err).should.be.true();
+    ours.forEach((s) => { s.enabled.should.be.true(); (s.err === undefined).should.be.true(); });
   });
 
   it('serves the editor dialogs, help, messages and icon', async () => {
@@ -93,6 +93,7 @@ describe('packed and installed package (end to end)', function () {
   it('runs a deployed flow against the simulator', async () => {
     const deadline = Date.now() + 20000;
     while (!fs.existsSync(outFile()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    fs.existsSync(outFile()).should.be.true(red.output());
     fs.readFileSync(outFile(), 'utf8').should.equal('e2e-job Completed');
     red.output().should.not.containEql(TOKEN);
   });

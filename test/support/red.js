@@ -38,6 +38,15 @@ function baseFlow(sim, config = {}) {
   ];
 }
 
+/**
+ * helper.load with every node of a tab placed: Node-RED treats a node without x/y
+ * as a config node, and then sees its wires as circular config dependencies.
+ */
+function load(flow, credentials) {
+  const placed = flow.map((n) => (n.z && n.x === undefined ? { x: 100, y: 100, ...n } : n));
+  return helper.load(allNodes, placed, credentials);
+}
+
 /** Collects every message a helper node receives. */
 function collect(node) {
   const seen = [];
@@ -52,4 +61,4 @@ function next(node) {
   return new Promise((resolve) => node.once('input', resolve));
 }
 
-module.exports = { helper, allNodes, baseFlow, next, collect, wait };
+module.exports = { helper, allNodes, baseFlow, load, next, collect, wait };

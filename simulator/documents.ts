@@ -1,0 +1,275 @@
+import type { ServerResponse } from 'node:http';
+import { newId, randomToken, SpecError, stamp } from './util';
+
+export type DocFormat = 'csv' | 'json' | 'xlsx' | 'txt' | 'pdf';
+
+export interface DocSpec {
+  name?: string;
+  format?: DocFormat;
+  /** Generated data rows (default 10 when neither content nor sizeBytes is given). */
+  rows?: number;
+  /** Exact body to serve instead of generated rows. */
+  content?: string;
+  /** Generate about this many bytes (exactly, in fact) on the fly, never held in memory. */
+  sizeBytes?: number;
+  /** Lifetime from now; negative means already expired. Default 30 days. */
+  expiresInMs?: number;
+  /** Host name for the DownloadLink instead of the simulator's own. */
+  host?: string;
+  noDownloadLink?: boolean;
+}
+
+export interface DocRecord {
+  guid: string;
+  token: string;
+  name: string;
+  format: DocFormat;
+  rows: number;
+  content?: string;
+  sizeBytes?: number;
+  expiresInMs: number;
+  expiresAt: number;
+  host?: string;
+  noDownloadLink: boolean;
+  size?: number;
+  xlsx?: Promise<Buffer>;
+}
+
+export const FORMATS: Record<DocFormat, { ext: string; contentType: string }> = {
+  csv: { ext: '.csv', contentType: 'text/csv; charset=utf-8' },
+  json: { ext: '.json', contentType: 'application/json; charset=utf-8' },
+  xlsx: { ext: '.xlsx', contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+  txt: { ext: '.txt', contentType: 'text/plain; charset=utf-8' },
+  pdf: { ext: '.pdf', contentType: 'application/pdf' },
+};
+
+const DAY_MS = 24 * 3600 * 1000;
+const MIN_GENERATED = 256;
+
+export function makeDoc(spec: DocSpec, now: number): DocRecord {
+  const format = spec.format ?? 'csv';
+  if (!(format in FORMATS)) throw new SpecError(`Unknown document format '${String(format)}'.`);
+  for (const key of ['rows', 'sizeBytes', 'expiresInMs'] as const) {
+    const v = spec[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new SpecError(`Document ${key} must be a number.`);
+  }
+  if (spec.rows !== undefined && (spec.rows < 0 || !Number.isInteger(spec.rows))) throw new SpecError('Document rows must be a whole number.');
+  if (spec.sizeBytes !== undefined) {
+    if (format === 'xlsx' || format === 'pdf') throw new SpecError('sizeBytes works for csv, json and txt documents.');
+    if (spec.sizeBytes < MIN_GENERATED || !Number.isInteger(spec.sizeBytes)) {
+      throw new SpecError(`sizeBytes must be a whole number of at least ${MIN_GENERATED}.`);
+    }
+  }
+  if (spec.content !== undefined && typeof spec.content !== 'string') throw new SpecError('Document content must be a string.');
+  const guid = newId(now);
+  const expiresInMs = spec.expiresInMs ?? 30 * DAY_MS;
+  const doc: DocRecord = {
+    guid,
+    token: randomToken(100) + stamp(now).slice(0, 8) + '000000000',
+    name: spec.name ?? `Export_${stamp(now).slice(0, 14)}${FORMATS[format].ext}`,
+    format,
+    rows: spec.rows ?? 10,
+    content: spec.content,
+    sizeBytes: spec.sizeBytes,
+    expiresInMs,
+    expiresAt: now + expiresInMs,
+    host: spec.host,
+    noDownloadLink: spec.noDownloadLink === true,
+  };
+  if (format === 'xlsx' && doc.content === undefined) {
+    doc.xlsx = buildXlsx(doc.rows);
+    // Remember the size for SizeInMB once built; a failure shows up on download.
+    doc.xlsx.then((buf) => (doc.size = buf.length), () => undefined);
+  }
+  return doc;
+}
+
+/** Size in bytes when it is known without building anything asynchronous. */
+export function docSize(doc: DocRecord): number | undefined {
+  if (doc.size !== undefined) return doc.size;
+  if (doc.content !== undefined) doc.size = Buffer.byteLength(doc.content);
+  else if (doc.sizeBytes !== undefined) doc.size = doc.sizeBytes;
+  else if (doc.format === 'pdf') doc.size = Buffer.byteLength(pdf(doc.rows));
+  else if (doc.format !== 'xlsx') {
+    let n = 0;
+    for (const chunk of textChunks(doc)) n += chunk.length;
+    doc.size = n;
+  }
+  return doc.size;
+}
+
+// Deterministic sample data: apparel rows as an AIMS360 export would have.
+const COLORS = ['BLACK', 'WHITE', 'NAVY', 'RED', 'HEATHER GREY', 'OLIVE'];
+const SIZES = ['XS', 'S', 'M', 'L', 'XL', '2XL'];
+const HEADER = ['style', 'color', 'size', 'qty', 'price'];
+
+export function sampleRow(i: number): { style: string; color: string; size: string; qty: number; price: number } {
+  return {
+    style: `ST${10000 + i}`,
+    color: COLORS[i % COLORS.length],
+    size: SIZES[(i * 7) % SIZES.length],
+    qty: ((i * 37) % 250) + 1,
+    price: Math.round(((i * 131) % 9000) + 500) / 100,
+  };
+}
+
+interface Layout {
+  prefix: string;
+  /** One row including its separators; `pad` is ASCII appended to the style to hit an exact size. */
+  row(i: number, pad: string): string;
+  suffix: string;
+}
+
+const LAYOUTS: Record<'csv' | 'json' | 'txt', Layout> = {
+  csv: {
+    prefix: HEADER.join(',') + '\n',
+    row(i, pad) {
+      const r = sampleRow(i);
+      return `${r.style}${pad},${r.color},${r.size},${r.qty},${r.price.toFixed(2)}\n`;
+    },
+    suffix: '',
+  },
+  json: {
+    prefix: '[',
+    row(i, pad) {
+      const r = sampleRow(i);
+      return (i > 0 ? ',' : '') + JSON.stringify({ ...r, style: r.style + pad });
+    },
+    suffix: ']',
+  },
+  txt: {
+    prefix: HEADER.join('\t') + '\n',
+    row(i, pad) {
+      const r = sampleRow(i);
+      return `${r.style}${pad}\t${r.color}\t${r.size}\t${r.qty}\t${r.price.toFixed(2)}\n`;
+    },
+    suffix: '',
+  },
+};
+
+const CHUNK = 64 * 1024;
+// Rows are far shorter than this, so the last row can always be padded to fit exactly.
+const SLACK = 128;
+
+/** The body of a generated text document in ~64 KB pieces, for exact rows or an exact byte size. */
+export function* textChunks(doc: DocRecord): Generator<string> {
+  const layout = LAYOUTS[doc.format as 'csv' | 'json' | 'txt'];
+  let buf = layout.prefix;
+  if (doc.sizeBytes === undefined) {
+    for (let i = 0; i < doc.rows; i++) {
+      buf += layout.row(i, '');
+      if (buf.length >= CHUNK) {
+        yield buf;
+        buf = '';
+      }
+    }
+  } else {
+    const budget = doc.sizeBytes - layout.prefix.length - layout.suffix.length;
+    let written = 0;
+    for (let i = 0; ; i++) {
+      const row = layout.row(i, '');
+      const rem = budget - written;
+      if (rem - row.length >= SLACK) {
+        buf += row;
+        written += row.length;
+      } else {
+        buf += layout.row(i, 'X'.repeat(rem - row.length));
+        break;
+      }
+      if (buf.length >= CHUNK) {
+        yield buf;
+        buf = '';
+      }
+    }
+  }
+  buf += layout.suffix;
+  if (buf.length > 0) yield buf;
+}
+
+type WriteXlsx = (data: { value: string | number }[][], options: { buffer: true }) => Promise<Buffer>;
+let writer: Promise<WriteXlsx> | undefined;
+
+// write-excel-file is ESM first; load it once, on first use.
+function loadWriter(): Promise<WriteXlsx> {
+  writer ??= import('write-excel-file/node').then((m) => m.default as unknown as WriteXlsx);
+  return writer;
+}
+
+async function buildXlsx(rows: number): Promise<Buffer> {
+  const write = await loadWriter();
+  const data: { value: string | number }[][] = [HEADER.map((h) => ({ value: h }))];
+  for (let i = 0; i < rows; i++) {
+    const r = sampleRow(i);
+    data.push([{ value: r.style }, { value: r.color }, { value: r.size }, { value: r.qty }, { value: r.price }]);
+  }
+  return write(data, { buffer: true });
+}
+
+/** A small valid one-page PDF listing the first rows. */
+export function pdf(rows: number): string {
+  const lines = [HEADER.join('  ')];
+  for (let i = 0; i < Math.min(rows, 40); i++) {
+    const r = sampleRow(i);
+    lines.push(`${r.style}  ${r.color}  ${r.size}  ${r.qty}  ${r.price.toFixed(2)}`);
+  }
+  const text = lines.map((l, i) => `BT /F1 10 Tf 40 ${800 - i * 14} Td (${l}) Tj ET`).join('\n');
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${text.length} >>\nstream\n${text}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return out;
+}
+
+function contentDisposition(name: string): string {
+  // Header values must be Latin-1 without quotes or line breaks; the exact name goes in filename*.
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+function waitWritable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Sends a document body; big ones are generated as they go, respecting backpressure. */
+export async function sendDocument(res: ServerResponse, doc: DocRecord, head: (status: number, headers: Record<string, string | number>) => void): Promise<void> {
+  const headers: Record<string, string | number> = {
+    'Content-Type': FORMATS[doc.format].contentType,
+    'Content-Disposition': contentDisposition(doc.name),
+  };
+  let body: Buffer | string | undefined;
+  if (doc.content !== undefined) body = doc.content;
+  else if (doc.xlsx) body = await doc.xlsx;
+  else if (doc.format === 'pdf') body = pdf(doc.rows);
+  if (body !== undefined) {
+    head(200, { ...headers, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+  head(200, { ...headers, 'Content-Length': docSize(doc) ?? 0 });
+  for (const chunk of textChunks(doc)) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) await waitWritable(res);
+  }
+  if (!res.destroyed) res.end();
+}

@@ -1,0 +1,74 @@
+import { SpecError } from './util';
+
+export type FaultType = 'status' | 'reset' | 'hang' | 'malformed' | 'truncated' | 'empty';
+
+export interface FaultSpec {
+  type: FaultType;
+  status?: number;
+  retryAfter?: number | string;
+  body?: string;
+  match?: { method?: string; path?: string; query?: string };
+  /** How many matching requests it hits; -1, Infinity or 'Infinity' for all of them. Default 1. */
+  times?: number | string | null;
+  /** Chance (0..1) that a matching request is hit. Default 1. */
+  probability?: number;
+}
+
+export interface Fault extends Omit<FaultSpec, 'times'> {
+  id: number;
+  /** Hits left; Infinity for an endless fault. */
+  remaining: number;
+  hits: number;
+}
+
+const TYPES: FaultType[] = ['status', 'reset', 'hang', 'malformed', 'truncated', 'empty'];
+
+export function makeFault(spec: FaultSpec, id: number): Fault {
+  if (spec === null || typeof spec !== 'object') throw new SpecError('A fault must be a JSON object.');
+  if (!TYPES.includes(spec.type)) throw new SpecError(`Fault type must be one of ${TYPES.join(', ')}.`);
+  if (spec.type === 'status' && (!Number.isInteger(spec.status) || (spec.status as number) < 100 || (spec.status as number) > 599)) {
+    throw new SpecError('A status fault needs a status between 100 and 599.');
+  }
+  const t = spec.times;
+  let remaining: number;
+  if (t === undefined) remaining = 1;
+  else if (t === -1 || t === Infinity || t === 'Infinity' || t === null) remaining = Infinity;
+  else if (typeof t === 'number' && Number.isInteger(t) && t >= 0) remaining = t;
+  else throw new SpecError('times must be a whole number, or -1 for always.');
+  const p = spec.probability;
+  if (p !== undefined && (typeof p !== 'number' || p < 0 || p > 1)) throw new SpecError('probability must be between 0 and 1.');
+  if (spec.body !== undefined && typeof spec.body !== 'string') throw new SpecError('body must be a string.');
+  const { times: _times, ...rest } = spec;
+  void _times;
+  return { ...rest, id, remaining, hits: 0 };
+}
+
+export interface RequestFacts {
+  method: string;
+  path: string;
+  /** Decoded query string. */
+  query: string;
+  isJobQuery: boolean;
+}
+
+/** The first fault that hits this request, with its counter spent. */
+export function pickFault(faults: Fault[], req: RequestFacts, random: () => number = Math.random): Fault | undefined {
+  for (const f of faults) {
+    if (f.remaining <= 0) continue;
+    const m = f.match ?? {};
+    if (m.method && m.method.toUpperCase() !== req.method) continue;
+    if (m.path && !req.path.startsWith(m.path)) continue;
+    if (m.query && !req.query.includes(m.query)) continue;
+    if (f.type === 'empty' && !req.isJobQuery) continue;
+    if (f.probability !== undefined && random() >= f.probability) continue;
+    f.remaining--;
+    f.hits++;
+    return f;
+  }
+  return undefined;
+}
+
+/** Serialisable view (Infinity is not JSON). */
+export function describeFault(f: Fault): Record<string, unknown> {
+  return { ...f, remaining: f.remaining === Infinity ? -1 : f.remaining };
+}
