@@ -11,7 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const simPort = Number(process.env.AIMS360_SIM_PORT || 8360);
 const redPort = Number(process.env.PORT || 1880);
-const userDir = path.join(root, '.demo');
+const userDir = process.env.AIMS360_DEMO_DIR || path.join(root, '.demo');
 
 if (!existsSync(path.join(root, 'dist', 'simulator', 'index.js'))) {
   console.error('The pack is not built yet: run `npm install` (or `npm run build`) first.');
@@ -36,9 +36,13 @@ const flows = [];
 const credentials = {};
 const seen = new Set();
 for (const file of readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json')).sort()) {
+  // Each example on a tab of its own, as Import › Examples would put it.
+  const tab = { id: `demo-tab-${path.basename(file, '.json')}`, type: 'tab', label: path.basename(file, '.json') };
+  flows.push(tab);
   for (const node of JSON.parse(readFileSync(path.join(root, 'examples', file), 'utf8'))) {
     if (seen.has(node.id)) continue;
     seen.add(node.id);
+    if (node.z) node.z = tab.id;
     if (node.type === 'aims360-config') {
       node.baseUrl = sim.url;
       node.authType = 'token';

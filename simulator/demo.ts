@@ -1,9 +1,13 @@
 import type { JobSpec } from './jobs';
 
-/** A handful of jobs in every state, some still moving, for demos and offline flow building. */
+/**
+ * A handful of jobs in every state, some still moving, for demos and offline flow
+ * building. Their ids are fixed so the example flows can name them.
+ */
 export function demoJobs(): JobSpec[] {
   return [
     {
+      jobId: 'demo-sales-orders',
       subCategory: 'Sales Order Export',
       queuedMs: 4000,
       runMs: 12000,
@@ -12,6 +16,7 @@ export function demoJobs(): JobSpec[] {
       documents: [{ name: 'SalesOrders.csv', format: 'csv', rows: 120 }],
     },
     {
+      jobId: 'demo-inventory-snapshot',
       subCategory: 'Inventory Snapshot',
       queuedMs: 8000,
       runMs: 30000,
@@ -22,6 +27,7 @@ export function demoJobs(): JobSpec[] {
       ],
     },
     {
+      jobId: 'demo-forecast-failed',
       subCategory: 'Production Forecasting Report',
       outcome: 'Failed',
       rerunOutcome: 'Completed',
@@ -33,23 +39,27 @@ export function demoJobs(): JobSpec[] {
       documents: [{ name: 'Forecasting.xlsx', format: 'xlsx', rows: 40 }],
     },
     {
+      jobId: 'demo-price-list',
       subCategory: 'Style Price List',
       responseType: 'In-line JSON',
       inline: { styles: 3, prices: [{ style: 'ST10001', price: 12.5 }, { style: 'ST10002', price: 18 }, { style: 'ST10003', price: 9.95 }] },
     },
     {
+      jobId: 'demo-open-orders',
       subCategory: 'Open Orders Report',
       responseType: 'Publishlink',
       scope: 'Public',
       documents: [{ name: 'OpenOrders.csv', format: 'csv', rows: 250 }],
     },
     {
+      jobId: 'demo-warehouse-stock',
       subCategory: 'Warehouse Stock Report',
       responseType: 'Publishlink',
       scope: 'Private',
       documents: [{ name: 'WarehouseStock.xlsx', format: 'xlsx', rows: 60 }],
     },
     {
+      jobId: 'demo-year-end-valuation',
       subCategory: 'Year End Inventory Valuation',
       queuedMs: 15000,
       runMs: 10 * 60 * 1000,

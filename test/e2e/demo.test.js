@@ -1,0 +1,72 @@
+// `npm start` as a user runs it: simulator, Node-RED and the example flows.
+require('should');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { freePort } = require('../support/node-red-process');
+const { listen, debugFrom } = require('../support/comms');
+
+const root = path.resolve(__dirname, '..', '..');
+
+describe('npm start (demo)', function () {
+  this.timeout(60000);
+  let child;
+  let output = '';
+  let comms;
+  let editorUrl;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-demo-'));
+
+  before(async () => {
+    const [redPort, simPort] = [await freePort(), await freePort()];
+    editorUrl = `http://127.0.0.1:${redPort}`;
+    child = spawn(process.execPath, [path.join(root, 'scripts', 'demo.mjs')], {
+      env: { ...process.env, PORT: String(redPort), AIMS360_SIM_PORT: String(simPort), AIMS360_DEMO_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const deadline = Date.now() + 40000;
+    while (!output.includes('Started flows')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`demo did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    comms = await listen(editorUrl);
+  });
+
+  after(async () => {
+    if (comms) comms.close();
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the editor URL and the simulator', () => {
+    output.should.containEql(`Node-RED editor:   ${editorUrl}/`);
+    output.should.match(/AIMS360 simulator: http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('deploys every example, and the job status example runs', async () => {
+    const flows = await (await fetch(`${editorUrl}/flows`, { headers: { accept: 'application/json' } })).json();
+    for (const file of fs.readdirSync(path.join(root, 'examples'))) {
+      const ids = JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8')).map((n) => n.id);
+      ids.every((id) => flows.some((n) => n.id === id)).should.be.true(file);
+    }
+    const job = await comms.waitFor(debugFrom('job'));
+    job.data.msg.should.equal('Completed');
+    const failed = await comms.waitFor(debugFrom('failed jobs'));
+    failed.data.format.should.match(/^array/);
+    const error = await comms.waitFor(debugFrom('error code'));
+    error.data.msg.should.containEql('JOB_NOT_FOUND');
+  });
+
+  it('stops both on Ctrl-C', async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    await exited;
+    (await fetch(editorUrl).then(() => 'up', () => 'down')).should.equal('down');
+  });
+});
