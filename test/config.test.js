@@ -12,11 +12,11 @@ function flow(sim, config = {}) {
   ];
 }
 
+/** Sends a message and resolves with its answer: an output or an error on the Catch node. */
 async function ask(node, msg) {
-  const out = next(helper.getNode('out'));
-  const caught = next(helper.getNode('caught'));
+  const answer = next(helper.getNode('out'), helper.getNode('caught'));
   node.receive(msg);
-  return Promise.race([out, caught]);
+  return answer;
 }
 
 describe('aims360-config', function () {
@@ -59,6 +59,25 @@ describe('aims360-config', function () {
     await load(flow(sim, { authType: 'oauth2', tokenUrl: `${sim.url}/connect/token` }), { server: OAUTH });
     (await ask(helper.getNode('node'), { jobId: 'job-1' })).jobId.should.equal('job-1');
     sim.log.filter((e) => e.path === '/connect/token').length.should.equal(1);
+  });
+
+  it('shows no OAuth2 secret or access token in messages, statuses, errors or the log', async () => {
+    sim.addJob({ jobId: 'job-1' });
+    await load(flow(sim, { authType: 'oauth2', tokenUrl: `${sim.url}/connect/token` }), { server: OAUTH });
+    const seen = [];
+    for (const id of ['out', 'caught', 'statuses']) helper.getNode(id).on('input', (m) => seen.push(m));
+    const node = helper.getNode('node');
+    await ask(node, { jobId: 'job-1' });
+    sim.expireTokens();
+    await ask(node, { jobId: 'job-1' });
+    await ask(node, { jobId: 'job-unknown' });
+    sim.addFault({ type: 'status', status: 401, times: -1, match: { path: '/connect/token' } });
+    sim.expireTokens();
+    (await ask(node, { jobId: 'job-1' })).error.code.should.equal('AUTH_FAILED');
+    const accessTokens = sim.log.map((e) => e.headers.authorization).filter(Boolean).map((a) => a.replace('Bearer ', ''));
+    accessTokens.length.should.be.above(1);
+    const everything = JSON.stringify({ seen, log: helper.log().args });
+    for (const secret of [OAUTH.clientSecret, OAUTH.password, ...accessTokens]) everything.should.not.containEql(secret);
   });
 
   const broken = [

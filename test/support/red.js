@@ -56,9 +56,34 @@ function collect(node) {
 
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Resolves with the next message a helper node receives. */
-function next(node) {
-  return new Promise((resolve) => node.once('input', resolve));
+const waiting = new WeakMap();
+
+function queueOf(node) {
+  if (!waiting.has(node)) {
+    const queue = [];
+    waiting.set(node, queue);
+    node.on('input', (msg) => {
+      const waiter = queue.shift();
+      if (waiter) waiter(msg);
+    });
+  }
+  return waiting.get(node);
+}
+
+/**
+ * Resolves with the next message any of these helper nodes receives. One lasting
+ * listener per node: Node-RED's input loop breaks when a listener removes itself
+ * mid-emit (as once() does).
+ */
+function next(...nodes) {
+  return new Promise((resolve) => {
+    const queues = nodes.map(queueOf);
+    const waiter = (msg) => {
+      queues.forEach((q) => q.includes(waiter) && q.splice(q.indexOf(waiter), 1));
+      resolve(msg);
+    };
+    queues.forEach((q) => q.push(waiter));
+  });
 }
 
 module.exports = { helper, allNodes, baseFlow, load, next, collect, wait };
