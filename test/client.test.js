@@ -1,18 +1,10 @@
 require('should');
 const { AimsClient } = require('../dist/nodes/lib/client.js');
 const { fetchJob, queryJobs, JOBS_PATH } = require('../dist/nodes/lib/odata.js');
-const { startSim, apiCalls, TOKEN } = require('./support/sim');
+const { startSim, apiCalls, rejection, TOKEN } = require('./support/sim');
 
 const FAST_RETRY = { baseDelayMs: 10, maxDelayMs: 50 };
 
-async function failure(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('AimsClient against the simulator', function () {
   let sim;
@@ -41,10 +33,10 @@ describe('AimsClient against the simulator', function () {
   });
 
   it('answers JOB_NOT_FOUND for an unknown id and BAD_INPUT before any request for a bad one', async () => {
-    (await failure(fetchJob(client(), 'nope'))).code.should.equal('JOB_NOT_FOUND');
+    (await rejection(fetchJob(client(), 'nope'))).code.should.equal('JOB_NOT_FOUND');
     sim.clearLog();
     for (const bad of ["x' or jobStatus eq 'Failed", '', 'a b', 'a'.repeat(129), '../x']) {
-      (await failure(fetchJob(client(), bad))).code.should.equal('BAD_INPUT');
+      (await rejection(fetchJob(client(), bad))).code.should.equal('BAD_INPUT');
     }
     sim.log.length.should.equal(0);
   });
@@ -68,19 +60,19 @@ describe('AimsClient against the simulator', function () {
 
   it('gives up after the retry limit with the right code', async () => {
     sim.addFault({ type: 'status', status: 429, times: -1 });
-    const err = await failure(fetchJob(client({ retry: { ...FAST_RETRY, limit: 2 } }), 'job-x'));
+    const err = await rejection(fetchJob(client({ retry: { ...FAST_RETRY, limit: 2 } }), 'job-x'));
     err.code.should.equal('RATE_LIMITED');
     err.status.should.equal(429);
     apiCalls(sim).length.should.equal(3);
     sim.clearLog();
     sim.clearFaults();
     sim.addFault({ type: 'status', status: 503, times: -1 });
-    const err503 = await failure(fetchJob(client({ retry: { ...FAST_RETRY, limit: 1 } }), 'job-x'));
+    const err503 = await rejection(fetchJob(client({ retry: { ...FAST_RETRY, limit: 1 } }), 'job-x'));
     err503.code.should.equal('API_ERROR');
     err503.status.should.equal(503);
     sim.clearFaults();
     sim.addFault({ type: 'reset', times: -1 });
-    (await failure(fetchJob(client({ retry: { ...FAST_RETRY, limit: 1 } }), 'job-x'))).code.should.equal('NETWORK');
+    (await rejection(fetchJob(client({ retry: { ...FAST_RETRY, limit: 1 } }), 'job-x'))).code.should.equal('NETWORK');
   });
 
   it('honours Retry-After in seconds', async () => {
@@ -94,7 +86,7 @@ describe('AimsClient against the simulator', function () {
   it('stops retrying when the total retry time would pass its bound', async () => {
     sim.addFault({ type: 'status', status: 503, retryAfter: 5, times: -1 });
     const started = Date.now();
-    const err = await failure(fetchJob(client({ retry: { ...FAST_RETRY, maxTotalMs: 1000 } }), 'job-x'));
+    const err = await rejection(fetchJob(client({ retry: { ...FAST_RETRY, maxTotalMs: 1000 } }), 'job-x'));
     err.code.should.equal('API_ERROR');
     (Date.now() - started).should.be.below(1000);
     apiCalls(sim).length.should.equal(1);
@@ -104,7 +96,7 @@ describe('AimsClient against the simulator', function () {
     for (const [status, code] of [[500, 'API_ERROR'], [400, 'API_ERROR'], [403, 'AUTH_FAILED']]) {
       sim.clearLog();
       sim.addFault({ type: 'status', status, times: 1, body: '{"Message":"no way"}' });
-      const err = await failure(fetchJob(client(), 'job-x'));
+      const err = await rejection(fetchJob(client(), 'job-x'));
       err.code.should.equal(code);
       err.status.should.equal(status);
       err.message.should.containEql('no way');
@@ -112,20 +104,20 @@ describe('AimsClient against the simulator', function () {
     }
     sim.clearLog();
     sim.addFault({ type: 'malformed', times: 1 });
-    (await failure(fetchJob(client(), 'job-x'))).code.should.equal('BAD_RESPONSE');
+    (await rejection(fetchJob(client(), 'job-x'))).code.should.equal('BAD_RESPONSE');
     apiCalls(sim).length.should.equal(1);
   });
 
   it('answers TIMEOUT when the API hangs past the timeout', async function () {
     sim.addFault({ type: 'hang', times: -1 });
-    const err = await failure(fetchJob(client({ timeout: 200, retry: { ...FAST_RETRY, limit: 1 } }), 'job-x'));
+    const err = await rejection(fetchJob(client({ timeout: 200, retry: { ...FAST_RETRY, limit: 1 } }), 'job-x'));
     err.code.should.equal('TIMEOUT');
     apiCalls(sim).length.should.equal(2);
   });
 
   it('does not retry a POST unless asked', async () => {
     sim.addFault({ type: 'status', status: 503, times: 1 });
-    (await failure(client().request('/reports/v1.0/exportdata', { method: 'POST', json: {} }))).code.should.equal('API_ERROR');
+    (await rejection(client().request('/reports/v1.0/exportdata', { method: 'POST', json: {} }))).code.should.equal('API_ERROR');
     sim.addFault({ type: 'status', status: 503, times: 1 });
     const answer = await client().request('/reports/v1.0/exportdata', { method: 'POST', json: { outputFormat: 'csv' }, retry: true });
     answer.statusCode.should.be.within(200, 299);
@@ -138,7 +130,7 @@ describe('AimsClient against the simulator', function () {
     c.isTrustedHost('https://apiwest.aims360.rest/x').should.be.true();
     c.isTrustedHost('https://evil.example.com/x').should.be.false();
     c.isTrustedHost('https://blob.example.net.evil.com/x').should.be.false();
-    (await failure(c.request('https://evil.example.com/jobs'))).code.should.equal('UNTRUSTED_HOST');
+    (await rejection(c.request('https://evil.example.com/jobs'))).code.should.equal('UNTRUSTED_HOST');
     sim.log.length.should.equal(0);
   });
 
@@ -182,12 +174,12 @@ describe('AimsClient against the simulator', function () {
 
   it('answers BAD_RESPONSE for an answer without a value list', async () => {
     sim.addFault({ type: 'status', status: 200, body: '{"something":1}', times: 1 });
-    (await failure(fetchJob(client(), 'job-x'))).code.should.equal('BAD_RESPONSE');
+    (await rejection(fetchJob(client(), 'job-x'))).code.should.equal('BAD_RESPONSE');
   });
 
   it('redacts the token from what the API says back', async () => {
     sim.addFault({ type: 'status', status: 400, body: JSON.stringify({ Message: `bad token ${TOKEN}` }), times: 1 });
-    const err = await failure(fetchJob(client(), 'job-x'));
+    const err = await rejection(fetchJob(client(), 'job-x'));
     err.message.should.not.containEql(TOKEN);
     JSON.stringify(err).should.not.containEql(TOKEN);
     String(err.stack).should.not.containEql(TOKEN);
@@ -196,11 +188,11 @@ describe('AimsClient against the simulator', function () {
   it('ends requests in flight on close', async () => {
     sim.addFault({ type: 'hang', times: -1 });
     const c = client({ timeout: 60000 });
-    const pending = failure(fetchJob(c, 'job-x'));
+    const pending = rejection(fetchJob(c, 'job-x'));
     await new Promise((r) => setTimeout(r, 100));
     c.close();
     (await pending).code.should.equal('NETWORK');
-    (await failure(fetchJob(c, 'job-x'))).code.should.equal('NETWORK');
+    (await rejection(fetchJob(c, 'job-x'))).code.should.equal('NETWORK');
   });
 
   describe('OAuth2 password grant', () => {
@@ -249,14 +241,14 @@ describe('AimsClient against the simulator', function () {
     it('retries a 401 only once per request', async () => {
       const c = client({ auth: oauth() });
       sim.addFault({ type: 'status', status: 401, times: -1, match: { path: JOBS_PATH } });
-      (await failure(fetchJob(c, 'job-x'))).code.should.equal('AUTH_FAILED');
+      (await rejection(fetchJob(c, 'job-x'))).code.should.equal('AUTH_FAILED');
       apiCalls(sim).length.should.equal(2);
       tokenCalls().length.should.equal(2);
     });
 
     it('does not retry a 401 with a static token', async () => {
       const c = client({ auth: { type: 'token', token: 'wrong-token' } });
-      const err = await failure(fetchJob(c, 'job-x'));
+      const err = await rejection(fetchJob(c, 'job-x'));
       err.code.should.equal('AUTH_FAILED');
       err.status.should.equal(401);
       apiCalls(sim).length.should.equal(1);
@@ -264,7 +256,7 @@ describe('AimsClient against the simulator', function () {
 
     it('answers AUTH_FAILED for a wrong password, without leaking it', async () => {
       const c = client({ auth: oauth({ password: 'wrong-password-123' }) });
-      const err = await failure(fetchJob(c, 'job-x'));
+      const err = await rejection(fetchJob(c, 'job-x'));
       err.code.should.equal('AUTH_FAILED');
       JSON.stringify({ m: err.message, s: err.stack }).should.not.containEql('wrong-password-123');
       apiCalls(sim).length.should.equal(0);

@@ -1,5 +1,5 @@
 require('should');
-const { helper, baseFlow, load, next } = require('./support/red');
+const { helper, baseFlow, load, next, useSimAndNodeRed } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
 const OAUTH = { clientId: 'sim-client', clientSecret: 'sim-secret', username: 'operator@example.com', password: 'sim-password' };
@@ -21,16 +21,10 @@ async function ask(node, msg) {
 
 describe('aims360-config', function () {
   let sim;
-  before(async () => {
-    sim = await startSim();
-    await helper.startServer();
+  const currentSim = useSimAndNodeRed(startSim);
+  beforeEach(() => {
+    sim = currentSim();
   });
-  after(async () => {
-    await helper.stopServer();
-    await sim.close();
-  });
-  beforeEach(() => sim.reset());
-  afterEach(() => helper.unload());
 
   it('uses the base URL, timeout and trusted hosts it is given', async () => {
     await load(flow(sim, { timeout: '1234', trustedHosts: 'files.example.com, *.cdn.example.net' }), { server: { token: TOKEN } });

@@ -1,5 +1,5 @@
 const should = require('should');
-const { helper, baseFlow, load, next, collect, wait } = require('./support/red');
+const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
 const creds = { server: { token: TOKEN } };
@@ -14,16 +14,10 @@ function flow(sim, props = {}, config = {}) {
 
 describe('aims360-job-status', function () {
   let sim;
-  before(async () => {
-    sim = await startSim();
-    await helper.startServer();
+  const currentSim = useSimAndNodeRed(startSim);
+  beforeEach(() => {
+    sim = currentSim();
   });
-  after(async () => {
-    await helper.stopServer();
-    await sim.close();
-  });
-  beforeEach(() => sim.reset());
-  afterEach(() => helper.unload());
 
   it('loads with its defaults', async () => {
     await load(flow(sim, { name: 'status' }), creds);

@@ -3,6 +3,7 @@ const { spawn } = require('node:child_process');
 const path = require('node:path');
 const readXlsx = require('read-excel-file/node').default;
 const { start } = require('../dist/simulator/index.js');
+const { rejection } = require('./support/sim');
 
 const TOKEN = 'simulator-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -12,14 +13,6 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // Strict OData encoding as a careful client does it: %20 for spaces, %27 for quotes.
 const enc = (s) => encodeURIComponent(s).replace(/'/g, '%27');
 
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('AIMS360 simulator', function () {
   let sim;

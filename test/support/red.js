@@ -86,4 +86,24 @@ function next(...nodes) {
   });
 }
 
-module.exports = { helper, allNodes, baseFlow, load, next, collect, wait };
+/**
+ * Mocha hooks for a node test file: one simulator and one Node-RED test server for
+ * the file, a clean simulator before each test, flows unloaded after each.
+ * Returns a getter for the simulator.
+ */
+function useSimAndNodeRed(startSim) {
+  let sim;
+  before(async () => {
+    sim = await startSim();
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await sim.close();
+  });
+  beforeEach(() => sim.reset());
+  afterEach(() => helper.unload());
+  return () => sim;
+}
+
+module.exports = { helper, allNodes, baseFlow, load, next, collect, wait, useSimAndNodeRed };

@@ -12,4 +12,14 @@ function apiCalls(sim, pathPart = '/jobsmanagement/') {
   return sim.log.filter((entry) => entry.path.includes(pathPart));
 }
 
-module.exports = { startSim, apiCalls, TOKEN };
+/** Resolves with the error a promise rejects with; fails when it resolves. */
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+module.exports = { startSim, apiCalls, rejection, TOKEN };
