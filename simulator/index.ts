@@ -143,6 +143,8 @@ export class Simulator {
   readonly host: string;
   /** Every API request (not /_sim/ control requests), oldest first. */
   readonly log: LogEntry[] = [];
+  /** API requests since the log was last cleared; the log itself keeps only the newest. */
+  requestCount = 0;
   private readonly jobs = new Map<string, JobRecord>();
   private faults: Fault[] = [];
   private faultSeq = 0;
@@ -252,6 +254,7 @@ export class Simulator {
 
   clearLog(): void {
     this.log.length = 0;
+    this.requestCount = 0;
   }
 
   /** Every OAuth token issued so far is refused from now on. */
@@ -368,6 +371,7 @@ export class Simulator {
       host: req.headers.host ?? '',
     };
     this.log.push(entry);
+    this.requestCount += 1;
     if (this.log.length > MAX_LOG) this.log.splice(0, this.log.length - MAX_LOG);
     const ctx: Ctx = {
       req,
@@ -747,7 +751,7 @@ export class Simulator {
     try {
       const [a, b, c] = segs;
       if (segs.length <= 1 && (a === undefined || a === 'info') && method === 'GET') {
-        reply(200, { url: this.url, token: this.config.token, oauth: { clientId: this.oauth.clientId, username: this.oauth.username, tokenTtlSeconds: this.oauth.tokenTtlSeconds }, jobs: this.jobs.size });
+        reply(200, { url: this.url, token: this.config.token, oauth: { clientId: this.oauth.clientId, username: this.oauth.username, tokenTtlSeconds: this.oauth.tokenTtlSeconds }, jobs: this.jobs.size, requests: this.requestCount });
       } else if (a === 'jobs' && b === undefined) {
         if (method === 'GET') reply(200, this.listJobs());
         else if (method === 'POST') reply(201, this.addJob((await json()) as JobSpec));

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { AimsClient, ClientOptions } from '../lib/client';
 import { AimsError, toAimsError } from '../lib/errors';
 import { buildQueryString, JOBS_PATH } from '../lib/odata';
+import { JobPoller } from '../lib/poller';
 import type { ConfigNode } from '../shared/red';
 
 interface ConfigDef extends NodeDef {
@@ -86,11 +87,15 @@ export = (RED: NodeAPI) => {
     this.settings = { ...def };
     try {
       this.client = new AimsClient(clientOptions(def, (this.credentials ?? {}) as Credentials));
+      this.poller = new JobPoller(this.client);
     } catch (err) {
       this.clientError = toAimsError(err);
       this.warn(this.clientError.message);
     }
-    this.on('close', () => this.client?.close());
+    this.on('close', () => {
+      this.poller?.close();
+      this.client?.close();
+    });
   }
 
   RED.nodes.registerType('aims360-config', Aims360ConfigNode, {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { Got, Options, Response, RetryObject } from 'got' with { 'resolution-mode': 'import' };
@@ -125,6 +126,8 @@ export class AimsClient {
   readonly retryPolicy: RetryPolicy;
   private readonly trusted: string[];
   private readonly auth: TokenSource;
+  /** Told when the API asks to wait (Retry-After), so a poller can hold the whole account back. */
+  onRetryAfter?: (until: number) => void;
   private readonly closing = new AbortController();
   private readonly agents = {
     http: new http.Agent({ keepAlive: true, maxSockets: 32 }),
@@ -137,6 +140,8 @@ export class AimsClient {
     this.retryPolicy = { ...DEFAULT_RETRY, ...options.retry };
     this.trusted = [this.baseUrl.hostname.toLowerCase(), '*.aims360.rest', ...parseHostList(options.trustedHosts)];
     this.auth = this.makeTokenSource(options.auth);
+    // Every request in flight listens to this one signal; many at once is normal.
+    setMaxListeners(0, this.closing.signal);
   }
 
   isTrustedHost(url: string | URL): boolean {
@@ -240,6 +245,7 @@ export class AimsClient {
       // Exponential backoff with full jitter; Retry-After wins when the API sends one.
       calculateDelay: ({ attemptCount, retryAfter }: RetryObject) => {
         const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptCount - 1));
+        if (retryAfter !== undefined) this.onRetryAfter?.(Date.now() + retryAfter);
         const delay = retryAfter ?? backoff / 2 + Math.random() * (backoff / 2);
         return Date.now() - started + delay > policy.maxTotalMs ? 0 : Math.max(1, delay);
       },

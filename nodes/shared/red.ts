@@ -1,14 +1,22 @@
 /** The Node-RED glue every working node shares: one input path, status, typed inputs. */
+import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import type { AimsClient } from '../lib/client';
+import type { JobPoller } from '../lib/poller';
 import { AimsError, toAimsError } from '../lib/errors';
 import { findJobId, Job, readJobStatus, readPercent } from '../lib/job';
 import { checkJobId } from '../lib/odata';
 
-/** What the config node offers the nodes that use it. */
+/** What the config node offers the nodes that use it: one client and one poller per account. */
 export interface ConfigNode extends Node {
   client?: AimsClient;
+  poller?: JobPoller;
   clientError?: AimsError;
+}
+
+export interface Account {
+  client: AimsClient;
+  poller: JobPoller;
 }
 
 export interface ServerDef extends NodeDef {
@@ -19,10 +27,9 @@ export interface ServerDef extends NodeDef {
 export type Msg = NodeMessageInFlow & Record<string, unknown>;
 export type Send = (msg: NodeMessage | (NodeMessage | NodeMessage[] | null)[]) => void;
 
-export interface InputContext {
+export interface InputContext extends Account {
   msg: Msg;
   send: Send;
-  client: AimsClient;
   /** Aborted when the node closes. */
   signal: AbortSignal;
 }
@@ -53,15 +60,15 @@ export function jobStatus(job: Job): NodeStatus {
   }
 }
 
-export function clientOf(RED: NodeAPI, serverId: string | undefined): AimsClient {
+export function accountOf(RED: NodeAPI, serverId: string | undefined): Account {
   const config = serverId ? (RED.nodes.getNode(serverId) as ConfigNode | null) : null;
   if (!config) {
     throw new AimsError('BAD_INPUT', 'No AIMS360 server is set: choose or add an aims360-config node in this node\'s properties.');
   }
-  if (!config.client) {
+  if (!config.client || !config.poller) {
     throw config.clientError ?? new AimsError('BAD_INPUT', 'The AIMS360 config node could not start: open it and check its settings.');
   }
-  return config.client;
+  return { client: config.client, poller: config.poller };
 }
 
 /** Evaluates a typed input (msg, flow, global, env, str, num, json, jsonata…). */
@@ -101,8 +108,10 @@ export function handleInput(
   handler: (ctx: InputContext) => Promise<void>,
 ): void {
   const closing = new AbortController();
+  // One listener per message in flight; a wait node may hold thousands.
+  setMaxListeners(0, closing.signal);
   node.on('input', (msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void) => {
-    const run = async () => handler({ msg: msg as Msg, send, client: clientOf(RED, def.server), signal: closing.signal });
+    const run = async () => handler({ msg: msg as Msg, send, ...accountOf(RED, def.server), signal: closing.signal });
     run().then(
       () => done(),
       (err: unknown) => {

@@ -63,6 +63,12 @@ describe('npm start (demo)', function () {
     error.data.msg.should.containEql('JOB_NOT_FOUND');
   });
 
+  it('runs the wait for job example: progress, then the failed and the completed job', async () => {
+    (await comms.waitFor(debugFrom('progress'))).data.should.have.property('msg');
+    (await comms.waitFor(debugFrom('failed job'), 30000)).data.msg.should.containEql('"jobStatus":"Failed"');
+    (await comms.waitFor(debugFrom('completed job'), 40000)).data.msg.should.equal('Completed');
+  });
+
   it('stops both on Ctrl-C', async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');

@@ -16,9 +16,10 @@ const completeNode = coreNode('24-complete.js');
 
 const configNode = require('../../dist/nodes/aims360-config/aims360-config.js');
 const jobStatusNode = require('../../dist/nodes/job-status/job-status.js');
+const waitForJobNode = require('../../dist/nodes/wait-for-job/wait-for-job.js');
 
 /** Every node type of the pack, for helper.load. */
-const allNodes = [configNode, jobStatusNode, catchNode, statusNode, completeNode];
+const allNodes = [configNode, jobStatusNode, waitForJobNode, catchNode, statusNode, completeNode];
 
 /**
  * A tab, a config node pointing at the simulator, and catch, status and complete

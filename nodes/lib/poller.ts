@@ -1,0 +1,303 @@
+import { setMaxListeners } from 'node:events';
+import type { AimsClient } from './client';
+import { AimsError, toAimsError } from './errors';
+import { isFinished, Job, readJobId, readJobStatus } from './job';
+import { buildQueryString, checkJobId, JOBS_PATH, odataString } from './odata';
+
+/** How one wait polls: seconds are the node's business, milliseconds are ours. */
+export interface WaitTiming {
+  /** Delay before the first re-poll. */
+  intervalMs: number;
+  /** The delay grows toward this. */
+  maxIntervalMs: number;
+  /** Give up after this long; 0 = never. */
+  timeoutMs: number;
+}
+
+export type WaitEnd =
+  | { kind: 'finished'; job: Job }
+  | { kind: 'timeout'; job?: Job }
+  | { kind: 'error'; error: AimsError };
+
+export interface WaitListener {
+  /** Every answer the API gives for the job while it runs. */
+  update(job: Job): void;
+  /** Called once, when the wait ends for good (never after cancel()). */
+  end(result: WaitEnd): void;
+}
+
+export interface WaitHandle {
+  cancel(): void;
+}
+
+export interface PollerOptions {
+  /** Encoded $filter characters per request; IIS refuses query strings over 2048 by default. */
+  maxFilterLength?: number;
+  /** Ids per request, at most the API's page size. */
+  maxIdsPerRequest?: number;
+  /** Requests in flight at once for this account. */
+  concurrency?: number;
+  /** Failed polls in a row (each already retried by the client) before a wait gives up. */
+  maxFailures?: number;
+}
+
+interface Wait {
+  listener: WaitListener;
+  timing: WaitTiming;
+  deadline: number;
+}
+
+/** One job id being polled, shared by every wait on it. */
+interface Entry {
+  id: string;
+  waits: Set<Wait>;
+  nextPollAt: number;
+  delayMs: number;
+  failures: number;
+  lastJob?: Job;
+  inFlight: boolean;
+}
+
+const GATHER_MS = 20;
+const GROWTH = 1.5;
+const JITTER = 0.2;
+// Polls due this soon are sent with the current round, so schedules fall into step.
+const EARLY_SHARE = 0.25;
+const EARLY_MAX_MS = 1000;
+const TRANSIENT: ReadonlySet<string> = new Set(['NETWORK', 'TIMEOUT', 'RATE_LIMITED']);
+
+function isTransient(err: AimsError): boolean {
+  return TRANSIENT.has(err.code) || (err.code === 'API_ERROR' && (err.status ?? 0) >= 500);
+}
+
+function jitter(ms: number): number {
+  return ms * (1 - JITTER + Math.random() * 2 * JITTER);
+}
+
+/**
+ * The shared poll scheduler of one account (config node). Every round it sends
+ * the due job ids together, as many per request as fit, and hands each answer to
+ * the waits on that id. One timer, whatever the number of waits.
+ */
+export class JobPoller {
+  /** Set once the API refused a combined filter: one id per request from then on. */
+  singleIdMode = false;
+  private readonly entries = new Map<string, Entry>();
+  private readonly options: Required<PollerOptions>;
+  private readonly closing = new AbortController();
+  private timer?: NodeJS.Timeout;
+  private wakeAt = Infinity;
+  private roundRunning = false;
+  private pausedUntil = 0;
+
+  constructor(
+    private readonly client: AimsClient,
+    options: PollerOptions = {},
+  ) {
+    this.options = { maxFilterLength: 1800, maxIdsPerRequest: 100, concurrency: 4, maxFailures: 3, ...options };
+    client.onRetryAfter = (until) => this.pauseUntil(until);
+    setMaxListeners(0, this.closing.signal);
+  }
+
+  /** Number of distinct job ids being polled. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  wait(jobId: string, timing: WaitTiming, listener: WaitListener): WaitHandle {
+    const id = checkJobId(jobId);
+    const now = Date.now();
+    const wait: Wait = { listener, timing, deadline: timing.timeoutMs > 0 ? now + timing.timeoutMs : Infinity };
+    let entry = this.entries.get(id);
+    if (!entry) {
+      // First look soon (gathered with other new waits), re-polls every interval after.
+      entry = { id, waits: new Set(), nextPollAt: now + GATHER_MS, delayMs: timing.intervalMs, failures: 0, inFlight: false };
+      this.entries.set(id, entry);
+    } else {
+      entry.delayMs = Math.min(entry.delayMs, timing.intervalMs);
+    }
+    entry.waits.add(wait);
+    this.schedule();
+    const owner = entry;
+    return {
+      cancel: () => {
+        owner.waits.delete(wait);
+        if (owner.waits.size === 0 && this.entries.get(id) === owner) this.entries.delete(id);
+      },
+    };
+  }
+
+  /** Pushes the whole account's next round back, e.g. after a 429 with Retry-After. */
+  pauseUntil(time: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, time);
+  }
+
+  close(): void {
+    this.closing.abort();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.entries.clear();
+  }
+
+  private schedule(): void {
+    if (this.closing.signal.aborted || this.roundRunning) return;
+    let next = Infinity;
+    for (const entry of this.entries.values()) {
+      next = Math.min(next, entry.nextPollAt);
+      for (const wait of entry.waits) next = Math.min(next, wait.deadline);
+    }
+    if (next === Infinity) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.wakeAt = Infinity;
+      return;
+    }
+    next = Math.max(next, this.pausedUntil);
+    if (this.timer && this.wakeAt <= next) return;
+    clearTimeout(this.timer);
+    this.wakeAt = next;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.wakeAt = Infinity;
+      void this.round();
+    }, Math.max(0, next - Date.now()));
+  }
+
+  private async round(): Promise<void> {
+    this.roundRunning = true;
+    try {
+      this.expireWaits();
+      const now = Date.now();
+      if (now >= this.pausedUntil) {
+        const due = [...this.entries.values()].filter(
+          (e) => !e.inFlight && e.nextPollAt <= now + Math.min(EARLY_MAX_MS, e.delayMs * EARLY_SHARE),
+        );
+        await this.pollAll(due);
+      }
+    } finally {
+      this.roundRunning = false;
+      this.schedule();
+    }
+  }
+
+  private expireWaits(): void {
+    const now = Date.now();
+    for (const entry of [...this.entries.values()]) {
+      for (const wait of [...entry.waits]) {
+        if (wait.deadline <= now) {
+          this.endWait(entry, wait, { kind: 'timeout', job: entry.lastJob });
+        }
+      }
+    }
+  }
+
+  private async pollAll(due: Entry[]): Promise<void> {
+    const batches = this.batches(due);
+    let nextBatch = 0;
+    const worker = async () => {
+      while (nextBatch < batches.length && !this.closing.signal.aborted) {
+        await this.poll(batches[nextBatch++]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, batches.length) }, worker));
+  }
+
+  /** Groups ids so that each request's filter stays under the URL bound. */
+  private batches(due: Entry[]): Entry[][] {
+    const batches: Entry[][] = [];
+    let batch: Entry[] = [];
+    let length = 0;
+    for (const entry of due) {
+      const clause = encodeURIComponent(`jobId eq ${odataString(entry.id)} or `).length;
+      const full = batch.length >= (this.singleIdMode ? 1 : this.options.maxIdsPerRequest);
+      if (batch.length > 0 && (full || length + clause > this.options.maxFilterLength)) {
+        batches.push(batch);
+        batch = [];
+        length = 0;
+      }
+      batch.push(entry);
+      length += clause;
+    }
+    if (batch.length > 0) batches.push(batch);
+    return batches;
+  }
+
+  private async poll(batch: Entry[]): Promise<void> {
+    batch.forEach((e) => (e.inFlight = true));
+    const filter = batch.map((e) => `jobId eq ${odataString(e.id)}`).join(' or ');
+    try {
+      const response = await this.client.requestJson(JOBS_PATH, {
+        query: buildQueryString({ filter }),
+        signal: this.closing.signal,
+      });
+      const value = (response.body as { value?: unknown } | null)?.value;
+      if (!Array.isArray(value)) {
+        throw new AimsError('BAD_RESPONSE', 'AIMS360 answered a job query without a "value" list of jobs.');
+      }
+      const byId = new Map<string, Job>();
+      for (const job of value as Job[]) {
+        const id = job && typeof job === 'object' ? readJobId(job) : undefined;
+        if (id) byId.set(id.toLowerCase(), job);
+      }
+      for (const entry of batch) this.answer(entry, byId.get(entry.id.toLowerCase()));
+    } catch (err) {
+      if (this.closing.signal.aborted) return;
+      this.failed(batch, toAimsError(err));
+    } finally {
+      batch.forEach((e) => (e.inFlight = false));
+    }
+  }
+
+  private answer(entry: Entry, job: Job | undefined): void {
+    if (!this.isLive(entry)) return;
+    entry.failures = 0;
+    if (!job) {
+      const error = new AimsError('JOB_NOT_FOUND', `AIMS360 knows no job ${entry.id}: check the id, or the job was purged.`);
+      for (const wait of [...entry.waits]) this.endWait(entry, wait, { kind: 'error', error });
+      return;
+    }
+    entry.lastJob = job;
+    for (const wait of [...entry.waits]) wait.listener.update(job);
+    if (isFinished(readJobStatus(job))) {
+      for (const wait of [...entry.waits]) this.endWait(entry, wait, { kind: 'finished', job });
+      return;
+    }
+    this.reschedule(entry);
+  }
+
+  private failed(batch: Entry[], error: AimsError): void {
+    if (error.code === 'API_ERROR' && error.status === 400 && batch.length > 1 && !this.singleIdMode) {
+      // The API refused the combined filter: ask one id at a time from now on.
+      this.singleIdMode = true;
+      batch.forEach((e) => (e.nextPollAt = Date.now()));
+      return;
+    }
+    if (error.code === 'RATE_LIMITED') this.pauseUntil(Date.now() + this.client.retryPolicy.maxDelayMs);
+    for (const entry of batch) {
+      if (!this.isLive(entry)) continue;
+      entry.failures += 1;
+      if (!isTransient(error) || entry.failures >= this.options.maxFailures) {
+        for (const wait of [...entry.waits]) this.endWait(entry, wait, { kind: 'error', error });
+      } else {
+        this.reschedule(entry);
+      }
+    }
+  }
+
+  private isLive(entry: Entry): boolean {
+    return this.entries.get(entry.id) === entry;
+  }
+
+  private reschedule(entry: Entry): void {
+    let max = 0;
+    for (const wait of entry.waits) max = Math.max(max, wait.timing.maxIntervalMs);
+    entry.nextPollAt = Date.now() + jitter(entry.delayMs);
+    entry.delayMs = Math.min(Math.max(max, entry.delayMs), entry.delayMs * GROWTH);
+  }
+
+  private endWait(entry: Entry, wait: Wait, result: WaitEnd): void {
+    if (!entry.waits.delete(wait)) return;
+    if (entry.waits.size === 0 && this.isLive(entry)) this.entries.delete(entry.id);
+    wait.listener.end(result);
+  }
+}

@@ -1,0 +1,91 @@
+// Pending waits survive a Node-RED restart with a file context store: a real
+// second Node-RED process reads them back and answers them.
+require('should');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startNodeRed, writeSettings } = require('../support/node-red-process');
+const { startSim, TOKEN } = require('../support/sim');
+
+const root = path.resolve(__dirname, '..', '..');
+const JOBS = ['restart-a', 'restart-b', 'restart-c'];
+
+describe('wait for job across a Node-RED restart (file context store)', function () {
+  this.timeout(120000);
+  let work;
+  let sim;
+  let red;
+
+  before(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-restart-'));
+    fs.mkdirSync(path.join(work, 'node_modules', '@flowjobs'), { recursive: true });
+    fs.symlinkSync(root, path.join(work, 'node_modules', '@flowjobs', 'node-red-aims360'), 'dir');
+    fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify({ name: 'restart-user', private: true }));
+    writeSettings(work, {
+      flowFile: 'flows.json',
+      credentialSecret: false,
+      // Written every second, so a kill loses at most the last second.
+      contextStorage: { default: { module: 'localfilesystem', config: { flushInterval: 1 } } },
+    });
+    sim = await startSim();
+    for (const jobId of JOBS) sim.addJob({ jobId, runMs: 600000 });
+    const out = path.join(work, 'answers.txt');
+    fs.writeFileSync(path.join(work, 'flows.json'), JSON.stringify([
+      { id: 'tab', type: 'tab', label: 'restart' },
+      { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout: 5000 },
+      // Started once over HTTP: an inject with "once" would start them again after the restart.
+      { id: 'start', type: 'http in', z: 'tab', x: 100, y: 100, url: '/start', method: 'post', upload: false, wires: [['split', 'ok']] },
+      { id: 'ok', type: 'http response', z: 'tab', x: 200, y: 150, statusCode: '204', headers: {}, wires: [] },
+      { id: 'split', type: 'split', z: 'tab', x: 200, y: 100, splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', wires: [['wait']] },
+      {
+        id: 'wait', type: 'aims360-wait-for-job', z: 'tab', x: 300, y: 100, server: 'server', interval: '0.2', maxInterval: '0.5',
+        timeout: '600', persist: true, wires: [['line'], ['line'], ['line']],
+      },
+      { id: 'line', type: 'template', z: 'tab', x: 400, y: 100, field: 'payload', fieldType: 'msg', format: 'text', syntax: 'mustache', template: '{{jobId}} {{jobStatus}}', output: 'str', wires: [['file']] },
+      { id: 'file', type: 'file', z: 'tab', x: 500, y: 100, filename: out, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', wires: [] },
+    ]));
+    fs.writeFileSync(path.join(work, 'flows_cred.json'), JSON.stringify({ server: { token: TOKEN } }));
+  });
+
+  after(async () => {
+    if (red) await red.stop();
+    if (sim) await sim.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('answers every wait once after SIGKILL and a new start', async () => {
+    red = await startNodeRed(work);
+    const started = await fetch(`${red.url}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(JOBS) });
+    started.status.should.equal(204);
+    const contextDir = path.join(work, 'context');
+    const kept = () => {
+      try {
+        return fs.readdirSync(contextDir, { recursive: true })
+          .filter((f) => f.endsWith('.json'))
+          .some((f) => JOBS.every((id) => fs.readFileSync(path.join(contextDir, f), 'utf8').includes(id)));
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 20000;
+    while (!kept() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    kept().should.be.true();
+    red.child.kill('SIGKILL');
+    await red.stop();
+    red = undefined;
+
+    // While Node-RED is down the jobs end; the new process must still answer them.
+    sim.setJob('restart-a', { jobStatus: 'Completed' });
+    sim.setJob('restart-b', { jobStatus: 'Failed' });
+    red = await startNodeRed(work);
+    const out = path.join(work, 'answers.txt');
+    const lines = () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : []);
+    const until = Date.now() + 20000;
+    while (lines().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    sim.setJob('restart-c', { jobStatus: 'Completed' });
+    while (lines().length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1000));
+    lines().sort().should.eql(['restart-a Completed', 'restart-b Failed', 'restart-c Completed']);
+    red.output().should.not.containEql(TOKEN);
+  });
+});
