@@ -217,6 +217,29 @@ describe('aims360-wait-for-job', function () {
     firstRound.length.should.be.below(1000 / 20);
   });
 
+  it('leaves no timer or socket behind and stops polling when redeployed with 2,000 pending waits', async function () {
+    this.timeout(30000);
+    for (let i = 0; i < 2000; i++) sim.addJob({ jobId: `r-${i}`, runMs: 600000 });
+    const count = (type) => process.getActiveResourcesInfo().filter((r) => r === type).length;
+    await wait(100);
+    const before = { timers: count('Timeout'), sockets: count('TCPSocketWrap') };
+    const f = flow(sim);
+    await load(f, creds);
+    for (let i = 0; i < 2000; i++) helper.getNode('node').receive({ jobId: `r-${i}` });
+    await wait(1000);
+    const poller = helper.getNode('server').poller;
+    poller.size.should.equal(2000);
+    count('TCPSocketWrap').should.be.above(before.sockets);
+    await helper.unload();
+    await wait(200);
+    poller.size.should.equal(0);
+    count('Timeout').should.be.belowOrEqual(before.timers);
+    count('TCPSocketWrap').should.be.belowOrEqual(before.sockets);
+    sim.clearLog();
+    await wait(500);
+    sim.log.length.should.equal(0);
+  });
+
   it('shows the token in no message, status or log line', async () => {
     sim.addJob({ jobId: 'sec', runMs: 200 });
     await load(flow(sim, { progress: true }), creds);

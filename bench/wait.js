@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// Wait for job against the plain Node-RED polling loop (http request + switch +
+// delay), in one run against the simulator (in its own process, so its memory
+// does not count). Usage: node --expose-gc bench/wait.js [jobs=1000] [concurrent=10000]
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+const { helper, allNodes } = require('../test/support/red');
+
+const JOBS = Number(process.argv[2] || 1000);
+const CONCURRENT = Number(process.argv[3] || 10000);
+const INTERVAL_S = 1;
+const TOKEN = 'simulator-token';
+const core = (file) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(require.resolve('node-red'))] }));
+const coreNodes = ['network/21-httprequest.js', 'function/10-switch.js', 'function/89-delay.js', 'function/15-change.js'].map(core);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const gc = () => global.gc && global.gc();
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+function startSimulator() {
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'simulator', 'cli.js'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const url = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+      if (url) resolve({ url: url[0], child });
+    });
+    child.once('exit', () => reject(new Error(`simulator exited: ${out}`)));
+  });
+}
+
+async function control(sim, method, route, body) {
+  const res = await fetch(`${sim.url}/_sim/${route}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return res.status === 204 ? undefined : res.json();
+}
+
+/**
+ * Adds jobs that all start running at one moment a few seconds ahead, whatever
+ * the time it takes to add them; resolves id → completion time (ms since epoch).
+ */
+async function addJobs(sim, prefix, count, runMs) {
+  const ends = new Map();
+  const runningAt = Date.now() + 3000 + count;
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}-6576767c-a264-4fc5-${String(i).padStart(12, '0')}`);
+  for (let start = 0; start < count; start += 50) {
+    await Promise.all(ids.slice(start, start + 50).map((jobId, k) => {
+      const run = runMs(start + k);
+      ends.set(jobId, runningAt + run);
+      return control(sim, 'POST', 'jobs', { jobId, queuedMs: runningAt - Date.now(), runMs: run });
+    }));
+  }
+  return ends;
+}
+
+const plainFlow = (sim) => [
+  { id: 'tab', type: 'tab' },
+  {
+    id: 'url', type: 'change', z: 'tab', x: 1, y: 1, wires: [['get']],
+    rules: [
+      { t: 'set', p: 'url', pt: 'msg', to: `"${sim.url}/jobsmanagement/odata/v1.0/backgroundjob?$filter=jobId%20eq%20'" & jobId & "'"`, tot: 'jsonata' },
+      { t: 'set', p: 'headers', pt: 'msg', to: `{"Authorization": "Bearer ${TOKEN}"}`, tot: 'json' },
+    ],
+  },
+  { id: 'get', type: 'http request', z: 'tab', x: 1, y: 1, method: 'GET', ret: 'obj', paytoqs: 'ignore', url: '', wires: [['switch']] },
+  {
+    id: 'switch', type: 'switch', z: 'tab', x: 1, y: 1, property: 'payload.value[0].jobStatus', propertyType: 'msg', checkall: 'false', outputs: 3,
+    rules: [{ t: 'eq', v: 'Completed', vt: 'str' }, { t: 'eq', v: 'Failed', vt: 'str' }, { t: 'else' }],
+    wires: [['out'], ['out'], ['delay']],
+  },
+  { id: 'delay', type: 'delay', z: 'tab', x: 1, y: 1, pauseType: 'delay', timeout: String(INTERVAL_S), timeoutUnits: 'seconds', wires: [['url']] },
+  { id: 'out', type: 'helper', z: 'tab', x: 1, y: 1 },
+];
+
+const waitFlow = (sim, props = {}) => [
+  { id: 'tab', type: 'tab' },
+  { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout: 30000 },
+  {
+    id: 'in', type: 'aims360-wait-for-job', z: 'tab', x: 1, y: 1, server: 'server', interval: String(INTERVAL_S), maxInterval: String(INTERVAL_S),
+    timeout: '3600', wires: [['out'], ['out'], ['out']], ...props,
+  },
+  { id: 'out', type: 'helper', z: 'tab', x: 1, y: 1 },
+];
+
+/** Runs one flow over JOBS jobs; returns requests, delays after completion, and heap growth. */
+async function measure(sim, name, flow, entry) {
+  await control(sim, 'POST', 'reset');
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let heapPeak = heapBefore;
+  const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
+  const ends = await addJobs(sim, name, JOBS, (i) => 2000 + ((i * 7919) % 8000));
+  await helper.load([...allNodes, ...coreNodes], flow, { server: { token: TOKEN } });
+  const delays = [];
+  helper.getNode('out').on('input', (msg) => delays.push(Date.now() - ends.get(msg.jobId)));
+  const input = helper.getNode(entry);
+  for (const jobId of ends.keys()) input.receive({ jobId });
+  while (delays.length < JOBS) await sleep(100);
+  clearInterval(sampler);
+  const { requests } = await control(sim, 'GET', 'info');
+  await helper.unload();
+  return { requests, median: percentile(delays, 50), p95: percentile(delays, 95), heapMB: (heapPeak - heapBefore) / 1048576 };
+}
+
+async function concurrentWaits(sim) {
+  await control(sim, 'POST', 'reset');
+  await addJobs(sim, 'many', CONCURRENT, () => 3600000);
+  await helper.load(allNodes, waitFlow(sim, { interval: '5', maxInterval: '60' }), { server: { token: TOKEN } });
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const input = helper.getNode('in');
+  for (let i = 0; i < CONCURRENT; i++) input.receive({ jobId: `many-6576767c-a264-4fc5-${String(i).padStart(12, '0')}` });
+  await sleep(15000);
+  loop.disable();
+  gc();
+  const heapMB = (process.memoryUsage().heapUsed - heapBefore) / 1048576;
+  const { requests } = await control(sim, 'GET', 'info');
+  await helper.unload();
+  return { heapMB, requests, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
+}
+
+async function main() {
+  const sim = await startSimulator();
+  await helper.startServer();
+  try {
+    console.log(`${JOBS} jobs running 2–10 s, polled every ${INTERVAL_S} s by both flows`);
+    const plain = await measure(sim, 'plain', plainFlow(sim), 'url');
+    const ours = await measure(sim, 'ours', waitFlow(sim), 'in');
+    const rows = [
+      ['requests sent', plain.requests, ours.requests, (v) => v.toFixed(0)],
+      ['median delay after completion (ms)', plain.median, ours.median, (v) => v.toFixed(0)],
+      ['p95 delay after completion (ms)', plain.p95, ours.p95, (v) => v.toFixed(0)],
+      ['heap growth (MB)', plain.heapMB, ours.heapMB, (v) => v.toFixed(1)],
+    ];
+    console.log(`| measure | plain loop | wait for job | plain / wait |\n|---|---|---|---|`);
+    for (const [what, a, b, fmt] of rows) console.log(`| ${what} | ${fmt(a)} | ${fmt(b)} | ${(a / b).toFixed(1)} |`);
+    const many = await concurrentWaits(sim);
+    console.log(`\n${CONCURRENT} concurrent waits on one node for 15 s: heap growth ${many.heapMB.toFixed(1)} MB, ` +
+      `${many.requests} requests, event-loop delay p99 ${many.loopP99.toFixed(1)} ms, max ${many.loopMax.toFixed(1)} ms`);
+  } finally {
+    await helper.stopServer();
+    sim.child.kill('SIGTERM');
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
