@@ -16,9 +16,11 @@ const completeNode = coreNode('24-complete.js');
 
 const configNode = require('../../dist/nodes/aims360-config/aims360-config.js');
 const jobStatusNode = require('../../dist/nodes/job-status/job-status.js');
+const requestNode = require('../../dist/nodes/request/request.js');
+const rerunJobNode = require('../../dist/nodes/rerun-job/rerun-job.js');
 
 /** Every node type of the pack, for helper.load. */
-const allNodes = [configNode, jobStatusNode, catchNode, statusNode, completeNode];
+const allNodes = [configNode, jobStatusNode, requestNode, rerunJobNode, catchNode, statusNode, completeNode];
 
 /**
  * A tab, a config node pointing at the simulator, and catch, status and complete
