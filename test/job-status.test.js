@@ -1,5 +1,5 @@
 const should = require('should');
-const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
+const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
 const creds = { server: { token: TOKEN } };
@@ -25,13 +25,7 @@ describe('aims360-job-status', function () {
   });
 
   describe('single mode', () => {
-    const lookups = [
-      ['msg.jobId', (id) => ({ jobId: id, payload: 'ignored' })],
-      ['msg.payload.jobId', (id) => ({ payload: { jobId: id } })],
-      ['msg.payload.jobID', (id) => ({ payload: { jobID: id } })],
-      ['msg.payload as a string', (id) => ({ payload: id })],
-    ];
-    for (const [where, make] of lookups) {
+    for (const [where, make] of jobIdLookups) {
       it(`finds the job id in ${where} by default`, async () => {
         sim.addJob({ jobId: 'job-a', runMs: 60000 });
         await load(flow(sim), creds);
@@ -45,27 +39,12 @@ describe('aims360-job-status', function () {
       });
     }
 
-    it('reads the job id from a typed input (msg, str, env, flow, jsonata)', async () => {
+    it('reads the job id from a typed input (msg, str, env, flow, global, jsonata)', async () => {
       sim.addJob({ jobId: 'job-t' });
-      process.env.AIMS360_TEST_JOB = 'job-t';
-      const cases = [
-        [{ jobId: 'ids.main', jobIdType: 'msg' }, { ids: { main: 'job-t' } }],
-        [{ jobId: 'job-t', jobIdType: 'str' }, {}],
-        [{ jobId: 'AIMS360_TEST_JOB', jobIdType: 'env' }, {}],
-        [{ jobId: '"job-" & letter', jobIdType: 'jsonata' }, { letter: 't' }],
-      ];
-      for (const [props, input] of cases) {
-        await load(flow(sim, props), creds);
-        const out = next(helper.getNode('out'));
-        helper.getNode('node').receive(input);
-        (await out).jobId.should.equal('job-t');
+      for (const [props, input, context] of typedJobIdCases()) {
+        (await sendOne(flow(sim, props), creds, input, context)).jobId.should.equal('job-t');
         await helper.unload();
       }
-      await load(flow(sim, { jobId: 'which', jobIdType: 'flow' }), creds);
-      helper.getNode('node').context().flow.set('which', 'job-t');
-      const out = next(helper.getNode('out'));
-      helper.getNode('node').receive({});
-      (await out).jobId.should.equal('job-t');
     });
 
     it('shows the job status and completes the message once', async () => {

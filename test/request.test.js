@@ -1,5 +1,5 @@
 const should = require('should');
-const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
+const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
 const creds = { server: { token: TOKEN } };
@@ -22,14 +22,7 @@ describe('aims360-request', function () {
     sim = currentSim();
   });
 
-  /** Loads the node, sends one message, resolves with what came out or what was caught. */
-  async function run(props, input = {}, config = {}) {
-    await load(flow(sim, props, config), creds);
-    helper.getNode('server').client.retryPolicy.baseDelayMs = 5;
-    const answer = next(helper.getNode('out'), helper.getNode('caught'));
-    helper.getNode('node').receive(input);
-    return answer;
-  }
+  const run = (props, input, context) => sendOne(flow(sim, props), creds, input, context);
 
   /** A 200 answer with this body for the next call of one method (read before routing: the log keeps the body). */
   const answer200 = (method, body) => sim.addFault({ type: 'status', status: 200, body, match: { method } });
@@ -123,17 +116,11 @@ describe('aims360-request', function () {
         [{ path: 'AIMS360_TEST_PATH', pathType: 'env' }, {}],
         [{ path: '"/jobsmanagement/odata/v1.0/" & kind', pathType: 'jsonata' }, { kind: 'backgroundjob' }],
         [{ path: `${JOBS}?$top=1` }, {}],
+        [{ path: 'where', pathType: 'flow' }, {}, { flow: { where: JOBS } }],
+        [{ path: 'where', pathType: 'global' }, {}, { global: { where: JOBS } }],
       ];
-      for (const [props, input] of cases) {
-        (await run(props, input)).statusCode.should.equal(200);
-        await helper.unload();
-      }
-      for (const scope of ['flow', 'global']) {
-        await load(flow(sim, { path: 'where', pathType: scope }), creds);
-        helper.getNode('node').context()[scope].set('where', JOBS);
-        const out = next(helper.getNode('out'));
-        helper.getNode('node').receive({});
-        (await out).statusCode.should.equal(200);
+      for (const [props, input, context] of cases) {
+        (await run(props, input, context)).statusCode.should.equal(200);
         await helper.unload();
       }
       apiCalls(sim).map((c) => c.path).should.eql(Array(6).fill(`/${JOBS}`));
@@ -174,17 +161,11 @@ describe('aims360-request', function () {
       const cases = [
         [{ query: 'q', queryType: 'msg' }, { q: { $top: 1 } }],
         [{ query: '{"$top": n}', queryType: 'jsonata' }, { n: 1 }],
+        [{ query: 'q', queryType: 'flow' }, {}, { flow: { q: { $top: 1 } } }],
+        [{ query: 'q', queryType: 'global' }, {}, { global: { q: { $top: 1 } } }],
       ];
-      for (const [props, input] of cases) {
-        (await run(props, input)).statusCode.should.equal(200);
-        await helper.unload();
-      }
-      for (const scope of ['flow', 'global']) {
-        await load(flow(sim, { query: 'q', queryType: scope }), creds);
-        helper.getNode('node').context()[scope].set('q', { $top: 1 });
-        const out = next(helper.getNode('out'));
-        helper.getNode('node').receive({});
-        await out;
+      for (const [props, input, context] of cases) {
+        (await run(props, input, context)).statusCode.should.equal(200);
         await helper.unload();
       }
       apiCalls(sim).map((c) => c.query).should.eql(Array(4).fill('%24top=1'));
@@ -223,23 +204,15 @@ describe('aims360-request', function () {
         ['POST', { body: '{"from": src}', bodyType: 'jsonata' }, { src: 'jsonata' }, '{"from":"jsonata"}', /^application\/json/],
         ['DELETE', { body: '{"from":"delete"}', bodyType: 'json' }, {}, '{"from":"delete"}', /^application\/json/],
         ['POST', {}, { payload: Buffer.from('bytes') }, 'bytes', /^application\/octet-stream/],
+        ['POST', { body: 'b', bodyType: 'flow' }, {}, '{"from":"flow"}', /^application\/json/, { flow: { b: { from: 'flow' } } }],
+        ['PUT', { body: 'b', bodyType: 'global' }, {}, '{"from":"global"}', /^application\/json/, { global: { b: { from: 'global' } } }],
       ];
-      for (const [method, props, input, sent, type] of cases) {
+      for (const [method, props, input, sent, type, context] of cases) {
         answer200(method, '{}');
-        (await run({ method, ...props }, input)).statusCode.should.equal(200);
+        (await run({ method, ...props }, input, context)).statusCode.should.equal(200);
         const call = apiCalls(sim, '/').pop();
         call.body.should.equal(sent);
         call.headers['content-type'].should.match(type);
-        await helper.unload();
-      }
-      for (const scope of ['flow', 'global']) {
-        answer200('POST', '{}');
-        await load(flow(sim, { method: 'POST', body: 'b', bodyType: scope }), creds);
-        helper.getNode('node').context()[scope].set('b', { from: scope });
-        const out = next(helper.getNode('out'));
-        helper.getNode('node').receive({});
-        await out;
-        apiCalls(sim, '/').pop().body.should.equal(JSON.stringify({ from: scope }));
         await helper.unload();
       }
     });

@@ -1,5 +1,5 @@
 const should = require('should');
-const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
+const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
 const creds = { server: { token: TOKEN } };
@@ -21,14 +21,7 @@ describe('aims360-rerun-job', function () {
     sim = currentSim();
   });
 
-  /** Loads the node, sends one message, resolves with what came out or what was caught. */
-  async function run(props, input) {
-    await load(flow(sim, props), creds);
-    helper.getNode('server').client.retryPolicy.baseDelayMs = 5;
-    const answer = next(helper.getNode('out'), helper.getNode('caught'));
-    helper.getNode('node').receive(input);
-    return answer;
-  }
+  const run = (props, input, context) => sendOne(flow(sim, props), creds, input, context);
 
   it('checks the job first by default, then reruns it and answers the API\'s response', async () => {
     sim.addJob({ jobId: 'job-failed', outcome: 'Failed', rerunOutcome: 'Completed', scope: 'Public', queuedMs: 60000 });
@@ -45,13 +38,7 @@ describe('aims360-rerun-job', function () {
     sim.getJob('job-failed').jobStatus.should.equal('Queued');
   });
 
-  const lookups = [
-    ['msg.jobId', (id) => ({ jobId: id, payload: 'ignored' })],
-    ['msg.payload.jobId', (id) => ({ payload: { jobId: id } })],
-    ['msg.payload.jobID (a job from job status or wait for job)', (id) => ({ payload: { jobID: id, jobStatus: 'Failed' } })],
-    ['msg.payload as a string', (id) => ({ payload: id })],
-  ];
-  for (const [where, make] of lookups) {
+  for (const [where, make] of jobIdLookups) {
     it(`finds the job id in ${where} by default`, async () => {
       sim.addJob({ jobId: 'job-a' });
       (await run({}, make('job-a'))).jobId.should.equal('job-a');
@@ -60,23 +47,8 @@ describe('aims360-rerun-job', function () {
 
   it('reads the job id from a typed input (msg, str, env, flow, global, jsonata)', async () => {
     sim.addJob({ jobId: 'job-t' });
-    process.env.AIMS360_TEST_RERUN = 'job-t';
-    const cases = [
-      [{ jobId: 'ids.main', jobIdType: 'msg' }, { ids: { main: 'job-t' } }],
-      [{ jobId: 'job-t', jobIdType: 'str' }, {}],
-      [{ jobId: 'AIMS360_TEST_RERUN', jobIdType: 'env' }, {}],
-      [{ jobId: '"job-" & letter', jobIdType: 'jsonata' }, { letter: 't' }],
-    ];
-    for (const [props, input] of cases) {
-      (await run(props, input)).jobId.should.equal('job-t');
-      await helper.unload();
-    }
-    for (const scope of ['flow', 'global']) {
-      await load(flow(sim, { jobId: 'which', jobIdType: scope }), creds);
-      helper.getNode('node').context()[scope].set('which', 'job-t');
-      const out = next(helper.getNode('out'));
-      helper.getNode('node').receive({});
-      (await out).jobId.should.equal('job-t');
+    for (const [props, input, context] of typedJobIdCases()) {
+      (await run(props, input, context)).jobId.should.equal('job-t');
       await helper.unload();
     }
     posts(sim).length.should.equal(6);
