@@ -1,5 +1,7 @@
 const should = require('should');
-const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases } = require('./support/red');
+const {
+  helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases, itRefusesBadJobIds,
+} = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
 const creds = { server: { token: TOKEN } };
@@ -61,24 +63,7 @@ describe('aims360-job-status', function () {
       completed.length.should.equal(1);
     });
 
-    const badIds = [undefined, 42, '', "x' or jobStatus eq 'Failed", 'a/b', 'x'.repeat(129)];
-    for (const bad of badIds) {
-      it(`refuses the job id ${JSON.stringify(bad)?.slice(0, 30)} with BAD_INPUT and sends nothing`, async () => {
-        await load(flow(sim), creds);
-        const caught = collect(helper.getNode('caught'));
-        const statuses = collect(helper.getNode('statuses'));
-        const completed = collect(helper.getNode('completed'));
-        helper.getNode('node').receive(bad === undefined ? { payload: { other: 1 } } : { jobId: bad });
-        await wait(50);
-        // done(err): exactly one message to Catch, none to Complete (it fires on success only).
-        caught.length.should.equal(1);
-        caught[0].error.code.should.equal('BAD_INPUT');
-        caught[0].error.message.should.match(/job id/);
-        completed.length.should.equal(0);
-        sim.log.length.should.equal(0);
-        statuses.pop().status.should.match({ fill: 'red', shape: 'ring', text: 'BAD_INPUT' });
-      });
-    }
+    itRefusesBadJobIds(() => sim, () => load(flow(sim), creds));
 
     it('answers JOB_NOT_FOUND to a Catch node for an unknown or purged job', async () => {
       sim.addJob({ jobId: 'job-purged' });

@@ -126,6 +126,32 @@ function typedJobIdCases() {
   ];
 }
 
+const BAD_JOB_IDS = [undefined, 42, '', "x' or jobStatus eq 'Failed", 'a/b', '../x', 'x'.repeat(129)];
+
+/**
+ * One test per malformed job id (or none at all) sent to the node loaded by loadFlow:
+ * BAD_INPUT to Catch exactly once, nothing to Complete, a red status, no request.
+ */
+function itRefusesBadJobIds(getSim, loadFlow) {
+  for (const bad of BAD_JOB_IDS) {
+    it(`refuses the job id ${JSON.stringify(bad)?.slice(0, 30)} with BAD_INPUT and sends nothing`, async () => {
+      await loadFlow();
+      const caught = collect(helper.getNode('caught'));
+      const statuses = collect(helper.getNode('statuses'));
+      const completed = collect(helper.getNode('completed'));
+      helper.getNode('node').receive(bad === undefined ? { payload: { other: 1 } } : { jobId: bad });
+      await wait(50);
+      // done(err): exactly one message to Catch, none to Complete (it fires on success only).
+      caught.length.should.equal(1);
+      caught[0].error.code.should.equal('BAD_INPUT');
+      caught[0].error.message.should.match(/job id/);
+      completed.length.should.equal(0);
+      getSim().log.length.should.equal(0);
+      statuses.pop().status.should.match({ fill: 'red', shape: 'ring', text: 'BAD_INPUT' });
+    });
+  }
+}
+
 /**
  * Mocha hooks for a node test file: one simulator and one Node-RED test server for
  * the file, a clean simulator before each test, flows unloaded after each.
@@ -148,4 +174,5 @@ function useSimAndNodeRed(startSim) {
 
 module.exports = {
   helper, allNodes, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
+  itRefusesBadJobIds,
 };
