@@ -39,6 +39,20 @@ export function demoJobs(): JobSpec[] {
       documents: [{ name: 'Forecasting.xlsx', format: 'xlsx', rows: 40 }],
     },
     {
+      // A second failed job, for the rerun example, so it never races the wait example.
+      jobId: 'demo-export-failed',
+      subCategory: 'Sales Order Export',
+      outcome: 'Failed',
+      rerunOutcome: 'Completed',
+      jobStatusText: 'Sales order export failed: the export was cancelled.',
+      canReRun: 'Yes',
+      queuedMs: 1000,
+      runMs: 2000,
+      responseType: 'Publishlink',
+      scope: 'Public',
+      documents: [{ name: 'SalesOrders-retry.csv', format: 'csv', rows: 50 }],
+    },
+    {
       jobId: 'demo-price-list',
       subCategory: 'Style Price List',
       responseType: 'In-line JSON',

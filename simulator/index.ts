@@ -63,11 +63,14 @@ export interface LogEntry {
   /** 0 while unanswered, or for a reset or hang. */
   status: number;
   host: string;
+  /** The request body of an API call that sent one (never of a token request), at most 64 KiB. */
+  body?: string;
 }
 
 export const DEFAULT_TOKEN = 'simulator-token';
 const MAX_LOG = 10000;
 const MAX_BODY = 1024 * 1024;
+const MAX_LOGGED_BODY = 64 * 1024;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const DENIED = { Message: 'Authorization has been denied for this request.' };
 const NO_ROUTE = { Message: 'No HTTP resource was found that matches the request URI' };
@@ -84,6 +87,8 @@ interface Ctx {
   path: string;
   query: string;
   base: string;
+  /** The request body, read before routing for every method but GET and HEAD. */
+  body?: string;
   head: (status: number, headers: Record<string, string | number>) => void;
 }
 
@@ -128,7 +133,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 async function readJson(req: IncomingMessage, errorBody: (msg: string) => unknown): Promise<unknown> {
-  const text = await readBody(req);
+  return parseJson(await readBody(req), errorBody);
+}
+
+function parseJson(text: string, errorBody: (msg: string) => unknown): unknown {
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);
@@ -386,6 +394,11 @@ export class Simulator {
       },
     };
     try {
+      // The token route reads its own body: it holds secrets, which stay out of the log.
+      if (method !== 'GET' && method !== 'HEAD' && !TOKEN.test(path)) {
+        ctx.body = await readBody(req);
+        if (ctx.body) entry.body = ctx.body.slice(0, MAX_LOGGED_BODY);
+      }
       await this.api(ctx);
     } catch (err) {
       if (err instanceof HttpError) {
@@ -699,7 +712,7 @@ export class Simulator {
 
   private async exportData(ctx: Ctx): Promise<void> {
     const who = this.requireAuth(ctx);
-    const body = await readJson(ctx.req, (message) => ({ Message: message }));
+    const body = parseJson(ctx.body ?? '', (message) => ({ Message: message }));
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, { Message: 'The request is invalid.' });
     const input = body as Record<string, unknown>;
     const format = String(input.outputFormat ?? '').toLowerCase();

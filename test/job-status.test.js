@@ -1,5 +1,7 @@
 const should = require('should');
-const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
+const {
+  helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases, itRefusesBadJobIds,
+} = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
 const creds = { server: { token: TOKEN } };
@@ -25,13 +27,7 @@ describe('aims360-job-status', function () {
   });
 
   describe('single mode', () => {
-    const lookups = [
-      ['msg.jobId', (id) => ({ jobId: id, payload: 'ignored' })],
-      ['msg.payload.jobId', (id) => ({ payload: { jobId: id } })],
-      ['msg.payload.jobID', (id) => ({ payload: { jobID: id } })],
-      ['msg.payload as a string', (id) => ({ payload: id })],
-    ];
-    for (const [where, make] of lookups) {
+    for (const [where, make] of jobIdLookups) {
       it(`finds the job id in ${where} by default`, async () => {
         sim.addJob({ jobId: 'job-a', runMs: 60000 });
         await load(flow(sim), creds);
@@ -45,27 +41,12 @@ describe('aims360-job-status', function () {
       });
     }
 
-    it('reads the job id from a typed input (msg, str, env, flow, jsonata)', async () => {
+    it('reads the job id from a typed input (msg, str, env, flow, global, jsonata)', async () => {
       sim.addJob({ jobId: 'job-t' });
-      process.env.AIMS360_TEST_JOB = 'job-t';
-      const cases = [
-        [{ jobId: 'ids.main', jobIdType: 'msg' }, { ids: { main: 'job-t' } }],
-        [{ jobId: 'job-t', jobIdType: 'str' }, {}],
-        [{ jobId: 'AIMS360_TEST_JOB', jobIdType: 'env' }, {}],
-        [{ jobId: '"job-" & letter', jobIdType: 'jsonata' }, { letter: 't' }],
-      ];
-      for (const [props, input] of cases) {
-        await load(flow(sim, props), creds);
-        const out = next(helper.getNode('out'));
-        helper.getNode('node').receive(input);
-        (await out).jobId.should.equal('job-t');
+      for (const [props, input, context] of typedJobIdCases()) {
+        (await sendOne(flow(sim, props), creds, input, context)).jobId.should.equal('job-t');
         await helper.unload();
       }
-      await load(flow(sim, { jobId: 'which', jobIdType: 'flow' }), creds);
-      helper.getNode('node').context().flow.set('which', 'job-t');
-      const out = next(helper.getNode('out'));
-      helper.getNode('node').receive({});
-      (await out).jobId.should.equal('job-t');
     });
 
     it('shows the job status and completes the message once', async () => {
@@ -82,24 +63,7 @@ describe('aims360-job-status', function () {
       completed.length.should.equal(1);
     });
 
-    const badIds = [undefined, 42, '', "x' or jobStatus eq 'Failed", 'a/b', 'x'.repeat(129)];
-    for (const bad of badIds) {
-      it(`refuses the job id ${JSON.stringify(bad)?.slice(0, 30)} with BAD_INPUT and sends nothing`, async () => {
-        await load(flow(sim), creds);
-        const caught = collect(helper.getNode('caught'));
-        const statuses = collect(helper.getNode('statuses'));
-        const completed = collect(helper.getNode('completed'));
-        helper.getNode('node').receive(bad === undefined ? { payload: { other: 1 } } : { jobId: bad });
-        await wait(50);
-        // done(err): exactly one message to Catch, none to Complete (it fires on success only).
-        caught.length.should.equal(1);
-        caught[0].error.code.should.equal('BAD_INPUT');
-        caught[0].error.message.should.match(/job id/);
-        completed.length.should.equal(0);
-        sim.log.length.should.equal(0);
-        statuses.pop().status.should.match({ fill: 'red', shape: 'ring', text: 'BAD_INPUT' });
-      });
-    }
+    itRefusesBadJobIds(() => sim, () => load(flow(sim), creds));
 
     it('answers JOB_NOT_FOUND to a Catch node for an unknown or purged job', async () => {
       sim.addJob({ jobId: 'job-purged' });

@@ -493,6 +493,21 @@ describe('AIMS360 simulator', function () {
     });
   });
 
+  describe('request log bodies', () => {
+    it('records the body of API calls, never of token requests', async () => {
+      await get('/anything/else', AUTH, { method: 'PUT', body: 'x'.repeat(70 * 1024) });
+      await postJson('/reports/v1.0/exportdata', { outputFormat: 'csv' });
+      await get(JOBS);
+      await fetch(`${sim.url}/connect/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password&password=sim-password' });
+      sim.log[0].body.length.should.equal(64 * 1024);
+      JSON.parse(sim.log[1].body).should.eql({ outputFormat: 'csv' });
+      sim.log[1].status.should.equal(200);
+      (sim.log[2].body === undefined).should.be.true();
+      sim.log[3].path.should.equal('/connect/token');
+      (sim.log[3].body === undefined).should.be.true();
+    });
+  });
+
   describe('documents', () => {
     const addDocJob = (spec) => {
       const job = sim.addJob({ responseType: 'Publishlink', ...spec });

@@ -38,7 +38,7 @@ export interface RequestOptions {
   /** Already encoded query string, without the leading '?'. */
   query?: string;
   json?: unknown;
-  body?: string;
+  body?: string | Buffer;
   headers?: Record<string, string>;
   /** Retry on network errors, 429, 502, 503, 504. Default: GET, HEAD, PUT and DELETE only. */
   retry?: boolean;

@@ -36,6 +36,23 @@ export function readJobStatus(job: Job): JobStatus | undefined {
   return STATUSES[status.replace(/[\s_-]/g, '').toLowerCase()];
 }
 
+/** canReRun is documented as "Yes"/"No"; any case, and a boolean, are read too. */
+export function readCanReRun(job: Job): boolean {
+  const value = field(job, 'canReRun', 'CanReRun', 'canRerun');
+  return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'yes');
+}
+
+/**
+ * The job an answer names (an object with jobId/jobID), as msg.jobId and msg.jobStatus
+ * for the next node; undefined when the answer names none.
+ */
+export function namedJob(body: unknown): { jobId: string; jobStatus?: unknown } | undefined {
+  if (!isJob(body)) return undefined;
+  const jobId = readJobId(body);
+  if (!jobId) return undefined;
+  return { jobId, jobStatus: readJobStatus(body) ?? field(body, 'jobStatus', 'JobStatus') };
+}
+
 export function isFinished(status: JobStatus | undefined): boolean {
   return status === 'Completed' || status === 'Failed';
 }

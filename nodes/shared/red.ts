@@ -4,7 +4,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus
 import type { AimsClient } from '../lib/client';
 import type { JobPoller } from '../lib/poller';
 import { AimsError, toAimsError } from '../lib/errors';
-import { findJobId, Job, readJobStatus, readPercent } from '../lib/job';
+import { findJobId, Job, namedJob, readJobStatus, readPercent } from '../lib/job';
 import { checkJobId } from '../lib/odata';
 
 /** What the config node offers the nodes that use it: one client and one poller per account. */
@@ -58,6 +58,19 @@ export function jobStatus(job: Job): NodeStatus {
     default:
       return { fill: 'grey', shape: 'ring', text: String(job.jobStatus ?? job.JobStatus ?? '?') };
   }
+}
+
+/**
+ * msg.jobId and msg.jobStatus from an answer that names a job, so the next node
+ * (wait for job) finds them; false, and msg untouched, when it names none.
+ */
+export function setJobFields(msg: Msg, answer: unknown): boolean {
+  const job = namedJob(answer);
+  if (!job) return false;
+  msg.jobId = job.jobId;
+  if (job.jobStatus === undefined) delete msg.jobStatus;
+  else msg.jobStatus = job.jobStatus;
+  return true;
 }
 
 export function accountOf(RED: NodeAPI, serverId: string | undefined): Account {

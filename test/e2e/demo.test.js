@@ -69,6 +69,18 @@ describe('npm start (demo)', function () {
     (await comms.waitFor(debugFrom('completed job'), 40000)).data.msg.should.equal('Completed');
   });
 
+  it('the aims360 request example starts an export job', async () => {
+    const started = await comms.waitFor(debugFrom('export job id'));
+    started.data.msg.should.match(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('the rerun job example reruns the failed demo job and refuses one that cannot be rerun', async () => {
+    const rerun = await comms.waitFor(debugFrom('rerun job'));
+    JSON.parse(rerun.data.msg).should.match({ jobId: 'demo-export-failed', jobStatus: 'Queued' });
+    const refused = await comms.waitFor(debugFrom('rerun refused'));
+    refused.data.msg.should.containEql('RERUN_NOT_ALLOWED');
+  });
+
   it('stops both on Ctrl-C', async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');

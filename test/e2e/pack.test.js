@@ -68,12 +68,12 @@ describe('packed and installed package (end to end)', function () {
     return (await res.json()).access_token;
   }
 
-  it('registers both node types from the installed package', async () => {
+  it('registers every node type from the installed package', async () => {
     const token = await login('admin', 'admin-pass');
     const res = await fetch(`${red.url}/nodes`, { headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
     const sets = await res.json();
     const ours = sets.filter((s) => s.module === '@flowjobs/node-red-aims360');
-    ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-job-status', 'aims360-wait-for-job']);
+    ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-job-status', 'aims360-request', 'aims360-rerun-job', 'aims360-wait-for-job']);
     ours.forEach((s) => { s.enabled.should.be.true(); (s.err === undefined).should.be.true(); });
   });
 
@@ -84,6 +84,10 @@ describe('packed and installed package (end to end)', function () {
     html.should.containEql('data-template-name="aims360-job-status"');
     html.should.containEql('data-help-name="aims360-job-status"');
     html.should.containEql('data-template-name="aims360-config"');
+    for (const type of ['aims360-request', 'aims360-rerun-job']) {
+      html.should.containEql(`data-template-name="${type}"`);
+      html.should.containEql(`data-help-name="${type}"`);
+    }
     const icon = await fetch(`${red.url}/icons/@flowjobs/node-red-aims360/job-status.svg`, { headers: auth });
     icon.status.should.equal(200);
     const catalog = await (await fetch(`${red.url}/locales/@flowjobs/node-red-aims360/aims360-job-status?lng=en-US`, { headers: auth })).json();

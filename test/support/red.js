@@ -17,9 +17,11 @@ const completeNode = coreNode('24-complete.js');
 const configNode = require('../../dist/nodes/aims360-config/aims360-config.js');
 const jobStatusNode = require('../../dist/nodes/job-status/job-status.js');
 const waitForJobNode = require('../../dist/nodes/wait-for-job/wait-for-job.js');
+const requestNode = require('../../dist/nodes/request/request.js');
+const rerunJobNode = require('../../dist/nodes/rerun-job/rerun-job.js');
 
 /** Every node type of the pack, for helper.load. */
-const allNodes = [configNode, jobStatusNode, waitForJobNode, catchNode, statusNode, completeNode];
+const allNodes = [configNode, jobStatusNode, waitForJobNode, requestNode, rerunJobNode, catchNode, statusNode, completeNode];
 
 /**
  * A tab, a config node pointing at the simulator, and catch, status and complete
@@ -88,6 +90,70 @@ function next(...nodes) {
 }
 
 /**
+ * Loads a flow, sets context values on the node under test ("node"), e.g.
+ * { flow: { key: value } }, sends it one message and resolves with the first message
+ * that reaches "out" or "caught". Retries wait 5 ms instead of 500.
+ */
+async function sendOne(flow, credentials, input = {}, context = {}) {
+  await load(flow, credentials);
+  helper.getNode('server').client.retryPolicy.baseDelayMs = 5;
+  const node = helper.getNode('node');
+  for (const [scope, values] of Object.entries(context)) {
+    for (const [key, value] of Object.entries(values)) node.context()[scope].set(key, value);
+  }
+  const answer = next(helper.getNode('out'), helper.getNode('caught'));
+  node.receive(input);
+  return answer;
+}
+
+/** The default job id lookup (CONTRACT), in order: [where, message carrying this id]. */
+const jobIdLookups = [
+  ['msg.jobId', (id) => ({ jobId: id, payload: 'ignored' })],
+  ['msg.payload.jobId', (id) => ({ payload: { jobId: id } })],
+  ['msg.payload.jobID', (id) => ({ payload: { jobID: id } })],
+  ['msg.payload as a string', (id) => ({ payload: id })],
+];
+
+/** The job id "job-t" through every typed input type: [node properties, message, context]. */
+function typedJobIdCases() {
+  process.env.AIMS360_TEST_JOB = 'job-t';
+  return [
+    [{ jobId: 'ids.main', jobIdType: 'msg' }, { ids: { main: 'job-t' } }],
+    [{ jobId: 'job-t', jobIdType: 'str' }, {}],
+    [{ jobId: 'AIMS360_TEST_JOB', jobIdType: 'env' }, {}],
+    [{ jobId: '"job-" & letter', jobIdType: 'jsonata' }, { letter: 't' }],
+    [{ jobId: 'which', jobIdType: 'flow' }, {}, { flow: { which: 'job-t' } }],
+    [{ jobId: 'which', jobIdType: 'global' }, {}, { global: { which: 'job-t' } }],
+  ];
+}
+
+const BAD_JOB_IDS = [undefined, 42, '', "x' or jobStatus eq 'Failed", 'a/b', '../x', 'x'.repeat(129)];
+
+/**
+ * One test per malformed job id (or none at all) sent to the node loaded by loadFlow:
+ * BAD_INPUT to Catch exactly once, nothing to Complete, a red status, no request.
+ */
+function itRefusesBadJobIds(getSim, loadFlow) {
+  for (const bad of BAD_JOB_IDS) {
+    it(`refuses the job id ${JSON.stringify(bad)?.slice(0, 30)} with BAD_INPUT and sends nothing`, async () => {
+      await loadFlow();
+      const caught = collect(helper.getNode('caught'));
+      const statuses = collect(helper.getNode('statuses'));
+      const completed = collect(helper.getNode('completed'));
+      helper.getNode('node').receive(bad === undefined ? { payload: { other: 1 } } : { jobId: bad });
+      await wait(50);
+      // done(err): exactly one message to Catch, none to Complete (it fires on success only).
+      caught.length.should.equal(1);
+      caught[0].error.code.should.equal('BAD_INPUT');
+      caught[0].error.message.should.match(/job id/);
+      completed.length.should.equal(0);
+      getSim().log.length.should.equal(0);
+      statuses.pop().status.should.match({ fill: 'red', shape: 'ring', text: 'BAD_INPUT' });
+    });
+  }
+}
+
+/**
  * Mocha hooks for a node test file: one simulator and one Node-RED test server for
  * the file, a clean simulator before each test, flows unloaded after each.
  * Returns a getter for the simulator.
@@ -107,4 +173,7 @@ function useSimAndNodeRed(startSim) {
   return () => sim;
 }
 
-module.exports = { helper, allNodes, baseFlow, load, next, collect, wait, useSimAndNodeRed };
+module.exports = {
+  helper, allNodes, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
+  itRefusesBadJobIds,
+};

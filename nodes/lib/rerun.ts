@@ -1,0 +1,41 @@
+import type { AimsClient } from './client';
+import { AimsError, isAimsError } from './errors';
+import { isJob, Job, readCanReRun } from './job';
+import { checkJobId, fetchJob } from './odata';
+
+export function rerunPath(id: string): string {
+  return `/jobsmanagement/v1.0/backgroundjob/${encodeURIComponent(checkJobId(id))}/rerun`;
+}
+
+/** Fetches the job and refuses, before anything is posted, unless its canReRun is Yes. */
+export async function checkCanRerun(client: AimsClient, id: string, signal?: AbortSignal): Promise<Job> {
+  const job = await fetchJob(client, id, signal);
+  if (!readCanReRun(job)) {
+    const said = job.canReRun ?? job.CanReRun;
+    throw new AimsError(
+      'RERUN_NOT_ALLOWED',
+      `AIMS360 does not allow job ${id} to be rerun (canReRun is ${JSON.stringify(said ?? null)}): start a new job instead.`,
+    );
+  }
+  return job;
+}
+
+const CANNOT_RERUN = /(cannot|can ?not|can't|not allowed|not permitted)\b.*\bre-?run|re-?run\b.*\b(not allowed|not permitted)/i;
+
+/** POSTs the rerun (never retried: it is not idempotent); answers the API's response object. */
+export async function postRerun(client: AimsClient, id: string, signal?: AbortSignal): Promise<Job> {
+  let body: unknown;
+  try {
+    body = (await client.requestJson(rerunPath(id), { method: 'POST', signal })).body;
+  } catch (err) {
+    if (isAimsError(err) && err.status === 404) {
+      throw new AimsError('JOB_NOT_FOUND', `AIMS360 knows no job ${id} to rerun: check the id, or the job was purged.`, 404);
+    }
+    if (isAimsError(err) && err.status === 400 && CANNOT_RERUN.test(err.message)) {
+      throw new AimsError('RERUN_NOT_ALLOWED', `${err.message} Start a new job instead.`, 400);
+    }
+    throw err;
+  }
+  if (!isJob(body)) throw new AimsError('BAD_RESPONSE', 'AIMS360 answered the rerun without a job object.');
+  return body;
+}

@@ -1,0 +1,37 @@
+import type { Node, NodeAPI } from 'node-red';
+import { checkCanRerun, postRerun } from '../lib/rerun';
+import { readBoolean } from '../lib/settings';
+import { busy, handleInput, jobStatus, readJobIdInput, ServerDef, setJobFields } from '../shared/red';
+
+interface RerunJobDef extends ServerDef {
+  jobId?: string;
+  jobIdType?: string;
+  checkFirst?: boolean | string;
+}
+
+export = (RED: NodeAPI) => {
+  function RerunJobNode(this: Node, def: RerunJobDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const checkFirst = readBoolean(def.checkFirst, true);
+
+    handleInput(RED, node, def, async ({ msg, send, client, signal }) => {
+      const id = await readJobIdInput(RED, node, def, msg);
+      if (checkFirst) {
+        node.status(busy(RED._('aims360-rerun-job.status.checking')));
+        await checkCanRerun(client, id, signal);
+      }
+      node.status(busy(RED._('aims360-rerun-job.status.rerunning')));
+      const answer = await postRerun(client, id, signal);
+      msg.payload = answer;
+      if (!setJobFields(msg, answer)) {
+        msg.jobId = id;
+        delete msg.jobStatus;
+      }
+      node.status(jobStatus(answer));
+      send(msg);
+    });
+  }
+
+  RED.nodes.registerType('aims360-rerun-job', RerunJobNode);
+};
