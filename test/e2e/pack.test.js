@@ -68,12 +68,12 @@ describe('packed and installed package (end to end)', function () {
     return (await res.json()).access_token;
   }
 
-  it('registers both node types from the installed package', async () => {
+  it('registers every node type from the installed package', async () => {
     const token = await login('admin', 'admin-pass');
     const res = await fetch(`${red.url}/nodes`, { headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
     const sets = await res.json();
     const ours = sets.filter((s) => s.module === '@flowjobs/node-red-aims360');
-    ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-job-status']);
+    ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-fetch-output', 'aims360-job-status']);
     ours.forEach((s) => { s.enabled.should.be.true(); (s.err === undefined).should.be.true(); });
   });
 
