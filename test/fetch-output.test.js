@@ -79,6 +79,10 @@ describe('aims360-fetch-output', function () {
     });
   }
 
+  it('answers JOB_NOT_FOUND for an unknown job id', async () => {
+    (await run({}, { payload: 'no-such-job' })).error.code.should.equal('JOB_NOT_FOUND');
+  });
+
   it('sends the token for Private and PeopleInOrganization documents, and none for Public', async () => {
     const cases = [['Public', 'PUBLIC', false], ['Private', 'Private', true], ['PeopleInOrganization', 'People in Organization', true]];
     for (const [scope, scopeSpelling, auth] of cases) {

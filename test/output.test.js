@@ -98,8 +98,8 @@ describe('lib/output and AimsClient.download', function () {
       sim.log.filter((e) => e.path === '/connect/token').length.should.equal(2);
     });
 
-    it('maps 403, 410, 429 and 500 to ACCESS_DENIED, LINK_EXPIRED, RATE_LIMITED and API_ERROR', async () => {
-      const cases = [[403, 'ACCESS_DENIED'], [410, 'LINK_EXPIRED'], [429, 'RATE_LIMITED'], [500, 'API_ERROR']];
+    it('maps 401, 403, 410, 429 and 500 to AUTH_FAILED, ACCESS_DENIED, LINK_EXPIRED, RATE_LIMITED and API_ERROR', async () => {
+      const cases = [[401, 'AUTH_FAILED'], [403, 'ACCESS_DENIED'], [410, 'LINK_EXPIRED'], [429, 'RATE_LIMITED'], [500, 'API_ERROR']];
       for (const [status, code] of cases) {
         sim.addFault({ type: 'status', status, match: { path: DOCS } });
         const err = await rejection(fetchFirst({ jobId: `job-${status}`, scope: 'Public' }));
@@ -223,6 +223,26 @@ describe('lib/output and AimsClient.download', function () {
       (await rejection(out.fetchDocument(client(), doc, settings({ ...limit, auth: false })))).code.should.equal('TOO_LARGE');
       // file and stream-rows of a CSV are not bounded.
       (await out.fetchDocument(client(), doc, settings({ ...limit, auth: false, format: 'file', directory: dir }))).info.sizeBytes.should.equal(big.length);
+      // Without a Content-Length, reading stops as soon as the bytes pass the limit.
+      let sent = 0;
+      const endless = http.createServer((req, res) => {
+        res.writeHead(200, { 'content-type': 'text/csv' });
+        const more = () => {
+          while (!res.destroyed && sent < 64 * 1024 * 1024 && res.write('x,y\n'.repeat(1024))) sent += 4096;
+          if (!res.destroyed && sent < 64 * 1024 * 1024) res.once('drain', more);
+          else res.end();
+        };
+        more();
+      });
+      await new Promise((r) => endless.listen(0, '127.0.0.1', r));
+      try {
+        const unsized = { info: { name: 'endless.csv', type: 'csv' }, link: `http://127.0.0.1:${endless.address().port}/` };
+        (await rejection(out.fetchDocument(client(), unsized, settings({ maxBytes: 1024 * 1024, auth: false })))).code.should.equal('TOO_LARGE');
+        sent.should.be.below(16 * 1024 * 1024);
+      } finally {
+        endless.close();
+        endless.closeAllConnections();
+      }
     });
 
     it('writes a file under a safe name inside the directory, replacing a symlink rather than following it', async () => {
