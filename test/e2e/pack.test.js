@@ -84,6 +84,11 @@ describe('packed and installed package (end to end)', function () {
     html.should.containEql('data-template-name="aims360-job-status"');
     html.should.containEql('data-help-name="aims360-job-status"');
     html.should.containEql('data-template-name="aims360-config"');
+    html.should.containEql('data-template-name="aims360-fetch-output"');
+    html.should.containEql('data-help-name="aims360-fetch-output"');
+    (await fetch(`${red.url}/icons/@flowjobs/node-red-aims360/fetch-output.svg`, { headers: auth })).status.should.equal(200);
+    const fetchCatalog = await (await fetch(`${red.url}/locales/@flowjobs/node-red-aims360/aims360-fetch-output?lng=en-US`, { headers: auth })).json();
+    fetchCatalog['aims360-fetch-output'].status.percent.should.be.a.String();
     const icon = await fetch(`${red.url}/icons/@flowjobs/node-red-aims360/job-status.svg`, { headers: auth });
     icon.status.should.equal(200);
     const catalog = await (await fetch(`${red.url}/locales/@flowjobs/node-red-aims360/aims360-job-status?lng=en-US`, { headers: auth })).json();
