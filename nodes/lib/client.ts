@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Got, Options, Response, RetryObject } from 'got' with { 'resolution-mode': 'import' };
 import { PasswordGrant, PasswordGrantCredentials, StaticToken, TokenSource } from './auth';
 import { AimsError } from './errors';
@@ -43,6 +44,19 @@ export interface RequestOptions {
   /** Retry on network errors, 429, 502, 503, 504. Default: GET, HEAD, PUT and DELETE only. */
   retry?: boolean;
   signal?: AbortSignal;
+}
+
+export interface DownloadOptions {
+  /** Send the bearer token (only ever to a trusted host). */
+  auth: boolean;
+  signal?: AbortSignal;
+}
+
+export interface Download {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as it arrives; every error it emits is an AimsError. Destroy it to stop early. */
+  body: Readable;
 }
 
 export interface ApiResponse {
@@ -339,6 +353,96 @@ export class AimsClient {
     }
     const where = purpose === 'token' ? 'the token URL' : 'AIMS360';
     return new AimsError('NETWORK', `Could not reach ${where} (${e.code ?? e.name ?? 'network error'}), also after retries: check the URL and the network.`);
+  }
+
+  /**
+   * Opens a document link as a stream. The token goes only when `auth` is set and the
+   * host is trusted (UNTRUSTED_HOST otherwise, before any request); got drops it on a
+   * redirect to another origin. got's afterResponse hook does not run for streams,
+   * so a 401 with OAuth2 fetches a token and tries once more here.
+   */
+  async download(target: string | URL, options: DownloadOptions): Promise<Download> {
+    const url = parseHttpUrl(String(target), 'The document link');
+    if (options.auth && !this.isTrustedHost(url)) {
+      throw new AimsError('UNTRUSTED_HOST', `The document link is on ${url.hostname}, which is not a trusted host, so the token is not sent there: add it to the config node's trusted hosts if it belongs to AIMS360.`);
+    }
+    let token = options.auth ? await this.token() : undefined;
+    let download = await this.openStream(url, token, options.signal);
+    if (download.statusCode === 401 && token !== undefined && this.auth.invalidate(token)) {
+      download.body.destroy();
+      token = await this.token();
+      download = await this.openStream(url, token, options.signal);
+    }
+    if (download.statusCode >= 300) throw await this.downloadFailure(download);
+    return download;
+  }
+
+  private async openStream(url: URL, token: string | undefined, signal: AbortSignal | undefined): Promise<Download> {
+    this.throwIfClosed();
+    const got = await loadGot();
+    const headers: Record<string, string> = { accept: '*/*' };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    const source = got.stream(url, {
+      headers,
+      // The whole transfer may take long: bound the wait for an answer and each silence instead.
+      timeout: { response: this.timeout, socket: this.timeout },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      agent: this.agents,
+      signal: this.signalFor({ signal }),
+      followRedirect: true,
+    });
+    const body = new PassThrough();
+    // The consumer reads the error; this only keeps one that arrives before it listens from crashing the process.
+    body.on('error', () => undefined);
+    source.on('error', (err) => body.destroy(this.cutOff(err)));
+    body.on('close', () => {
+      if (!source.readableEnded) source.destroy();
+    });
+    return new Promise((resolve, reject) => {
+      source.once('error', (err) => reject(this.describeFailure(err, 'api')));
+      source.once('response', (response: { statusCode: number; headers: Download['headers'] }) => {
+        source.pipe(body);
+        resolve({ statusCode: response.statusCode, headers: response.headers, body });
+      });
+    });
+  }
+
+  /** An error after the answer began: the transfer broke off, unless it was cancelled or timed out. */
+  private cutOff(err: unknown): AimsError {
+    const failure = this.describeFailure(err, 'api');
+    const e = err as { name?: string; code?: string };
+    if (failure.code !== 'NETWORK' || this.closed || e.name === 'AbortError') return failure;
+    return new AimsError('NETWORK', `The download was cut off before its end (${e.code ?? e.name ?? 'connection lost'}): try again.`);
+  }
+
+  /** The error for a non-2xx document answer, with the first words of its body. */
+  private async downloadFailure(download: Download): Promise<AimsError> {
+    let text = '';
+    try {
+      for await (const chunk of download.body) {
+        text += String(chunk);
+        if (text.length > API_MESSAGE_LIMIT) break;
+      }
+    } catch {
+      // The status alone says enough.
+    }
+    download.body.destroy();
+    const status = download.statusCode;
+    const said = this.redact(apiMessage(text));
+    const words = said ? `: ${said}` : '';
+    switch (status) {
+      case 401:
+        return new AimsError('AUTH_FAILED', `The document link refused the credentials (401${words}): check the token or OAuth2 settings in the config node.`, status);
+      case 403:
+        return new AimsError('ACCESS_DENIED', `The document link answered Access Denied (403${words}): the job's access scope does not include this account, or the link is wrong.`, status);
+      case 410:
+        return new AimsError('LINK_EXPIRED', `The document link has expired (410${words}): rerun the job to get a new link.`, status);
+      case 429:
+        return new AimsError('RATE_LIMITED', `AIMS360 is rate limiting this account (429${words}): try again later.`, status);
+      default:
+        return new AimsError('API_ERROR', `The document link answered ${status}${words}.`, status);
+    }
   }
 }
 

@@ -81,6 +81,17 @@ describe('npm start (demo)', function () {
     refused.data.msg.should.containEql('RERUN_NOT_ALLOWED');
   });
 
+  it('runs the fetch output example: in-line JSON, CSV rows, blocks joined, an error', async () => {
+    const prices = await comms.waitFor(debugFrom('price list'));
+    prices.data.msg.should.containEql('ST10003');
+    const orders = await comms.waitFor(debugFrom('open orders'));
+    orders.data.format.should.equal('array[250]');
+    const joined = await comms.waitFor(debugFrom('joined rows'));
+    joined.data.msg.should.equal('250');
+    const error = await comms.waitFor(debugFrom('fetch error'));
+    error.data.msg.should.containEql('JOB_NOT_COMPLETED');
+  });
+
   it('stops both on Ctrl-C', async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');

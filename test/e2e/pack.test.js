@@ -73,7 +73,7 @@ describe('packed and installed package (end to end)', function () {
     const res = await fetch(`${red.url}/nodes`, { headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
     const sets = await res.json();
     const ours = sets.filter((s) => s.module === '@flowjobs/node-red-aims360');
-    ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-job-status', 'aims360-request', 'aims360-rerun-job', 'aims360-wait-for-job']);
+    ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-fetch-output', 'aims360-job-status', 'aims360-request', 'aims360-rerun-job', 'aims360-wait-for-job']);
     ours.forEach((s) => { s.enabled.should.be.true(); (s.err === undefined).should.be.true(); });
   });
 
@@ -88,6 +88,11 @@ describe('packed and installed package (end to end)', function () {
       html.should.containEql(`data-template-name="${type}"`);
       html.should.containEql(`data-help-name="${type}"`);
     }
+    html.should.containEql('data-template-name="aims360-fetch-output"');
+    html.should.containEql('data-help-name="aims360-fetch-output"');
+    (await fetch(`${red.url}/icons/@flowjobs/node-red-aims360/fetch-output.svg`, { headers: auth })).status.should.equal(200);
+    const fetchCatalog = await (await fetch(`${red.url}/locales/@flowjobs/node-red-aims360/aims360-fetch-output?lng=en-US`, { headers: auth })).json();
+    fetchCatalog['aims360-fetch-output'].status.percent.should.be.a.String();
     const icon = await fetch(`${red.url}/icons/@flowjobs/node-red-aims360/job-status.svg`, { headers: auth });
     icon.status.should.equal(200);
     const catalog = await (await fetch(`${red.url}/locales/@flowjobs/node-red-aims360/aims360-job-status?lng=en-US`, { headers: auth })).json();

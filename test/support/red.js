@@ -6,22 +6,27 @@ const helper = require('node-red-node-test-helper');
 const nodeRedPath = process.env.NODE_RED_PATH || require.resolve('node-red');
 helper.init(nodeRedPath);
 
-/** A core node of the Node-RED under test (catch, status, complete). */
+/** A core node of the Node-RED under test (catch, status, complete, split/join). */
 function coreNode(file) {
-  return require(require.resolve(`@node-red/nodes/core/common/${file}`, { paths: [path.dirname(nodeRedPath)] }));
+  return require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(nodeRedPath)] }));
 }
-const catchNode = coreNode('25-catch.js');
-const statusNode = coreNode('25-status.js');
-const completeNode = coreNode('24-complete.js');
+const catchNode = coreNode('common/25-catch.js');
+const statusNode = coreNode('common/25-status.js');
+const completeNode = coreNode('common/24-complete.js');
+const splitJoinNodes = coreNode('sequence/17-split.js');
 
 const configNode = require('../../dist/nodes/aims360-config/aims360-config.js');
 const jobStatusNode = require('../../dist/nodes/job-status/job-status.js');
 const waitForJobNode = require('../../dist/nodes/wait-for-job/wait-for-job.js');
 const requestNode = require('../../dist/nodes/request/request.js');
 const rerunJobNode = require('../../dist/nodes/rerun-job/rerun-job.js');
+const fetchOutputNode = require('../../dist/nodes/fetch-output/fetch-output.js');
 
 /** Every node type of the pack, for helper.load. */
-const allNodes = [configNode, jobStatusNode, waitForJobNode, requestNode, rerunJobNode, catchNode, statusNode, completeNode];
+const allNodes = [
+  configNode, jobStatusNode, waitForJobNode, requestNode, rerunJobNode, fetchOutputNode,
+  catchNode, statusNode, completeNode, splitJoinNodes,
+];
 
 /**
  * A tab, a config node pointing at the simulator, and catch, status and complete

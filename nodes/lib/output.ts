@@ -1,0 +1,451 @@
+/** A completed job's output: in-line JSON, or its documents downloaded and decoded. */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parse as parseCsv } from 'csv-parse';
+import type { AimsClient, Download } from './client';
+import { AimsError } from './errors';
+import { isJob, Job, readJobId, readJobStatus, readScope } from './job';
+import { readNumber } from './settings';
+
+export const FORMATS = ['auto', 'buffer', 'utf8', 'json', 'rows', 'file', 'stream-rows'] as const;
+export type Format = (typeof FORMATS)[number];
+export type DocKind = 'csv' | 'xlsx' | 'json' | 'other';
+
+export const DEFAULT_MAX_SIZE_MB = 100;
+export const DEFAULT_ROWS_PER_MESSAGE = 1000;
+const MB = 1024 * 1024;
+// Lets fs batch socket chunks into fewer, larger writes (writev) instead of one per 64 KB.
+const WRITE_BUFFER = 4 * MB;
+
+export interface OutputSettings {
+  format: Format;
+  maxBytes: number;
+  documents: 'first' | 'all';
+  rowsPerMessage: number;
+}
+
+/** The node's settings as saved by the editor (strings or numbers); empty means the default. */
+export function readSettings(def: { format?: unknown; maxSizeMB?: unknown; documents?: unknown; rowsPerMessage?: unknown }): OutputSettings {
+  const format = def.format === undefined || def.format === '' ? 'auto' : def.format;
+  if (!FORMATS.includes(format as Format)) {
+    throw new AimsError('BAD_INPUT', `Format must be one of ${FORMATS.join(', ')}.`);
+  }
+  const documents = def.documents === undefined || def.documents === '' ? 'first' : def.documents;
+  if (documents !== 'first' && documents !== 'all') throw new AimsError('BAD_INPUT', 'Documents must be first or all.');
+  return {
+    format: format as Format,
+    maxBytes: readNumber(def.maxSizeMB, DEFAULT_MAX_SIZE_MB, 'Max size (MB)', { min: 0.001 }) * MB,
+    documents,
+    rowsPerMessage: readNumber(def.rowsPerMessage, DEFAULT_ROWS_PER_MESSAGE, 'Rows per message', { min: 1, max: 1_000_000, integer: true }),
+  };
+}
+
+/** Whether msg.payload is a job object to use as is, rather than something holding a job id. */
+export function looksLikeJob(value: unknown): value is Job {
+  return isJob(value) && readJobId(value) !== undefined && readJobStatus(value) !== undefined &&
+    ('responseType' in value || 'response' in value);
+}
+
+export function checkCompleted(job: Job): void {
+  const status = readJobStatus(job);
+  const id = readJobId(job) ?? '?';
+  if (status === 'Failed') {
+    const text = typeof job.jobStatusText === 'string' && job.jobStatusText ? `: ${job.jobStatusText}` : '';
+    throw new AimsError('JOB_FAILED', `Job ${id} failed${text}. It has no output: rerun it (rerun job node) and wait for it again.`);
+  }
+  if (status !== 'Completed') {
+    throw new AimsError('JOB_NOT_COMPLETED', `Job ${id} is ${String(job.jobStatus ?? 'in an unknown state')}, not Completed: put a wait for job node before this one.`);
+  }
+}
+
+function field(obj: Record<string, unknown>, ...names: string[]): unknown {
+  for (const name of names) if (obj[name] !== undefined && obj[name] !== null) return obj[name];
+  return undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** `response` arrives as a JSON-encoded string or already as JSON. */
+function parseResponse(job: Job): unknown {
+  const raw = field(job, 'response', 'Response');
+  if (typeof raw !== 'string') return raw ?? null;
+  if (raw.trim() === '') return null;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new AimsError('BAD_RESPONSE', `The response of job ${readJobId(job) ?? '?'} is not valid JSON.`);
+  }
+}
+
+export function isPublishlink(job: Job): boolean {
+  const type = text(field(job, 'responseType', 'ResponseType'))?.replace(/[^a-z]/gi, '').toLowerCase();
+  if (type === 'publishlink') return true;
+  if (type === 'inlinejson') return false;
+  return text(field(job, 'publishLink', 'PublishLink')) !== undefined;
+}
+
+export function inlineOutput(job: Job): unknown {
+  return parseResponse(job);
+}
+
+export interface DocumentInfo {
+  name: string;
+  /** The extension without its dot, lower case: csv, xlsx, json, pdf… */
+  type: string;
+  sizeBytes?: number;
+  expiryDate?: string;
+  documentId?: string;
+}
+
+export interface JobDocument {
+  info: DocumentInfo;
+  link: string;
+}
+
+function extension(name: string): string {
+  const m = /\.([a-z0-9]{1,10})$/i.exec(name);
+  return m ? m[1].toLowerCase() : '';
+}
+
+/** Every document a Publishlink job lists, each with its DownloadLink or else the job's publishLink. */
+export function jobDocuments(job: Job): JobDocument[] {
+  const id = readJobId(job) ?? 'document';
+  const publishLink = text(field(job, 'publishLink', 'PublishLink'));
+  const response = parseResponse(job);
+  const list = Array.isArray(response) ? response : isJob(response) ? [response] : [];
+  const docs: JobDocument[] = list.filter(isJob).map((d) => {
+    const name = text(field(d, 'documentName', 'DocumentName', 'name')) ?? id;
+    const type = (text(field(d, 'Type', 'type')) ?? '').replace(/^\./, '').toLowerCase() || extension(name);
+    const link = text(field(d, 'DownloadLink', 'downloadLink', 'downloadlink')) ?? publishLink;
+    if (!link) throw new AimsError('BAD_RESPONSE', `Document "${name}" of job ${id} has no DownloadLink and the job no publishLink.`);
+    const size = Number(field(d, 'SizeInMB', 'sizeInMB'));
+    const info: DocumentInfo = { name, type };
+    if (Number.isFinite(size) && size > 0) info.sizeBytes = Math.round(size * MB);
+    const expiry = text(field(d, 'ExpiryDate', 'expiryDate'));
+    if (expiry) info.expiryDate = expiry;
+    const docId = text(field(d, 'DocumentID', 'DocumentId', 'documentId', 'DocumentGUID'));
+    if (docId) info.documentId = docId;
+    return { info, link };
+  });
+  if (docs.length === 0 && publishLink) docs.push({ info: { name: id, type: '' }, link: publishLink });
+  if (docs.length === 0) throw new AimsError('BAD_RESPONSE', `Job ${id} is a Publishlink job but lists no document and no publishLink.`);
+  return docs;
+}
+
+/** The bearer token goes with a document request unless the scope is Public. */
+export function needsToken(job: Job): boolean {
+  return readScope(field(job, 'publishLinkAccessScope', 'PublishLinkAccessScope')) !== 'Public';
+}
+
+export function docKind(info: DocumentInfo, contentType?: string): DocKind {
+  const type = info.type || extension(info.name);
+  if (type === 'csv') return 'csv';
+  if (type === 'xlsx') return 'xlsx';
+  if (type === 'json') return 'json';
+  if (/json/i.test(contentType ?? '')) return 'json';
+  if (/csv/i.test(contentType ?? '')) return 'csv';
+  if (/spreadsheetml/i.test(contentType ?? '')) return 'xlsx';
+  return 'other';
+}
+
+/** Whether a format holds the document in memory (so maxSizeMB applies). */
+export function holdsInMemory(format: Format, kind: DocKind): boolean {
+  return format !== 'file' && !(format === 'stream-rows' && kind === 'csv');
+}
+
+function tooLarge(name: string, bytes: number, maxBytes: number): AimsError {
+  return new AimsError('TOO_LARGE', `Document "${name}" is ${(bytes / MB).toFixed(1)} MB, more than Max size (${+(maxBytes / MB).toFixed(3)} MB): raise Max size, or use the file or stream-rows format.`);
+}
+
+/**
+ * Everything that can fail without a request, for every document about to be
+ * fetched: link scheme, expiry, trusted host, announced size.
+ */
+export function checkBeforeRequest(client: AimsClient, docs: JobDocument[], auth: boolean, settings: OutputSettings, now = Date.now()): void {
+  for (const { info, link } of docs) {
+    let url: URL;
+    try {
+      url = new URL(link);
+    } catch {
+      throw new AimsError('BAD_RESPONSE', `The link of document "${info.name}" is not a URL.`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new AimsError('BAD_RESPONSE', `The link of document "${info.name}" is not http or https (${url.protocol}); it is not fetched.`);
+    }
+    const expires = info.expiryDate ? Date.parse(info.expiryDate) : NaN;
+    if (Number.isFinite(expires) && expires <= now) {
+      throw new AimsError('LINK_EXPIRED', `The link of document "${info.name}" expired on ${info.expiryDate}: rerun the job to get a new one.`);
+    }
+    if (auth && !client.isTrustedHost(url)) {
+      throw new AimsError('UNTRUSTED_HOST', `Document "${info.name}" is on ${url.hostname}, which is not a trusted host, and its scope needs the token: add the host to the config node's trusted hosts if it belongs to AIMS360.`);
+    }
+    if (holdsInMemory(settings.format, docKind(info)) && info.sizeBytes !== undefined && info.sizeBytes > settings.maxBytes) {
+      throw tooLarge(info.name, info.sizeBytes, settings.maxBytes);
+    }
+  }
+}
+
+/** Counts bytes as they pass, reports them, and stops at a limit. */
+function meter(onBytes: (bytes: number) => void, limit: number, name: string): Transform {
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      if (bytes > limit) return callback(tooLarge(name, bytes, limit));
+      onBytes(bytes);
+      callback(null, chunk);
+    },
+  });
+}
+
+/** Filesystem and parser failures become AimsErrors; ours pass through. */
+function wrap(err: unknown, what: string, code: 'BAD_INPUT' | 'BAD_RESPONSE'): AimsError {
+  if (err instanceof AimsError) return err;
+  const e = err as { code?: string; message?: string };
+  return new AimsError(code, `${what}: ${e.code ?? e.message ?? String(err)}.`);
+}
+
+/** A document name as a file name: no separators, no `..`, no control characters. */
+export function safeFileName(name: string, fallback = 'document'): string {
+  const cleaned = name
+    .replace(/[\p{Cc}\p{Cf}]/gu, '')
+    .replace(/[/\\<>:"|?*]/g, '_')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[\s.]+|[\s.]+$/g, '')
+    .slice(0, 200);
+  return cleaned || fallback;
+}
+
+async function readAll(body: Readable, counter: Transform): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await pipeline(body, counter, async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) chunks.push(chunk);
+  });
+  return Buffer.concat(chunks);
+}
+
+async function makeDirectory(directory: string | undefined): Promise<void> {
+  if (!directory) throw new AimsError('BAD_INPUT', 'No directory for the file format: set the Directory property or msg.directory.');
+  try {
+    await fsp.mkdir(directory, { recursive: true });
+  } catch (err) {
+    throw wrap(err, `Could not create the directory ${directory}`, 'BAD_INPUT');
+  }
+}
+
+/**
+ * Streams the body into `directory` under a temporary name, opened with 'wx' so it
+ * can never follow a symlink planted there, and renames it once whole. Any failure
+ * or abort removes the temporary file.
+ */
+async function saveFile(body: Readable, counter: Transform, directory: string, name: string): Promise<string> {
+  const final = path.join(directory, safeFileName(name));
+  const temp = path.join(directory, `.${path.basename(final)}.${randomUUID()}.part`);
+  try {
+    await pipeline(body, counter, createWriteStream(temp, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_BUFFER }));
+    await fsp.rename(temp, final);
+  } catch (err) {
+    body.destroy();
+    await fsp.rm(temp, { force: true });
+    throw wrap(err, `Could not write ${final}`, 'BAD_INPUT');
+  }
+  return final;
+}
+
+type ReadSheet = (input: Buffer) => Promise<unknown[][]>;
+let sheetReader: Promise<ReadSheet> | undefined;
+/** read-excel-file is ESM first; import() it once and share it. */
+function loadSheetReader(): Promise<ReadSheet> {
+  sheetReader ??= import('read-excel-file/node').then((m) => m.readSheet as unknown as ReadSheet);
+  return sheetReader;
+}
+
+/** The first sheet as row objects keyed by the header row. */
+async function xlsxRows(buffer: Buffer, name: string): Promise<Record<string, unknown>[]> {
+  let sheet: unknown[][];
+  try {
+    sheet = await (await loadSheetReader())(buffer);
+  } catch (err) {
+    throw new AimsError('BAD_RESPONSE', `Document "${name}" is not a readable XLSX workbook (${err instanceof Error ? err.message : String(err)}).`);
+  }
+  const [header = [], ...rows] = sheet;
+  const keys = header.map((cell, i) => (cell === null || cell === undefined || cell === '' ? `column${i + 1}` : String(cell)));
+  return rows
+    .filter((row) => row.some((cell) => cell !== null && cell !== undefined && cell !== ''))
+    .map((row) => Object.fromEntries(keys.map((key, i) => [key, row[i] ?? null])));
+}
+
+function csvParser(maxBytes: number) {
+  return parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, max_record_size: maxBytes });
+}
+
+async function csvRows(buffer: Buffer, name: string, maxBytes: number): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  try {
+    await pipeline(Readable.from([buffer]), csvParser(maxBytes), async (source: AsyncIterable<Record<string, unknown>>) => {
+      for await (const row of source) rows.push(row);
+    });
+  } catch (err) {
+    throw wrap(err, `Document "${name}" is not valid CSV`, 'BAD_RESPONSE');
+  }
+  return rows;
+}
+
+function parseJson(buffer: Buffer, name: string): unknown {
+  try {
+    return JSON.parse(buffer.toString('utf8').replace(/^\uFEFF/, '')) as unknown;
+  } catch {
+    throw new AimsError('BAD_RESPONSE', `Document "${name}" is not valid JSON.`);
+  }
+}
+
+async function decode(buffer: Buffer, format: Format, kind: DocKind, info: DocumentInfo, maxBytes: number): Promise<unknown> {
+  switch (format) {
+    case 'buffer':
+      return buffer;
+    case 'utf8':
+      return buffer.toString('utf8');
+    case 'json':
+      return parseJson(buffer, info.name);
+    case 'rows':
+      return rowsOf(buffer, kind, info, maxBytes);
+    default:
+      if (kind === 'json') return parseJson(buffer, info.name);
+      if (kind === 'csv' || kind === 'xlsx') return rowsOf(buffer, kind, info, maxBytes);
+      return buffer;
+  }
+}
+
+function rowsOf(buffer: Buffer, kind: DocKind, info: DocumentInfo, maxBytes: number): Promise<Record<string, unknown>[]> {
+  if (kind === 'csv') return csvRows(buffer, info.name, maxBytes);
+  if (kind === 'xlsx') return xlsxRows(buffer, info.name);
+  throw notRows(info);
+}
+
+function notRows(info: DocumentInfo): AimsError {
+  return new AimsError('BAD_INPUT', `Document "${info.name}" is ${info.type || 'not CSV or XLSX'}: rows and stream-rows read CSV and XLSX only; use buffer, utf8 or file.`);
+}
+
+/** What a Join node in automatic mode needs to rebuild the array of rows. */
+export interface RowParts {
+  id: string;
+  index: number;
+  /** Only on the last block, when the total is known. */
+  count?: number;
+  type: 'array';
+  /** Rows per block; left out for one row per message, as the Split node does. */
+  len?: number;
+}
+
+export type RowSink = (payload: unknown, parts: RowParts) => void;
+
+/**
+ * Hands rows on in blocks. A block is held until the next row shows it was not the
+ * last, so the last one carries parts.count. After each block the event loop turns
+ * once, so Node-RED delivers it before more of the document is read.
+ */
+async function emitBlocks(rows: AsyncIterable<unknown> | Iterable<unknown>, size: number, sink: RowSink): Promise<number> {
+  const id = randomUUID();
+  const parts = (index: number, count?: number): RowParts => {
+    const p: RowParts = { id, index, type: 'array' };
+    if (size > 1) p.len = size;
+    if (count !== undefined) p.count = count;
+    return p;
+  };
+  const payload = (block: unknown[]) => (size === 1 && block.length === 1 ? block[0] : block);
+  let index = 0;
+  let total = 0;
+  let block: unknown[] = [];
+  let full: unknown[] | undefined;
+  for await (const row of rows) {
+    if (full) {
+      sink(payload(full), parts(index++));
+      full = undefined;
+      await nextTurn();
+    }
+    block.push(row);
+    total++;
+    if (block.length === size) {
+      full = block;
+      block = [];
+    }
+  }
+  sink(payload(full ?? block), parts(index, index + 1));
+  return total;
+}
+
+export interface FetchOptions extends OutputSettings {
+  auth: boolean;
+  /** For the file format: the directory to write into. */
+  directory?: string;
+  signal?: AbortSignal;
+  /** Bytes read so far, and the total when the server said it. */
+  onProgress?: (bytes: number, total?: number) => void;
+  /** For stream-rows: each block of rows. */
+  onRows?: RowSink;
+}
+
+export interface Fetched {
+  /** The decoded document; for stream-rows, the number of rows sent. */
+  payload: unknown;
+  info: DocumentInfo;
+}
+
+/** Downloads one document and turns it into what the format asks for. */
+export async function fetchDocument(client: AimsClient, doc: JobDocument, options: FetchOptions): Promise<Fetched> {
+  const info = { ...doc.info };
+  if (options.format === 'file') await makeDirectory(options.directory);
+  const download: Download = await client.download(doc.link, { auth: options.auth, signal: options.signal });
+  const contentType = String(download.headers['content-type'] ?? '');
+  const kind = docKind(info, contentType);
+  if (!info.type) info.type = kind === 'other' ? '' : kind;
+  const length = Number(download.headers['content-length']);
+  const total = Number.isFinite(length) && length >= 0 && download.headers['content-length'] !== undefined ? length : undefined;
+  if (total !== undefined) info.sizeBytes = total;
+  const format = options.format;
+  const inMemory = holdsInMemory(format, kind);
+  if (inMemory && total !== undefined && total > options.maxBytes) {
+    download.body.destroy();
+    throw tooLarge(info.name, total, options.maxBytes);
+  }
+  if ((format === 'rows' || format === 'stream-rows') && kind !== 'csv' && kind !== 'xlsx') {
+    download.body.destroy();
+    throw notRows(info);
+  }
+  let bytes = 0;
+  const counter = meter((n) => {
+    bytes = n;
+    options.onProgress?.(n, total);
+  }, inMemory ? options.maxBytes : Infinity, info.name);
+
+  if (format === 'file') {
+    const file = await saveFile(download.body, counter, options.directory as string, info.name);
+    info.sizeBytes = bytes;
+    return { payload: file, info };
+  }
+  const sink = options.onRows;
+  if (format === 'stream-rows' && kind === 'csv' && sink) {
+    let count = 0;
+    try {
+      await pipeline(download.body, counter, csvParser(options.maxBytes), async (rows: AsyncIterable<unknown>) => {
+        count = await emitBlocks(rows, options.rowsPerMessage, (payload, parts) => sink(payload, parts));
+      });
+    } catch (err) {
+      throw wrap(err, `Document "${info.name}" is not valid CSV`, 'BAD_RESPONSE');
+    }
+    return { payload: count, info };
+  }
+  const buffer = await readAll(download.body, counter);
+  info.sizeBytes = buffer.length;
+  if (format === 'stream-rows' && sink) {
+    const rows = await rowsOf(buffer, kind, info, options.maxBytes);
+    return { payload: await emitBlocks(rows, options.rowsPerMessage, sink), info };
+  }
+  return { payload: await decode(buffer, format, kind, info, options.maxBytes), info };
+}

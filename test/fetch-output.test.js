@@ -1,0 +1,210 @@
+const should = require('should');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
+const { startSim, apiCalls, TOKEN } = require('./support/sim');
+
+const creds = { server: { token: TOKEN } };
+const DOCS = '/documentmanagement/';
+
+function flow(sim, props = {}, config = {}, extra = []) {
+  return [
+    ...baseFlow(sim, config),
+    { id: 'node', type: 'aims360-fetch-output', z: 'tab', server: 'server', wires: [['out']], ...props },
+    { id: 'out', type: 'helper', z: 'tab' },
+    ...extra,
+  ];
+}
+
+describe('aims360-fetch-output', function () {
+  let sim;
+  let dir;
+  const currentSim = useSimAndNodeRed(startSim);
+  beforeEach(() => {
+    sim = currentSim();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-fetch-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const downloads = () => apiCalls(sim, DOCS);
+
+  /** Loads the flow, sends one message, resolves the first output or Catch message. */
+  async function run(props, input, config) {
+    await load(flow(sim, props, config), creds);
+    const result = next(helper.getNode('out'), helper.getNode('caught'));
+    helper.getNode('node').receive(input);
+    return result;
+  }
+
+  it('fetches the job by id first, then gives In-line JSON parsed (string or JSON)', async () => {
+    sim.addJob({ jobId: 'job-i', inline: { total: 3 } });
+    sim.addJob({ jobId: 'job-j', inline: [{ a: 1 }], responseAsJson: true });
+    let msg = await run({}, { payload: 'job-i', topic: 'keep' });
+    msg.payload.should.eql({ total: 3 });
+    msg.jobId.should.equal('job-i');
+    msg.topic.should.equal('keep');
+    apiCalls(sim).length.should.equal(1);
+    await helper.unload();
+    msg = await run({ jobId: 'job-j', jobIdType: 'str' }, {});
+    msg.payload.should.eql([{ a: 1 }]);
+  });
+
+  it('uses a job object in msg.payload as it is, and completes the message once', async () => {
+    const job = sim.addJob({ jobId: 'job-o', scope: 'Public', documents: [{ name: 'Orders.csv', rows: 4 }] });
+    await load(flow(sim), creds);
+    const completed = collect(helper.getNode('completed'));
+    const statuses = collect(helper.getNode('statuses'));
+    const out = next(helper.getNode('out'));
+    helper.getNode('node').receive({ payload: job });
+    const msg = await out;
+    msg.payload.length.should.equal(4);
+    msg.payload[0].should.have.properties({ style: 'ST10000', qty: '1' });
+    msg.jobId.should.equal('job-o');
+    msg.document.should.match({ name: 'Orders.csv', type: 'csv', sizeBytes: Number, expiryDate: String, documentId: String });
+    apiCalls(sim).length.should.equal(0);
+    downloads().length.should.equal(1);
+    should(downloads()[0].headers.authorization).be.undefined();
+    await wait(50);
+    completed.length.should.equal(1);
+    statuses.pop().status.should.match({ fill: 'green', text: 'aims360-fetch-output.status.done' });
+  });
+
+  for (const [outcome, code, spec] of [['queued', 'JOB_NOT_COMPLETED', { queuedMs: 60000 }], ['failed', 'JOB_FAILED', { outcome: 'Failed' }]]) {
+    it(`answers ${code} for a ${outcome} job and downloads nothing`, async () => {
+      sim.addJob({ jobId: 'job-x', documents: [{}], ...spec });
+      const err = await run({}, { jobId: 'job-x' });
+      err.error.code.should.equal(code);
+      downloads().length.should.equal(0);
+    });
+  }
+
+  it('answers JOB_NOT_FOUND for an unknown job id', async () => {
+    (await run({}, { payload: 'no-such-job' })).error.code.should.equal('JOB_NOT_FOUND');
+  });
+
+  it('sends the token for Private and PeopleInOrganization documents, and none for Public', async () => {
+    const cases = [['Public', 'PUBLIC', false], ['Private', 'Private', true], ['PeopleInOrganization', 'People in Organization', true]];
+    for (const [scope, scopeSpelling, auth] of cases) {
+      sim.clearLog();
+      sim.addJob({ jobId: `job-${scope}`, scope, scopeSpelling, documents: [{ rows: 2 }] });
+      const msg = await run({}, { jobId: `job-${scope}` });
+      msg.payload.length.should.equal(2);
+      should(downloads()[0].headers.authorization).equal(auth ? `Bearer ${TOKEN}` : undefined);
+      await helper.unload();
+    }
+  });
+
+  it('never contacts a DownloadLink on an untrusted host for a non-public job (UNTRUSTED_HOST)', async () => {
+    // 'localhost' reaches the simulator, but only 127.0.0.1 (the base URL) is trusted.
+    sim.addJob({ jobId: 'job-u', scope: 'Private', documents: [{ host: 'localhost' }] });
+    const err = await run({}, { jobId: 'job-u' });
+    err.error.code.should.equal('UNTRUSTED_HOST');
+    downloads().length.should.equal(0);
+    await helper.unload();
+    // A Public document there is fetched, without the token.
+    sim.addJob({ jobId: 'job-up', scope: 'Public', documents: [{ host: 'localhost', rows: 1 }] });
+    (await run({}, { jobId: 'job-up' })).payload.length.should.equal(1);
+    downloads()[0].host.should.startWith('localhost:');
+    should(downloads()[0].headers.authorization).be.undefined();
+  });
+
+  it('answers LINK_EXPIRED without a request, ACCESS_DENIED on a 403, TOO_LARGE over Max size', async () => {
+    sim.addJob({ jobId: 'job-e', documents: [{ expiresInMs: -1000 }] });
+    (await run({}, { jobId: 'job-e' })).error.code.should.equal('LINK_EXPIRED');
+    downloads().length.should.equal(0);
+    await helper.unload();
+    sim.addJob({ jobId: 'job-d', documents: [{}] });
+    sim.addFault({ type: 'status', status: 403, body: 'Access Denied', match: { path: DOCS } });
+    const denied = await run({}, { jobId: 'job-d' });
+    denied.error.code.should.equal('ACCESS_DENIED');
+    denied.error.message.should.containEql('Access Denied');
+    await helper.unload();
+    sim.addJob({ jobId: 'job-t', documents: [{ sizeBytes: 3 * 1024 * 1024 }] });
+    (await run({ maxSizeMB: '1' }, { jobId: 'job-t' })).error.code.should.equal('TOO_LARGE');
+  });
+
+  it('sends one message per document with documents "all", each with msg.document', async () => {
+    sim.addJob({ jobId: 'job-a', documents: [{ name: 'c.pdf', format: 'pdf', noDownloadLink: true }, { name: 'a.csv', rows: 1 }, { name: 'b.json', format: 'json', rows: 2 }] });
+    await load(flow(sim, { documents: 'all' }), creds);
+    const seen = collect(helper.getNode('out'));
+    const completed = collect(helper.getNode('completed'));
+    helper.getNode('node').receive({ jobId: 'job-a' });
+    while (completed.length === 0) await wait(10);
+    seen.map((m) => m.document.name).should.eql(['c.pdf', 'a.csv', 'b.json']);
+    seen.map((m) => m.document.type).should.eql(['pdf', 'csv', 'json']);
+    Buffer.isBuffer(seen[0].payload).should.be.true();
+    seen[1].payload.length.should.equal(1);
+    seen[2].payload.length.should.equal(2);
+    seen.every((m) => m.jobId === 'job-a').should.be.true();
+    new Set(seen.map((m) => m.payload)).size.should.equal(3);
+    // c.pdf has no DownloadLink: it came from the job's publishLink.
+    downloads().length.should.equal(3);
+    downloads()[0].url.should.equal(new URL(sim.getJob('job-a').publishLink).pathname);
+  });
+
+  it('writes a file into the directory (property or msg.directory) under a safe name', async () => {
+    sim.addJob({ jobId: 'job-f', documents: [{ name: '../../x.csv', rows: 3 }] });
+    let msg = await run({ format: 'file', directory: dir, directoryType: 'str' }, { jobId: 'job-f' });
+    msg.payload.should.equal(path.join(dir, '_._x.csv'));
+    fs.readFileSync(msg.payload, 'utf8').split('\n')[0].should.equal('style,color,size,qty,price');
+    msg.document.sizeBytes.should.equal(fs.statSync(msg.payload).size);
+    fs.readdirSync(dir).should.eql(['_._x.csv']);
+    fs.existsSync(path.join(dir, '..', 'x.csv')).should.be.false();
+    await helper.unload();
+    const sub = path.join(dir, 'sub');
+    msg = await run({ format: 'file' }, { jobId: 'job-f', directory: sub });
+    path.dirname(msg.payload).should.equal(sub);
+    await helper.unload();
+    (await run({ format: 'file' }, { jobId: 'job-f' })).error.code.should.equal('BAD_INPUT');
+  });
+
+  it('leaves no partial file after a truncated download', async () => {
+    sim.addJob({ jobId: 'job-c', documents: [{ rows: 20000 }] });
+    sim.addFault({ type: 'truncated', match: { path: DOCS } });
+    const err = await run({ format: 'file', directory: dir }, { jobId: 'job-c' });
+    err.error.code.should.equal('NETWORK');
+    fs.readdirSync(dir).should.eql([]);
+  });
+
+  it('shows progress, and a redeploy aborts the download and removes the partial file', async () => {
+    sim.addJob({ jobId: 'job-big', documents: [{ sizeBytes: 4 * 1024 * 1024 * 1024 }] });
+    await load(flow(sim, { format: 'file', directory: dir }), creds);
+    const statuses = collect(helper.getNode('statuses'));
+    const caught = collect(helper.getNode('caught'));
+    helper.getNode('node').receive({ jobId: 'job-big' });
+    while (!statuses.some((s) => s.status.text === 'aims360-fetch-output.status.percent')) await wait(20);
+    fs.readdirSync(dir).length.should.equal(1);
+    await helper.unload();
+    fs.readdirSync(dir).should.eql([]);
+    caught.length.should.equal(0);
+  });
+
+  it('refuses bad settings and a bad job id with BAD_INPUT before any request', async () => {
+    for (const [props, input] of [[{ format: 'xml' }, { jobId: 'a' }], [{ rowsPerMessage: '0' }, { jobId: 'a' }], [{}, { jobId: 'a/b' }], [{}, { payload: 42 }]]) {
+      (await run(props, input)).error.code.should.equal('BAD_INPUT');
+      await helper.unload();
+    }
+    sim.log.length.should.equal(0);
+  });
+
+  it('streams 1,000,000 CSV rows in blocks that a Join node puts back together', async function () {
+    this.timeout(60000);
+    sim.addJob({ jobId: 'job-m', scope: 'Public', documents: [{ rows: 1000000 }] });
+    const join = { id: 'join', type: 'join', z: 'tab', mode: 'auto', build: 'array', property: 'payload', propertyType: 'msg', wires: [['joined']] };
+    await load(flow(sim, { format: 'stream-rows', rowsPerMessage: '10000', wires: [['join', 'out']] }, {}, [join, { id: 'joined', type: 'helper', z: 'tab' }]), creds);
+    const blocks = [];
+    helper.getNode('out').on('input', (msg) => blocks.push({ rows: msg.payload.length, parts: msg.parts, doc: msg.document.name }));
+    const completed = collect(helper.getNode('completed'));
+    const joined = next(helper.getNode('joined'));
+    helper.getNode('node').receive({ jobId: 'job-m' });
+    const msg = await joined;
+    msg.payload.length.should.equal(1000000);
+    msg.payload[999999].style.should.equal('ST1009999');
+    should(msg.parts).be.undefined();
+    blocks.length.should.equal(100);
+    blocks[99].parts.count.should.equal(100);
+    await wait(20);
+    completed.length.should.equal(1);
+  });
+});
