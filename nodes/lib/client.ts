@@ -322,8 +322,10 @@ export class AimsClient {
     return { statusCode: response.statusCode, headers: response.headers, body: parseBody(response.body, response.headers['content-type']) };
   }
 
-  private describeFailure(err: unknown, purpose: 'api' | 'token'): AimsError {
+  private describeFailure(err: unknown, purpose: 'api' | 'token' | 'download'): AimsError {
     const e = err as { name?: string; code?: string; response?: { statusCode: number; body?: unknown } };
+    // Downloads are not retried (a partial body cannot be resumed), so they say nothing of retries.
+    const retried = purpose === 'download' ? '' : ', also after retries';
     if (this.closed) {
       return new AimsError('NETWORK', 'The AIMS360 connection was closed (the flow was redeployed or stopped).');
     }
@@ -343,16 +345,16 @@ export class AimsClient {
       return new AimsError('API_ERROR', `AIMS360 answered ${status}${words}.`, status);
     }
     if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
-      return new AimsError('TIMEOUT', `AIMS360 did not answer within ${this.timeout} ms, also after retries: try again later or raise the timeout.`);
+      return new AimsError('TIMEOUT', `AIMS360 did not answer within ${this.timeout} ms${retried}: try again later or raise the timeout.`);
     }
     if (e.name === 'AbortError') {
       return new AimsError('NETWORK', 'The request was cancelled.');
     }
     if (e.code === 'ERR_STREAM_PREMATURE_CLOSE') {
-      return new AimsError('BAD_RESPONSE', 'The answer from AIMS360 was cut off before its end, also after retries.');
+      return new AimsError('BAD_RESPONSE', `The answer from AIMS360 was cut off before its end${retried}.`);
     }
-    const where = purpose === 'token' ? 'the token URL' : 'AIMS360';
-    return new AimsError('NETWORK', `Could not reach ${where} (${e.code ?? e.name ?? 'network error'}), also after retries: check the URL and the network.`);
+    const where = purpose === 'token' ? 'the token URL' : purpose === 'download' ? 'the document link' : 'AIMS360';
+    return new AimsError('NETWORK', `Could not reach ${where} (${e.code ?? e.name ?? 'network error'})${retried}: check the URL and the network.`);
   }
 
   /**
@@ -400,7 +402,7 @@ export class AimsClient {
       if (!source.readableEnded) source.destroy();
     });
     return new Promise((resolve, reject) => {
-      source.once('error', (err) => reject(this.describeFailure(err, 'api')));
+      source.once('error', (err) => reject(this.describeFailure(err, 'download')));
       source.once('response', (response: { statusCode: number; headers: Download['headers'] }) => {
         source.pipe(body);
         resolve({ statusCode: response.statusCode, headers: response.headers, body });
@@ -410,7 +412,7 @@ export class AimsClient {
 
   /** An error after the answer began: the transfer broke off, unless it was cancelled or timed out. */
   private cutOff(err: unknown): AimsError {
-    const failure = this.describeFailure(err, 'api');
+    const failure = this.describeFailure(err, 'download');
     const e = err as { name?: string; code?: string };
     if (failure.code !== 'NETWORK' || this.closed || e.name === 'AbortError') return failure;
     return new AimsError('NETWORK', `The download was cut off before its end (${e.code ?? e.name ?? 'connection lost'}): try again.`);
