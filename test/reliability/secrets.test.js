@@ -1,7 +1,11 @@
 // No secret in any message, status, log line or error, whatever path a node takes;
 // the token goes to no host outside the trusted list, whatever link the API sends.
 require('should');
+const fs = require('node:fs');
+const path = require('node:path');
 const util = require('node:util');
+const { listen } = require('../support/comms');
+const { startNodeRed, userDirWithPack, deploy } = require('../support/node-red-process');
 const { helper, collect, next, wait, useSimAndNodeRed } = require('../support/red');
 const { startSim, TOKEN } = require('../support/sim');
 const { NODES, JOB, OAUTH, credentials, addJob, nodeFlow, loadFast } = require('../support/nodes');
@@ -35,7 +39,10 @@ function visible(...things) {
 }
 
 function shouldHoldNone(text, secrets) {
-  for (const secret of secrets) text.includes(secret).should.be.false(`found the secret ${secret.slice(0, 4)}…`);
+  for (const secret of secrets) {
+    const at = text.indexOf(secret);
+    (at === -1).should.be.true(`found the secret ${secret.slice(0, 4)}… in: ${text.slice(Math.max(0, at - 300), at).replace(secret, "…")}`);
+  }
 }
 
 describe('secrets: nodes never reveal the token, client secret or password', function () {
@@ -137,6 +144,65 @@ describe('secrets: nodes never reveal the token, client secret or password', fun
       (msg.error || {}).should.have.property('code');
       elsewhere.log.length.should.be.above(0);
       noTokenElsewhere();
+    });
+  });
+
+  describe('in a real Node-RED with credentialSecret set', function () {
+    this.timeout(90000);
+    let work;
+    let red;
+    let sim;
+    after(async () => {
+      if (red) await red.stop();
+      if (sim) await sim.close();
+      if (work) fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    it('the flow export, credentials file, debug sidebar and log hold no secret', async () => {
+      sim = await startSim();
+      addJob(sim, 'fetch output');
+      // Each account's own secrets echoed back by the API (a token account cannot know the OAuth2 ones).
+      const echo = (words) => JSON.stringify({ Message: `echo ${words.join(' ')}` });
+      sim.addFault({ type: 'status', status: 500, body: echo([TOKEN]), match: { path: JOBS, query: 'echo-tok' }, times: -1 });
+      sim.addFault({ type: 'status', status: 500, body: echo([OAUTH.clientSecret, OAUTH.password]), match: { path: JOBS, query: 'echo-oa' }, times: -1 });
+      work = userDirWithPack('aims360-secrets-', { flowFile: 'flows.json', credentialSecret: 'a-test-key' });
+      red = await startNodeRed(work);
+      const comms = await listen(red.url);
+      const flows = [{ id: 'tab', type: 'tab', label: 'secrets' }];
+      const servers = [
+        { id: 'tok', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout: 2000, credentials: { token: TOKEN } },
+        { id: 'oa', type: 'aims360-config', baseUrl: sim.url, authType: 'oauth2', tokenUrl: `${sim.url}/connect/token`, timeout: 2000, credentials: { ...OAUTH } },
+      ];
+      flows.push(...servers);
+      flows.push({ id: 'catch', type: 'catch', z: 'tab', x: 100, y: 20, scope: null, uncaught: false, wires: [['dbg']] });
+      flows.push({ id: 'dbg', type: 'debug', z: 'tab', x: 300, y: 20, name: 'seen', active: true, tosidebar: true, console: true, complete: 'true' });
+      let y = 60;
+      let expected = 0;
+      for (const server of servers) {
+        for (const [name, { props, outputs }] of Object.entries(NODES)) {
+          // One good job id, one that is refused, one whose query answers a 500 echoing the secrets.
+          for (const payload of [JOB, 'bad id!', `echo-${server.id}`]) {
+            const id = `n${y}`;
+            flows.push({ id: `i${y}`, type: 'inject', z: 'tab', x: 100, y, props: [{ p: 'payload' }], payload, payloadType: 'str', once: true, onceDelay: 0.5, repeat: '', wires: [[id]] });
+            flows.push({ id, z: 'tab', x: 200, y, server: server.id, name, ...props, wires: Array.from({ length: outputs }, () => ['dbg']) });
+            y += 40;
+            expected += 1;
+          }
+        }
+      }
+      await deploy(red.url, flows);
+      const debug = () => comms.events.filter((e) => e.topic === 'debug');
+      const until = Date.now() + 30000;
+      while (debug().length < expected && Date.now() < until) await wait(200);
+      debug().length.should.be.aboveOrEqual(expected);
+      comms.close();
+      const exported = await (await fetch(`${red.url}/flows`)).text();
+      const credFile = fs.readFileSync(path.join(work, 'flows_cred.json'), 'utf8');
+      const flowFile = fs.readFileSync(path.join(work, 'flows.json'), 'utf8');
+      const secrets = [OAUTH.clientSecret, OAUTH.password, ...bearerTokens(sim)];
+      secrets.should.containEql(TOKEN);
+      shouldHoldNone(visible(comms.events, exported, credFile, flowFile, red.output()), secrets);
+      JSON.parse(credFile).should.have.property('$');
     });
   });
 });
