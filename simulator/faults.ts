@@ -6,6 +6,8 @@ export interface FaultSpec {
   type: FaultType;
   status?: number;
   retryAfter?: number | string;
+  /** Location header of a status fault, e.g. a redirect to another host. */
+  location?: string;
   body?: string;
   match?: { method?: string; path?: string; query?: string };
   /** How many matching requests it hits; -1, Infinity or 'Infinity' for all of them. Default 1. */
@@ -38,6 +40,7 @@ export function makeFault(spec: FaultSpec, id: number): Fault {
   const p = spec.probability;
   if (p !== undefined && (typeof p !== 'number' || p < 0 || p > 1)) throw new SpecError('probability must be between 0 and 1.');
   if (spec.body !== undefined && typeof spec.body !== 'string') throw new SpecError('body must be a string.');
+  if (spec.location !== undefined && typeof spec.location !== 'string') throw new SpecError('location must be a string.');
   const { times: _times, ...rest } = spec;
   void _times;
   return { ...rest, id, remaining, hits: 0 };

@@ -450,6 +450,7 @@ export class Simulator {
   private applyFault(ctx: Ctx, fault: Fault): void {
     const headers: Record<string, string | number> = {};
     if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
+    if (fault.location !== undefined) headers.Location = fault.location;
     const { res, req } = ctx;
     switch (fault.type) {
       case 'reset':

@@ -2,12 +2,10 @@
 // second Node-RED process reads them back and answers them.
 require('should');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { startNodeRed, writeSettings } = require('../support/node-red-process');
+const { startNodeRed, userDirWithPack } = require('../support/node-red-process');
 const { startSim, TOKEN } = require('../support/sim');
 
-const root = path.resolve(__dirname, '..', '..');
 const JOBS = ['restart-a', 'restart-b', 'restart-c'];
 
 describe('wait for job across a Node-RED restart (file context store)', function () {
@@ -17,11 +15,7 @@ describe('wait for job across a Node-RED restart (file context store)', function
   let red;
 
   before(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-restart-'));
-    fs.mkdirSync(path.join(work, 'node_modules', '@flowjobs'), { recursive: true });
-    fs.symlinkSync(root, path.join(work, 'node_modules', '@flowjobs', 'node-red-aims360'), 'dir');
-    fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify({ name: 'restart-user', private: true }));
-    writeSettings(work, {
+    work = userDirWithPack('aims360-restart-', {
       flowFile: 'flows.json',
       credentialSecret: false,
       // Written every second, so a kill loses at most the last second.

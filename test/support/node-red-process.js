@@ -67,4 +67,28 @@ function writeSettings(userDir, settings) {
   fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
 }
 
-module.exports = { startNodeRed, writeSettings, nodeRedRoot, freePort };
+/**
+ * A fresh Node-RED user directory with this package symlinked into node_modules
+ * and a settings.js; returns its path.
+ */
+function userDirWithPack(prefix, settings) {
+  const os = require('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.mkdirSync(path.join(dir, 'node_modules', '@flowjobs'), { recursive: true });
+  fs.symlinkSync(path.resolve(__dirname, '..', '..'), path.join(dir, 'node_modules', '@flowjobs', 'node-red-aims360'), 'dir');
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'test-user', private: true }));
+  writeSettings(dir, settings);
+  return dir;
+}
+
+/** Replaces the running flows through the admin API (a full deploy). */
+async function deploy(url, flows) {
+  const res = await fetch(`${url}/flows`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+    body: JSON.stringify(flows),
+  });
+  if (res.status !== 200 && res.status !== 204) throw new Error(`deploy answered ${res.status}: ${await res.text()}`);
+}
+
+module.exports = { startNodeRed, writeSettings, nodeRedRoot, freePort, userDirWithPack, deploy };
