@@ -1,12 +1,14 @@
-// Pending waits survive a Node-RED restart with a file context store: a real
-// second Node-RED process reads them back and answers them.
+// 1,000 pending waits survive a Node-RED SIGKILL with a file context store: a
+// real second Node-RED process reads them back and answers each exactly once.
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startNodeRed, userDirWithPack } = require('../support/node-red-process');
 const { startSim, TOKEN } = require('../support/sim');
 
-const JOBS = ['restart-a', 'restart-b', 'restart-c'];
+const JOBS = Array.from({ length: 1000 }, (_, i) => `restart-${String(i).padStart(4, '0')}`);
+/** How each job ends: the first third while Node-RED is down (Completed or Failed), the rest after. */
+const outcome = (i) => (i % 2 === 0 ? 'Completed' : 'Failed');
 
 describe('wait for job across a Node-RED restart (file context store)', function () {
   this.timeout(120000);
@@ -68,18 +70,18 @@ describe('wait for job across a Node-RED restart (file context store)', function
     await red.stop();
     red = undefined;
 
-    // While Node-RED is down the jobs end; the new process must still answer them.
-    sim.setJob('restart-a', { jobStatus: 'Completed' });
-    sim.setJob('restart-b', { jobStatus: 'Failed' });
+    // While Node-RED is down a third of the jobs end; the new process must answer them and the rest.
+    const third = Math.floor(JOBS.length / 3);
+    JOBS.slice(0, third).forEach((id, i) => sim.setJob(id, { jobStatus: outcome(i) }));
     red = await startNodeRed(work);
     const out = path.join(work, 'answers.txt');
     const lines = () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : []);
-    const until = Date.now() + 20000;
-    while (lines().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
-    sim.setJob('restart-c', { jobStatus: 'Completed' });
-    while (lines().length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
-    await new Promise((r) => setTimeout(r, 1000));
-    lines().sort().should.eql(['restart-a Completed', 'restart-b Failed', 'restart-c Completed']);
+    const until = Date.now() + 60000;
+    while (lines().length < third && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    JOBS.slice(third).forEach((id, i) => sim.setJob(id, { jobStatus: outcome(third + i) }));
+    while (lines().length < JOBS.length && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1500));
+    lines().sort().should.eql(JOBS.map((id, i) => `${id} ${outcome(i)}`));
     red.output().should.not.containEql(TOKEN);
   });
 });
