@@ -92,4 +92,16 @@ function examples() {
     .map((file) => ({ file, flow: JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) }));
 }
 
-module.exports = { PACKAGE, root, installedPackage, packedUserDir, usePackedNodeRed, nodeTypes, examples };
+
+/** The editor .html of a node type (built, beside its .js). */
+function nodeHtml(type) {
+  return fs.readFileSync(path.join(root, PACKAGE['node-red'].nodes[type].replace(/\.js$/, '.html')), 'utf8');
+}
+
+/** Node types shown in the palette: all but config nodes. */
+const workingTypes = nodeTypes.filter((type) => !/category:\s*['"]config['"]/.test(nodeHtml(type)));
+const configTypes = nodeTypes.filter((type) => !workingTypes.includes(type));
+
+module.exports = {
+  PACKAGE, root, installedPackage, packedUserDir, usePackedNodeRed, nodeTypes, workingTypes, configTypes, nodeHtml, examples,
+};
