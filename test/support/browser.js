@@ -25,13 +25,13 @@ function useScreenshots() {
  * getUrl() loaded (palette ready). Requests off loopback are refused (the editor
  * asks the online catalogue for updates). Returns a getter for the page.
  */
-function useEditor(getUrl) {
+function useEditor(getUrl, viewport = { width: 1400, height: 900 }) {
   let browser;
   let page;
   before(async function () {
     this.timeout(60000);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page = await browser.newPage({ viewport });
     await page.route('**/*', (route) => (/^https?:\/\/127\.0\.0\.1[:/]/.test(route.request().url()) ? route.continue() : route.abort()));
     await openEditor(page, getUrl());
   });
@@ -60,19 +60,19 @@ async function openDialog(page, id) {
 
 /**
  * Presses a button (ok or cancel) of the topmost dialog, a config node's first, and
- * waits until it has closed (a tray that is still sliding ignores clicks: pressed again).
+ * waits until that dialog has gone (a tray that is still sliding ignores clicks: pressed again).
+ * A node's dialog leaves the page while its config node's dialog is open.
  */
 async function press(page, button) {
-  const trays = await page.locator('.red-ui-tray').count();
   const config = page.locator(`#node-config-dialog-${button}:visible`);
   const target = (await config.count()) ? config : page.locator(`#node-dialog-${button}:visible`);
-  const closed = () => page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, trays, { timeout: 1500 })
-    .then(() => true, () => false);
+  const handle = await target.elementHandle();
   for (let tries = 0; ; tries++) {
-    if (await target.isVisible()) await target.click();
-    if (await closed()) break;
+    if (await handle.isVisible()) await handle.click();
+    if (await handle.waitForElementState('hidden', { timeout: 1500 }).then(() => true, () => false)) break;
     if (tries === 5) throw new Error(`the dialog stays open after ${button}`);
   }
+  // The dialog below slides back in.
   await page.waitForTimeout(300);
 }
 
@@ -99,11 +99,11 @@ async function hasErrorBadge(page, id, expected) {
   return reached ? expected : !expected;
 }
 
-/** Screenshot of one element, cropped to it, as a small PNG. */
-async function snap(locator, dir, name) {
+/** Screenshot of one element (a locator), or of a page cropped to `clip`, as a small PNG. */
+async function snap(target, dir, name, clip) {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.png`);
-  await locator.screenshot({ path: file, animations: 'disabled' });
+  await target.screenshot({ path: file, animations: 'disabled', ...(clip ? { clip } : {}) });
   return file;
 }
 
