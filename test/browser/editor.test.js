@@ -202,6 +202,7 @@ describe('editor in a browser (chromium)', function () {
       await page.locator('#node-config-aims360-test').click();
       await page.waitForFunction(() => $('#node-config-aims360-test-result .fa-check, #node-config-aims360-test-result .fa-times').length > 0);
       (await result.locator('.fa-check').count()).should.equal(1, await result.innerText());
+      (await result.innerText()).trim().should.equal(`Connected to ${new URL(sim.url).host}.`);
       await snap(page.locator('.red-ui-tray').last(), shots, 'dialog-config');
 
       await page.locator('#node-config-input-token').fill('wrong-token');
