@@ -54,8 +54,13 @@ const onCanvas = (id) => `[id="${id}"]`;
 /** Double-clicks a node on the canvas and waits for its edit dialog. */
 async function openDialog(page, id) {
   await page.evaluate((nodeId) => RED.view.reveal(nodeId), id);
-  await page.locator(`${onCanvas(id)} .red-ui-flow-node`).dblclick();
-  await page.waitForSelector('.red-ui-tray #node-dialog-ok', { state: 'visible' });
+  // A double click while the canvas still scrolls to the node can miss: tried again.
+  for (let tries = 0; ; tries++) {
+    await page.locator(`${onCanvas(id)} .red-ui-flow-node`).dblclick();
+    const open = await page.waitForSelector('.red-ui-tray #node-dialog-ok', { state: 'visible', timeout: 3000 }).then(() => true, () => false);
+    if (open) return;
+    if (tries === 3) throw new Error(`no edit dialog for ${id}`);
+  }
 }
 
 /**
