@@ -15,4 +15,9 @@ export default tseslint.config(
     files: ['test/**/*.js', 'scripts/**/*.mjs', 'bench/**/*.js', 'bench/**/*.mjs', 'eslint.config.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.mocha } },
   },
+  {
+    // Functions that playwright runs inside the editor page.
+    files: ['test/browser/**/*.js', 'test/support/browser.js'],
+    languageOptions: { globals: { ...globals.browser, RED: 'readonly', $: 'readonly' } },
+  },
 );

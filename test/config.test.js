@@ -104,7 +104,7 @@ describe('aims360-config', function () {
 
     it('answers ok with the dialog\'s token', async () => {
       const answer = await post({ baseUrl: sim.url, authType: 'token', credentials: { token: TOKEN } });
-      answer.should.eql({ ok: true, message: `Connected to ${new URL(sim.url).host}.` });
+      answer.should.eql({ ok: true, host: new URL(sim.url).host });
     });
 
     it('answers the failure code with a wrong token, without the token', async () => {

@@ -118,7 +118,7 @@ export = (RED: NodeAPI) => {
         const { def, creds } = testSettings(RED, (req.body ?? {}) as Record<string, unknown>);
         client = new AimsClient({ ...clientOptions(def, creds), retry: { limit: 0 } });
         await client.requestJson(JOBS_PATH, { query: buildQueryString({ top: 1 }) });
-        return { ok: true, message: `Connected to ${client.baseUrl.host}.` };
+        return { ok: true, host: client.baseUrl.host };
       };
       answer()
         .catch((err: unknown) => {

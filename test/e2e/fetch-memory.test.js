@@ -33,7 +33,7 @@ describe('fetch output: 1 GB to a file in a Node-RED process', function () {
     const userDir = path.join(work, 'user');
     fs.mkdirSync(path.join(userDir, 'node_modules', '@flowjobs'), { recursive: true });
     fs.symlinkSync(root, path.join(userDir, 'node_modules', '@flowjobs', 'node-red-aims360'), 'dir');
-    writeSettings(userDir, { flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'warn' } } });
+    writeSettings(userDir, { flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'info' } } });
     sim = await startSim();
     sim.addJob({ jobId: 'job-gb', scope: 'Private', documents: [{ name: 'huge.csv', sizeBytes: GB }] });
     const z = 'tab';

@@ -1,15 +1,11 @@
 // npm pack, install the tarball into a fresh Node-RED user directory, start
 // Node-RED, and use the pack as a user would.
 require('should');
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { startNodeRed, writeSettings, nodeRedRoot } = require('../support/node-red-process');
+const { startNodeRed, nodeRedRoot } = require('../support/node-red-process');
+const { packedUserDir, nodeTypes } = require('../support/packed');
 const { startSim, TOKEN } = require('../support/sim');
-
-const root = path.resolve(__dirname, '..', '..');
-const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describe('packed and installed package (end to end)', function () {
   this.timeout(240000);
@@ -20,27 +16,21 @@ describe('packed and installed package (end to end)', function () {
   const outFile = () => path.join(work, 'out.txt');
 
   before(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-e2e-'));
-    const tarball = npm(['pack', '--pack-destination', work, '--silent'], root).trim().split('\n').pop();
-    userDir = path.join(work, 'user');
-    fs.mkdirSync(userDir);
-    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'e2e-user', private: true }));
-    npm(['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(work, tarball)], userDir);
     const bcrypt = require(require.resolve('bcryptjs', { paths: [nodeRedRoot()] }));
-    writeSettings(userDir, {
-      flowFile: 'flows.json',
-      credentialSecret: false,
-      logging: { console: { level: 'info' } },
-      adminAuth: {
-        type: 'credentials',
-        users: [
-          { username: 'admin', password: bcrypt.hashSync('admin-pass', 8), permissions: '*' },
-          { username: 'viewer', password: bcrypt.hashSync('viewer-pass', 8), permissions: 'read' },
-        ],
-      },
-    });
     sim = await startSim({ demo: false });
     sim.addJob({ jobId: 'e2e-job' });
+    ({ work, userDir } = packedUserDir({
+      settings: {
+        adminAuth: {
+          type: 'credentials',
+          users: [
+            { username: 'admin', password: bcrypt.hashSync('admin-pass', 8), permissions: '*' },
+            { username: 'viewer', password: bcrypt.hashSync('viewer-pass', 8), permissions: 'read' },
+          ],
+        },
+      },
+      credentials: { server: { token: TOKEN } },
+    }));
     fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([
       { id: 'tab', type: 'tab', label: 'e2e' },
       { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout: 5000 },
@@ -49,7 +39,6 @@ describe('packed and installed package (end to end)', function () {
       { id: 'template', type: 'template', z: 'tab', field: 'payload', fieldType: 'msg', format: 'text', syntax: 'mustache', template: '{{jobId}} {{jobStatus}}', output: 'str', wires: [['file']] },
       { id: 'file', type: 'file', z: 'tab', filename: outFile(), filenameType: 'str', appendNewline: false, createDir: true, overwriteFile: 'true', wires: [] },
     ].map((n) => (n.z ? { x: 100, y: 100, ...n } : n))));
-    fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify({ server: { token: TOKEN } }));
     red = await startNodeRed(userDir);
   });
 
@@ -81,10 +70,7 @@ describe('packed and installed package (end to end)', function () {
     const token = await login('admin', 'admin-pass');
     const auth = { authorization: `Bearer ${token}` };
     const html = await (await fetch(`${red.url}/nodes`, { headers: { accept: 'text/html', ...auth } })).text();
-    html.should.containEql('data-template-name="aims360-job-status"');
-    html.should.containEql('data-help-name="aims360-job-status"');
-    html.should.containEql('data-template-name="aims360-config"');
-    for (const type of ['aims360-request', 'aims360-rerun-job']) {
+    for (const type of nodeTypes) {
       html.should.containEql(`data-template-name="${type}"`);
       html.should.containEql(`data-help-name="${type}"`);
     }

@@ -28,7 +28,7 @@ function freePort() {
 
 /**
  * Starts Node-RED with `userDir` (holding settings.js and node_modules) and waits
- * until its admin API answers. Resolves { url, output(), stop() }.
+ * until its admin API answers and its flows have started. Resolves { url, output(), stop() }.
  */
 async function startNodeRed(userDir, { timeoutMs = 60000 } = {}) {
   const port = await freePort();
@@ -52,7 +52,8 @@ async function startNodeRed(userDir, { timeoutMs = 60000 } = {}) {
     if (child.exitCode !== null) throw new Error(`Node-RED exited early:\n${text}`);
     try {
       const res = await fetch(`${url}/settings`);
-      if (res.status === 200 || res.status === 401) return { url, output: () => text, stop, child };
+      const up = res.status === 200 || res.status === 401;
+      if (up && text.includes('Started flows')) return { url, output: () => text, stop, child };
     } catch {
       // Not listening yet.
     }

@@ -1,0 +1,216 @@
+// The pack in a real editor: palette, every edit dialog with its defaults and
+// validation, the config node's auth switch and Test connection, screenshots.
+require('should');
+const { usePackedNodeRed, workingTypes, configTypes } = require('../support/packed');
+const { useEditor, openDialog, done, closeTrays, hasErrorBadge, snap, useScreenshots } = require('../support/browser');
+const { startSim, TOKEN } = require('../support/sim');
+
+/** Values that make a node valid besides its server, by property name. */
+const REQUIRED = { path: 'reports/v1.0/exportdata' };
+
+/**
+ * One wrong value per property that has a rule, by property name; numeric
+ * properties get -1. [typed-input type or null, value].
+ */
+const BAD = { jobId: ['str', "x'y"], path: ['str', 'ftp://x'], query: ['json', '[1]'], baseUrl: [null, 'not a url'] };
+function badValues(defaults) {
+  return Object.entries(defaults).flatMap(([prop, def]) => {
+    if (BAD[prop]) return [[prop, ...BAD[prop]]];
+    return typeof def.value === 'number' && prop !== 'outputs' ? [[prop, null, '-1']] : [];
+  });
+}
+
+/** Untranslated i18n keys look like "aims360-x.label.y". */
+const RAW_KEY = /aims360-[a-z0-9-]+\.[a-zA-Z]+\.[a-zA-Z]/;
+
+describe('editor in a browser (chromium)', function () {
+  this.timeout(60000);
+  let sim;
+  const shots = useScreenshots();
+  before(async () => {
+    sim = await startSim({ demo: true });
+  });
+  after(async () => {
+    if (sim) await sim.close();
+  });
+  const red = usePackedNodeRed(() => ({
+    flows: [
+      { id: 'tab', type: 'tab', label: 'Flow 1' },
+      { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim.url, authType: 'token', timeout: 5000 },
+    ],
+    credentials: { server: { token: TOKEN } },
+  }));
+  const editor = useEditor(() => red().url);
+  afterEach(() => closeTrays(editor()));
+
+  /** Drags a node type from the palette onto the canvas; resolves its id. */
+  async function drop(type, x = 300, y = 200) {
+    const page = editor();
+    const ids = () => page.evaluate(() => { const all = []; RED.nodes.eachNode((n) => all.push(n.id)); return all; });
+    const before = await ids();
+    await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).dragTo(page.locator('#red-ui-workspace-chart'), { targetPosition: { x, y } });
+    const added = (await ids()).filter((id) => !before.includes(id));
+    added.length.should.equal(1);
+    return added[0];
+  }
+
+  /** Makes a hidden field visible by trying the options of the dialog's selects (mode, method, …). */
+  async function reveal(field) {
+    const page = editor();
+    if (await field.isVisible()) return;
+    for (const select of await page.locator('.red-ui-tray select[id^="node-input-"]:not(#node-input-server):visible').all()) {
+      for (const value of await select.locator('option').evaluateAll((os) => os.map((o) => o.value))) {
+        await select.selectOption(value);
+        if (await field.isVisible()) return;
+      }
+    }
+    throw new Error('field stays hidden');
+  }
+
+  /** Sets a dialog field as a user would; typed inputs get their type first. */
+  async function setField(prefix, prop, type, value) {
+    const page = editor();
+    const typed = await page.evaluate((sel) => !!$(sel).data('noderedTypedInput'), `#${prefix}-${prop}`);
+    if (typed) {
+      const container = page.locator(`.red-ui-tray #${prefix}-${prop} + .red-ui-typedInput-container`);
+      await reveal(container);
+      if (type) await page.evaluate(([sel, t]) => $(sel).typedInput('type', t), [`#${prefix}-${prop}`, type]);
+      await container.locator('input.red-ui-typedInput-input').fill(value);
+      await container.locator('input.red-ui-typedInput-input').blur();
+      return container;
+    }
+    const input = page.locator(`.red-ui-tray #${prefix}-${prop}`);
+    await reveal(input);
+    await input.fill(value);
+    await input.blur();
+    return input;
+  }
+
+  /** Checks every field of a dialog against the type's defaults: present, labelled, default value, placeholder. */
+  async function checkDefaults(type, prefix) {
+    const page = editor();
+    const fields = await page.evaluate(([t, pre]) => {
+      const defaults = RED.nodes.getType(t).defaults;
+      return Object.keys(defaults).filter((p) => !defaults[p].type && p !== 'outputs').map((p) => {
+        const el = $(`#${pre}-${p}`);
+        return {
+          prop: p,
+          def: defaults[p].value,
+          found: el.length === 1,
+          value: el.is(':checkbox') ? el.prop('checked') : el.val(),
+          placeholder: el.is('input[type=text],input[type=password]') && !/Type$/.test(p) ? el.attr('placeholder') || '' : null,
+          label: $(`label[for="${pre}-${p}"]`).text().trim(),
+          hiddenField: el.is('input[type=hidden]'),
+        };
+      });
+    }, [type, prefix]);
+    fields.length.should.be.above(0);
+    for (const f of fields) {
+      f.found.should.be.true(`${type}: no field for ${f.prop}`);
+      String(f.value).should.equal(String(f.def), `${type}.${f.prop} default`);
+      if (f.placeholder !== null) f.placeholder.should.not.equal('', `${type}.${f.prop} has no placeholder`);
+      if (!f.hiddenField) f.label.should.not.equal('', `${type}.${f.prop} has no label`);
+    }
+    const text = await page.locator('.red-ui-tray').last().innerText();
+    text.should.not.match(RAW_KEY);
+  }
+
+  it('shows the AIMS360 palette category with every node of the pack, each with its icon and help', async () => {
+    const page = editor();
+    const palette = await page.evaluate(() => $('#red-ui-palette-AIMS360 .red-ui-palette-node').map((i, e) => ({
+      type: $(e).attr('data-palette-type'),
+      label: $(e).find('.red-ui-palette-label').text().trim(),
+      icon: $(e).find('.red-ui-palette-icon-container').attr('data-palette-icon'),
+    })).get());
+    palette.map((p) => p.type).sort().should.eql([...workingTypes].sort());
+    for (const p of palette) {
+      p.label.should.not.match(RAW_KEY);
+      p.icon.should.startWith('icons/@flowjobs/node-red-aims360/');
+      (await page.evaluate((src) => fetch(src).then((r) => r.status), p.icon)).should.equal(200);
+    }
+    for (const type of [...workingTypes, ...configTypes]) {
+      const help = await page.evaluate((t) => $(`script[data-help-name="${t}"]`).html() || '', type);
+      help.should.match(/<h3>[^<]*Inputs|<h3>[^<]*Details/);
+    }
+  });
+
+  for (const [i, type] of workingTypes.entries()) {
+    it(`${type}: the dialog shows its fields with their defaults, and a bad value gets the red triangle`, async () => {
+      const page = editor();
+      const id = await drop(type, 250, 120 + i * 60);
+      await openDialog(page, id);
+      await checkDefaults(type, 'node-input');
+      await page.locator('.red-ui-tray #node-input-server').selectOption('server');
+      for (const [prop, value] of Object.entries(REQUIRED)) {
+        if (await page.locator(`.red-ui-tray #node-input-${prop}`).count()) await setField('node-input', prop, null, value);
+      }
+      await snap(page.locator('.red-ui-tray').last(), shots, `dialog-${type.replace(/^aims360-/, '')}`);
+      await done(page);
+      (await hasErrorBadge(page, id, false)).should.be.false(`${type} with its defaults is invalid`);
+
+      const defaults = await page.evaluate((t) => RED.nodes.getType(t).defaults, type);
+      const bad = badValues(defaults);
+      bad.length.should.be.above(0, `${type} has no field with a rule`);
+      for (const [prop, inputType, value] of bad) {
+        await openDialog(page, id);
+        const field = await setField('node-input', prop, inputType, value);
+        (await field.evaluate((e) => e.classList.contains('input-error'))).should.be.true(`${type}.${prop} = ${value} not marked`);
+        await done(page);
+        (await hasErrorBadge(page, id, true)).should.be.true(`${type}.${prop} = ${value} shows no red triangle`);
+        const errors = await page.evaluate((n) => RED.nodes.node(n).validationErrors || [], id);
+        errors.join(' ').should.not.match(RAW_KEY);
+        await page.evaluate(() => RED.actions.invoke('core:undo'));
+        (await hasErrorBadge(page, id, false)).should.be.false(`undo of ${type}.${prop}`);
+      }
+    });
+  }
+
+  describe('config node dialog', () => {
+    it('offers its defaults when added new', async () => {
+      const page = editor();
+      const id = await drop(workingTypes[0], 600, 120);
+      await openDialog(page, id);
+      await page.locator('.red-ui-tray #node-input-btn-server-add').click();
+      await page.waitForSelector('.red-ui-tray #node-config-dialog-ok', { state: 'visible' });
+      await checkDefaults('aims360-config', 'node-config-input');
+      (await page.locator('#node-config-aims360-region').inputValue()).should.equal('https://apiwest.aims360.rest');
+      (await page.locator('.aims360-config-baseUrl-row').isVisible()).should.be.false();
+    });
+
+    it('switches the credential fields with the auth type, and tests the connection', async () => {
+      const page = editor();
+      const id = await drop(workingTypes[0], 600, 200);
+      await openDialog(page, id);
+      await page.locator('.red-ui-tray #node-input-server').selectOption('server');
+      await page.locator('.red-ui-tray #node-input-btn-server-edit').click();
+      await page.waitForSelector('.red-ui-tray #node-config-dialog-ok', { state: 'visible' });
+      (await page.locator('#node-config-aims360-region').inputValue()).should.equal('custom');
+      (await page.locator('#node-config-input-baseUrl').inputValue()).should.equal(sim.url);
+      const visible = (sel) => page.locator(sel).isVisible();
+
+      (await visible('#node-config-input-token')).should.be.true();
+      for (const f of ['tokenUrl', 'clientId', 'clientSecret', 'username', 'password']) (await visible(`#node-config-input-${f}`)).should.be.false(f);
+      await page.locator('#node-config-input-authType').selectOption('oauth2');
+      (await visible('#node-config-input-token')).should.be.false();
+      for (const f of ['tokenUrl', 'clientId', 'clientSecret', 'username', 'password']) (await visible(`#node-config-input-${f}`)).should.be.true(f);
+      await snap(page.locator('.red-ui-tray').last(), shots, 'dialog-config-oauth2');
+      await page.locator('#node-config-input-authType').selectOption('token');
+      (await visible('#node-config-input-token')).should.be.true();
+
+      const result = page.locator('#node-config-aims360-test-result');
+      await page.locator('#node-config-input-token').fill(TOKEN);
+      await page.locator('#node-config-aims360-test').click();
+      await page.waitForFunction(() => $('#node-config-aims360-test-result .fa-check, #node-config-aims360-test-result .fa-times').length > 0);
+      (await result.locator('.fa-check').count()).should.equal(1, await result.innerText());
+      (await result.innerText()).trim().should.equal(`Connected to ${new URL(sim.url).host}.`);
+      await snap(page.locator('.red-ui-tray').last(), shots, 'dialog-config');
+
+      await page.locator('#node-config-input-token').fill('wrong-token');
+      await page.locator('#node-config-aims360-test').click();
+      await page.waitForFunction(() => $('#node-config-aims360-test-result .fa-times').length > 0);
+      (await result.innerText()).trim().should.match(/^AUTH_FAILED: /);
+      (await result.innerText()).should.not.containEql('wrong-token');
+
+    });
+  });
+});
