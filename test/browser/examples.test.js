@@ -63,7 +63,13 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
       const page = editor();
       await importExample(file);
       const ours = flow.find((n) => workingTypes.includes(n.type));
-      (await page.evaluate((id) => !!RED.nodes.node(id), ours.id)).should.be.true('imported with its ids');
+      // Under load the import can land a moment after the click that places it.
+      const imported = await page.waitForFunction((id) => !!RED.nodes.node(id), ours.id, { timeout: 10000 }).then(() => true, () => false);
+      imported.should.be.true(`imported with its ids; the workspace holds: ${await page.evaluate(() => {
+        const found = [];
+        RED.nodes.eachNode((n) => found.push(`${n.type} ${n.id}`));
+        return found.join(', ');
+      })}`);
       await pointAtSimulator(ours.id);
       const invalid = await page.evaluate((ids) => ids.filter((id) => RED.nodes.node(id) && RED.nodes.node(id).valid === false), flow.map((n) => n.id));
       invalid.should.eql([]);
