@@ -26,9 +26,10 @@ const link = path.join(userDir, 'node_modules', '@flowjobs', 'node-red-aims360')
 rmSync(link, { force: true, recursive: true });
 symlinkSync(root, link, 'dir');
 writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'aims360-demo', private: true }, null, 2));
+// File nodes in the examples write relative names into the demo folder.
 writeFileSync(
   path.join(userDir, 'settings.js'),
-  `module.exports = ${JSON.stringify({ flowFile: 'flows.json', credentialSecret: false, uiHost: '127.0.0.1' }, null, 2)};\n`,
+  `module.exports = ${JSON.stringify({ flowFile: 'flows.json', credentialSecret: false, uiHost: '127.0.0.1', fileWorkingDirectory: userDir }, null, 2)};\n`,
 );
 
 // Every example, with its config node pointed at the simulator and given its token.

@@ -4,7 +4,8 @@ import type { JobSpec } from './jobs';
  * A handful of jobs in every state, some still moving, for demos and offline flow
  * building. Their ids are fixed so the example flows can name them.
  */
-export function demoJobs(): JobSpec[] {
+export function demoJobs(now = Date.now()): JobSpec[] {
+  const hoursAgo = (h: number) => new Date(now - h * 3600 * 1000).toISOString();
   return [
     {
       jobId: 'demo-sales-orders',
@@ -30,9 +31,9 @@ export function demoJobs(): JobSpec[] {
       jobId: 'demo-forecast-failed',
       subCategory: 'Production Forecasting Report',
       outcome: 'Failed',
-      rerunOutcome: 'Completed',
       jobStatusText: 'Production forecast report failed: the database did not answer in time.',
-      canReRun: 'Yes',
+      // Not rerunnable, so the "rerun failed jobs" example leaves it to the wait example.
+      canReRun: 'No',
       queuedMs: 2000,
       runMs: 5000,
       responseType: 'Publishlink',
@@ -81,6 +82,45 @@ export function demoJobs(): JobSpec[] {
       scope: 'PeopleInOrganization',
       canReRun: 'No',
       documents: [{ name: 'Valuation.csv', format: 'csv', rows: 2000 }],
+    },
+    // Failed earlier today and last week, for the "rerun every failed job of the last day" example.
+    {
+      jobId: 'demo-nightly-stock-sync',
+      subCategory: 'Nightly Stock Sync',
+      createdDate: hoursAgo(5),
+      outcome: 'Failed',
+      jobStatusText: 'Nightly stock sync failed: the warehouse system was offline.',
+      canReRun: 'Yes',
+      queuedMs: 1000,
+      runMs: 4000,
+      responseType: 'In-line JSON',
+      inline: { synced: 0 },
+    },
+    {
+      jobId: 'demo-ar-aging-failed',
+      subCategory: 'AR Aging Report',
+      createdDate: hoursAgo(2),
+      outcome: 'Failed',
+      rerunOutcome: 'Completed',
+      jobStatusText: 'AR aging report failed: a deadlock was detected.',
+      canReRun: 'Yes',
+      queuedMs: 1000,
+      runMs: 6000,
+      responseType: 'Publishlink',
+      scope: 'Public',
+      documents: [{ name: 'ARAging.csv', format: 'csv', rows: 80 }],
+    },
+    {
+      jobId: 'demo-last-week-export-failed',
+      subCategory: 'Sales Order Export',
+      createdDate: hoursAgo(24 * 6),
+      outcome: 'Failed',
+      rerunOutcome: 'Completed',
+      jobStatusText: 'Sales order export failed: the export was cancelled.',
+      canReRun: 'Yes',
+      responseType: 'Publishlink',
+      scope: 'Public',
+      documents: [{ name: 'SalesOrders-last-week.csv', format: 'csv', rows: 30 }],
     },
   ];
 }

@@ -203,8 +203,9 @@ export class Simulator {
       pageSize: 100,
       nextLinkHost: null,
       rejectCombinedFilter: false,
-      exportQueuedMs: 500,
-      exportRunMs: 2000,
+      // Demo exports run long enough for a progress display to show something.
+      exportQueuedMs: this.options.demo ? 2000 : 500,
+      exportRunMs: this.options.demo ? 12000 : 2000,
     };
   }
 

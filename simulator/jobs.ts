@@ -113,7 +113,8 @@ export function createJob(input: JobSpec, now: number): JobRecord {
     id: spec.jobId ?? newId(now),
     spec,
     createdAt,
-    runStart: now,
+    // A job created in the past has been running since then.
+    runStart: Math.min(createdAt, now),
     runs: 1,
     version: 1,
     purged: spec.purged === true,

@@ -92,6 +92,13 @@ describe('npm start (demo)', function () {
     error.data.msg.should.containEql('JOB_NOT_COMPLETED');
   });
 
+  it('runs the end-to-end examples: the export lands in a file in the demo folder, failed jobs are rerun, progress is shown', async () => {
+    (await comms.waitFor(debugFrom('rows written'), 50000)).data.msg.should.equal('25');
+    fs.readFileSync(path.join(dir, 'aims360-sales-orders.csv'), 'utf8').should.startWith('style,color,size,qty,price,total');
+    (await comms.waitFor(debugFrom('completed after rerun'), 50000)).data.msg.should.match(/^demo-/);
+    (await comms.waitFor(debugFrom('export progress'), 20000)).data.msg.should.match(/% (Queued|Inprogress|Completed)$/);
+  });
+
   it('stops both on Ctrl-C', async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');

@@ -1,9 +1,11 @@
 // Every file in examples/ runs against the demo simulator through the packed and
 // installed package: deployed with the admin API, watched in the debug sidebar.
 require('should');
+const fs = require('node:fs');
+const path = require('node:path');
 const { usePackedNodeRed, examples } = require('../support/packed');
 const { startSim, TOKEN } = require('../support/sim');
-const { listen } = require('../support/comms');
+const { listen, debugFrom } = require('../support/comms');
 const { expectations, checkShown } = require('../support/examples');
 
 describe('example flows, packed and installed, against the simulator', function () {
@@ -58,4 +60,32 @@ describe('example flows, packed and installed, against the simulator', function 
       }
     });
   }
+
+  // What the end-to-end examples are for, beyond "something was shown".
+  it('export-csv-to-file.json writes the export with a total column into the working directory', async () => {
+    const written = await comms.waitFor(debugFrom('rows written'), 50000);
+    written.data.msg.should.equal('25');
+    const csv = fs.readFileSync(path.join(red().userDir, 'aims360-sales-orders.csv'), 'utf8').trim().split(/\r?\n/);
+    csv[0].should.equal('style,color,size,qty,price,total');
+    csv.should.have.length(26);
+    const [, , , qty, price, total] = csv[1].split(',');
+    Number(total).should.be.approximately(Number(qty) * Number(price), 0.01);
+  });
+
+  it('rerun-failed-jobs.json reruns the two jobs that failed in the last day, not last week\'s', async () => {
+    const found = await comms.waitFor(debugFrom('failed jobs found'), 50000);
+    // demo-export-failed may also have failed by the time the flow runs.
+    Number(found.data.msg).should.be.within(2, 3);
+    (await comms.waitFor(debugFrom('completed after rerun'), 50000)).data.msg.should.not.equal('demo-last-week-export-failed');
+    (await comms.waitFor(debugFrom('failed again'), 50000)).data.msg.should.match(/warehouse system was offline/);
+    comms.events.filter(debugFrom('completed after rerun')).map((e) => e.data.msg).should.not.containEql('demo-last-week-export-failed');
+  });
+
+  it('progress-display.json shows a growing bar, then the finished job', async () => {
+    await comms.waitFor(debugFrom('export finished'), 50000);
+    const bars = comms.events.filter(debugFrom('export progress')).map((e) => e.data.msg);
+    bars.length.should.be.above(2);
+    bars[bars.length - 1].should.match(/^■{10} 100% Completed$/);
+    bars.some((b) => /% Inprogress$/.test(b)).should.be.true(bars.join(' | '));
+  });
 });
