@@ -71,12 +71,18 @@ interface Page {
   nextLink?: string;
 }
 
+export function noJobList(): AimsError {
+  return new AimsError('BAD_RESPONSE', 'AIMS360 answered a job query without a "value" list of jobs.');
+}
+
+export function jobNotFound(id: string): AimsError {
+  return new AimsError('JOB_NOT_FOUND', `AIMS360 knows no job ${id}: check the id, or the job was purged.`);
+}
+
 function readPage(body: unknown): Page {
   const page = isJob(body) ? body : undefined;
   const value = page?.value;
-  if (!Array.isArray(value) || !value.every(isJob)) {
-    throw new AimsError('BAD_RESPONSE', 'AIMS360 answered a job query without a "value" list of jobs.');
-  }
+  if (!Array.isArray(value) || !value.every(isJob)) throw noJobList();
   const next = page?.['@odata.nextLink'];
   return { jobs: value, nextLink: typeof next === 'string' && next ? next : undefined };
 }
@@ -90,9 +96,7 @@ export async function fetchJob(client: AimsClient, id: string, signal?: AbortSig
   });
   const { jobs } = readPage(response.body);
   const job = jobs.find((j) => readJobId(j)?.toLowerCase() === jobId.toLowerCase()) ?? jobs[0];
-  if (!job) {
-    throw new AimsError('JOB_NOT_FOUND', `AIMS360 knows no job ${jobId}: check the id, or the job was purged.`);
-  }
+  if (!job) throw jobNotFound(jobId);
   return job;
 }
 

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { AimsClient } from './client';
 import { AimsError, toAimsError } from './errors';
 import { isFinished, Job, readJobId, readJobStatus } from './job';
-import { buildQueryString, checkJobId, JOBS_PATH, odataString } from './odata';
+import { buildQueryString, checkJobId, jobIdFilter, jobNotFound, JOBS_PATH, noJobList, odataString } from './odata';
 
 /** How one wait polls: seconds are the node's business, milliseconds are ours. */
 export interface WaitTiming {
@@ -224,16 +224,14 @@ export class JobPoller {
 
   private async poll(batch: Entry[]): Promise<void> {
     batch.forEach((e) => (e.inFlight = true));
-    const filter = batch.map((e) => `jobId eq ${odataString(e.id)}`).join(' or ');
+    const filter = jobIdFilter(batch.map((e) => e.id));
     try {
       const response = await this.client.requestJson(JOBS_PATH, {
         query: buildQueryString({ filter }),
         signal: this.closing.signal,
       });
       const value = (response.body as { value?: unknown } | null)?.value;
-      if (!Array.isArray(value)) {
-        throw new AimsError('BAD_RESPONSE', 'AIMS360 answered a job query without a "value" list of jobs.');
-      }
+      if (!Array.isArray(value)) throw noJobList();
       const byId = new Map<string, Job>();
       for (const job of value as Job[]) {
         const id = job && typeof job === 'object' ? readJobId(job) : undefined;
@@ -252,7 +250,7 @@ export class JobPoller {
     if (!this.isLive(entry)) return;
     entry.failures = 0;
     if (!job) {
-      const error = new AimsError('JOB_NOT_FOUND', `AIMS360 knows no job ${entry.id}: check the id, or the job was purged.`);
+      const error = jobNotFound(entry.id);
       for (const wait of [...entry.waits]) this.endWait(entry, wait, { kind: 'error', error });
       return;
     }
