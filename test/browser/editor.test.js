@@ -173,6 +173,7 @@ describe('editor in a browser (chromium)', function () {
       await page.locator('.red-ui-tray #node-input-btn-server-add').click();
       await page.waitForSelector('.red-ui-tray #node-config-dialog-ok', { state: 'visible' });
       await checkDefaults('aims360-config', 'node-config-input');
+      (await page.locator('.red-ui-tray-titlebar').last().innerText()).should.not.containEql('aims360-config');
       (await page.locator('#node-config-aims360-region').inputValue()).should.equal('https://apiwest.aims360.rest');
       (await page.locator('.aims360-config-baseUrl-row').isVisible()).should.be.false();
     });
@@ -186,6 +187,7 @@ describe('editor in a browser (chromium)', function () {
       await page.waitForSelector('.red-ui-tray #node-config-dialog-ok', { state: 'visible' });
       (await page.locator('#node-config-aims360-region').inputValue()).should.equal('custom');
       (await page.locator('#node-config-input-baseUrl').inputValue()).should.equal(sim.url);
+      (await page.locator('.red-ui-tray-titlebar').last().innerText()).should.not.containEql('aims360-config');
       const visible = (sel) => page.locator(sel).isVisible();
 
       (await visible('#node-config-input-token')).should.be.true();
@@ -210,6 +212,12 @@ describe('editor in a browser (chromium)', function () {
       await page.waitForFunction(() => $('#node-config-aims360-test-result .fa-times').length > 0);
       (await result.innerText()).trim().should.match(/^AUTH_FAILED: /);
       (await result.innerText()).should.not.containEql('wrong-token');
+
+      // The result wraps inside the dialog, a long word too.
+      const fits = () => result.evaluate((el) => el.getBoundingClientRect().right <= el.closest('form').getBoundingClientRect().right);
+      (await fits()).should.be.true('the result runs out of the dialog');
+      await result.evaluate((el) => $(el).find('span').text('x'.repeat(400)));
+      (await fits()).should.be.true('a long word runs out of the dialog');
 
     });
   });
