@@ -134,6 +134,32 @@ describe('editor in a browser (chromium)', function () {
     }
   });
 
+  it('loads the shared editor script from the package resources before the dialogs\' own scripts', async () => {
+    const page = editor();
+    const src = 'resources/@flowjobs/node-red-aims360/aims360-editor.js';
+    (await page.evaluate((s) => fetch(s).then((r) => r.status), src)).should.equal(200);
+    (await page.evaluate(() => typeof window.AIMS360Editor)).should.equal('object');
+    // The editor runs the rest of a node's .html once its <script src> has loaded: with that
+    // script slow to come, every type still registers, without errors.
+    const slow = await page.context().browser().newPage();
+    const errors = [];
+    slow.on('pageerror', (err) => errors.push(err.message));
+    await slow.route('**/*', async (route) => {
+      const url = route.request().url();
+      if (!/^https?:\/\/127\.0\.0\.1[:/]/.test(url)) return route.abort();
+      if (url.endsWith('/aims360-editor.js')) await new Promise((resolve) => setTimeout(resolve, 500));
+      return route.continue();
+    });
+    try {
+      await slow.goto(red().url);
+      await slow.waitForFunction((types) => window.RED && RED.nodes && types.every((t) => RED.nodes.getType(t)),
+        [...workingTypes, ...configTypes], { timeout: 30000 });
+      errors.should.eql([]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   for (const [i, type] of workingTypes.entries()) {
     it(`${type}: the dialog shows its fields with their defaults, and a bad value gets the red triangle`, async () => {
       const page = editor();
