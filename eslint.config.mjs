@@ -16,6 +16,11 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node, ...globals.mocha } },
   },
   {
+    // Editor code served to the browser by Node-RED (a plain script, not a module).
+    files: ['resources/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, RED: 'readonly', $: 'readonly' } },
+  },
+  {
     // Functions that playwright runs inside the editor page.
     files: ['test/browser/**/*.js', 'test/support/browser.js'],
     languageOptions: { globals: { ...globals.browser, RED: 'readonly', $: 'readonly' } },

@@ -134,6 +134,32 @@ describe('editor in a browser (chromium)', function () {
     }
   });
 
+  it('loads the shared editor script from the package resources before the dialogs\' own scripts', async () => {
+    const page = editor();
+    const src = 'resources/@flowjobs/node-red-aims360/aims360-editor.js';
+    (await page.evaluate((s) => fetch(s).then((r) => r.status), src)).should.equal(200);
+    (await page.evaluate(() => typeof window.AIMS360Editor)).should.equal('object');
+    // The editor runs the rest of a node's .html once its <script src> has loaded: with that
+    // script slow to come, every type still registers, without errors.
+    const slow = await page.context().browser().newPage();
+    const errors = [];
+    slow.on('pageerror', (err) => errors.push(err.message));
+    await slow.route('**/*', async (route) => {
+      const url = route.request().url();
+      if (!/^https?:\/\/127\.0\.0\.1[:/]/.test(url)) return route.abort();
+      if (url.endsWith('/aims360-editor.js')) await new Promise((resolve) => setTimeout(resolve, 500));
+      return route.continue();
+    });
+    try {
+      await slow.goto(red().url);
+      await slow.waitForFunction((types) => window.RED && RED.nodes && types.every((t) => RED.nodes.getType(t)),
+        [...workingTypes, ...configTypes], { timeout: 30000 });
+      errors.should.eql([]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   for (const [i, type] of workingTypes.entries()) {
     it(`${type}: the dialog shows its fields with their defaults, and a bad value gets the red triangle`, async () => {
       const page = editor();
@@ -173,6 +199,7 @@ describe('editor in a browser (chromium)', function () {
       await page.locator('.red-ui-tray #node-input-btn-server-add').click();
       await page.waitForSelector('.red-ui-tray #node-config-dialog-ok', { state: 'visible' });
       await checkDefaults('aims360-config', 'node-config-input');
+      (await page.locator('.red-ui-tray-titlebar').last().innerText()).should.not.containEql('aims360-config');
       (await page.locator('#node-config-aims360-region').inputValue()).should.equal('https://apiwest.aims360.rest');
       (await page.locator('.aims360-config-baseUrl-row').isVisible()).should.be.false();
     });
@@ -186,6 +213,7 @@ describe('editor in a browser (chromium)', function () {
       await page.waitForSelector('.red-ui-tray #node-config-dialog-ok', { state: 'visible' });
       (await page.locator('#node-config-aims360-region').inputValue()).should.equal('custom');
       (await page.locator('#node-config-input-baseUrl').inputValue()).should.equal(sim.url);
+      (await page.locator('.red-ui-tray-titlebar').last().innerText()).should.not.containEql('aims360-config');
       const visible = (sel) => page.locator(sel).isVisible();
 
       (await visible('#node-config-input-token')).should.be.true();
@@ -210,6 +238,12 @@ describe('editor in a browser (chromium)', function () {
       await page.waitForFunction(() => $('#node-config-aims360-test-result .fa-times').length > 0);
       (await result.innerText()).trim().should.match(/^AUTH_FAILED: /);
       (await result.innerText()).should.not.containEql('wrong-token');
+
+      // The result wraps inside the dialog, a long word too.
+      const fits = () => result.evaluate((el) => el.getBoundingClientRect().right <= el.closest('form').getBoundingClientRect().right);
+      (await fits()).should.be.true('the result runs out of the dialog');
+      await result.evaluate((el) => $(el).find('span').text('x'.repeat(400)));
+      (await fits()).should.be.true('a long word runs out of the dialog');
 
     });
   });

@@ -1,0 +1,88 @@
+// Editor helpers shared by the edit dialogs of the AIMS360 nodes, written once
+// instead of once per dialog. Node-RED serves this package's resources/ folder at
+// resources/@flowjobs/node-red-aims360/; each node's .html loads this file with
+// <script src="resources/@flowjobs/node-red-aims360/aims360-editor.js"> before its
+// own script, and the editor runs the rest of that .html only once it has loaded.
+(function () {
+    'use strict';
+
+    // A job id as AIMS360 issues it.
+    var JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
+    var WHOLE = /^\s*\d+\s*$/;
+    // Where a Job ID field may take its value from.
+    var JOB_ID_TYPES = ['msg', 'flow', 'global', 'env', 'str', 'jsonata'];
+
+    // t(key, opts) for a node type: its message catalogue's text for "<type>.<key>".
+    function translator(type) {
+        return function t(key, opts) {
+            return RED.nodes.getType(type)._(type + '.' + key, opts);
+        };
+    }
+
+    // The dialog's value while this node's dialog is open, else the saved one.
+    function current(node, prop) {
+        var def = RED.nodes.getType(node.type);
+        var input = $((def && def.category === 'config' ? '#node-config-input-' : '#node-input-') + prop);
+        var editing = RED.editor.getEditStack().some(function (n) { return n.id === node.id; });
+        return editing && input.length ? input.val() : node[prop];
+    }
+
+    function blank(v) {
+        return v === '' || v === undefined || v === null;
+    }
+
+    // A whole number from min to max, saved as a number or as the text the dialog saves.
+    function wholeNumber(v, min, max) {
+        var n = typeof v === 'number' ? v : WHOLE.test(String(v)) ? Number(v) : NaN;
+        return Number.isInteger(n) && n >= min && n <= max;
+    }
+
+    // A validator for an optional typed input: empty means "not set", else checked by its type.
+    function optionalTyped(typeField, defaultType) {
+        return function (v, opt) {
+            if (blank(v)) {
+                return true;
+            }
+            var type = current(this, typeField) || defaultType;
+            return RED.validators.typedInput({ type: type }).call(this, v, opt);
+        };
+    }
+
+    // The validator of a Job ID field (jobId, its type in jobIdType): empty means "from the
+    // message", a literal id must look like one, anything else is checked by its type.
+    // t gives the node's own "errors.jobId" text.
+    function jobIdValidator(t) {
+        var typed = optionalTyped('jobIdType', 'msg');
+        return function (v, opt) {
+            if (!blank(v) && (current(this, 'jobIdType') || 'msg') === 'str') {
+                return JOB_ID.test(v) || t('errors.jobId');
+            }
+            return typed.call(this, v, opt);
+        };
+    }
+
+    // Makes #node-input-<prop> a typed input that keeps its type in #node-input-<prop>Type.
+    function typedInput(prop, defaultType, types) {
+        $('#node-input-' + prop).typedInput({
+            default: defaultType,
+            typeField: $('#node-input-' + prop + 'Type'),
+            types: types
+        });
+    }
+
+    // The Job ID field's typed input.
+    function jobIdInput() {
+        typedInput('jobId', 'msg', JOB_ID_TYPES);
+    }
+
+    window.AIMS360Editor = {
+        translator: translator,
+        current: current,
+        blank: blank,
+        wholeNumber: wholeNumber,
+        optionalTyped: optionalTyped,
+        jobIdValidator: jobIdValidator,
+        typedInput: typedInput,
+        jobIdInput: jobIdInput
+    };
+})();
