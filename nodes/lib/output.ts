@@ -40,7 +40,7 @@ export function readSettings(def: { format?: unknown; maxSizeMB?: unknown; docum
     format: format as Format,
     maxBytes: readNumber(def.maxSizeMB, DEFAULT_MAX_SIZE_MB, 'Max size (MB)', { min: 0.001 }) * MB,
     documents,
-    rowsPerMessage: readNumber(def.rowsPerMessage, DEFAULT_ROWS_PER_MESSAGE, 'Rows per message', { min: 1, max: 1_000_000, integer: true }),
+    rowsPerMessage: readNumber(def.rowsPerMessage, DEFAULT_ROWS_PER_MESSAGE, 'Block size (rows per message)', { min: 1, max: 1_000_000, integer: true }),
   };
 }
 
