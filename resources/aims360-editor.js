@@ -75,6 +75,25 @@
         typedInput('jobId', 'msg', JOB_ID_TYPES);
     }
 
+    // Puts the "tooltip.<prop>" text of the node's messages, where it has one, on the label
+    // of each field of its open dialog: on the label, as the editor keeps the input's own
+    // tooltip for validation messages.
+    function labelTooltips(node, t) {
+        var def = RED.nodes.getType(node.type);
+        var form = $(def && def.category === 'config' ? '#node-config-dialog-edit-form' : '#dialog-form');
+        var seen = {};
+        form.find('label[for]').each(function () {
+            var prop = this.getAttribute('for').split('-').pop();
+            var key = 'tooltip.' + prop;
+            var text = t(key);
+            if (seen[prop] || text.slice(-key.length) === key) {
+                return;
+            }
+            seen[prop] = true;
+            RED.popover.tooltip($(this), text);
+        });
+    }
+
     window.AIMS360Editor = {
         translator: translator,
         current: current,
@@ -83,6 +102,7 @@
         optionalTyped: optionalTyped,
         jobIdValidator: jobIdValidator,
         typedInput: typedInput,
-        jobIdInput: jobIdInput
+        jobIdInput: jobIdInput,
+        labelTooltips: labelTooltips
     };
 })();

@@ -1,6 +1,7 @@
 // The pack in a real editor: palette, every edit dialog with its defaults and
 // validation, the config node's auth switch and Test connection, screenshots.
 require('should');
+const path = require('node:path');
 const { usePackedNodeRed, workingTypes, configTypes } = require('../support/packed');
 const { useEditor, openDialog, done, closeTrays, hasErrorBadge, snap, useScreenshots } = require('../support/browser');
 const { startSim, TOKEN } = require('../support/sim');
@@ -115,6 +116,27 @@ describe('editor in a browser (chromium)', function () {
     text.should.not.match(RAW_KEY);
   }
 
+  /**
+   * Hovers the label of each visible field that has a "tooltip" text in the type's
+   * en-US messages and sees that text in the editor's tooltip. Resolves how many.
+   */
+  async function checkTooltips(type, form) {
+    const page = editor();
+    const file = type === 'aims360-config' ? type : type.replace(/^aims360-/, '');
+    const tooltips = require(path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US', `${file}.json`))[type].tooltip;
+    let shown = 0;
+    for (const [prop, text] of Object.entries(tooltips)) {
+      const label = page.locator(`${form} label[for$="-${prop}"]`).first();
+      if (!(await label.isVisible())) continue;
+      await label.hover();
+      await page.locator('.red-ui-popover:visible', { hasText: text }).waitFor({ timeout: 3000 });
+      await page.mouse.move(0, 0);
+      await page.locator('.red-ui-popover:visible').waitFor({ state: 'detached', timeout: 3000 }).catch(() => {});
+      shown++;
+    }
+    return shown;
+  }
+
   it('shows the AIMS360 palette category with every node of the pack, each with its icon and help', async () => {
     const page = editor();
     const palette = await page.evaluate(() => $('#red-ui-palette-AIMS360 .red-ui-palette-node').map((i, e) => ({
@@ -161,11 +183,12 @@ describe('editor in a browser (chromium)', function () {
   });
 
   for (const [i, type] of workingTypes.entries()) {
-    it(`${type}: the dialog shows its fields with their defaults, and a bad value gets the red triangle`, async () => {
+    it(`${type}: the dialog shows its fields with their defaults and tooltips, and a bad value gets the red triangle`, async () => {
       const page = editor();
       const id = await drop(type, 250, 120 + i * 60);
       await openDialog(page, id);
       await checkDefaults(type, 'node-input');
+      (await checkTooltips(type, '#dialog-form')).should.be.above(0, `${type}: no label with a tooltip`);
       await page.locator('.red-ui-tray #node-input-server').selectOption('server');
       for (const [prop, value] of Object.entries(REQUIRED)) {
         if (await page.locator(`.red-ui-tray #node-input-${prop}`).count()) await setField('node-input', prop, null, value);
@@ -199,6 +222,7 @@ describe('editor in a browser (chromium)', function () {
       await page.locator('.red-ui-tray #node-input-btn-server-add').click();
       await page.waitForSelector('.red-ui-tray #node-config-dialog-ok', { state: 'visible' });
       await checkDefaults('aims360-config', 'node-config-input');
+      (await checkTooltips('aims360-config', '#node-config-dialog-edit-form')).should.be.above(4);
       (await page.locator('.red-ui-tray-titlebar').last().innerText()).should.not.containEql('aims360-config');
       (await page.locator('#node-config-aims360-region').inputValue()).should.equal('https://apiwest.aims360.rest');
       (await page.locator('.aims360-config-baseUrl-row').isVisible()).should.be.false();
