@@ -76,7 +76,8 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
 
       await page.locator('#red-ui-header-button-deploy').click();
       await page.waitForFunction(() => !RED.nodes.dirty());
-      await page.locator('#red-ui-tab-debug-link-button').click();
+      // Node-RED 5 lays the sidebar out anew; its API opens the debug tab in 4 and 5.
+      await page.evaluate(() => RED.sidebar.show('debug'));
       const results = expectations(flow).filter((e) => e.kind === 'result');
       for (const e of results) {
         // The sidebar names each message's debug node.
