@@ -128,8 +128,14 @@ describe('editor in a browser (chromium)', function () {
     for (const [prop, text] of Object.entries(tooltips)) {
       const label = page.locator(`${form} label[for$="-${prop}"]`).first();
       if (!(await label.isVisible())) continue;
-      await label.hover();
-      await page.locator('.red-ui-popover:visible', { hasText: text }).waitFor({ timeout: 3000 });
+      // A hover while the tray still slides in can leave the label at once: hovered again.
+      const tooltip = page.locator('.red-ui-popover:visible', { hasText: text });
+      for (let tries = 1; ; tries++) {
+        await page.mouse.move(0, 0);
+        await label.hover();
+        if (await tooltip.waitFor({ timeout: 2000 }).then(() => true, () => false)) break;
+        if (tries === 3) throw new Error(`${type}: no tooltip "${text}" on the ${prop} label`);
+      }
       await page.mouse.move(0, 0);
       await page.locator('.red-ui-popover:visible').waitFor({ state: 'detached', timeout: 3000 }).catch(() => {});
       shown++;
