@@ -351,6 +351,16 @@ describe('AIMS360 simulator', function () {
       (Date.parse(j.completedDate) - Date.parse(j.startDate)).should.be.within(550, 650);
     });
 
+    it('runs a job created in the past from its createdDate, so it has ended already', async () => {
+      const created = new Date(Date.now() - 3600 * 1000).toISOString();
+      sim.addJob({ jobId: 'earlier', createdDate: created, queuedMs: 1000, runMs: 4000, outcome: 'Failed' });
+      const j = (await filter("jobId eq 'earlier'")).body.value[0];
+      j.jobStatus.should.equal('Failed');
+      j.createdDate.should.equal(created);
+      (Date.parse(j.startDate) - Date.parse(created)).should.equal(1000);
+      (Date.parse(j.completedDate) - Date.parse(created)).should.equal(5000);
+    });
+
     it('ends Failed with the given status text, and setJob can force a status', async () => {
       sim.addJob({ jobId: 'f', outcome: 'Failed', jobStatusText: 'Database timeout.' });
       const failed = sim.getJob('f');
