@@ -2,7 +2,7 @@
 // project's own dev dependency) with this pack and every example flow deployed
 // against it. Ctrl-C stops both.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,25 +33,7 @@ writeFileSync(
 );
 
 // Every example, with its config node pointed at the simulator and given its token.
-const flows = [];
-const credentials = {};
-const seen = new Set();
-for (const file of readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json')).sort()) {
-  // Each example on a tab of its own, as Import › Examples would put it.
-  const tab = { id: `demo-tab-${path.basename(file, '.json')}`, type: 'tab', label: path.basename(file, '.json') };
-  flows.push(tab);
-  for (const node of JSON.parse(readFileSync(path.join(root, 'examples', file), 'utf8'))) {
-    if (seen.has(node.id)) continue;
-    seen.add(node.id);
-    if (node.z) node.z = tab.id;
-    if (node.type === 'aims360-config') {
-      node.baseUrl = sim.url;
-      node.authType = 'token';
-      credentials[node.id] = { token: sim.token };
-    }
-    flows.push(node);
-  }
-}
+const { flows, credentials } = require('./example-flows.cjs').exampleFlows(sim.url, sim.token);
 writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows, null, 2));
 writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials, null, 2));
 

@@ -2,7 +2,7 @@
 // validation, the config node's auth switch and Test connection, screenshots.
 require('should');
 const path = require('node:path');
-const { usePackedNodeRed, workingTypes, configTypes } = require('../support/packed');
+const { usePackedNodeRed, workingTypes, configTypes, PACKAGE, root } = require('../support/packed');
 const { useEditor, openDialog, done, closeTrays, hasErrorBadge, snap, useScreenshots } = require('../support/browser');
 const { startSim, TOKEN } = require('../support/sim');
 
@@ -122,8 +122,9 @@ describe('editor in a browser (chromium)', function () {
    */
   async function checkTooltips(type, form) {
     const page = editor();
-    const file = type === 'aims360-config' ? type : type.replace(/^aims360-/, '');
-    const tooltips = require(path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US', `${file}.json`))[type].tooltip;
+    // A node's messages are named after its file (package.json's node-red.nodes).
+    const file = path.basename(PACKAGE['node-red'].nodes[type], '.js');
+    const tooltips = require(path.join(root, 'nodes', 'locales', 'en-US', `${file}.json`))[type].tooltip;
     let shown = 0;
     for (const [prop, text] of Object.entries(tooltips)) {
       const label = page.locator(`${form} label[for$="-${prop}"]`).first();

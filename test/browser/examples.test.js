@@ -5,6 +5,7 @@ const { usePackedNodeRed, examples, workingTypes, PACKAGE } = require('../suppor
 const { useEditor, openEditor, openDialog, done, snap, useScreenshots } = require('../support/browser');
 const { startSim, TOKEN } = require('../support/sim');
 const { expectations } = require('../support/examples');
+const { deploy } = require('../support/node-red-process');
 
 describe('examples in a browser (Import › Examples, Deploy)', function () {
   this.timeout(60000);
@@ -21,12 +22,7 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
 
   // Each example starts from an empty workspace, as on a fresh install.
   beforeEach(async () => {
-    const res = await fetch(`${red().url}/flows`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' },
-      body: JSON.stringify([{ id: 'tab', type: 'tab', label: 'Flow 1' }]),
-    });
-    res.status.should.equal(204);
+    await deploy(red().url, [{ id: 'tab', type: 'tab', label: 'Flow 1' }]);
     await openEditor(editor(), red().url);
   });
 

@@ -7,6 +7,8 @@ const { usePackedNodeRed, examples } = require('../support/packed');
 const { startSim, TOKEN } = require('../support/sim');
 const { listen, debugFrom } = require('../support/comms');
 const { expectations, checkShown } = require('../support/examples');
+const { deploy } = require('../support/node-red-process');
+const { exampleFlows } = require('../../scripts/example-flows.cjs');
 
 describe('example flows, packed and installed, against the simulator', function () {
   this.timeout(60000);
@@ -23,24 +25,8 @@ describe('example flows, packed and installed, against the simulator', function 
   before(async () => {
     comms = await listen(red().url);
     // Every example on its own tab, its config node pointed at the simulator.
-    const flows = [];
-    const seen = new Set();
-    for (const { file, flow } of examples()) {
-      const tab = `tab-${file}`;
-      flows.push({ id: tab, type: 'tab', label: file });
-      for (const node of flow) {
-        if (seen.has(node.id)) continue;
-        seen.add(node.id);
-        if (node.type === 'aims360-config') flows.push({ ...node, baseUrl: sim.url, credentials: { token: TOKEN } });
-        else flows.push(node.z ? { ...node, z: tab } : node);
-      }
-    }
-    const res = await fetch(`${red().url}/flows`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' },
-      body: JSON.stringify(flows),
-    });
-    res.status.should.equal(204, await res.text());
+    const { flows, credentials } = exampleFlows(sim.url, TOKEN);
+    await deploy(red().url, flows.map((n) => (credentials[n.id] ? { ...n, credentials: credentials[n.id] } : n)));
   });
   after(() => comms && comms.close());
 

@@ -89,7 +89,7 @@ async function deploy(url, flows) {
     headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
     body: JSON.stringify(flows),
   });
-  if (res.status !== 200 && res.status !== 204) throw new Error(`deploy answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 204) throw new Error(`deploy answered ${res.status}: ${await res.text()}`);
 }
 
 module.exports = { startNodeRed, writeSettings, nodeRedRoot, freePort, userDirWithPack, deploy };
