@@ -6,16 +6,22 @@ const path = require('node:path');
 
 const EXAMPLES = path.resolve(__dirname, '..', 'examples');
 
+/** The example flows as they are: [{ file, flow }], by file name. */
+function examples() {
+  return fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).sort()
+    .map((file) => ({ file, flow: JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')) }));
+}
+
 /** Resolves { flows, credentials }, credentials by node id as flows_cred.json holds them. */
 function exampleFlows(baseUrl, token) {
   const flows = [];
   const credentials = {};
   const seen = new Set();
-  for (const file of fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).sort()) {
+  for (const { file, flow } of examples()) {
     const name = path.basename(file, '.json');
     const tab = { id: `tab-${name}`, type: 'tab', label: name };
     flows.push(tab);
-    for (const node of JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'))) {
+    for (const node of flow) {
       // The examples share one config node: it is deployed once.
       if (seen.has(node.id)) continue;
       seen.add(node.id);
@@ -31,4 +37,4 @@ function exampleFlows(baseUrl, token) {
   return { flows, credentials };
 }
 
-module.exports = { exampleFlows };
+module.exports = { examples, exampleFlows };

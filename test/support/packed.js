@@ -7,6 +7,7 @@ const path = require('node:path');
 const { startNodeRed, writeSettings } = require('./node-red-process');
 
 const root = path.resolve(__dirname, '..', '..');
+const { examples } = require('../../scripts/example-flows.cjs');
 const PACKAGE = require(path.join(root, 'package.json'));
 const cache = path.join(os.tmpdir(), `aims360-pack-${process.pid}`);
 
@@ -85,12 +86,6 @@ function usePackedNodeRed(options = () => ({})) {
 /** Every node type the package registers, from package.json's node-red.nodes. */
 const nodeTypes = Object.keys(PACKAGE['node-red'].nodes);
 
-/** The example flows: [{ file, flow }] for every .json under examples/. */
-function examples() {
-  const dir = path.join(root, 'examples');
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
-    .map((file) => ({ file, flow: JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) }));
-}
 
 
 /** The editor .html of a node type (built, beside its .js). */
