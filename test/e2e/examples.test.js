@@ -1,12 +1,13 @@
 // Every file in examples/ runs against the demo simulator through the packed and
-// installed package: deployed with the admin API, watched in the debug sidebar.
+// installed package: deployed with the admin API, quiet until its injects are
+// clicked, then watched in the debug sidebar.
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 const { usePackedNodeRed, examples } = require('../support/packed');
 const { startSim, TOKEN } = require('../support/sim');
 const { listen, debugFrom } = require('../support/comms');
-const { expectations, checkShown } = require('../support/examples');
+const { expectations, checkShown, firesByItself, actsReached, clickedInjects, clickInject } = require('../support/examples');
 const { deploy } = require('../support/node-red-process');
 const { exampleFlows } = require('../../scripts/example-flows.cjs');
 
@@ -14,6 +15,7 @@ describe('example flows, packed and installed, against the simulator', function 
   this.timeout(60000);
   let sim;
   let comms;
+  let deployedAt;
   before(async () => {
     sim = await startSim({ demo: true });
   });
@@ -27,8 +29,30 @@ describe('example flows, packed and installed, against the simulator', function 
     // Every example on its own tab, its config node pointed at the simulator.
     const { flows, credentials } = exampleFlows(sim.url, TOKEN);
     await deploy(red().url, flows.map((n) => (credentials[n.id] ? { ...n, credentials: credentials[n.id] } : n)));
+    deployedAt = Date.now();
   });
   after(() => comms && comms.close());
+
+  it('no example fires an inject by itself that starts, reruns or writes anything, and their server says it is the simulator', () => {
+    for (const { file, flow } of examples()) {
+      for (const inject of flow.filter(firesByItself)) {
+        actsReached(flow, inject).map((n) => `${n.type} ${n.name || n.id}`).should.eql([], `${file}: inject "${inject.name}" fires by itself`);
+      }
+      for (const server of flow.filter((n) => n.type === 'aims360-config')) server.name.should.equal('AIMS360 simulator — change before use');
+    }
+  });
+
+  it('deploying every example sends no POST to the API and writes no file within 10 s', async () => {
+    await new Promise((r) => setTimeout(r, Math.max(0, deployedAt + 10000 - Date.now())));
+    sim.log.filter((e) => e.method !== 'GET').map((e) => `${e.method} ${e.path}`).should.eql([]);
+    // The examples that only read did run.
+    sim.log.length.should.be.above(0);
+    fs.readdirSync(red().userDir).filter((f) => /^aims360-/.test(f)).should.eql([]);
+    // What a user clicks next.
+    for (const { flow } of examples()) {
+      for (const inject of clickedInjects(flow)) await clickInject(red().url, inject.id);
+    }
+  });
 
   const shown = (id) => (event) => event.topic === 'debug' && event.data && event.data.id === id;
 
@@ -56,6 +80,15 @@ describe('example flows, packed and installed, against the simulator', function 
     csv.should.have.length(26);
     const [, , , qty, price, total] = csv[1].split(',');
     Number(total).should.be.approximately(Number(qty) * Number(price), 0.01);
+
+    // A second run writes a whole file again, header first.
+    const seen = comms.events.length;
+    const { flow } = examples().find((e) => e.file === 'export-csv-to-file.json');
+    await clickInject(red().url, flow.find((n) => n.type === 'inject').id);
+    await comms.waitFor((e) => comms.events.indexOf(e) >= seen && debugFrom('rows written')(e), 50000);
+    const again = fs.readFileSync(path.join(red().userDir, 'aims360-sales-orders.csv'), 'utf8').trim().split(/\r?\n/);
+    again[0].should.equal('style,color,size,qty,price,total');
+    again.should.have.length(26);
   });
 
   it('rerun-failed-jobs.json reruns the two jobs that failed in the last day, not last week\'s', async () => {
