@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `aims360-simulator`: runs the AIMS360 Jobs API stand-in until Ctrl-C.
 import { DEFAULT_TOKEN, start, type SimulatorOptions } from './index';
+import { demoGuide } from './demo';
 
 const USAGE = `Usage: aims360-simulator [--port 8360] [--host 127.0.0.1] [--token TOKEN] [--demo]
 
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   console.log(`  bearer token:  ${sim.token}`);
   console.log(`  OAuth:         POST ${sim.url}/connect/token (client sim-client / sim-secret, user operator@example.com / sim-password)`);
   console.log(`  control API:   ${sim.url}/_sim/`);
-  if (options.demo) console.log(`  demo jobs:     ${sim.listJobs().length} seeded`);
+  if (options.demo) console.log(demoGuide().join('\n'));
   let stopping = false;
   const stop = () => {
     if (stopping) return;

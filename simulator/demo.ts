@@ -76,8 +76,9 @@ export function demoJobs(now = Date.now()): JobSpec[] {
     {
       jobId: 'demo-year-end-valuation',
       subCategory: 'Year End Inventory Valuation',
+      // Runs for an hour, a percent at a time, so a new user can still wait on it later.
       queuedMs: 15000,
-      runMs: 10 * 60 * 1000,
+      runMs: 60 * 60 * 1000,
       responseType: 'Publishlink',
       scope: 'PeopleInOrganization',
       canReRun: 'No',
@@ -122,5 +123,29 @@ export function demoJobs(now = Date.now()): JobSpec[] {
       scope: 'Public',
       documents: [{ name: 'SalesOrders-last-week.csv', format: 'csv', rows: 30 }],
     },
+  ];
+}
+
+/** Ends in minutes or seconds, for the guide. */
+function duration(ms: number): string {
+  return ms >= 60000 ? `about ${Math.round(ms / 60000)} min` : `about ${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * What `npm start` and `aims360-simulator --demo` print: the demo job ids by how they
+ * end, and one line on how to use them.
+ */
+export function demoGuide(jobs: JobSpec[] = demoJobs()): string[] {
+  const runFor = (j: JobSpec) => (j.queuedMs ?? 0) + (j.runMs ?? 0);
+  const list = (picked: JobSpec[], note: (j: JobSpec) => string) => picked.map((j) => `${j.jobId}${note(j)}`).join(', ');
+  const failed = jobs.filter((j) => j.outcome === 'Failed');
+  const running = jobs.filter((j) => j.outcome !== 'Failed' && runFor(j) > 0);
+  const completed = jobs.filter((j) => j.outcome !== 'Failed' && runFor(j) === 0);
+  return [
+    'Demo jobs:',
+    `  running:   ${list(running, (j) => ` (completes in ${duration(runFor(j))})`)}`,
+    `  failed:    ${list(failed, (j) => (j.canReRun === 'Yes' ? ' (can be rerun)' : ''))}`,
+    `  completed: ${list(completed, () => '')}`,
+    'Paste an id into a job node\'s Job ID field (or an inject\'s payload) to wait on it, rerun it or fetch its output.',
   ];
 }

@@ -15,6 +15,8 @@ describe('npm start (demo)', function () {
   let output = '';
   let comms;
   let editorUrl;
+  let simUrl;
+  let quietLog;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-demo-'));
 
   before(async () => {
@@ -31,6 +33,10 @@ describe('npm start (demo)', function () {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`demo did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    // Nothing runs before an editor is there to see it.
+    await new Promise((r) => setTimeout(r, 3000));
+    simUrl = output.match(/AIMS360 simulator: (http:\/\/127\.0\.0\.1:\d+)/)[1];
+    quietLog = await (await fetch(`${simUrl}/_sim/log`)).json();
     comms = await listen(editorUrl);
   });
 
@@ -44,9 +50,20 @@ describe('npm start (demo)', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('prints the editor URL and the simulator', () => {
+  it('prints the editor URL, the simulator and the demo job ids with how to use them', () => {
     output.should.containEql(`Node-RED editor:   ${editorUrl}/`);
     output.should.match(/AIMS360 simulator: http:\/\/127\.0\.0\.1:\d+/);
+    output.should.match(/running: .*demo-year-end-valuation \(completes in about 60 min\)/);
+    output.should.match(/failed: .*demo-export-failed \(can be rerun\)/);
+    output.should.match(/completed: .*demo-price-list/);
+    output.should.match(/Paste an id into a job node's Job ID field/);
+  });
+
+  it('turns off the update notice and the welcome tour, and runs nothing until an editor connects', async () => {
+    const settings = await (await fetch(`${editorUrl}/settings`)).json();
+    settings.should.not.have.property('telemetryEnabled', true);
+    settings.editorTheme.tours.should.be.false();
+    quietLog.should.eql([]);
   });
 
   it('deploys every example, and the job status example runs', async () => {
@@ -61,6 +78,7 @@ describe('npm start (demo)', function () {
     failed.data.format.should.match(/^array/);
     const error = await comms.waitFor(debugFrom('error code'));
     error.data.msg.should.containEql('JOB_NOT_FOUND');
+    output.should.match(/\[aims360 demo\] an editor connected: running the \d+ example injects/);
   });
 
   it('runs the wait for job example: progress, then the failed and the completed job', async () => {
