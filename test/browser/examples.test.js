@@ -1,10 +1,11 @@
 // Each example as a user meets it: Menu › Import › Examples, point its config node
-// at the simulator in the dialog, Deploy, and watch the debug sidebar.
+// at the simulator in the dialog, Deploy, click its injects, and watch the debug
+// sidebar; then check that it is laid out to be read.
 require('should');
 const { usePackedNodeRed, examples, workingTypes, PACKAGE } = require('../support/packed');
-const { useEditor, openEditor, openDialog, done, snap, useScreenshots } = require('../support/browser');
+const { useEditor, openEditor, openDialog, done, snap, useScreenshots, onCanvas } = require('../support/browser');
 const { startSim, TOKEN } = require('../support/sim');
-const { expectations } = require('../support/examples');
+const { expectations, clickedInjects } = require('../support/examples');
 const { deploy } = require('../support/node-red-process');
 
 describe('examples in a browser (Import › Examples, Deploy)', function () {
@@ -18,7 +19,7 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
     if (sim) await sim.close();
   });
   const red = usePackedNodeRed();
-  const editor = useEditor(() => red().url, { width: 1800, height: 900 });
+  const editor = useEditor(() => red().url, { width: 1400, height: 900 });
 
   // Each example starts from an empty workspace, as on a fresh install.
   beforeEach(async () => {
@@ -74,6 +75,7 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
       await page.waitForFunction(() => !RED.nodes.dirty());
       // Node-RED 5 lays the sidebar out anew; its API opens the debug tab in 4 and 5.
       await page.evaluate(() => RED.sidebar.show('debug'));
+      for (const inject of clickedInjects(flow)) await page.locator(`${onCanvas(inject.id)} .red-ui-flow-node-button`).click();
       const results = expectations(flow).filter((e) => e.kind === 'result');
       for (const e of results) {
         // The sidebar names each message's debug node.
@@ -82,8 +84,49 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
       const errors = await page.locator('.red-ui-debug-msg-error, .red-ui-debug-msg .red-ui-debug-msg-type-string', { hasText: /AUTH_FAILED|NETWORK/ }).count();
       errors.should.equal(0);
 
+      await checkLayout(flow);
       await snapFlow(flow, `example-${file.replace(/\.json$/, '')}`);
     });
+  }
+
+  /**
+   * Laid out to be read in a 1400 px wide editor: the whole flow, where the file puts
+   * it, within the canvas left between the palette and the sidebar; no status text
+   * over another node; every wire going rightwards (a wire into a node left of its
+   * source loops across the canvas).
+   */
+  async function checkLayout(flow) {
+    const page = editor();
+    const canvasWidth = await page.evaluate(() => document.getElementById('red-ui-workspace-chart').clientWidth);
+    const placed = await page.evaluate((ids) => ids.map((id) => {
+      const n = RED.nodes.node(id);
+      const group = document.querySelector(`[id="${id}"]`);
+      const box = (e) => {
+        const r = e && e.getBoundingClientRect();
+        return r && r.width > 0 ? { left: r.left, right: r.right, top: r.top, bottom: r.bottom } : null;
+      };
+      const status = group.querySelector('.red-ui-flow-node-status-group');
+      return {
+        id, name: n.name || n.type, x: n.x, w: n.w,
+        body: box(group.querySelector('.red-ui-flow-node')),
+        status: status && status.style.display !== 'none' ? box(status) : null,
+        wiredTo: RED.nodes.filterLinks({ source: n }).map((l) => l.target.id),
+      };
+    }), flow.filter((n) => n.z).map((n) => n.id));
+    const byId = new Map(placed.map((p) => [p.id, p]));
+    const fileX = new Map(flow.map((n) => [n.id, n.x]));
+    const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const problems = [];
+    for (const p of placed) {
+      if (fileX.get(p.id) + p.w / 2 > canvasWidth) problems.push(`${p.name} ends at ${fileX.get(p.id) + p.w / 2} px, past the canvas (${canvasWidth} px)`);
+      for (const other of placed) {
+        if (p.status && other !== p && other.body && overlaps(p.status, other.body)) problems.push(`${p.name}'s status covers ${other.name}`);
+      }
+      for (const target of p.wiredTo.map((id) => byId.get(id))) {
+        if (target.x - target.w / 2 < p.x + p.w / 2) problems.push(`the wire ${p.name} → ${target.name} runs backwards`);
+      }
+    }
+    problems.should.eql([]);
   }
 
   /** Screenshot of the canvas cropped to the example's nodes. */

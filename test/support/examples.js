@@ -52,6 +52,8 @@ function actsReached(flow, inject) {
     seen.add(id);
     if (acts(node)) found.push(node);
     for (const port of node.wires || []) port.forEach(visit);
+    // A link out node leads to its link in nodes without a wire.
+    if (node.type === 'link out') (node.links || []).forEach(visit);
   };
   for (const port of inject.wires || []) port.forEach(visit);
   return found;
