@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const sim = await start(options);
   console.log(`AIMS360 simulator listening on ${sim.url}`);
   console.log(`  bearer token:  ${sim.token}`);
-  console.log(`  OAuth:         POST ${sim.url}/connect/token (client sim-client / sim-secret, user operator@example.com / sim-password)`);
+  console.log(`  OAuth:         POST ${sim.url}/authentication/v1/authentication/token (client sim-client / sim-secret, user operator@example.com / sim-password)`);
   console.log(`  control API:   ${sim.url}/_sim/`);
   if (options.demo) console.log(demoGuide().join('\n'));
   let stopping = false;

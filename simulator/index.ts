@@ -78,7 +78,8 @@ const JOBS_QUERY = /^\/jobsmanagement\/odata\/v1\.0\/backgroundjob\/?$/i;
 const RERUN = /^\/jobsmanagement\/v1\.0\/backgroundjob\/([^/]+)\/rerun\/?$/i;
 const DOCUMENT = /^\/documentmanagement\/v1\.0\/aimsdocument\/([^/]+)(?:\/([^/]+))?\/?$/i;
 const EXPORT = /^\/reports\/v1\.0\/exportdata\/?$/i;
-const TOKEN = /^\/connect\/token\/?$/i;
+/** The password grant: at the documented endpoint, and at the simulator's older /connect/token. */
+const TOKEN = /^\/(?:authentication\/v1\/authentication|connect)\/token\/?$/i;
 
 interface Ctx {
   req: IncomingMessage;

@@ -1,4 +1,7 @@
 require('should');
+const fs = require('node:fs');
+const path = require('node:path');
+const { DEFAULT_TOKEN_PATH, tokenUrlFor } = require('../dist/nodes/lib/auth.js');
 const { helper, baseFlow, load, next, useSimAndNodeRed } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
@@ -55,6 +58,28 @@ describe('aims360-config', function () {
     sim.log.filter((e) => e.path === '/connect/token').length.should.equal(1);
   });
 
+  it('with OAuth2 and an empty token URL, gets the token from the documented endpoint under the base URL', async () => {
+    sim.addJob({ jobId: 'job-1' });
+    for (const tokenUrl of ['', '  ', undefined]) {
+      sim.clearLog();
+      await load(flow(sim, { authType: 'oauth2', tokenUrl, baseUrl: `${sim.url}/` }), { server: OAUTH });
+      (await ask(helper.getNode('node'), { jobId: 'job-1' })).jobId.should.equal('job-1');
+      sim.log.filter((e) => e.path === DEFAULT_TOKEN_PATH).map((e) => [e.method, e.status]).should.eql([['POST', 200]]);
+      sim.log.filter((e) => e.path === '/connect/token').length.should.equal(0);
+      await helper.unload();
+    }
+  });
+
+  it('the dialog\'s token URL placeholder (locale) is the runtime\'s default token URL', () => {
+    const locale = JSON.parse(fs.readFileSync(path.join(__dirname, '../nodes/locales/en-US/aims360-config.json'), 'utf8'));
+    const placeholder = locale['aims360-config'].placeholder.tokenUrl;
+    // The editor fills in the base URL without its trailing slash.
+    for (const base of ['https://apiwest.aims360.rest', 'http://127.0.0.1:8360/gateway']) {
+      placeholder.replace('__baseUrl__', base).should.equal(tokenUrlFor(base, ''));
+      placeholder.replace('__baseUrl__', base).should.equal(base + DEFAULT_TOKEN_PATH);
+    }
+  });
+
   it('shows no OAuth2 secret or access token in messages, statuses, errors or the log', async () => {
     sim.addJob({ jobId: 'job-1' });
     await load(flow(sim, { authType: 'oauth2', tokenUrl: `${sim.url}/connect/token` }), { server: OAUTH });
@@ -77,7 +102,7 @@ describe('aims360-config', function () {
   const broken = [
     ['a base URL that is not http(s)', { baseUrl: 'ftp://example.com' }, { token: TOKEN }],
     ['no token', {}, {}],
-    ['OAuth2 without a token URL', { authType: 'oauth2', tokenUrl: '' }, OAUTH],
+    ['OAuth2 with a token URL that is not http(s)', { authType: 'oauth2', tokenUrl: 'ftp://example.com/token' }, OAUTH],
     ['OAuth2 without a password', { authType: 'oauth2', tokenUrl: 'http://127.0.0.1:1/t' }, { ...OAUTH, password: '' }],
     ['a timeout that is not a number', { timeout: 'soon' }, { token: TOKEN }],
   ];
@@ -120,6 +145,11 @@ describe('aims360-config', function () {
       bad.code.should.equal('AUTH_FAILED');
     });
 
+    it('works with OAuth2 and an empty token URL (the documented endpoint)', async () => {
+      (await post({ baseUrl: sim.url, authType: 'oauth2', tokenUrl: '', credentials: OAUTH })).ok.should.be.true();
+      sim.log.filter((e) => e.path === DEFAULT_TOKEN_PATH).length.should.equal(1);
+    });
+
     it('uses the saved token for the saved host only', async () => {
       await load(flow(sim), { server: { token: TOKEN } });
       (await post({ id: 'server', baseUrl: sim.url, authType: 'token', credentials: { token: '__PWRD__' } })).ok.should.be.true();
@@ -128,6 +158,18 @@ describe('aims360-config', function () {
       other.code.should.equal('UNTRUSTED_HOST');
       sim.log.length.should.equal(0);
       (await post({ baseUrl: sim.url, authType: 'token', credentials: { token: '__PWRD__' } })).code.should.equal('BAD_INPUT');
+    });
+
+    it('uses saved OAuth2 secrets while the effective token URL stays on the deployed host', async () => {
+      await load(flow(sim, { authType: 'oauth2', tokenUrl: '' }), { server: OAUTH });
+      const saved = { ...OAUTH, clientSecret: '__PWRD__', password: '__PWRD__' };
+      (await post({ id: 'server', baseUrl: sim.url, authType: 'oauth2', tokenUrl: '', credentials: saved })).ok.should.be.true();
+      // Written out, the default is the same target.
+      (await post({ id: 'server', baseUrl: sim.url, authType: 'oauth2', tokenUrl: sim.url + DEFAULT_TOKEN_PATH, credentials: saved })).ok.should.be.true();
+      sim.clearLog();
+      const other = await post({ id: 'server', baseUrl: sim.url, authType: 'oauth2', tokenUrl: 'http://localhost:1/token', credentials: saved });
+      other.code.should.equal('UNTRUSTED_HOST');
+      sim.log.length.should.equal(0);
     });
 
     it('reports a network failure and a bad URL', async () => {

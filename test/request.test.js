@@ -1,5 +1,5 @@
 const should = require('should');
-const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne } = require('./support/red');
+const { helper, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
 const creds = { server: { token: TOKEN } };
@@ -67,18 +67,39 @@ describe('aims360-request', function () {
     msg.jobStatus.should.equal('Queued');
   });
 
-  it('shows the method, then the status code with the job status, and completes once', async () => {
+  it('shows the method, then the status code with the job status and the local time as a ring (not live), and completes once', async () => {
     await load(flow(sim, { method: 'POST', path: EXPORT }), creds);
     const statuses = collect(helper.getNode('statuses'));
     const completed = collect(helper.getNode('completed'));
     const caught = collect(helper.getNode('caught'));
-    const out = next(helper.getNode('out'));
-    helper.getNode('node').receive({ payload: CSV_EXPORT });
-    await out;
+    // A zone off UTC by half an hour: the time must be the runtime's local one.
+    const { times } = await inTimeZone('Asia/Kolkata', async () => {
+      const out = next(helper.getNode('out'));
+      helper.getNode('node').receive({ payload: CSV_EXPORT });
+      await out;
+    });
     await wait(50);
-    statuses.map((m) => m.status).should.match([{ fill: 'blue', text: 'aims360-request.status.requesting' }, { fill: 'green', shape: 'dot', text: '200 Queued' }]);
+    const [requesting, answered] = statuses.map((m) => m.status);
+    requesting.should.match({ fill: 'blue', text: 'aims360-request.status.requesting' });
+    answered.should.match({ fill: 'green', shape: 'ring' });
+    times.map((t) => `200 queued ${t}`).should.containEql(answered.text);
     completed.length.should.equal(1);
     caught.length.should.equal(0);
+  });
+
+  it('shows the status code and the time when the answer names no job', async () => {
+    sim.addJob({ jobId: 'job-1' });
+    await load(flow(sim), creds);
+    const statuses = collect(helper.getNode('statuses'));
+    const { times } = await inTimeZone('America/St_Johns', async () => {
+      const out = next(helper.getNode('out'));
+      helper.getNode('node').receive({});
+      await out;
+    });
+    await wait(50);
+    const answered = statuses.pop().status;
+    answered.should.match({ fill: 'green', shape: 'ring' });
+    times.map((t) => `200 ${t}`).should.containEql(answered.text);
   });
 
   it('keeps the input\'s jobId and jobStatus when the answer names no job, and drops a stale status when it names one without', async () => {

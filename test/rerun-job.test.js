@@ -1,6 +1,6 @@
 const should = require('should');
 const {
-  helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases, itRefusesBadJobIds,
+  helper, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases, itRefusesBadJobIds,
 } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
@@ -69,21 +69,40 @@ describe('aims360-rerun-job', function () {
     msg.jobStatus.should.equal('Inprogress');
   });
 
-  it('shows checking, rerunning, then the job status, and completes once', async () => {
-    sim.addJob({ jobId: 'job-s' });
+  /** Reruns one job: the node's statuses, the local HH:MM the answer may show, what completed. */
+  async function rerunStatuses(jobId) {
     await load(flow(sim), creds);
     const statuses = collect(helper.getNode('statuses'));
     const completed = collect(helper.getNode('completed'));
-    const out = next(helper.getNode('out'));
-    helper.getNode('node').receive({ jobId: 'job-s' });
-    await out;
+    // A zone off UTC by half an hour: the time must be the runtime's local one.
+    const { times } = await inTimeZone('Asia/Kolkata', async () => {
+      const out = next(helper.getNode('out'), helper.getNode('caught'));
+      helper.getNode('node').receive({ jobId });
+      await out;
+    });
     await wait(50);
-    statuses.map((m) => m.status).should.match([
+    return { statuses: statuses.map((m) => m.status), times, completed };
+  }
+
+  it('shows checking, rerunning, then the answered job status with its local time as a ring (not live), and completes once', async () => {
+    sim.addJob({ jobId: 'job-s' });
+    const { statuses, times, completed } = await rerunStatuses('job-s');
+    statuses.slice(0, 2).should.match([
       { fill: 'blue', text: 'aims360-rerun-job.status.checking' },
       { fill: 'blue', text: 'aims360-rerun-job.status.rerunning' },
-      { fill: 'yellow', shape: 'ring', text: 'Queued' },
     ]);
+    statuses[2].should.match({ fill: 'yellow', shape: 'ring' });
+    times.map((t) => `queued ${t}`).should.containEql(statuses[2].text);
+    statuses.length.should.equal(3);
     completed.length.should.equal(1);
+  });
+
+  it('shows "rerun" and the time when the answer names no job status', async () => {
+    sim.addJob({ jobId: 'job-n' });
+    sim.addFault({ type: 'status', status: 200, body: '{"jobId":"job-n"}', match: { method: 'POST' } });
+    const { statuses, times } = await rerunStatuses('job-n');
+    statuses[2].should.match({ fill: 'green', shape: 'ring' });
+    times.map((t) => `aims360-rerun-job.status.rerun ${t}`).should.containEql(statuses[2].text);
   });
 
   it('with checkFirst off (saved as false or "false"), posts straight away', async () => {

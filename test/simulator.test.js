@@ -116,6 +116,19 @@ describe('AIMS360 simulator', function () {
         (await get(JOBS, { authorization: `Bearer ${body.access_token}` })).status.should.equal(200);
       });
 
+      it('serves the grant at the documented /authentication/v1/authentication/token (any case) as at /connect/token', async () => {
+        for (const route of ['/authentication/v1/authentication/token', '/Authentication/v1/Authentication/Token', '/connect/token']) {
+          const res = await fetch(`${sim.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form({}) });
+          res.status.should.equal(200, route);
+          const { access_token: token } = await res.json();
+          (await get(JOBS, { authorization: `Bearer ${token}` })).status.should.equal(200);
+        }
+        const bad = await fetch(`${sim.url}/authentication/v1/authentication/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form({ password: 'nope' }) });
+        bad.status.should.equal(400);
+        // The grant holds secrets: its body stays out of the log.
+        sim.log.filter((e) => /token$/i.test(e.path)).every((e) => e.body === undefined).should.be.true();
+      });
+
       it('takes client credentials from HTTP Basic auth too', async () => {
         const basic = Buffer.from('sim-client:sim-secret').toString('base64');
         const res = await tokenCall(sim, { client_id: '', client_secret: '' }, { authorization: `Basic ${basic}` });

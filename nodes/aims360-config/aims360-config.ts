@@ -1,5 +1,6 @@
 import type { NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
+import { tokenUrlFor } from '../lib/auth';
 import { AimsClient, ClientOptions } from '../lib/client';
 import { AimsError, toAimsError } from '../lib/errors';
 import { buildQueryString, JOBS_PATH } from '../lib/odata';
@@ -35,7 +36,7 @@ function clientOptions(def: ConfigDef, creds: Credentials): ClientOptions {
     def.authType === 'oauth2'
       ? {
           type: 'oauth2',
-          tokenUrl: def.tokenUrl ?? '',
+          tokenUrl: def.tokenUrl,
           clientId: creds.clientId ?? '',
           clientSecret: creds.clientSecret ?? '',
           username: creds.username ?? '',
@@ -70,7 +71,8 @@ function testSettings(RED: NodeAPI, body: Record<string, unknown>): { def: Confi
     }
     const sameTarget =
       hostOf(def.baseUrl) === hostOf(deployed.settings.baseUrl) &&
-      (def.authType !== 'oauth2' || hostOf(def.tokenUrl) === hostOf(deployed.settings.tokenUrl));
+      (def.authType !== 'oauth2' ||
+        hostOf(tokenUrlFor(def.baseUrl ?? '', def.tokenUrl)) === hostOf(tokenUrlFor(deployed.settings.baseUrl ?? '', deployed.settings.tokenUrl)));
     if (!sameTarget) {
       throw new AimsError('UNTRUSTED_HOST', 'The URL changed: type the token (or secret and password) again, so the saved one is not sent to a new host.');
     }

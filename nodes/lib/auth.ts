@@ -1,5 +1,14 @@
 import { AimsError } from './errors';
 
+/** The documented token endpoint, under the base URL (AIMS360-Jobs-API.md, "Token endpoint"). */
+export const DEFAULT_TOKEN_PATH = '/authentication/v1/authentication/token';
+
+/** The token URL a config uses: its own, or, left empty, the documented endpoint under the base URL. */
+export function tokenUrlFor(baseUrl: string, tokenUrl: string | undefined): string {
+  const own = String(tokenUrl ?? '').trim();
+  return own || String(baseUrl ?? '').trim().replace(/\/+$/, '') + DEFAULT_TOKEN_PATH;
+}
+
 /** Where the bearer token comes from. */
 export interface TokenSource {
   token(): Promise<string>;

@@ -3,13 +3,13 @@ import http from 'node:http';
 import https from 'node:https';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Got, Options, Response, RetryObject } from 'got' with { 'resolution-mode': 'import' };
-import { PasswordGrant, PasswordGrantCredentials, StaticToken, TokenSource } from './auth';
+import { PasswordGrant, PasswordGrantCredentials, StaticToken, tokenUrlFor, TokenSource } from './auth';
 import { AimsError } from './errors';
 import { readNumber } from './settings';
 
 export type AuthSettings =
   | { type: 'token'; token: string }
-  | ({ type: 'oauth2'; tokenUrl: string } & PasswordGrantCredentials);
+  | ({ type: 'oauth2'; /** Empty: the documented endpoint under the base URL. */ tokenUrl?: string } & PasswordGrantCredentials);
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -226,8 +226,9 @@ export class AimsClient {
 
   private makeTokenSource(auth: AuthSettings): TokenSource {
     if (auth?.type === 'oauth2') {
-      const tokenUrl = parseHttpUrl(String(auth.tokenUrl ?? ''), 'The token URL');
-      return new PasswordGrant(auth, (form) => this.postTokenForm(tokenUrl, form));
+      const tokenUrl = parseHttpUrl(tokenUrlFor(this.baseUrl.href, auth.tokenUrl), 'The token URL');
+      const { clientId, clientSecret, username, password } = auth;
+      return new PasswordGrant({ clientId, clientSecret, username, password }, (form) => this.postTokenForm(tokenUrl, form));
     }
     return new StaticToken(auth?.token ?? '');
   }

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { BODY_METHODS, callApi, readMethod, readPath, safeHeaders } from '../lib/request';
 import { readBoolean } from '../lib/settings';
-import { busy, evaluate, handleInput, ServerDef, setJobFields } from '../shared/red';
+import { answeredStatus, busy, evaluate, handleInput, ServerDef, setJobFields } from '../shared/red';
 
 interface RequestDef extends ServerDef {
   method?: string;
@@ -35,8 +35,8 @@ export = (RED: NodeAPI) => {
       msg.headers = safeHeaders(response.headers);
       // An answer that names a job feeds wait for job; otherwise the input's job fields stay.
       const named = setJobFields(msg, response.body);
-      const text = named && msg.jobStatus !== undefined ? `${response.statusCode} ${String(msg.jobStatus)}` : String(response.statusCode);
-      node.status({ fill: 'green', shape: 'dot', text });
+      const text = named && msg.jobStatus !== undefined ? `${response.statusCode} ${String(msg.jobStatus).toLowerCase()}` : String(response.statusCode);
+      node.status(answeredStatus(text, 'green'));
       send(msg);
     });
   }

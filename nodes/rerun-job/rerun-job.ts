@@ -1,7 +1,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { checkCanRerun, postRerun } from '../lib/rerun';
 import { readBoolean } from '../lib/settings';
-import { busy, handleInput, jobStatus, readJobIdInput, ServerDef, setJobFields } from '../shared/red';
+import { answeredStatus, busy, handleInput, jobStatusAt, readJobIdInput, ServerDef, setJobFields } from '../shared/red';
 
 interface RerunJobDef extends ServerDef {
   jobId?: string;
@@ -28,7 +28,8 @@ export = (RED: NodeAPI) => {
         msg.jobId = id;
         delete msg.jobStatus;
       }
-      node.status(jobStatus(answer));
+      // The answer is a moment's state: say when, so a later look does not take it as live.
+      node.status(msg.jobStatus !== undefined ? jobStatusAt(answer) : answeredStatus(RED._('aims360-rerun-job.status.rerun'), 'green'));
       send(msg);
     });
   }

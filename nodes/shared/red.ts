@@ -60,6 +60,26 @@ export function jobStatus(job: Job): NodeStatus {
   }
 }
 
+/** The time of day in the runtime's local time, as HH:MM. */
+function clockTime(at: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(at.getHours())}:${two(at.getMinutes())}`;
+}
+
+/**
+ * A one-off answer as a node status: what it said and when ("200 queued 10:03"), as a
+ * ring, so that hours later it does not read as the job's live state.
+ */
+export function answeredStatus(text: string, fill: NodeStatus['fill'], at: Date = new Date()): NodeStatus {
+  return { fill, shape: 'ring', text: `${text} ${clockTime(at)}` };
+}
+
+/** A job as an answer showed it, coloured by state: "queued 10:03". */
+export function jobStatusAt(job: Job, at: Date = new Date()): NodeStatus {
+  const live = jobStatus(job);
+  return answeredStatus(String(live.text).toLowerCase(), live.fill, at);
+}
+
 /**
  * msg.jobId and msg.jobStatus from an answer that names a job, so the next node
  * (wait for job) finds them; false, and msg untouched, when it names none.

@@ -64,6 +64,24 @@ function collect(node) {
 
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Runs fn with the process in another time zone (Node reads TZ afresh when it changes)
+ * and answers fn's result with every HH:MM that zone's clock showed meanwhile.
+ */
+async function inTimeZone(zone, fn) {
+  const saved = process.env.TZ;
+  process.env.TZ = zone;
+  const clock = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const from = new Date();
+  try {
+    const result = await fn();
+    return { result, times: [...new Set([clock.format(from), clock.format(new Date())])] };
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+}
+
 const waiting = new WeakMap();
 
 function queueOf(node) {
@@ -179,6 +197,6 @@ function useSimAndNodeRed(startSim) {
 }
 
 module.exports = {
-  helper, allNodes, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
+  helper, allNodes, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
   itRefusesBadJobIds,
 };
