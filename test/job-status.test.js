@@ -1,6 +1,6 @@
 const should = require('should');
 const {
-  helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases, itRefusesBadJobIds,
+  helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases, itRefusesBadJobIds, inTimeZone,
 } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
@@ -49,17 +49,20 @@ describe('aims360-job-status', function () {
       }
     });
 
-    it('shows the job status and completes the message once', async () => {
+    it('shows the job status as read and when, as a ring (not live), and completes the message once', async () => {
       sim.addJob({ jobId: 'job-c' });
       await load(flow(sim), creds);
       const statuses = collect(helper.getNode('statuses'));
       const completed = collect(helper.getNode('completed'));
-      const out = next(helper.getNode('out'));
-      helper.getNode('node').receive({ jobId: 'job-c' });
-      (await out).jobStatus.should.equal('Completed');
+      const { times } = await inTimeZone('America/St_Johns', async () => {
+        const out = next(helper.getNode('out'));
+        helper.getNode('node').receive({ jobId: 'job-c' });
+        (await out).jobStatus.should.equal('Completed');
+      });
       await wait(50);
       statuses.map((m) => m.status.fill).should.eql(['blue', 'green']);
-      statuses[1].status.text.should.equal('Completed');
+      statuses[1].status.shape.should.equal('ring');
+      times.map((t) => `completed ${t}`).should.containEql(statuses[1].status.text);
       completed.length.should.equal(1);
     });
 
@@ -102,10 +105,14 @@ describe('aims360-job-status', function () {
         mode: 'query', filter: "jobStatus eq 'Failed'", filterType: 'str', orderby: 'jobID desc', orderbyType: 'str',
         top: '3', topType: 'num', select: 'jobID,jobStatus', selectType: 'str',
       }), creds);
+      const statuses = collect(helper.getNode('statuses'));
       const out = next(helper.getNode('out'));
       helper.getNode('node').receive({});
       const msg = await out;
       msg.count.should.equal(3);
+      await wait(50);
+      // The count as answered, with its time: a ring, not a live state.
+      statuses[statuses.length - 1].status.should.match({ fill: 'green', shape: 'ring', text: /^aims360-job-status\.status\.jobs \d\d:\d\d$/ });
       msg.payload.map((j) => j.jobID).should.eql(['q-failed-6', 'q-failed-5', 'q-failed-4']);
       Object.keys(msg.payload[0]).filter((k) => !k.startsWith('@')).sort().should.eql(['jobID', 'jobStatus']);
       should(msg.nextLink).be.undefined();

@@ -3,7 +3,7 @@ import { AimsError } from '../lib/errors';
 import { readJobId, readJobStatus } from '../lib/job';
 import { fetchJob, queryJobs } from '../lib/odata';
 import { readNumber } from '../lib/settings';
-import { busy, evaluate, handleInput, jobStatus, Msg, readJobIdInput, ServerDef } from '../shared/red';
+import { answeredStatus, busy, evaluate, handleInput, jobStatusAt, Msg, readJobIdInput, ServerDef } from '../shared/red';
 
 interface JobStatusDef extends ServerDef {
   mode?: 'single' | 'query';
@@ -61,7 +61,7 @@ export = (RED: NodeAPI) => {
         msg.count = result.jobs.length;
         if (result.nextLink) msg.nextLink = result.nextLink;
         else delete msg.nextLink;
-        node.status({ fill: 'green', shape: 'dot', text: RED._('aims360-job-status.status.jobs', { count: result.jobs.length }) });
+        node.status(answeredStatus(RED._('aims360-job-status.status.jobs', { count: result.jobs.length }), 'green'));
       } else {
         const id = await readJobIdInput(RED, node, def, msg);
         node.status(busy(RED._('aims360-job-status.status.fetching')));
@@ -69,7 +69,7 @@ export = (RED: NodeAPI) => {
         msg.payload = job;
         msg.jobId = readJobId(job) ?? id;
         msg.jobStatus = readJobStatus(job) ?? job.jobStatus;
-        node.status(jobStatus(job));
+        node.status(jobStatusAt(job));
       }
       send(msg);
     });
