@@ -48,6 +48,30 @@
         };
     }
 
+    // Wraps a validator so that it counts only while applies(node) holds: a field that the
+    // dialog hides for the current choice (a mode, a format) never marks the node invalid.
+    function onlyWhen(applies, validate) {
+        return function (v, opt) {
+            return !applies(this) || validate.call(this, v, opt);
+        };
+    }
+
+    // A new node with an empty Server field gets the config node when there is exactly one
+    // to choose from (the options Node-RED offers, so scope and subflow rules hold); with
+    // none or several the user picks. Call from oneditprepare.
+    function preselectServer(node) {
+        var select = $('#node-input-server');
+        if (!blank(node.server) || !select.is('select')) {
+            return;
+        }
+        var choices = select.find('option').filter(function () {
+            return this.value !== '_ADD_' && !$(this).data('env');
+        });
+        if (choices.length === 1) {
+            select.val(choices.val());
+        }
+    }
+
     // The validator of a Job ID field (jobId, its type in jobIdType): empty means "from the
     // message", a literal id must look like one, anything else is checked by its type.
     // t gives the node's own "errors.jobId" text.
@@ -100,6 +124,8 @@
         blank: blank,
         wholeNumber: wholeNumber,
         optionalTyped: optionalTyped,
+        onlyWhen: onlyWhen,
+        preselectServer: preselectServer,
         jobIdValidator: jobIdValidator,
         typedInput: typedInput,
         jobIdInput: jobIdInput,

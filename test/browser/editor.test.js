@@ -221,6 +221,83 @@ describe('editor in a browser (chromium)', function () {
     });
   }
 
+  /** Whether a dialog field (a typed input's box for a typed input) is outlined in red. */
+  async function marked(prop) {
+    return editor().evaluate((sel) => {
+      const el = $(sel);
+      const box = el.data('noderedTypedInput') ? el.next('.red-ui-typedInput-container') : el;
+      return box.hasClass('input-error');
+    }, `.red-ui-tray #node-input-${prop}`);
+  }
+
+  describe('job status dialog', () => {
+    it('counts only the fields of the current mode: one left wrong in the other mode gives no red triangle', async () => {
+      const page = editor();
+      const id = await drop('aims360-job-status', 450, 420);
+      const mode = page.locator('.red-ui-tray #node-input-mode');
+      await openDialog(page, id);
+      await page.locator('.red-ui-tray #node-input-server').selectOption('server');
+      await mode.selectOption('query');
+      await setField('node-input', 'maxPages', null, '0');
+      (await marked('maxPages')).should.be.true('max pages 0 not marked in query mode');
+      await mode.selectOption('single');
+      await done(page);
+      (await hasErrorBadge(page, id, false)).should.be.false('max pages 0, hidden in single mode, marks the node');
+      (await page.evaluate((n) => RED.nodes.node(n).maxPages, id)).should.equal('0');
+
+      // Back in query mode the same value counts again, outline and triangle.
+      await openDialog(page, id);
+      await mode.selectOption('query');
+      (await marked('maxPages')).should.be.true('max pages 0 not marked again in query mode');
+      await done(page);
+      (await hasErrorBadge(page, id, true)).should.be.true('max pages 0 in query mode shows no red triangle');
+
+      // The reverse: a bad job id left in single mode does not count in query mode.
+      await openDialog(page, id);
+      await setField('node-input', 'maxPages', null, '10');
+      await mode.selectOption('single');
+      await setField('node-input', 'jobId', 'str', "x'y");
+      (await marked('jobId')).should.be.true('a bad job id not marked in single mode');
+      await mode.selectOption('query');
+      await done(page);
+      (await hasErrorBadge(page, id, false)).should.be.false('a bad job id, hidden in query mode, marks the node');
+    });
+  });
+
+  describe('server field of a new node', () => {
+    const server = () => editor().locator('.red-ui-tray #node-input-server');
+    // The dialogs that call preselectServer; request and rerun job are still to follow.
+    const types = ['aims360-job-status', 'aims360-wait-for-job', 'aims360-fetch-output'];
+
+    for (const [i, type] of types.entries()) {
+      it(`${type}: shows the only config node there is`, async () => {
+        const page = editor();
+        const id = await drop(type, 450, 120 + i * 60);
+        await openDialog(page, id);
+        (await server().inputValue()).should.equal('server', `${type}: the only config node is not pre-selected`);
+        await done(page);
+        (await page.evaluate((n) => RED.nodes.node(n).server, id)).should.equal('server');
+        (await hasErrorBadge(page, id, false)).should.be.false(`${type} with the pre-selected server is invalid`);
+      });
+    }
+
+    it('pre-selects nothing when there are two config nodes', async () => {
+      const page = editor();
+      await page.evaluate(() => RED.nodes.import([{ id: 'server2', type: 'aims360-config', name: 'Second account', baseUrl: 'http://127.0.0.1:9', authType: 'token' }]));
+      try {
+        for (const [i, type] of types.entries()) {
+          const id = await drop(type, 450, 480 + i * 60);
+          await openDialog(page, id);
+          (await server().locator('option').count()).should.equal(3, `${type}: two config nodes and "none"`);
+          (await server().inputValue()).should.equal('_ADD_', `${type}: a server was chosen for the user`);
+          await closeTrays(page);
+        }
+      } finally {
+        await page.evaluate(() => RED.nodes.remove('server2'));
+      }
+    });
+  });
+
   describe('config node dialog', () => {
     it('offers its defaults when added new', async () => {
       const page = editor();
