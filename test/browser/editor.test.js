@@ -264,6 +264,42 @@ describe('editor in a browser (chromium)', function () {
     });
   });
 
+  describe('fetch output dialog', () => {
+    it('marks an empty Directory in the file format, and a path in File name', async () => {
+      const page = editor();
+      const id = await drop('aims360-fetch-output', 450, 360);
+      const format = page.locator('.red-ui-tray #node-input-format');
+      await openDialog(page, id);
+      await page.locator('.red-ui-tray #node-input-server').selectOption('server');
+      await format.selectOption('file');
+      (await page.locator('.red-ui-tray #node-input-filename + .red-ui-typedInput-container').isVisible()).should.be.true('no File name field');
+      (await marked('directory')).should.be.true('an empty Directory is not marked in the file format');
+      await done(page);
+      (await hasErrorBadge(page, id, true)).should.be.true('file format with an empty Directory shows no red triangle');
+
+      await openDialog(page, id);
+      await setField('node-input', 'directory', 'str', 'exports');
+      (await marked('directory')).should.be.false('a Directory still marked');
+      await setField('node-input', 'filename', 'str', '../orders.csv');
+      (await marked('filename')).should.be.true('a path in File name is not marked');
+      await done(page);
+      (await hasErrorBadge(page, id, true)).should.be.true('a path in File name shows no red triangle');
+
+      await openDialog(page, id);
+      await setField('node-input', 'filename', 'str', 'orders.csv');
+      await done(page);
+      (await hasErrorBadge(page, id, false)).should.be.false('a directory and a file name still invalid');
+      (await page.evaluate((n) => { const o = RED.nodes.node(n); return [o.directory, o.filename, o.filenameType]; }, id)).should.eql(['exports', 'orders.csv', 'str']);
+
+      // An empty Directory counts only in the file format.
+      await openDialog(page, id);
+      await setField('node-input', 'directory', 'str', '');
+      await format.selectOption('auto');
+      await done(page);
+      (await hasErrorBadge(page, id, false)).should.be.false('an empty Directory marks a node that writes no file');
+    });
+  });
+
   describe('server field of a new node', () => {
     const server = () => editor().locator('.red-ui-tray #node-input-server');
     // The dialogs that call preselectServer; request and rerun job are still to follow.
