@@ -264,6 +264,60 @@ describe('editor in a browser (chromium)', function () {
     });
   });
 
+  describe('job status query presets', () => {
+    it('fill Filter and Order by for each preset, with the hours of "failed in the last N hours"', async () => {
+      const page = editor();
+      const id = await drop('aims360-job-status', 450, 300);
+      await openDialog(page, id);
+      await page.locator('.red-ui-tray #node-input-mode').selectOption('query');
+      const preset = page.locator('.red-ui-tray #aims360-job-status-preset');
+      const hours = page.locator('.red-ui-tray #aims360-job-status-hours');
+      const fields = () => page.evaluate(() => ({
+        filter: $('#node-input-filter').typedInput('value'),
+        filterType: $('#node-input-filter').typedInput('type'),
+        orderby: $('#node-input-orderby').typedInput('value'),
+        orderbyType: $('#node-input-orderby').typedInput('type'),
+      }));
+      (await preset.locator('option').evaluateAll((os) => os.map((o) => o.value))).should.eql(['', 'running', 'failed', 'completedToday']);
+      (await preset.innerText()).should.not.match(RAW_KEY);
+      (await hours.isVisible()).should.be.false('hours shown without the failed preset');
+
+      await preset.selectOption('running');
+      (await fields()).should.eql({ filter: "jobStatus eq 'Queued' or jobStatus eq 'Inprogress'", filterType: 'str', orderby: 'createdDate desc', orderbyType: 'str' });
+
+      await preset.selectOption('failed');
+      (await hours.isVisible()).should.be.true('no hours for the failed preset');
+      (await hours.inputValue()).should.equal('24');
+      (await fields()).should.eql({
+        filter: '"jobStatus eq \'Failed\' and createdDate ge " & $fromMillis($millis() - 24 * 60 * 60 * 1000)',
+        filterType: 'jsonata', orderby: 'createdDate desc', orderbyType: 'str',
+      });
+      await hours.fill('6');
+      (await fields()).filter.should.containEql('$millis() - 6 * 60 * 60 * 1000');
+      await hours.fill('0');
+      (await hours.evaluate((e) => e.classList.contains('input-error'))).should.be.true('0 hours not marked');
+      (await fields()).filter.should.containEql('$millis() - 6 * 60 * 60 * 1000');
+      await hours.fill('6');
+      await snap(page.locator('.red-ui-tray').last(), shots, 'dialog-job-status-query');
+
+      await preset.selectOption('completedToday');
+      (await hours.isVisible()).should.be.false();
+      (await fields()).should.eql({
+        filter: '"jobStatus eq \'Completed\' and completedDate ge " & $moment().startOf(\'day\').toISOString()',
+        filterType: 'jsonata', orderby: 'completedDate desc', orderbyType: 'str',
+      });
+
+      // The fields stay editable, and what is saved is what they hold.
+      await preset.selectOption('failed');
+      await setField('node-input', 'orderby', null, 'createdDate asc');
+      await done(page);
+      (await page.evaluate((n) => { const o = RED.nodes.node(n); return [o.filter, o.filterType, o.orderby]; }, id)).should.eql([
+        '"jobStatus eq \'Failed\' and createdDate ge " & $fromMillis($millis() - 6 * 60 * 60 * 1000)', 'jsonata', 'createdDate asc',
+      ]);
+      (await hasErrorBadge(page, id, false)).should.be.false('a preset makes the node invalid');
+    });
+  });
+
   describe('fetch output dialog', () => {
     it('marks an empty Directory in the file format, and a path in File name', async () => {
       const page = editor();
@@ -287,6 +341,7 @@ describe('editor in a browser (chromium)', function () {
 
       await openDialog(page, id);
       await setField('node-input', 'filename', 'str', 'orders.csv');
+      await snap(page.locator('.red-ui-tray').last(), shots, 'dialog-fetch-output-file');
       await done(page);
       (await hasErrorBadge(page, id, false)).should.be.false('a directory and a file name still invalid');
       (await page.evaluate((n) => { const o = RED.nodes.node(n); return [o.directory, o.filename, o.filenameType]; }, id)).should.eql(['exports', 'orders.csv', 'str']);
