@@ -12,6 +12,42 @@
     // Where a Job ID field may take its value from.
     var JOB_ID_TYPES = ['msg', 'flow', 'global', 'env', 'str', 'jsonata'];
 
+    // job status query presets, in the order the dialog offers them: each gives the filter and
+    // order by it fills in. A date relative to now is a JSONata filter, so it is worked out each
+    // time a message runs, not when the dialog is edited. The tests run these very filters.
+    var HOUR_MS = '60 * 60 * 1000';
+    var JOB_QUERY_PRESETS = [
+        {
+            id: 'running',
+            fields: function () {
+                return { filter: "jobStatus eq 'Queued' or jobStatus eq 'Inprogress'", filterType: 'str', orderby: 'createdDate desc' };
+            }
+        },
+        {
+            id: 'failed',
+            // createdDate, as the rerun-failed-jobs example: it is set on every job.
+            hours: { value: 24, min: 1, max: 8760 },
+            fields: function (hours) {
+                return {
+                    filter: '"jobStatus eq \'Failed\' and createdDate ge " & $fromMillis($millis() - ' + hours + ' * ' + HOUR_MS + ')',
+                    filterType: 'jsonata',
+                    orderby: 'createdDate desc'
+                };
+            }
+        },
+        {
+            id: 'completedToday',
+            // Since midnight on the Node-RED host's clock ($moment is Node-RED's JSONata extension).
+            fields: function () {
+                return {
+                    filter: '"jobStatus eq \'Completed\' and completedDate ge " & $moment().startOf(\'day\').toISOString()',
+                    filterType: 'jsonata',
+                    orderby: 'completedDate desc'
+                };
+            }
+        }
+    ];
+
     // t(key, opts) for a node type: its message catalogue's text for "<type>.<key>".
     function translator(type) {
         return function t(key, opts) {
@@ -46,6 +82,30 @@
             var type = current(this, typeField) || defaultType;
             return RED.validators.typedInput({ type: type }).call(this, v, opt);
         };
+    }
+
+    // Wraps a validator so that it counts only while applies(node) holds: a field that the
+    // dialog hides for the current choice (a mode, a format) never marks the node invalid.
+    function onlyWhen(applies, validate) {
+        return function (v, opt) {
+            return !applies(this) || validate.call(this, v, opt);
+        };
+    }
+
+    // A new node with an empty Server field gets the config node when there is exactly one
+    // to choose from (the options Node-RED offers, so scope and subflow rules hold); with
+    // none or several the user picks. Call from oneditprepare.
+    function preselectServer(node) {
+        var select = $('#node-input-server');
+        if (!blank(node.server) || !select.is('select')) {
+            return;
+        }
+        var choices = select.find('option').filter(function () {
+            return this.value !== '_ADD_' && !$(this).data('env');
+        });
+        if (choices.length === 1) {
+            select.val(choices.val());
+        }
     }
 
     // The validator of a Job ID field (jobId, its type in jobIdType): empty means "from the
@@ -100,9 +160,12 @@
         blank: blank,
         wholeNumber: wholeNumber,
         optionalTyped: optionalTyped,
+        onlyWhen: onlyWhen,
+        preselectServer: preselectServer,
         jobIdValidator: jobIdValidator,
         typedInput: typedInput,
         jobIdInput: jobIdInput,
-        labelTooltips: labelTooltips
+        labelTooltips: labelTooltips,
+        jobQueryPresets: JOB_QUERY_PRESETS
     };
 })();

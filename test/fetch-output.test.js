@@ -159,6 +159,40 @@ describe('aims360-fetch-output', function () {
     (await run({ format: 'file' }, { jobId: 'job-f' })).error.code.should.equal('BAD_INPUT');
   });
 
+  it('writes under the File name setting (str, msg, jsonata), made safe; empty keeps the document\'s name', async () => {
+    sim.addJob({ jobId: 'job-n', documents: [{ name: 'Orders.csv', rows: 2 }] });
+    const file = { format: 'file', directory: dir, directoryType: 'str' };
+    const cases = [
+      [{ filename: 'sales.csv', filenameType: 'str' }, {}, 'sales.csv'],
+      [{ filename: 'name', filenameType: 'msg' }, { name: '../../../evil.csv' }, '_._._evil.csv'],
+      [{ filename: 'name', filenameType: 'msg' }, {}, 'Orders.csv'],
+      [{ filename: '"sales-" & jobId & ".csv"', filenameType: 'jsonata' }, {}, 'sales-job-n.csv'],
+      [{ filename: '', filenameType: 'str' }, {}, 'Orders.csv'],
+    ];
+    for (const [props, extra, name] of cases) {
+      const msg = await run({ ...file, ...props }, { jobId: 'job-n', ...extra });
+      msg.payload.should.equal(path.join(dir, name), JSON.stringify(props));
+      fs.readFileSync(msg.payload, 'utf8').split('\n')[0].should.equal('style,color,size,qty,price');
+      msg.document.name.should.equal('Orders.csv');
+      await helper.unload();
+    }
+    fs.readdirSync(dir).sort().should.eql(['Orders.csv', '_._._evil.csv', 'sales-job-n.csv', 'sales.csv']);
+    (await run({ ...file, filename: 'name', filenameType: 'msg' }, { jobId: 'job-n', name: { a: 1 } })).error.code.should.equal('BAD_INPUT');
+  });
+
+  it('numbers the files of documents "all" under one file name: report.csv, report-2.csv, …', async () => {
+    sim.addJob({ jobId: 'job-all', documents: [{ name: 'a.csv', rows: 1 }, { name: 'b.csv', rows: 2 }, { name: 'c.csv', rows: 3 }] });
+    await load(flow(sim, { format: 'file', directory: dir, filename: 'report.csv', filenameType: 'str', documents: 'all' }), creds);
+    const seen = collect(helper.getNode('out'));
+    const completed = collect(helper.getNode('completed'));
+    helper.getNode('node').receive({ jobId: 'job-all' });
+    while (completed.length === 0) await wait(10);
+    seen.map((m) => path.basename(m.payload)).should.eql(['report.csv', 'report-2.csv', 'report-3.csv']);
+    seen.map((m) => m.document.name).should.eql(['a.csv', 'b.csv', 'c.csv']);
+    // Each file holds its own document: a header and 1, 2, 3 rows.
+    seen.map((m) => fs.readFileSync(m.payload, 'utf8').trim().split('\n').length).should.eql([2, 3, 4]);
+  });
+
   it('leaves no partial file after a truncated download', async () => {
     sim.addJob({ jobId: 'job-c', documents: [{ rows: 20000 }] });
     sim.addFault({ type: 'truncated', match: { path: DOCS } });

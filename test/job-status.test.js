@@ -1,4 +1,7 @@
 const should = require('should');
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
 const {
   helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases, itRefusesBadJobIds, inTimeZone,
 } = require('./support/red');
@@ -171,6 +174,45 @@ describe('aims360-job-status', function () {
       }
       sim.log.length.should.equal(0);
     });
+  });
+
+  describe('query presets, as the editor saves them', () => {
+    // The presets' one definition, from the editor script the dialog loads.
+    const window = {};
+    vm.runInNewContext(fs.readFileSync(path.join(__dirname, '..', 'resources', 'aims360-editor.js'), 'utf8'), { window });
+    const presets = Object.fromEntries(window.AIMS360Editor.jobQueryPresets.map((p) => [p.id, p]));
+    const hoursAgo = (h) => new Date(Date.now() - h * 60 * 60 * 1000).toISOString();
+
+    function seed() {
+      sim.addJob({ jobId: 'p-queued', queuedMs: 600000 });
+      sim.addJob({ jobId: 'p-running', runMs: 600000 });
+      sim.addJob({ jobId: 'p-done-2d', createdDate: hoursAgo(48) });
+      sim.addJob({ jobId: 'p-failed-30h', outcome: 'Failed', createdDate: hoursAgo(30) });
+      sim.addJob({ jobId: 'p-failed-5h', outcome: 'Failed', createdDate: hoursAgo(5) });
+      sim.addJob({ jobId: 'p-failed-now', outcome: 'Failed' });
+      sim.addJob({ jobId: 'p-done-now' });
+    }
+
+    const cases = [
+      ['running', undefined, ['p-queued', 'p-running'], ['Queued', 'Inprogress']],
+      ['failed', 24, ['p-failed-now', 'p-failed-5h'], ['Failed']],
+      ['failed', 48, ['p-failed-now', 'p-failed-5h', 'p-failed-30h'], ['Failed']],
+      ['completedToday', undefined, ['p-done-now'], ['Completed']],
+    ];
+    for (const [id, hours, ids, statuses] of cases) {
+      it(`"${id}"${hours ? ` (${hours} hours)` : ''} runs against the API and finds ${ids.join(', ')}`, async () => {
+        seed();
+        const { filter, filterType, orderby } = presets[id].fields(hours);
+        const msg = await sendOne(flow(sim, { mode: 'query', filter, filterType, orderby, orderbyType: 'str' }), creds, {});
+        should(msg.error).be.undefined();
+        const found = msg.payload.map((j) => j.jobID);
+        if (id === 'running') found.sort().should.eql([...ids].sort());
+        else found.should.eql(ids);
+        [...new Set(msg.payload.map((j) => j.jobStatus))].sort().should.eql([...statuses].sort());
+        // The date is worked out as the message runs: a JSONata filter, sent as an OData date.
+        if (filterType === 'jsonata') apiCalls(sim)[0].query.should.match(/ge(%20| )\d{4}-\d\d-\d\dT/);
+      });
+    }
   });
 
   describe('errors and secrets', () => {

@@ -177,6 +177,19 @@ describe('lib/output and AimsClient.download', function () {
     });
   });
 
+  it('makes a chosen file name safe and numbers it from the second document on', () => {
+    const info = { name: 'Orders 2026.csv', type: 'csv' };
+    out.chosenFileName('sales.csv', info, 0).should.equal('sales.csv');
+    out.chosenFileName('sales.csv', info, 1).should.equal('sales-2.csv');
+    out.chosenFileName('sales', info, 2).should.equal('sales-3');
+    out.chosenFileName('../../etc/passwd', info, 0).should.equal('_._etc_passwd');
+    out.chosenFileName('..', info, 0).should.equal('Orders 2026.csv');
+    const long = out.chosenFileName(`${'x'.repeat(195)}.csv`, info, 9);
+    long.should.endWith('x-10.csv');
+    long.length.should.equal(200);
+    out.safeFileName(long).should.equal(long);
+  });
+
   describe('formats', () => {
     let dir;
     beforeEach(() => {

@@ -6,6 +6,7 @@ import { fetchJob } from '../lib/odata';
 import {
   checkBeforeRequest,
   checkCompleted,
+  chosenFileName,
   DocumentInfo,
   fetchDocument,
   inlineOutput,
@@ -23,6 +24,8 @@ interface FetchOutputDef extends ServerDef {
   format?: string;
   directory?: string;
   directoryType?: string;
+  filename?: string;
+  filenameType?: string;
   maxSizeMB?: string | number;
   documents?: string;
   rowsPerMessage?: string | number;
@@ -52,6 +55,15 @@ export = (RED: NodeAPI) => {
       if (typeof value !== 'string') throw new AimsError('BAD_INPUT', 'The directory must be text (a path).');
       const base = (RED.settings as { fileWorkingDirectory?: string }).fileWorkingDirectory || process.cwd();
       return path.resolve(base, value);
+    }
+
+    /** The file name set for the file format, or undefined for each document's own name. */
+    async function fileNameOf(msg: Msg): Promise<string | undefined> {
+      if (def.filename === undefined || def.filename === '') return undefined;
+      const value = await evaluate(RED, node, def.filename, def.filenameType || 'str', msg, 'the file name');
+      if (value === undefined || value === null || value === '') return undefined;
+      if (typeof value !== 'string' && typeof value !== 'number') throw new AimsError('BAD_INPUT', 'The file name must be text.');
+      return String(value);
     }
 
     /** Shows bytes or percent at most every PROGRESS_EVERY_MS. */
@@ -84,6 +96,7 @@ export = (RED: NodeAPI) => {
       const auth = needsToken(job);
       checkBeforeRequest(client, docs, auth, settings);
       const directory = settings.format === 'file' ? await directoryOf(msg) : undefined;
+      const fileName = settings.format === 'file' ? await fileNameOf(msg) : undefined;
       const base = msg;
       for (const [i, doc] of docs.entries()) {
         const out = i === docs.length - 1 ? base : RED.util.cloneMessage(base);
@@ -93,6 +106,7 @@ export = (RED: NodeAPI) => {
           ...settings,
           auth,
           directory,
+          fileName: fileName === undefined ? undefined : chosenFileName(fileName, doc.info, i),
           signal,
           onProgress: progress(),
           // An incoming sequence is kept underneath ours, as the Split node does.

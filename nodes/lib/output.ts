@@ -222,6 +222,22 @@ export function safeFileName(name: string, fallback = 'document'): string {
   return cleaned || fallback;
 }
 
+/**
+ * The name a user chose for the file format, made safe (falling back to the document's
+ * own name when nothing is left of it). From the second document of a message on it is
+ * numbered before the extension (report.csv, report-2.csv, …) so that documents "all"
+ * under one chosen name never overwrite each other.
+ */
+export function chosenFileName(chosen: string, info: DocumentInfo, index: number): string {
+  const safe = safeFileName(chosen, safeFileName(info.name));
+  if (index === 0) return safe;
+  const suffix = `-${index + 1}`;
+  const dot = safe.lastIndexOf('.');
+  // A dot far from the end is part of the name, not an extension.
+  const [stem, ext] = dot > 0 && safe.length - dot <= 11 ? [safe.slice(0, dot), safe.slice(dot)] : [safe, ''];
+  return stem.slice(0, 200 - suffix.length - ext.length) + suffix + ext;
+}
+
 async function readAll(body: Readable, counter: Transform): Promise<Buffer> {
   const chunks: Buffer[] = [];
   await pipeline(body, counter, async (source: AsyncIterable<Buffer>) => {
@@ -384,6 +400,8 @@ export interface FetchOptions extends OutputSettings {
   auth: boolean;
   /** For the file format: the directory to write into. */
   directory?: string;
+  /** For the file format: the file's name, made safe here; default the document's name. */
+  fileName?: string;
   signal?: AbortSignal;
   /** Bytes read so far, and the total when the server said it. */
   onProgress?: (bytes: number, total?: number) => void;
@@ -425,7 +443,7 @@ export async function fetchDocument(client: AimsClient, doc: JobDocument, option
   }, inMemory ? options.maxBytes : Infinity, info.name);
 
   if (format === 'file') {
-    const file = await saveFile(download.body, counter, options.directory as string, info.name);
+    const file = await saveFile(download.body, counter, options.directory as string, options.fileName ?? info.name);
     info.sizeBytes = bytes;
     return { payload: file, info };
   }

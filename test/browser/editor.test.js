@@ -221,6 +221,174 @@ describe('editor in a browser (chromium)', function () {
     });
   }
 
+  /** Whether a dialog field (a typed input's box for a typed input) is outlined in red. */
+  async function marked(prop) {
+    return editor().evaluate((sel) => {
+      const el = $(sel);
+      const box = el.data('noderedTypedInput') ? el.next('.red-ui-typedInput-container') : el;
+      return box.hasClass('input-error');
+    }, `.red-ui-tray #node-input-${prop}`);
+  }
+
+  describe('job status dialog', () => {
+    it('counts only the fields of the current mode: one left wrong in the other mode gives no red triangle', async () => {
+      const page = editor();
+      const id = await drop('aims360-job-status', 450, 420);
+      const mode = page.locator('.red-ui-tray #node-input-mode');
+      await openDialog(page, id);
+      await page.locator('.red-ui-tray #node-input-server').selectOption('server');
+      await mode.selectOption('query');
+      await setField('node-input', 'maxPages', null, '0');
+      (await marked('maxPages')).should.be.true('max pages 0 not marked in query mode');
+      await mode.selectOption('single');
+      await done(page);
+      (await hasErrorBadge(page, id, false)).should.be.false('max pages 0, hidden in single mode, marks the node');
+      (await page.evaluate((n) => RED.nodes.node(n).maxPages, id)).should.equal('0');
+
+      // Back in query mode the same value counts again, outline and triangle.
+      await openDialog(page, id);
+      await mode.selectOption('query');
+      (await marked('maxPages')).should.be.true('max pages 0 not marked again in query mode');
+      await done(page);
+      (await hasErrorBadge(page, id, true)).should.be.true('max pages 0 in query mode shows no red triangle');
+
+      // The reverse: a bad job id left in single mode does not count in query mode.
+      await openDialog(page, id);
+      await setField('node-input', 'maxPages', null, '10');
+      await mode.selectOption('single');
+      await setField('node-input', 'jobId', 'str', "x'y");
+      (await marked('jobId')).should.be.true('a bad job id not marked in single mode');
+      await mode.selectOption('query');
+      await done(page);
+      (await hasErrorBadge(page, id, false)).should.be.false('a bad job id, hidden in query mode, marks the node');
+    });
+  });
+
+  describe('job status query presets', () => {
+    it('fill Filter and Order by for each preset, with the hours of "failed in the last N hours"', async () => {
+      const page = editor();
+      const id = await drop('aims360-job-status', 450, 300);
+      await openDialog(page, id);
+      await page.locator('.red-ui-tray #node-input-mode').selectOption('query');
+      const preset = page.locator('.red-ui-tray #aims360-job-status-preset');
+      const hours = page.locator('.red-ui-tray #aims360-job-status-hours');
+      const fields = () => page.evaluate(() => ({
+        filter: $('#node-input-filter').typedInput('value'),
+        filterType: $('#node-input-filter').typedInput('type'),
+        orderby: $('#node-input-orderby').typedInput('value'),
+        orderbyType: $('#node-input-orderby').typedInput('type'),
+      }));
+      (await preset.locator('option').evaluateAll((os) => os.map((o) => o.value))).should.eql(['', 'running', 'failed', 'completedToday']);
+      (await preset.innerText()).should.not.match(RAW_KEY);
+      (await hours.isVisible()).should.be.false('hours shown without the failed preset');
+
+      await preset.selectOption('running');
+      (await fields()).should.eql({ filter: "jobStatus eq 'Queued' or jobStatus eq 'Inprogress'", filterType: 'str', orderby: 'createdDate desc', orderbyType: 'str' });
+
+      await preset.selectOption('failed');
+      (await hours.isVisible()).should.be.true('no hours for the failed preset');
+      (await hours.inputValue()).should.equal('24');
+      (await fields()).should.eql({
+        filter: '"jobStatus eq \'Failed\' and createdDate ge " & $fromMillis($millis() - 24 * 60 * 60 * 1000)',
+        filterType: 'jsonata', orderby: 'createdDate desc', orderbyType: 'str',
+      });
+      await hours.fill('6');
+      (await fields()).filter.should.containEql('$millis() - 6 * 60 * 60 * 1000');
+      await hours.fill('0');
+      (await hours.evaluate((e) => e.classList.contains('input-error'))).should.be.true('0 hours not marked');
+      (await fields()).filter.should.containEql('$millis() - 6 * 60 * 60 * 1000');
+      await hours.fill('6');
+      await snap(page.locator('.red-ui-tray').last(), shots, 'dialog-job-status-query');
+
+      await preset.selectOption('completedToday');
+      (await hours.isVisible()).should.be.false();
+      (await fields()).should.eql({
+        filter: '"jobStatus eq \'Completed\' and completedDate ge " & $moment().startOf(\'day\').toISOString()',
+        filterType: 'jsonata', orderby: 'completedDate desc', orderbyType: 'str',
+      });
+
+      // The fields stay editable, and what is saved is what they hold.
+      await preset.selectOption('failed');
+      await setField('node-input', 'orderby', null, 'createdDate asc');
+      await done(page);
+      (await page.evaluate((n) => { const o = RED.nodes.node(n); return [o.filter, o.filterType, o.orderby]; }, id)).should.eql([
+        '"jobStatus eq \'Failed\' and createdDate ge " & $fromMillis($millis() - 6 * 60 * 60 * 1000)', 'jsonata', 'createdDate asc',
+      ]);
+      (await hasErrorBadge(page, id, false)).should.be.false('a preset makes the node invalid');
+    });
+  });
+
+  describe('fetch output dialog', () => {
+    it('marks an empty Directory in the file format, and a path in File name', async () => {
+      const page = editor();
+      const id = await drop('aims360-fetch-output', 450, 360);
+      const format = page.locator('.red-ui-tray #node-input-format');
+      await openDialog(page, id);
+      await page.locator('.red-ui-tray #node-input-server').selectOption('server');
+      await format.selectOption('file');
+      (await page.locator('.red-ui-tray #node-input-filename + .red-ui-typedInput-container').isVisible()).should.be.true('no File name field');
+      (await marked('directory')).should.be.true('an empty Directory is not marked in the file format');
+      await done(page);
+      (await hasErrorBadge(page, id, true)).should.be.true('file format with an empty Directory shows no red triangle');
+
+      await openDialog(page, id);
+      await setField('node-input', 'directory', 'str', 'exports');
+      (await marked('directory')).should.be.false('a Directory still marked');
+      await setField('node-input', 'filename', 'str', '../orders.csv');
+      (await marked('filename')).should.be.true('a path in File name is not marked');
+      await done(page);
+      (await hasErrorBadge(page, id, true)).should.be.true('a path in File name shows no red triangle');
+
+      await openDialog(page, id);
+      await setField('node-input', 'filename', 'str', 'orders.csv');
+      await snap(page.locator('.red-ui-tray').last(), shots, 'dialog-fetch-output-file');
+      await done(page);
+      (await hasErrorBadge(page, id, false)).should.be.false('a directory and a file name still invalid');
+      (await page.evaluate((n) => { const o = RED.nodes.node(n); return [o.directory, o.filename, o.filenameType]; }, id)).should.eql(['exports', 'orders.csv', 'str']);
+
+      // An empty Directory counts only in the file format.
+      await openDialog(page, id);
+      await setField('node-input', 'directory', 'str', '');
+      await format.selectOption('auto');
+      await done(page);
+      (await hasErrorBadge(page, id, false)).should.be.false('an empty Directory marks a node that writes no file');
+    });
+  });
+
+  describe('server field of a new node', () => {
+    const server = () => editor().locator('.red-ui-tray #node-input-server');
+    // The dialogs that call preselectServer; request and rerun job are still to follow.
+    const types = ['aims360-job-status', 'aims360-wait-for-job', 'aims360-fetch-output'];
+
+    for (const [i, type] of types.entries()) {
+      it(`${type}: shows the only config node there is`, async () => {
+        const page = editor();
+        const id = await drop(type, 450, 120 + i * 60);
+        await openDialog(page, id);
+        (await server().inputValue()).should.equal('server', `${type}: the only config node is not pre-selected`);
+        await done(page);
+        (await page.evaluate((n) => RED.nodes.node(n).server, id)).should.equal('server');
+        (await hasErrorBadge(page, id, false)).should.be.false(`${type} with the pre-selected server is invalid`);
+      });
+    }
+
+    it('pre-selects nothing when there are two config nodes', async () => {
+      const page = editor();
+      await page.evaluate(() => RED.nodes.import([{ id: 'server2', type: 'aims360-config', name: 'Second account', baseUrl: 'http://127.0.0.1:9', authType: 'token' }]));
+      try {
+        for (const [i, type] of types.entries()) {
+          const id = await drop(type, 450, 480 + i * 60);
+          await openDialog(page, id);
+          (await server().locator('option').count()).should.equal(3, `${type}: two config nodes and "none"`);
+          (await server().inputValue()).should.equal('_ADD_', `${type}: a server was chosen for the user`);
+          await closeTrays(page);
+        }
+      } finally {
+        await page.evaluate(() => RED.nodes.remove('server2'));
+      }
+    });
+  });
+
   describe('config node dialog', () => {
     it('offers its defaults when added new', async () => {
       const page = editor();
