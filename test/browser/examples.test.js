@@ -91,7 +91,8 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
 
   /**
    * Laid out to be read in a 1400 px wide editor: the whole flow, where the file puts
-   * it, within the canvas left between the palette and the sidebar; no status text
+   * it, within the canvas left between the palette and the sidebar, inject buttons
+   * clear of its left edge; no status text
    * over another node; every wire going rightwards (a wire into a node left of its
    * source loops across the canvas).
    */
@@ -107,7 +108,7 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
       };
       const status = group.querySelector('.red-ui-flow-node-status-group');
       return {
-        id, name: n.name || n.type, x: n.x, w: n.w,
+        id, name: n.name || n.type, type: n.type, x: n.x, w: n.w,
         body: box(group.querySelector('.red-ui-flow-node')),
         status: status && status.style.display !== 'none' ? box(status) : null,
         wiredTo: RED.nodes.filterLinks({ source: n }).map((l) => l.target.id),
@@ -118,6 +119,9 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
     const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
     const problems = [];
     for (const p of placed) {
+      // An inject's button sits 25 px left of it, and must stay clickable.
+      const leftEdge = fileX.get(p.id) - p.w / 2 - (p.type === 'inject' ? 25 : 0);
+      if (leftEdge < 20) problems.push(`${p.name} starts at ${leftEdge} px, too near the canvas's left edge`);
       if (fileX.get(p.id) + p.w / 2 > canvasWidth) problems.push(`${p.name} ends at ${fileX.get(p.id) + p.w / 2} px, past the canvas (${canvasWidth} px)`);
       for (const other of placed) {
         if (p.status && other !== p && other.body && overlaps(p.status, other.body)) problems.push(`${p.name}'s status covers ${other.name}`);
