@@ -336,7 +336,7 @@ export class Simulator {
   /** false makes POST /reports/v1.0/reports/exportdata ('latest') or /reports/v1.0/exportdata ('earlier') answer 404. */
   setExportPathServed(which: 'latest' | 'earlier', served: boolean): void {
     if (which !== 'latest' && which !== 'earlier') throw new SpecError("The export path must be 'latest' or 'earlier'.");
-    this.config[which === 'latest' ? 'serveLatestExportPath' : 'serveEarlierExportPath'] = served;
+    this.config[which === 'latest' ? 'serveLatestExportPath' : 'serveEarlierExportPath'] = served === true;
   }
 
   /** A custom view of the account: exports may name it as they name a System View. */
