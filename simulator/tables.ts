@@ -46,11 +46,13 @@ export const SAMPLE: Table = {
   ],
 };
 
+/** The order a row belongs to, the same in orders, invoices and shipments. */
+const ORDER_REF = [text('orderNo', orderNo), text('customer', customer)];
+
 const TABLES: Record<string, Table> = {
   orders: {
     columns: [
-      text('orderNo', orderNo),
-      text('customer', customer),
+      ...ORDER_REF,
       text('customerPO', (i) => `PO-${7000 + ((i * 13) % 900)}`),
       text('orderDate', (i) => day(i)),
       text('startDate', (i) => day(i + 14)),
@@ -64,8 +66,7 @@ const TABLES: Record<string, Table> = {
   invoices: {
     columns: [
       text('invoiceNo', (i) => `INV${300000 + i}`),
-      text('orderNo', orderNo),
-      text('customer', customer),
+      ...ORDER_REF,
       text('invoiceDate', (i) => day(i + 20)),
       text('dueDate', (i) => day(i + 50)),
       text('terms', (i) => pick(['Net 30', 'Net 60', 'COD', '2% 10 Net 30'], i)),
@@ -102,8 +103,7 @@ const TABLES: Record<string, Table> = {
   shipments: {
     columns: [
       text('shipmentNo', (i) => `SH${400000 + i}`),
-      text('orderNo', orderNo),
-      text('customer', customer),
+      ...ORDER_REF,
       text('shipDate', (i) => day(i + 30)),
       text('shipVia', (i) => pick(['UPS Ground', 'FedEx 2Day', 'USPS Priority', 'LTL Freight'], i)),
       text('trackingNo', (i) => `1Z${String(((i + 1) * 7919) % 1e10).padStart(10, '0')}`),
