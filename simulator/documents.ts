@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { header, rowObject, rowText, rowValues, SAMPLE, tableFor, type Cell, type Table } from './tables';
 import { newId, randomToken, SpecError, stamp } from './util';
 
 export type DocFormat = 'csv' | 'json' | 'xlsx' | 'txt' | 'pdf';
@@ -17,6 +18,8 @@ export interface DocSpec {
   /** Host name for the DownloadLink instead of the simulator's own. */
   host?: string;
   noDownloadLink?: boolean;
+  /** Rows shaped like an export of this AIMS360 Source (default: style, color, size, qty, price). */
+  source?: string;
 }
 
 export interface DocRecord {
@@ -25,6 +28,7 @@ export interface DocRecord {
   name: string;
   format: DocFormat;
   rows: number;
+  table: Table;
   content?: string;
   sizeBytes?: number;
   expiresInMs: number;
@@ -61,6 +65,7 @@ export function makeDoc(spec: DocSpec, now: number): DocRecord {
     }
   }
   if (spec.content !== undefined && typeof spec.content !== 'string') throw new SpecError('Document content must be a string.');
+  if (spec.source !== undefined && (typeof spec.source !== 'string' || spec.source === '')) throw new SpecError('Document source must be a non-empty string.');
   const guid = newId(now);
   const expiresInMs = spec.expiresInMs ?? 30 * DAY_MS;
   const doc: DocRecord = {
@@ -69,6 +74,7 @@ export function makeDoc(spec: DocSpec, now: number): DocRecord {
     name: spec.name ?? `Export_${stamp(now).slice(0, 14)}${FORMATS[format].ext}`,
     format,
     rows: spec.rows ?? 10,
+    table: spec.source === undefined ? SAMPLE : tableFor(spec.source),
     content: spec.content,
     sizeBytes: spec.sizeBytes,
     expiresInMs,
@@ -77,7 +83,7 @@ export function makeDoc(spec: DocSpec, now: number): DocRecord {
     noDownloadLink: spec.noDownloadLink === true,
   };
   if (format === 'xlsx' && doc.content === undefined) {
-    doc.xlsx = buildXlsx(doc.rows);
+    doc.xlsx = buildXlsx(doc.table, doc.rows);
     // Remember the size for SizeInMB once built; a failure shows up on download.
     doc.xlsx.then((buf) => (doc.size = buf.length), () => undefined);
   }
@@ -89,63 +95,48 @@ export function docSize(doc: DocRecord): number | undefined {
   if (doc.size !== undefined) return doc.size;
   if (doc.content !== undefined) doc.size = Buffer.byteLength(doc.content);
   else if (doc.sizeBytes !== undefined) doc.size = doc.sizeBytes;
-  else if (doc.format === 'pdf') doc.size = Buffer.byteLength(pdf(doc.rows));
+  else if (doc.format === 'pdf') doc.size = Buffer.byteLength(pdf(doc.table, doc.rows));
   else if (doc.format !== 'xlsx') {
     let n = 0;
-    for (const chunk of textChunks(doc)) n += chunk.length;
+    for (const chunk of textChunks(doc)) n += Buffer.byteLength(chunk);
     doc.size = n;
   }
   return doc.size;
 }
 
-// Deterministic sample data: apparel rows as an AIMS360 export would have.
-const COLORS = ['BLACK', 'WHITE', 'NAVY', 'RED', 'HEATHER GREY', 'OLIVE'];
-const SIZES = ['XS', 'S', 'M', 'L', 'XL', '2XL'];
-const HEADER = ['style', 'color', 'size', 'qty', 'price'];
-
-export function sampleRow(i: number): { style: string; color: string; size: string; qty: number; price: number } {
-  return {
-    style: `ST${10000 + i}`,
-    color: COLORS[i % COLORS.length],
-    size: SIZES[(i * 7) % SIZES.length],
-    qty: ((i * 37) % 250) + 1,
-    price: Math.round(((i * 131) % 9000) + 500) / 100,
-  };
-}
-
 interface Layout {
   prefix: string;
-  /** One row including its separators; `pad` is ASCII appended to the style to hit an exact size. */
+  /** One row including its separators; `pad` is ASCII appended to the first cell to hit an exact size. */
   row(i: number, pad: string): string;
   suffix: string;
 }
 
-const LAYOUTS: Record<'csv' | 'json' | 'txt', Layout> = {
-  csv: {
-    prefix: HEADER.join(',') + '\n',
+/** A CSV cell, quoted only when it must be. */
+function csvCell(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function layoutOf(doc: DocRecord): Layout {
+  const table = doc.table;
+  if (doc.format === 'json') {
+    const first = table.columns[0].name;
+    return {
+      prefix: '[',
+      row: (i, pad) => (i > 0 ? ',' : '') + JSON.stringify({ ...rowObject(table, i), [first]: String(table.columns[0].value(i)) + pad }),
+      suffix: ']',
+    };
+  }
+  const [sep, cell] = doc.format === 'csv' ? [',', csvCell] : ['\t', (t: string) => t];
+  return {
+    prefix: header(table).map(cell).join(sep) + '\n',
     row(i, pad) {
-      const r = sampleRow(i);
-      return `${r.style}${pad},${r.color},${r.size},${r.qty},${r.price.toFixed(2)}\n`;
+      const cells = rowText(table, i);
+      cells[0] += pad;
+      return cells.map(cell).join(sep) + '\n';
     },
     suffix: '',
-  },
-  json: {
-    prefix: '[',
-    row(i, pad) {
-      const r = sampleRow(i);
-      return (i > 0 ? ',' : '') + JSON.stringify({ ...r, style: r.style + pad });
-    },
-    suffix: ']',
-  },
-  txt: {
-    prefix: HEADER.join('\t') + '\n',
-    row(i, pad) {
-      const r = sampleRow(i);
-      return `${r.style}${pad}\t${r.color}\t${r.size}\t${r.qty}\t${r.price.toFixed(2)}\n`;
-    },
-    suffix: '',
-  },
-};
+  };
+}
 
 const CHUNK = 64 * 1024;
 // Rows are far shorter than this, so the last row can always be padded to fit exactly.
@@ -153,7 +144,7 @@ const SLACK = 128;
 
 /** The body of a generated text document in ~64 KB pieces, for exact rows or an exact byte size. */
 export function* textChunks(doc: DocRecord): Generator<string> {
-  const layout = LAYOUTS[doc.format as 'csv' | 'json' | 'txt'];
+  const layout = layoutOf(doc);
   let buf = layout.prefix;
   if (doc.sizeBytes === undefined) {
     for (let i = 0; i < doc.rows; i++) {
@@ -186,7 +177,7 @@ export function* textChunks(doc: DocRecord): Generator<string> {
   if (buf.length > 0) yield buf;
 }
 
-type WriteXlsx = (data: { value: string | number }[][], options: { buffer: true }) => Promise<Buffer>;
+type WriteXlsx = (data: { value: Cell }[][], options: { buffer: true }) => Promise<Buffer>;
 let writer: Promise<WriteXlsx> | undefined;
 
 // write-excel-file is ESM first; load it once, on first use.
@@ -195,24 +186,19 @@ function loadWriter(): Promise<WriteXlsx> {
   return writer;
 }
 
-async function buildXlsx(rows: number): Promise<Buffer> {
+async function buildXlsx(table: Table, rows: number): Promise<Buffer> {
   const write = await loadWriter();
-  const data: { value: string | number }[][] = [HEADER.map((h) => ({ value: h }))];
-  for (let i = 0; i < rows; i++) {
-    const r = sampleRow(i);
-    data.push([{ value: r.style }, { value: r.color }, { value: r.size }, { value: r.qty }, { value: r.price }]);
-  }
+  const data: { value: Cell }[][] = [header(table).map((h) => ({ value: h }))];
+  for (let i = 0; i < rows; i++) data.push(rowValues(table, i).map((value) => ({ value })));
   return write(data, { buffer: true });
 }
 
 /** A small valid one-page PDF listing the first rows. */
-export function pdf(rows: number): string {
-  const lines = [HEADER.join('  ')];
-  for (let i = 0; i < Math.min(rows, 40); i++) {
-    const r = sampleRow(i);
-    lines.push(`${r.style}  ${r.color}  ${r.size}  ${r.qty}  ${r.price.toFixed(2)}`);
-  }
-  const text = lines.map((l, i) => `BT /F1 10 Tf 40 ${800 - i * 14} Td (${l}) Tj ET`).join('\n');
+export function pdf(table: Table, rows: number): string {
+  const lines = [header(table).join('  ')];
+  for (let i = 0; i < Math.min(rows, 40); i++) lines.push(rowText(table, i).join('  '));
+  // Backslashes and parentheses end a PDF string unless escaped.
+  const text = lines.map((l, i) => `BT /F1 10 Tf 40 ${800 - i * 14} Td (${l.replace(/[\\()]/g, '\\$&')}) Tj ET`).join('\n');
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
@@ -260,7 +246,7 @@ export async function sendDocument(res: ServerResponse, doc: DocRecord, head: (s
   let body: Buffer | string | undefined;
   if (doc.content !== undefined) body = doc.content;
   else if (doc.xlsx) body = await doc.xlsx;
-  else if (doc.format === 'pdf') body = pdf(doc.rows);
+  else if (doc.format === 'pdf') body = pdf(doc.table, doc.rows);
   if (body !== undefined) {
     head(200, { ...headers, 'Content-Length': Buffer.byteLength(body) });
     res.end(body);

@@ -4,10 +4,10 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { demoJobs } from './demo';
 import { docSize, sendDocument, type DocRecord } from './documents';
+import { checkCustomView, DEFAULT_CUSTOM_VIEWS, EARLIER_EXPORT, ExportError, exportJobSpec, LATEST_EXPORT, type CustomView } from './exports';
 import { describeFault, makeFault, pickFault, type Fault, type FaultSpec } from './faults';
 import {
   createJob,
-  normaliseScope,
   patchJob,
   publishLinkOf,
   renderJob,
@@ -24,6 +24,7 @@ import { randomToken, SpecError } from './util';
 export type { JobSpec, JobPatch } from './jobs';
 export type { DocSpec } from './documents';
 export type { FaultSpec } from './faults';
+export type { CustomView } from './exports';
 
 export interface OAuthOptions {
   clientId?: string;
@@ -42,6 +43,10 @@ export interface SimulatorOptions {
   oauth?: OAuthOptions;
   /** Seed a few jobs in motion. */
   demo?: boolean;
+  /** false makes that export path answer 404, as an API that lacks it (both served by default). */
+  exportPaths?: { latest?: boolean; earlier?: boolean };
+  /** The account's custom views, exportable beside the System Views; default one, Orders / My Open Orders. */
+  customViews?: CustomView[];
 }
 
 export interface SimConfig {
@@ -51,6 +56,10 @@ export interface SimConfig {
   rejectCombinedFilter: boolean;
   exportQueuedMs: number;
   exportRunMs: number;
+  /** Rows in each export of the documented body. */
+  exportRows: number;
+  serveLatestExportPath: boolean;
+  serveEarlierExportPath: boolean;
 }
 
 export interface LogEntry {
@@ -77,7 +86,6 @@ const NO_ROUTE = { Message: 'No HTTP resource was found that matches the request
 const JOBS_QUERY = /^\/jobsmanagement\/odata\/v1\.0\/backgroundjob\/?$/i;
 const RERUN = /^\/jobsmanagement\/v1\.0\/backgroundjob\/([^/]+)\/rerun\/?$/i;
 const DOCUMENT = /^\/documentmanagement\/v1\.0\/aimsdocument\/([^/]+)(?:\/([^/]+))?\/?$/i;
-const EXPORT = /^\/reports\/v1\.0\/exportdata\/?$/i;
 /** The password grant: at the documented endpoint, and at the simulator's older /connect/token. */
 const TOKEN = /^\/(?:authentication\/v1\/authentication|connect)\/token\/?$/i;
 
@@ -161,6 +169,7 @@ export class Simulator {
   private readonly tokens = new Map<string, { expiresAt: number; username: string }>();
   private readonly sockets = new Set<Socket>();
   private readonly oauth: Required<OAuthOptions>;
+  private customViews: CustomView[] = [];
   private closing?: Promise<void>;
 
   constructor(
@@ -183,6 +192,7 @@ export class Simulator {
       ...options.oauth,
     };
     this.config = this.defaultConfig();
+    this.customViews = this.defaultCustomViews();
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -207,7 +217,14 @@ export class Simulator {
       // Demo exports run long enough for a progress display to show something.
       exportQueuedMs: this.options.demo ? 2000 : 500,
       exportRunMs: this.options.demo ? 12000 : 2000,
+      exportRows: 25,
+      serveLatestExportPath: this.options.exportPaths?.latest ?? true,
+      serveEarlierExportPath: this.options.exportPaths?.earlier ?? true,
     };
+  }
+
+  private defaultCustomViews(): CustomView[] {
+    return (this.options.customViews ?? DEFAULT_CUSTOM_VIEWS).map(checkCustomView);
   }
 
   private renderCtx(base = this.url): RenderContext {
@@ -298,6 +315,13 @@ export class Simulator {
       next.nextLinkHost = patch.nextLinkHost || null;
     }
     if (patch.rejectCombinedFilter !== undefined) next.rejectCombinedFilter = patch.rejectCombinedFilter === true;
+    if (patch.exportRows !== undefined) {
+      if (!Number.isInteger(patch.exportRows) || patch.exportRows < 0) throw new SpecError('exportRows must be a whole number.');
+      next.exportRows = patch.exportRows;
+    }
+    for (const key of ['serveLatestExportPath', 'serveEarlierExportPath'] as const) {
+      if (patch[key] !== undefined) next[key] = patch[key] === true;
+    }
     for (const key of ['exportQueuedMs', 'exportRunMs'] as const) {
       const v = patch[key];
       if (v !== undefined) {
@@ -309,12 +333,35 @@ export class Simulator {
     return this.getConfig();
   }
 
-  /** Back to a fresh simulator: no jobs, faults or log, default config. OAuth tokens stay valid. */
+  /** false makes POST /reports/v1.0/reports/exportdata ('latest') or /reports/v1.0/exportdata ('earlier') answer 404. */
+  setExportPathServed(which: 'latest' | 'earlier', served: boolean): void {
+    if (which !== 'latest' && which !== 'earlier') throw new SpecError("The export path must be 'latest' or 'earlier'.");
+    this.config[which === 'latest' ? 'serveLatestExportPath' : 'serveEarlierExportPath'] = served === true;
+  }
+
+  /** A custom view of the account: exports may name it as they name a System View. */
+  addCustomView(view: CustomView): CustomView[] {
+    const checked = checkCustomView(view);
+    const same = (v: CustomView) => v.source.toLowerCase() === checked.source.toLowerCase() && v.viewName.toLowerCase() === checked.viewName.toLowerCase();
+    if (!this.customViews.some(same)) this.customViews.push(checked);
+    return this.listCustomViews();
+  }
+
+  listCustomViews(): CustomView[] {
+    return this.customViews.map((v) => ({ ...v }));
+  }
+
+  clearCustomViews(): void {
+    this.customViews = [];
+  }
+
+  /** Back to a fresh simulator: no jobs, faults or log, default config and custom views. OAuth tokens stay valid. */
   reset(): void {
     this.jobs.clear();
     this.faults = [];
     this.clearLog();
     this.config = this.defaultConfig();
+    this.customViews = this.defaultCustomViews();
   }
 
   /** Stops listening and cuts every open connection, hanging ones included. */
@@ -441,9 +488,14 @@ export class Simulator {
     } else if ((m = DOCUMENT.exec(path))) {
       only('GET');
       await this.download(ctx, decodeSafe(m[1]), m[2] === undefined ? undefined : decodeSafe(m[2]));
-    } else if (EXPORT.test(path)) {
-      only('POST');
-      await this.exportData(ctx);
+    } else if (LATEST_EXPORT.test(path) || EARLIER_EXPORT.test(path)) {
+      const earlier = EARLIER_EXPORT.test(path);
+      // A path switched off is absent: 404 before any method or auth check.
+      if (!this.config[earlier ? 'serveEarlierExportPath' : 'serveLatestExportPath']) this.send(ctx, 404, NO_ROUTE);
+      else {
+        only('POST');
+        this.exportData(ctx, earlier);
+      }
     } else {
       this.send(ctx, 404, NO_ROUTE);
     }
@@ -713,36 +765,18 @@ export class Simulator {
     await sendDocument(ctx.res, doc, ctx.head);
   }
 
-  private async exportData(ctx: Ctx): Promise<void> {
+  private exportData(ctx: Ctx, earlier: boolean): void {
     const who = this.requireAuth(ctx);
     const body = parseJson(ctx.body ?? '', (message) => ({ Message: message }));
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, { Message: 'The request is invalid.' });
-    const input = body as Record<string, unknown>;
-    const format = String(input.outputFormat ?? '').toLowerCase();
-    const formats: Record<string, 'csv' | 'xlsx' | 'json' | 'pdf'> = { csv: 'csv', excel: 'xlsx', xlsx: 'xlsx', json: 'json', pdf: 'pdf' };
-    const docFormat = formats[format];
-    if (!docFormat) throw new HttpError(400, { Message: "outputFormat must be one of csv, Excel, JSON, PDF." });
-    const scope = normaliseScope(input.publishLinkAccessScope ?? 'Private');
-    if (!scope) throw new HttpError(400, { Message: 'publishLinkAccessScope must be Public, Private or PeopleInOrganization.' });
-    const exportType = typeof input.exportType === 'string' && input.exportType ? input.exportType : 'View';
-    const name = typeof input.exportName === 'string' && input.exportName ? input.exportName : typeof input.viewName === 'string' && input.viewName ? input.viewName : `${exportType}Export`;
-    const spec: JobSpec = {
-      queuedMs: this.config.exportQueuedMs,
-      runMs: this.config.exportRunMs,
-      category: 'Reports',
-      subCategory: `${exportType} export`,
-      description: `Export ${name} as ${String(input.outputFormat)}`,
-      createdBy: who.username,
-      scope,
-      request: input,
-    };
-    if (docFormat === 'json') {
-      spec.responseType = 'In-line JSON';
-    } else {
-      spec.responseType = 'Publishlink';
-      spec.documents = [{ format: docFormat, rows: 25, name: `${name.replace(/[^\w.-]+/g, '_')}_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.${docFormat}` }];
+    const now = Date.now();
+    let spec: JobSpec;
+    try {
+      spec = exportJobSpec(body, { earlier, customViews: this.customViews, rows: this.config.exportRows, now });
+    } catch (err) {
+      if (err instanceof ExportError) throw new HttpError(400, { Message: err.message });
+      throw err;
     }
-    const job = createJob(spec, Date.now());
+    const job = createJob({ ...spec, queuedMs: this.config.exportQueuedMs, runMs: this.config.exportRunMs, createdBy: who.username }, now);
     this.jobs.set(job.id, job);
     this.send(ctx, 200, this.startedAnswer(job, ctx.base));
   }
@@ -762,6 +796,15 @@ export class Simulator {
     };
     const json = () => readJson(req, (message) => ({ error: message }));
     const notFound = () => reply(404, { error: `No control route ${method} ${path}` });
+    /** A list read with GET, added to with POST (when it can be), emptied with DELETE. */
+    const collection = async (list: () => unknown, add: ((spec: unknown) => unknown) | undefined, clear: () => void) => {
+      if (method === 'GET') reply(200, list());
+      else if (method === 'POST' && add) reply(201, add(await json()));
+      else if (method === 'DELETE') {
+        clear();
+        reply(204);
+      } else notFound();
+    };
     const rel = path.replace(/^\/_sim\/?/, '').replace(/\/$/, '');
     const segs = rel === '' ? [] : rel.split('/').map(decodeSafe);
     try {
@@ -785,18 +828,11 @@ export class Simulator {
           reply(this.purgeJob(b) ? 204 : 404);
         } else notFound();
       } else if (a === 'log' && b === undefined) {
-        if (method === 'GET') reply(200, this.log);
-        else if (method === 'DELETE') {
-          this.clearLog();
-          reply(204);
-        } else notFound();
+        await collection(() => this.log, undefined, () => this.clearLog());
       } else if (a === 'faults' && b === undefined) {
-        if (method === 'GET') reply(200, this.listFaults());
-        else if (method === 'POST') reply(201, this.addFault((await json()) as FaultSpec));
-        else if (method === 'DELETE') {
-          this.clearFaults();
-          reply(204);
-        } else notFound();
+        await collection(() => this.listFaults(), (spec) => this.addFault(spec as FaultSpec), () => this.clearFaults());
+      } else if (a === 'custom-views' && b === undefined) {
+        await collection(() => this.listCustomViews(), (view) => this.addCustomView(view as CustomView), () => this.clearCustomViews());
       } else if (a === 'tokens' && b === 'expire' && method === 'POST') {
         this.expireTokens();
         reply(204);

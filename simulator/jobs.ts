@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { docSize, FORMATS, makeDoc, sampleRow, type DocRecord, type DocSpec } from './documents';
+import { docSize, FORMATS, makeDoc, type DocRecord, type DocSpec } from './documents';
+import { rowObject, SAMPLE } from './tables';
 import { iso, newId, SpecError } from './util';
 
 export type JobStatus = 'Queued' | 'Inprogress' | 'Completed' | 'Failed';
@@ -241,7 +242,7 @@ export function documentList(job: JobRecord, ctx: RenderContext): Record<string,
 }
 
 export function defaultInline(): unknown {
-  return Array.from({ length: 5 }, (_, i) => sampleRow(i));
+  return Array.from({ length: 5 }, (_, i) => rowObject(SAMPLE, i));
 }
 
 function etag(job: JobRecord, state: JobState): string {

@@ -1,0 +1,154 @@
+// Deterministic sample rows: the same index always gives the same row, so tests and
+// demos can check what they receive. Columns follow the AIMS360 Source exported.
+export type Cell = string | number;
+
+export interface Column {
+  name: string;
+  /** Shown with two decimals in text formats. */
+  money?: boolean;
+  value(i: number): Cell;
+}
+
+/** The first column is always text: generated documents pad it to hit an exact size. */
+export interface Table {
+  columns: readonly Column[];
+}
+
+const pick = <T>(list: readonly T[], i: number): T => list[i % list.length];
+const cents = (n: number): number => Math.round(n) / 100;
+const BASE_DAY = Date.UTC(2026, 0, 5);
+const day = (offset: number): string => new Date(BASE_DAY + offset * 86400000).toISOString().slice(0, 10);
+
+const COLORS = ['BLACK', 'WHITE', 'NAVY', 'RED', 'HEATHER GREY', 'OLIVE'];
+const SIZES = ['XS', 'S', 'M', 'L', 'XL', '2XL'];
+const CUSTOMERS = ['Bloom Boutique', 'Northwind Apparel', 'Harbor Outfitters', 'Urban Thread Co', 'Summit Sports', 'Coastal Kids'];
+const VENDORS = ['Pacific Knits', 'Lotus Textiles', 'Granite Mills', 'Sunrise Garments'];
+const WAREHOUSES = ['MAIN', 'WEST', 'EAST'];
+
+// Shared by several tables, so an order number in a shipment matches one in the orders.
+const orderNo = (i: number): string => `SO${100000 + i}`;
+const customer = (i: number): string => pick(CUSTOMERS, i * 5);
+const quantity = (i: number): number => ((i * 53) % 480) + 12;
+const amount = (i: number): number => cents(quantity(i) * (((i * 97) % 2500) + 650));
+
+const text = (name: string, value: (i: number) => string): Column => ({ name, value });
+const num = (name: string, value: (i: number) => number): Column => ({ name, value });
+const money = (name: string, value: (i: number) => number): Column => ({ name, value, money: true });
+
+/** The simulator's historic rows, kept for documents without a Source and older exports. */
+export const SAMPLE: Table = {
+  columns: [
+    text('style', (i) => `ST${10000 + i}`),
+    text('color', (i) => pick(COLORS, i)),
+    text('size', (i) => pick(SIZES, i * 7)),
+    num('qty', (i) => ((i * 37) % 250) + 1),
+    money('price', (i) => cents(((i * 131) % 9000) + 500)),
+  ],
+};
+
+/** The order a row belongs to, the same in orders, invoices and shipments. */
+const ORDER_REF = [text('orderNo', orderNo), text('customer', customer)];
+
+const TABLES: Record<string, Table> = {
+  orders: {
+    columns: [
+      ...ORDER_REF,
+      text('customerPO', (i) => `PO-${7000 + ((i * 13) % 900)}`),
+      text('orderDate', (i) => day(i)),
+      text('startDate', (i) => day(i + 14)),
+      text('cancelDate', (i) => day(i + 45)),
+      text('status', (i) => pick(['Open', 'Hold', 'Open', 'Completed', 'Cancelled'], i)),
+      text('warehouse', (i) => pick(WAREHOUSES, i)),
+      num('totalQty', quantity),
+      money('totalAmount', amount),
+    ],
+  },
+  invoices: {
+    columns: [
+      text('invoiceNo', (i) => `INV${300000 + i}`),
+      ...ORDER_REF,
+      text('invoiceDate', (i) => day(i + 20)),
+      text('dueDate', (i) => day(i + 50)),
+      text('terms', (i) => pick(['Net 30', 'Net 60', 'COD', '2% 10 Net 30'], i)),
+      num('totalQty', quantity),
+      money('invoiceAmount', amount),
+      money('balance', (i) => (i % 3 === 0 ? 0 : amount(i))),
+    ],
+  },
+  styles: {
+    columns: [
+      text('style', (i) => `ST${10000 + i}`),
+      text('description', (i) => pick(['Crew Neck Tee', 'Pullover Hoodie', 'Denim Jacket', 'Jogger Pant', 'Polo Shirt', 'Zip Fleece'], i)),
+      text('color', (i) => pick(COLORS, i)),
+      text('sizeScale', (i) => pick(['XS-2XL', 'S-XL', '2-14'], i)),
+      text('season', (i) => pick(['SPRING 2026', 'SUMMER 2026', 'FALL 2026', 'HOLIDAY 2026'], i)),
+      text('division', (i) => pick(['MENS', 'WOMENS', 'KIDS'], i)),
+      money('wholesalePrice', (i) => cents(((i * 131) % 4000) + 500)),
+      money('retailPrice', (i) => cents((((i * 131) % 4000) + 500) * 2)),
+      num('onHand', (i) => (i * 71) % 900),
+    ],
+  },
+  'purchase orders': {
+    columns: [
+      text('poNo', (i) => `PO${200000 + i}`),
+      text('vendor', (i) => pick(VENDORS, i)),
+      text('poDate', (i) => day(i)),
+      text('expectedDate', (i) => day(i + 60)),
+      text('status', (i) => pick(['Open', 'Open', 'Closed', 'Cancelled'], i)),
+      text('warehouse', (i) => pick(WAREHOUSES, i)),
+      num('totalQty', (i) => quantity(i) * 4),
+      money('totalCost', (i) => cents(amount(i) * 150)),
+    ],
+  },
+  shipments: {
+    columns: [
+      text('shipmentNo', (i) => `SH${400000 + i}`),
+      ...ORDER_REF,
+      text('shipDate', (i) => day(i + 30)),
+      text('shipVia', (i) => pick(['UPS Ground', 'FedEx 2Day', 'USPS Priority', 'LTL Freight'], i)),
+      text('trackingNo', (i) => `1Z${String(((i + 1) * 7919) % 1e10).padStart(10, '0')}`),
+      num('cartons', (i) => (quantity(i) % 12) + 1),
+      num('totalQty', quantity),
+      text('status', (i) => pick(['Open', 'Finalized', 'Finalized', 'Void'], i)),
+    ],
+  },
+};
+
+function generic(source: string): Table {
+  const initials = source.replace(/[^A-Za-z0-9 ]/g, '').split(/\s+/).map((w) => w.charAt(0).toUpperCase()).join('') || 'X';
+  return {
+    columns: [
+      text('code', (i) => `${initials}${1000 + i}`),
+      text('name', (i) => `${source} ${i + 1}`),
+      text('status', (i) => pick(['Active', 'Active', 'Inactive'], i)),
+      text('createdDate', (i) => day(-i)),
+      text('modifiedDate', (i) => day(-i + 7)),
+      text('modifiedBy', (i) => pick(['operator@example.com', 'admin@example.com'], i)),
+    ],
+  };
+}
+
+/** Columns for an export of this Source: plausible ones for common Sources, generic ones for the rest. */
+export function tableFor(source: string): Table {
+  return TABLES[source.toLowerCase()] ?? generic(source);
+}
+
+export function rowValues(table: Table, i: number): Cell[] {
+  return table.columns.map((c) => c.value(i));
+}
+
+export function rowObject(table: Table, i: number): Record<string, Cell> {
+  return Object.fromEntries(table.columns.map((c) => [c.name, c.value(i)]));
+}
+
+/** The row as text cells, money with two decimals. */
+export function rowText(table: Table, i: number): string[] {
+  return table.columns.map((c) => {
+    const v = c.value(i);
+    return c.money && typeof v === 'number' ? v.toFixed(2) : String(v);
+  });
+}
+
+export function header(table: Table): string[] {
+  return table.columns.map((c) => c.name);
+}
