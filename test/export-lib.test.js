@@ -1,4 +1,5 @@
 require('should');
+const vm = require('node:vm');
 const { AimsClient } = require('../dist/nodes/lib/client.js');
 const {
   EXPORT_PATH, EARLIER_EXPORT_PATH, EXPORT_DEFAULTS, EXPORT_FORMATS, EXPORT_SCOPES, EXPORT_CHECKS,
@@ -111,6 +112,11 @@ describe('lib: export settings and body', () => {
     (readExportBody(undefined) === undefined).should.be.true();
     const bare = Object.create(null);
     (readExportBody(bare) === bare).should.be.true();
+    // A function node's objects come from another realm (its vm context).
+    const foreign = vm.runInNewContext('({ exportName: "x", exportDataSettings: { top: 1 } })');
+    buildExportBody(settings, foreign).should.match({ exportName: 'x', exportDataSettings: { Source: 'Orders', top: 1 } });
+    class Options { constructor() { this.exportName = 'x'; } }
+    (() => readExportBody(new Options())).should.throw({ code: 'BAD_INPUT', message: /not an Options/ });
   });
 });
 

@@ -49,9 +49,9 @@ function isEmpty(value: unknown): boolean {
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value !== 'object') return `a ${typeof value}`;
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
+  const name = typeof value === 'object' ? (value as { constructor?: { name?: unknown } }).constructor?.name : typeof value;
+  const noun = typeof name === 'string' && name !== 'Object' ? name : 'object';
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
 /** A wrong value shown safely: text quoted, anything else by its kind (JSON.stringify throws on a bigint). */
@@ -95,7 +95,7 @@ export const EXPORT_CHECKS: { [K in ExportField]: (value: unknown) => Checked<Ex
   scope: checkChoice<AccessScope>('access scope', EXPORT_DEFAULTS.scope, readScope, EXPORT_SCOPES.join(', ')),
   criteriaVersion: checkChoice<string>('criteria version', EXPORT_DEFAULTS.criteriaVersion, (text) => text, 'text such as v1.0'),
   // The default path saved by the editor still gets the fallback: only another path is taken as is.
-  path: checkChoice<string>('endpoint path', EXPORT_PATH,
+  path: checkChoice<string>('endpoint path', EXPORT_DEFAULTS.path,
     (text) => (samePath(text, EXPORT_PATH) ? EXPORT_PATH : text), 'text such as /reports/v1.0/reports/exportdata'),
 };
 
@@ -112,10 +112,14 @@ export function readExportSettings(input: ExportInput): ExportSettings {
 
 // ---- the body ----
 
+/**
+ * A plain object from any realm: a function node's objects come from its vm context,
+ * whose Object.prototype is not ours, so the prototype is checked by shape, not identity.
+ */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
+  if (Object.prototype.toString.call(value) !== '[object Object]') return false;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** msg.exportBody: absent, or an object (its exportDataSettings too, when given). */
