@@ -246,8 +246,10 @@ describe('lib: starting an export against the simulator', () => {
 
   it('sends the merged msg.exportBody', async () => {
     latest404();
-    await start({ ...VIEW, outputFormat: 'excel', scope: 'PeopleInOrganization', criteriaVersion: 'v1.1' },
-      { exportName: 'Morning', exportDataSettings: { top: 10 } });
+    // The simulator knows only criteria v1.0 and answers 400: what counts here is the body sent.
+    const err = await rejection(start({ ...VIEW, outputFormat: 'excel', scope: 'PeopleInOrganization', criteriaVersion: 'v1.1' },
+      { exportName: 'Morning', exportDataSettings: { top: 10 } }));
+    err.should.match({ code: 'API_ERROR', message: /v1\.1/ });
     JSON.parse(exports()[1].body).should.eql({
       exportType: 'View',
       exportDataSettings: { Source: 'Orders', viewName: 'All orders', top: 10 },
