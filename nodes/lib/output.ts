@@ -211,6 +211,9 @@ function wrap(err: unknown, what: string, code: 'BAD_INPUT' | 'BAD_RESPONSE'): A
   return new AimsError(code, `${what}: ${e.code ?? e.message ?? String(err)}.`);
 }
 
+/** The longest file name written (characters), for a safe name and a numbered one alike. */
+const MAX_FILE_NAME = 200;
+
 /** A document name as a file name: no separators, no `..`, no control characters. */
 export function safeFileName(name: string, fallback = 'document'): string {
   const cleaned = name
@@ -218,7 +221,7 @@ export function safeFileName(name: string, fallback = 'document'): string {
     .replace(/[/\\<>:"|?*]/g, '_')
     .replace(/\.{2,}/g, '.')
     .replace(/^[\s.]+|[\s.]+$/g, '')
-    .slice(0, 200);
+    .slice(0, MAX_FILE_NAME);
   return cleaned || fallback;
 }
 
@@ -235,7 +238,7 @@ export function chosenFileName(chosen: string, info: DocumentInfo, index: number
   const dot = safe.lastIndexOf('.');
   // A dot far from the end is part of the name, not an extension.
   const [stem, ext] = dot > 0 && safe.length - dot <= 11 ? [safe.slice(0, dot), safe.slice(dot)] : [safe, ''];
-  return stem.slice(0, 200 - suffix.length - ext.length) + suffix + ext;
+  return stem.slice(0, MAX_FILE_NAME - suffix.length - ext.length) + suffix + ext;
 }
 
 async function readAll(body: Readable, counter: Transform): Promise<Buffer> {
