@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 import { AimsError, toAimsError } from '../lib/errors';
-import { Job, readJobStatus, readPercent } from '../lib/job';
+import { Job, readJobId, readJobStatus, readPercent } from '../lib/job';
 import { checkJobId } from '../lib/odata';
 import type { JobPoller, WaitEnd, WaitHandle, WaitTiming } from '../lib/poller';
 import { readBoolean, readNumber } from '../lib/settings';
@@ -67,6 +67,20 @@ function storable(msg: Msg): Record<string, unknown> {
     // Circular or otherwise not JSON (e.g. an http-in request): keep the essentials.
   }
   return { _msgid: msg._msgid, topic: msg.topic, jobId: msg.jobId };
+}
+
+/** A message about a wait: the input (a copy when asked), with the latest job, msg.jobId, msg.jobStatus, msg.waitedMs. */
+export function waitAnswer(RED: NodeAPI, wait: PendingWait, job: Job | undefined, copy: boolean): Msg {
+  const msg = copy ? (RED.util.cloneMessage(wait.msg) as Msg) : wait.msg;
+  if (job) {
+    msg.payload = job;
+    msg.jobId = readJobId(job) ?? wait.jobId;
+    msg.jobStatus = readJobStatus(job) ?? job.jobStatus;
+  } else {
+    msg.jobId = wait.jobId;
+  }
+  msg.waitedMs = Date.now() - wait.startedAt;
+  return msg;
 }
 
 /** The node's interval, max interval and timeout, read when a wait starts (they may be bad: BAD_INPUT). */

@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
-import { Job, readJobId, readJobStatus } from '../lib/job';
+import { readJobStatus } from '../lib/job';
 import { readBoolean } from '../lib/settings';
 import { handleInput, jobStatus, Msg, readJobIdInput, Send } from '../shared/red';
-import { nodeWaits, PendingWait, WaitDef } from '../shared/waits';
+import { nodeWaits, waitAnswer, WaitDef } from '../shared/waits';
 
 interface WaitForJobDef extends WaitDef {
   jobId?: string;
@@ -19,20 +19,6 @@ export = (RED: NodeAPI) => {
     const node = this;
     const progress = readBoolean(def.progress, false);
 
-    /** The output message: the input kept whole, with the latest job. */
-    function answer(wait: PendingWait, job: Job | undefined, copy: boolean): Msg {
-      const msg = copy ? (RED.util.cloneMessage(wait.msg) as Msg) : wait.msg;
-      if (job) {
-        msg.payload = job;
-        msg.jobId = readJobId(job) ?? wait.jobId;
-        msg.jobStatus = readJobStatus(job) ?? job.jobStatus;
-      } else {
-        msg.jobId = wait.jobId;
-      }
-      msg.waitedMs = Date.now() - wait.startedAt;
-      return msg;
-    }
-
     function sendTo(send: Send, output: number, msg: Msg): void {
       const outputs: (NodeMessage | null)[] = [null, null, null];
       if (progress) outputs.push(null);
@@ -42,12 +28,12 @@ export = (RED: NodeAPI) => {
 
     const waits = nodeWaits(RED, node, def, TYPE, {
       changed(wait, job, send) {
-        if (progress) sendTo(send, 3, answer(wait, job, true));
+        if (progress) sendTo(send, 3, waitAnswer(RED, wait, job, true));
       },
       ended(wait, result, send) {
         const status = result.kind === 'finished' ? readJobStatus(result.job) : undefined;
         const output = status === 'Completed' || status === 'Failed' ? OUTPUT[status] : OUTPUT.timeout;
-        sendTo(send, output, answer(wait, result.job ?? wait.lastJob, false));
+        sendTo(send, output, waitAnswer(RED, wait, result.job ?? wait.lastJob, false));
         waits.showStatus(
           result.kind === 'finished'
             ? jobStatus(result.job)
