@@ -346,6 +346,7 @@ describe('editor in a browser (chromium)', function () {
 
       await openDialog(page, id);
       await setField('node-input', 'source', 'str', '');
+      (await page.evaluate(() => $('#node-input-source').val())).should.equal('');
       (await marked('source')).should.be.true('an empty Source is not marked');
       await done(page);
       (await hasErrorBadge(page, id, true)).should.be.true('an empty Source shows no red triangle');
