@@ -154,6 +154,157 @@
         });
     }
 
+    // ---- settings shared by several dialogs: written once, as the runtime reads them once ----
+
+    var NUMBER = /^\s*\d*\.?\d+\s*$/;
+    var OUTPUT_FORMATS = ['auto', 'buffer', 'utf8', 'json', 'rows', 'file', 'stream-rows'];
+    // A path in the File name field: the runtime would flatten it, so say so here.
+    var PATHLIKE = /[/\\]|\.\./;
+    var DEFAULT_INTERVAL = 5;
+
+    function always() {
+        return true;
+    }
+
+    // Empty (or only spaces) means the default, as the runtime reads it.
+    function empty(v) {
+        return blank(v) || String(v).trim() === '';
+    }
+
+    // A number of seconds as saved (a number, or the string the dialog saves); NaN when it is not one.
+    function seconds(v) {
+        if (typeof v === 'number') {
+            return v;
+        }
+        var s = String(v).trim();
+        return s === '' ? NaN : Number(s);
+    }
+
+    function atLeast(v, min) {
+        var n = seconds(v);
+        return Number.isFinite(n) && n >= min;
+    }
+
+    // The defaults of fetch output's settings (format, directory, file name, max size, documents,
+    // block size) for a dialog that hands on a job's output; applies(node) limits them to when
+    // the dialog shows them. t gives the node's own "errors.*" texts.
+    function outputDefaults(t, applies) {
+        applies = applies || always;
+        var format = function (name) {
+            return function (node) {
+                return applies(node) && (current(node, 'format') || 'auto') === name;
+            };
+        };
+        var typedDirectory = optionalTyped('directoryType', 'str');
+        var typedFilename = optionalTyped('filenameType', 'str');
+        return {
+            format: {
+                value: 'auto',
+                validate: onlyWhen(applies, function (v) {
+                    return OUTPUT_FORMATS.indexOf(v) >= 0 || t('errors.format');
+                })
+            },
+            // Required for the file format: left empty it failed only at run time.
+            directory: {
+                value: '',
+                validate: onlyWhen(format('file'), function (v, opt) {
+                    return blank(v) ? t('errors.directory') : typedDirectory.call(this, v, opt);
+                })
+            },
+            directoryType: { value: 'str' },
+            filename: {
+                value: '',
+                validate: onlyWhen(format('file'), function (v, opt) {
+                    if (!blank(v) && (current(this, 'filenameType') || 'str') === 'str' && PATHLIKE.test(v)) {
+                        return t('errors.filename');
+                    }
+                    return typedFilename.call(this, v, opt);
+                })
+            },
+            filenameType: { value: 'str' },
+            maxSizeMB: {
+                value: 100,
+                validate: onlyWhen(applies, function (v) {
+                    return blank(v) || (NUMBER.test(String(v)) && Number(v) >= 0.001) || t('errors.maxSizeMB');
+                })
+            },
+            documents: {
+                value: 'first',
+                validate: onlyWhen(applies, function (v) {
+                    return v === 'first' || v === 'all' || t('errors.documents');
+                })
+            },
+            rowsPerMessage: {
+                value: 1000,
+                validate: onlyWhen(format('stream-rows'), function (v) {
+                    return blank(v) || wholeNumber(v, 1, 1000000) || t('errors.rowsPerMessage');
+                })
+            }
+        };
+    }
+
+    // The output fields in an open dialog: typed inputs, spinners, and the rows of the chosen
+    // format shown (classes <prefix>-file and <prefix>-stream), its fields rechecked.
+    function outputFields(prefix) {
+        typedInput('directory', 'str', ['str', 'msg', 'flow', 'global', 'env']);
+        typedInput('filename', 'str', ['str', 'msg', 'flow', 'global', 'env', 'jsonata']);
+        $('#node-input-maxSizeMB').spinner({ min: 0.001 });
+        $('#node-input-rowsPerMessage').spinner({ min: 1, max: 1000000 });
+        var select = $('#node-input-format');
+        select.on('change', function () {
+            var value = select.val();
+            $('.' + prefix + '-file').toggle(value === 'file');
+            $('.' + prefix + '-stream').toggle(value === 'stream-rows');
+            ['directory', 'filename', 'rowsPerMessage'].forEach(function (prop) {
+                $('#node-input-' + prop).trigger('change');
+            });
+        });
+        select.trigger('change');
+    }
+
+    // The defaults of wait for job's timing, progress and persistence; applies(node) as above.
+    function waitDefaults(t, applies) {
+        applies = applies || always;
+        return {
+            interval: {
+                value: DEFAULT_INTERVAL,
+                validate: onlyWhen(applies, function (v) {
+                    return empty(v) || atLeast(v, 0.05) || t('errors.interval');
+                })
+            },
+            maxInterval: {
+                value: 60,
+                validate: onlyWhen(applies, function (v) {
+                    if (empty(v)) {
+                        return true;
+                    }
+                    if (!atLeast(v, 0.05)) {
+                        return t('errors.maxInterval');
+                    }
+                    var interval = current(this, 'interval');
+                    var first = empty(interval) ? DEFAULT_INTERVAL : seconds(interval);
+                    // A bad interval is flagged on its own field.
+                    return !Number.isFinite(first) || seconds(v) >= first || t('errors.maxBelowInterval');
+                })
+            },
+            timeout: {
+                value: 3600,
+                validate: onlyWhen(applies, function (v) {
+                    return empty(v) || atLeast(v, 0) || t('errors.timeout');
+                })
+            },
+            progress: { value: false },
+            persist: { value: false }
+        };
+    }
+
+    // The wait fields in an open dialog: the max interval is checked against the interval.
+    function waitFields() {
+        $('#node-input-interval').on('change keyup', function () {
+            $('#node-input-maxInterval').trigger('change');
+        });
+    }
+
     window.AIMS360Editor = {
         translator: translator,
         current: current,
@@ -166,6 +317,10 @@
         typedInput: typedInput,
         jobIdInput: jobIdInput,
         labelTooltips: labelTooltips,
+        outputDefaults: outputDefaults,
+        outputFields: outputFields,
+        waitDefaults: waitDefaults,
+        waitFields: waitFields,
         jobQueryPresets: JOB_QUERY_PRESETS
     };
 })();

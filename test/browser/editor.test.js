@@ -7,7 +7,7 @@ const { useEditor, openDialog, done, closeTrays, hasErrorBadge, snap, useScreens
 const { startSim, TOKEN } = require('../support/sim');
 
 /** Values that make a node valid besides its server, by property name. */
-const REQUIRED = { path: 'reports/v1.0/exportdata' };
+const REQUIRED = { path: 'reports/v1.0/exportdata', source: 'Orders', viewName: 'All orders' };
 
 /**
  * One wrong value per property that has a rule, by property name; numeric
@@ -60,10 +60,13 @@ describe('editor in a browser (chromium)', function () {
     const page = editor();
     if (await field.isVisible()) return;
     for (const select of await page.locator('.red-ui-tray select[id^="node-input-"]:not(#node-input-server):visible').all()) {
+      // A select that reveals nothing goes back as it was: it may hide the next one (a mode).
+      const was = await select.inputValue();
       for (const value of await select.locator('option').evaluateAll((os) => os.map((o) => o.value))) {
         await select.selectOption(value);
         if (await field.isVisible()) return;
       }
+      await select.selectOption(was);
     }
     throw new Error('field stays hidden');
   }
@@ -315,6 +318,62 @@ describe('editor in a browser (chromium)', function () {
         '"jobStatus eq \'Failed\' and createdDate ge " & $fromMillis($millis() - 6 * 60 * 60 * 1000)', 'jsonata', 'createdDate asc',
       ]);
       (await hasErrorBadge(page, id, false)).should.be.false('a preset makes the node invalid');
+    });
+  });
+
+  describe('export data dialog', () => {
+    it('suggests the catalogue\'s Sources and only the chosen Source\'s views, takes free text, and marks an empty Source', async () => {
+      const page = editor();
+      const catalogue = require(path.join(root, 'resources', 'aims360-views.json')).modules.flatMap((m) => m.views);
+      const viewsOf = (source) => catalogue.filter((v) => v.source === source).map((v) => v.viewName);
+      const id = await drop('aims360-export', 450, 480);
+      await openDialog(page, id);
+      await page.locator('.red-ui-tray #node-input-server').selectOption('server');
+      const options = (prop) => page.evaluate((p) => $(`#aims360-export-${p}-list option`).map((i, o) => o.value).get(), prop);
+      await page.waitForFunction(() => $('#aims360-export-source-list option').length > 0);
+      (await options('source')).sort().should.eql([...new Set(catalogue.map((v) => v.source))].sort());
+      // The datalist belongs to the typed input's own text box, where the user types.
+      (await page.evaluate(() => $('#node-input-source').next('.red-ui-typedInput-container').find('input.red-ui-typedInput-input').attr('list'))).should.equal('aims360-export-source-list');
+      for (const source of ['Invoices', 'Orders']) {
+        await setField('node-input', 'source', 'str', source);
+        (await options('viewName')).should.eql(viewsOf(source));
+      }
+      // A custom view of the account: free text, not in the catalogue.
+      await setField('node-input', 'viewName', 'str', 'My Open Orders');
+      await done(page);
+      (await hasErrorBadge(page, id, false)).should.be.false('a custom view name marks the node');
+      (await page.evaluate((n) => { const o = RED.nodes.node(n); return [o.source, o.viewName]; }, id)).should.eql(['Orders', 'My Open Orders']);
+
+      await openDialog(page, id);
+      await setField('node-input', 'source', 'str', '');
+      (await page.evaluate(() => $('#node-input-source').val())).should.equal('');
+      (await marked('source')).should.be.true('an empty Source is not marked');
+      await done(page);
+      (await hasErrorBadge(page, id, true)).should.be.true('an empty Source shows no red triangle');
+      // From the message, an empty field is no error in the editor: the runtime checks the value.
+      await openDialog(page, id);
+      await setField('node-input', 'source', 'msg', 'source');
+      await done(page);
+      (await hasErrorBadge(page, id, false)).should.be.false('Source from msg.source marks the node');
+    });
+
+    it('has a 2nd output only with progress in get the data mode', async () => {
+      const page = editor();
+      const id = await drop('aims360-export', 450, 540);
+      const outputs = () => page.evaluate((n) => RED.nodes.node(n).outputs, id);
+      await openDialog(page, id);
+      await page.locator('.red-ui-tray #node-input-server').selectOption('server');
+      await setField('node-input', 'source', 'str', 'Orders');
+      await setField('node-input', 'viewName', 'str', 'All orders');
+      await page.locator('.red-ui-tray #node-input-progress').check();
+      await done(page);
+      (await outputs()).should.equal(2);
+      await openDialog(page, id);
+      (await page.locator('.red-ui-tray #node-input-progress').isVisible()).should.be.true();
+      await page.locator('.red-ui-tray #node-input-mode').selectOption('start');
+      (await page.locator('.red-ui-tray #node-input-progress').isVisible()).should.be.false('data mode fields shown in start mode');
+      await done(page);
+      (await outputs()).should.equal(1);
     });
   });
 

@@ -62,7 +62,7 @@ describe('packed and installed package (end to end)', function () {
     const res = await fetch(`${red.url}/nodes`, { headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
     const sets = await res.json();
     const ours = sets.filter((s) => s.module === '@flowjobs/node-red-aims360');
-    ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-fetch-output', 'aims360-job-status', 'aims360-request', 'aims360-rerun-job', 'aims360-wait-for-job']);
+    ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-export', 'aims360-fetch-output', 'aims360-job-status', 'aims360-request', 'aims360-rerun-job', 'aims360-wait-for-job']);
     ours.forEach((s) => { s.enabled.should.be.true(); (s.err === undefined).should.be.true(); });
   });
 
@@ -79,6 +79,12 @@ describe('packed and installed package (end to end)', function () {
     (await fetch(`${red.url}/icons/@flowjobs/node-red-aims360/fetch-output.svg`, { headers: auth })).status.should.equal(200);
     const fetchCatalog = await (await fetch(`${red.url}/locales/@flowjobs/node-red-aims360/aims360-fetch-output?lng=en-US`, { headers: auth })).json();
     fetchCatalog['aims360-fetch-output'].status.percent.should.be.a.String();
+    (await fetch(`${red.url}/icons/@flowjobs/node-red-aims360/export.svg`, { headers: auth })).status.should.equal(200);
+    const exportCatalog = await (await fetch(`${red.url}/locales/@flowjobs/node-red-aims360/aims360-export?lng=en-US`, { headers: auth })).json();
+    exportCatalog['aims360-export'].status.rows.should.be.a.String();
+    // The System Views catalogue the export dialog suggests from.
+    const views = await (await fetch(`${red.url}/resources/@flowjobs/node-red-aims360/aims360-views.json`, { headers: auth })).json();
+    views.modules.length.should.be.above(10);
     const icon = await fetch(`${red.url}/icons/@flowjobs/node-red-aims360/job-status.svg`, { headers: auth });
     icon.status.should.equal(200);
     const catalog = await (await fetch(`${red.url}/locales/@flowjobs/node-red-aims360/aims360-job-status?lng=en-US`, { headers: auth })).json();

@@ -18,6 +18,12 @@ function endlessPage(sim) {
 
 const ok = 'success';
 const same = (outcome) => Object.fromEntries(Object.keys(NODES).map((name) => [name, outcome]));
+const EXPORTS = Object.keys(NODES).filter((name) => NODES[name].export);
+/**
+ * A fault that hits the first request once: the export node's POST is never retried (a retry
+ * could start the export twice), so it gives that fault's code; every other node succeeds.
+ */
+const once = (exportCode) => ({ ...same(ok), ...Object.fromEntries(EXPORTS.map((name) => [name, exportCode])) });
 
 /**
  * Rows: the fault (a spec, or a function of the simulator), how it is set up, and the
@@ -25,18 +31,18 @@ const same = (outcome) => Object.fromEntries(Object.keys(NODES).map((name) => [n
  */
 const FAULTS = [
   ['500 always', { type: 'status', status: 500, times: ALWAYS }, same('API_ERROR')],
-  ['502 once', { type: 'status', status: 502 }, same(ok)],
-  ['503 once', { type: 'status', status: 503 }, same(ok)],
-  ['504 once', { type: 'status', status: 504 }, same(ok)],
-  ['429 once with Retry-After: 1', { type: 'status', status: 429, retryAfter: 1 }, same(ok)],
-  ['429 once without Retry-After', { type: 'status', status: 429 }, same(ok)],
+  ['502 once', { type: 'status', status: 502 }, once('API_ERROR')],
+  ['503 once', { type: 'status', status: 503 }, once('API_ERROR')],
+  ['504 once', { type: 'status', status: 504 }, once('API_ERROR')],
+  ['429 once with Retry-After: 1', { type: 'status', status: 429, retryAfter: 1 }, once('RATE_LIMITED')],
+  ['429 once without Retry-After', { type: 'status', status: 429 }, once('RATE_LIMITED')],
   ['429 always', { type: 'status', status: 429, times: ALWAYS }, same('RATE_LIMITED')],
-  ['connection reset once', { type: 'reset' }, same(ok)],
+  ['connection reset once', { type: 'reset' }, once('NETWORK')],
   ['connection reset always', { type: 'reset', times: ALWAYS }, same('NETWORK')],
-  ['hang past the 300 ms timeout once', { type: 'hang' }, same(ok)],
+  ['hang past the 300 ms timeout once', { type: 'hang' }, once('TIMEOUT')],
   ['hang past the 300 ms timeout always', { type: 'hang', times: ALWAYS }, same('TIMEOUT')],
   ['malformed JSON always', { type: 'malformed', times: ALWAYS }, same('BAD_RESPONSE')],
-  ['truncated body once', { type: 'truncated' }, same(ok)],
+  ['truncated body once', { type: 'truncated' }, once('NETWORK')],
   // The connection drops mid-body: a network failure, after retries.
   ['truncated body always', { type: 'truncated', times: ALWAYS }, same('NETWORK')],
   ['401 with an expired OAuth2 token', 'expire-token', same(ok)],
@@ -45,8 +51,11 @@ const FAULTS = [
   ['empty value', { type: 'empty', times: ALWAYS }, {
     'job status (single)': 'JOB_NOT_FOUND', 'job status (query)': ok, 'wait for job': 'JOB_NOT_FOUND',
     'rerun job': 'JOB_NOT_FOUND', 'fetch output': 'JOB_NOT_FOUND', 'aims360 request': ok,
+    'export data': 'JOB_NOT_FOUND', 'export data (start)': ok,
   }],
-  ['a nextLink that never ends', (sim) => ({ type: 'status', status: 200, body: endlessPage(sim), match: { path: JOBS }, times: ALWAYS }), same(ok)],
+  ['a nextLink that never ends', (sim) => ({ type: 'status', status: 200, body: endlessPage(sim), match: { path: JOBS }, times: ALWAYS }),
+    // The endless page lists another job: the export's own is not found.
+    { ...same(ok), 'export data': 'JOB_NOT_FOUND' }],
 ];
 
 /** Faults on the second request of a node: the rerun POST and the document download (never retried). */

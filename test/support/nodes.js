@@ -31,10 +31,23 @@ const NODES = {
     },
     outputs: 1,
   },
+  // An export starts a job of its own; the message's job id plays no part.
+  'export data': {
+    props: { type: 'aims360-export', source: 'Orders', sourceType: 'str', viewName: 'All orders', viewNameType: 'str', interval: '0.05', maxInterval: '0.1', timeout: '20' },
+    outputs: 1,
+    export: true,
+  },
+  'export data (start)': {
+    props: { type: 'aims360-export', source: 'Orders', sourceType: 'str', viewName: 'All orders', viewNameType: 'str', mode: 'start' },
+    outputs: 1,
+    export: true,
+  },
 };
 
 /** The simulator job a node's happy path needs: completed, a private CSV for fetch output. */
 function addJob(sim, name, jobId = JOB) {
+  // Exports made by the export node complete at once here.
+  if (NODES[name].export) sim.setConfig({ exportQueuedMs: 0, exportRunMs: 0 });
   const spec = NODES[name].publishlink ? { documents: [{ name: 'out.csv', rows: 3 }], scope: 'Private' } : {};
   return sim.addJob({ jobId, ...spec });
 }

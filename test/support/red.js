@@ -21,10 +21,11 @@ const waitForJobNode = require('../../dist/nodes/wait-for-job/wait-for-job.js');
 const requestNode = require('../../dist/nodes/request/request.js');
 const rerunJobNode = require('../../dist/nodes/rerun-job/rerun-job.js');
 const fetchOutputNode = require('../../dist/nodes/fetch-output/fetch-output.js');
+const exportNode = require('../../dist/nodes/export/export.js');
 
 /** Every node type of the pack, for helper.load. */
 const allNodes = [
-  configNode, jobStatusNode, waitForJobNode, requestNode, rerunJobNode, fetchOutputNode,
+  configNode, jobStatusNode, waitForJobNode, requestNode, rerunJobNode, fetchOutputNode, exportNode,
   catchNode, statusNode, completeNode, splitJoinNodes,
 ];
 

@@ -1,0 +1,119 @@
+import type { Node, NodeAPI } from 'node-red';
+import { AimsError, toAimsError } from '../lib/errors';
+import { EXPORT_CHECKS, ExportField, startExport } from '../lib/export';
+import { readBoolean } from '../lib/settings';
+import { OutputDef, outputSender } from '../shared/fetch';
+import { accountOf, evaluate, failed, handleInput, jobStatus, jobStatusAt, Msg, readJobIdInput } from '../shared/red';
+import { nodeWaits, waitAnswer, WaitDef, waitTiming } from '../shared/waits';
+
+interface ExportDef extends WaitDef, OutputDef {
+  source?: string;
+  sourceType?: string;
+  viewName?: string;
+  viewNameType?: string;
+  outputFormat?: string;
+  scope?: string;
+  criteriaVersion?: string;
+  path?: string;
+  mode?: string;
+  progress?: boolean | string;
+}
+
+const TYPE = 'aims360-export';
+const MODES = ['data', 'start'] as const;
+type Mode = (typeof MODES)[number];
+
+export = (RED: NodeAPI) => {
+  function ExportNode(this: Node, def: ExportDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const t = (key: string, opts?: Record<string, string | number>) => RED._(`${TYPE}.${key}`, opts);
+    const mode = (def.mode === undefined || def.mode === '' ? 'data' : def.mode) as Mode;
+    const data = mode === 'data';
+    const progress = data && readBoolean(def.progress, false);
+    const output = outputSender(RED, node, def, t);
+
+    /** The first wrong fixed setting, found at deploy: every message is refused with it. */
+    function fixedProblem(): AimsError | undefined {
+      if (!MODES.includes(mode)) return new AimsError('BAD_INPUT', `The mode must be data or start, not ${JSON.stringify(def.mode)}.`);
+      // A typed input set as text is known now too.
+      const text = (field: 'source' | 'viewName'): ExportField[] => ((def[`${field}Type`] || 'str') === 'str' ? [field] : []);
+      const fixed: ExportField[] = [...text('source'), ...text('viewName'), 'outputFormat', 'scope', 'criteriaVersion', 'path'];
+      for (const field of fixed) {
+        const checked = EXPORT_CHECKS[field](def[field]);
+        if (!checked.ok) return new AimsError('BAD_INPUT', checked.problem);
+      }
+      if (!data) return undefined;
+      if (output.problem) return output.problem;
+      try {
+        waitTiming(def);
+      } catch (err) {
+        return toAimsError(err);
+      }
+      return undefined;
+    }
+    const problem = fixedProblem();
+    if (problem) node.status(failed(problem));
+
+    const waits = nodeWaits(RED, node, { ...def, persist: data ? def.persist : false }, TYPE, {
+      changed(wait, job, send) {
+        if (progress) send([null, waitAnswer(RED, wait, job, true)]);
+      },
+      async ended(wait, outcome, send, signal) {
+        const job = outcome.job ?? wait.lastJob;
+        const msg = waitAnswer(RED, wait, job, false);
+        delete msg.waitedMs;
+        if (job) msg.job = job;
+        if (outcome.kind === 'timeout') {
+          throw new AimsError('TIMEOUT', `Export job ${wait.jobId} did not finish within the timeout (it is still ${String(msg.jobStatus ?? 'queued')}). Raise Timeout, or wait for it with a wait for job node.`);
+        }
+        // output.send refuses a failed job with JOB_FAILED before any download.
+        const handed = await output.send(outcome.job, msg, send, accountOf(RED, def.server).client, signal);
+        waits.showStatus({
+          fill: 'green',
+          shape: 'dot',
+          text: handed.rows !== undefined ? t('status.rows', { count: handed.rows }) : handed.documents === 0 ? t('status.inline') : t('status.done', { count: handed.documents }),
+        });
+      },
+    });
+
+    /** Source or View name from its typed input; its checks are startExport's. */
+    function typed(msg: Msg, field: 'source' | 'viewName', what: string): Promise<unknown> {
+      const value = def[field];
+      const type = def[`${field}Type`] || 'str';
+      if (type === 'str' || value === undefined || value === '') return Promise.resolve(value);
+      return evaluate(RED, node, value, type, msg, what);
+    }
+
+    handleInput(RED, node, def, async ({ msg, send, client, poller, signal }) => {
+      if (problem) throw problem;
+      // Never an export: in start mode there is simply no wait to end.
+      if (msg.reset === true) return waits.cancel(() => true);
+      if (msg.cancel === true) {
+        const jobId = await readJobIdInput(RED, node, {}, msg);
+        return waits.cancel((w) => w.jobId === jobId);
+      }
+      const input = {
+        source: await typed(msg, 'source', 'the Source'),
+        viewName: await typed(msg, 'viewName', 'the View name'),
+        outputFormat: def.outputFormat,
+        scope: def.scope,
+        criteriaVersion: def.criteriaVersion,
+        path: def.path,
+      };
+      const started = await startExport(client, input, msg.exportBody, { signal, log: (text) => node.log(text) });
+      if (!data) {
+        msg.payload = started.answer;
+        msg.jobId = started.jobId;
+        msg.jobStatus = started.jobStatus;
+        send(msg);
+        node.status(jobStatusAt(started.answer));
+        return;
+      }
+      node.status(jobStatus(started.answer));
+      await waits.wait(started.jobId, msg, poller, send);
+    });
+  }
+
+  RED.nodes.registerType(TYPE, ExportNode);
+};

@@ -1,0 +1,257 @@
+/**
+ * The waits of one node on the config node's shared poller: timing, status, cancel,
+ * persistence across redeploys and restarts. Wait for job and export data share it;
+ * each says what happens when a wait changes or ends.
+ */
+import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
+import { AimsError, toAimsError } from '../lib/errors';
+import { Job, readJobId, readJobStatus, readPercent } from '../lib/job';
+import { checkJobId } from '../lib/odata';
+import type { JobPoller, WaitEnd, WaitHandle, WaitTiming } from '../lib/poller';
+import { readBoolean, readNumber } from '../lib/settings';
+import { accountOf, failed, jobStatus, Msg, Send, ServerDef } from './red';
+
+export interface WaitDef extends ServerDef {
+  interval?: string | number;
+  maxInterval?: string | number;
+  timeout?: string | number;
+  persist?: boolean | string;
+}
+
+/** A pending wait as kept in the context store. */
+interface StoredWait {
+  jobId: string;
+  startedAt: number;
+  /** 0 = never. */
+  deadline: number;
+  msg: Record<string, unknown>;
+}
+
+export interface PendingWait extends StoredWait {
+  msg: Msg;
+  handle?: WaitHandle;
+  lastStatus?: string;
+  lastPercent?: number;
+  lastJob?: Job;
+}
+
+/** A wait's end other than a poll error (which the message gets as its error). */
+export type WaitOutcome = Exclude<WaitEnd, { kind: 'error' }>;
+
+export interface WaitHooks {
+  /** The job's status or percent changed. */
+  changed(wait: PendingWait, job: Job, send: Send): void;
+  /** The wait ended; a rejection is the message's error. Runs to its end even as the node closes (signal aborts). */
+  ended(wait: PendingWait, outcome: WaitOutcome, send: Send, signal: AbortSignal): Promise<void> | void;
+}
+
+export interface NodeWaits {
+  /** Waits on a job; settles when the wait and its end have run (resolves on cancel). */
+  wait(jobId: string, msg: Msg, poller: JobPoller, send: Send): Promise<void>;
+  /** Ends matching waits without output; their messages complete. */
+  cancel(matches: (wait: PendingWait) => boolean): void;
+  /** Sets a node status now, unless waits are pending (they show theirs). */
+  showStatus(final?: NodeStatus): void;
+}
+
+/** Messages up to this size (as JSON) are kept whole for a restart; larger ones by their essential fields. */
+const MAX_STORED_MSG_BYTES = 64 * 1024;
+const STATUS_EVERY_MS = 250;
+const SAVE_EVERY_MS = 200;
+
+function storable(msg: Msg): Record<string, unknown> {
+  try {
+    const json = JSON.stringify(msg);
+    if (json !== undefined && Buffer.byteLength(json) <= MAX_STORED_MSG_BYTES) return JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    // Circular or otherwise not JSON (e.g. an http-in request): keep the essentials.
+  }
+  return { _msgid: msg._msgid, topic: msg.topic, jobId: msg.jobId };
+}
+
+/** A message about a wait: the input (a copy when asked), with the latest job, msg.jobId, msg.jobStatus, msg.waitedMs. */
+export function waitAnswer(RED: NodeAPI, wait: PendingWait, job: Job | undefined, copy: boolean): Msg {
+  const msg = copy ? (RED.util.cloneMessage(wait.msg) as Msg) : wait.msg;
+  if (job) {
+    msg.payload = job;
+    msg.jobId = readJobId(job) ?? wait.jobId;
+    msg.jobStatus = readJobStatus(job) ?? job.jobStatus;
+  } else {
+    msg.jobId = wait.jobId;
+  }
+  msg.waitedMs = Date.now() - wait.startedAt;
+  return msg;
+}
+
+/** The node's interval, max interval and timeout, read when a wait starts (they may be bad: BAD_INPUT). */
+export function waitTiming(def: WaitDef): WaitTiming {
+  const intervalS = readNumber(def.interval, 5, 'Interval (s)', { min: 0.05 });
+  const maxIntervalS = Math.max(intervalS, readNumber(def.maxInterval, 60, 'Max interval (s)', { min: 0.05 }));
+  const timeoutS = readNumber(def.timeout, 3600, 'Timeout (s)', { min: 0 });
+  return { intervalMs: intervalS * 1000, maxIntervalMs: maxIntervalS * 1000, timeoutMs: timeoutS * 1000 };
+}
+
+/**
+ * Sets up the waits of a node: call once in its constructor. `type` names the node type
+ * (its status texts "<type>.status.waiting" and ".jobs", and its key in the context store).
+ */
+export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, hooks: WaitHooks): NodeWaits {
+  const persist = readBoolean(def.persist, false);
+  const pending = new Set<PendingWait>();
+  const cancelled = new WeakMap<PendingWait, () => void>();
+  const ending = new Set<Promise<void>>();
+  const closing = new AbortController();
+  let statusTimer: NodeJS.Timeout | undefined;
+  let saveTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  // Kept in the flow context, not the node's: Node-RED deletes a node's context
+  // whenever the node closes unless a context store is configured.
+  const store = node.context().flow;
+  const storeKey = `${type}-${node.id}`;
+
+  function showStatus(final?: NodeStatus): void {
+    if (final) {
+      clearTimeout(statusTimer);
+      statusTimer = undefined;
+      if (pending.size === 0) return node.status(final);
+    }
+    statusTimer ??= setTimeout(() => {
+      statusTimer = undefined;
+      if (pending.size === 0) return;
+      const [only] = pending;
+      if (pending.size === 1) {
+        node.status(only.lastJob ? jobStatus(only.lastJob) : { fill: 'blue', shape: 'ring', text: RED._(`${type}.status.waiting`) });
+      } else {
+        node.status({ fill: 'blue', shape: 'dot', text: RED._(`${type}.status.jobs`, { count: pending.size }) });
+      }
+    }, STATUS_EVERY_MS);
+  }
+
+  function save(now = false): void {
+    if (!persist) return;
+    const write = () => {
+      saveTimer = undefined;
+      const records: StoredWait[] = [...pending].map((p) => ({
+        jobId: p.jobId,
+        startedAt: p.startedAt,
+        deadline: p.deadline,
+        msg: storable(p.msg),
+      }));
+      store.set(storeKey, records.length > 0 ? records : undefined);
+    };
+    if (now) {
+      clearTimeout(saveTimer);
+      write();
+    } else {
+      saveTimer ??= setTimeout(write, SAVE_EVERY_MS);
+    }
+  }
+
+  /** Starts polling for one wait; settles `finish` once when it ends (not on cancel). */
+  function start(wait: PendingWait, poller: JobPoller, send: Send, finish: (err?: AimsError) => void): void {
+    const remaining = wait.deadline > 0 ? Math.max(1, wait.deadline - Date.now()) : 0;
+    const end = (result: WaitEnd) => {
+      pending.delete(wait);
+      save();
+      if (result.kind === 'error') {
+        showStatus(failed(result.error));
+        return finish(result.error);
+      }
+      const task = (async () => hooks.ended(wait, result, send, closing.signal))().then(
+        () => finish(),
+        (err: unknown) => {
+          // Aborted by the node closing: the message is dropped quietly, as handleInput does.
+          if (closing.signal.aborted) return finish();
+          const error = toAimsError(err);
+          showStatus(failed(error));
+          finish(error);
+        },
+      );
+      ending.add(task);
+      void task.finally(() => ending.delete(task));
+    };
+    const update = (job: Job) => {
+      wait.lastJob = job;
+      const status = String(readJobStatus(job) ?? job.jobStatus);
+      const percent = readPercent(job);
+      if (status !== wait.lastStatus || percent !== wait.lastPercent) {
+        wait.lastStatus = status;
+        wait.lastPercent = percent;
+        hooks.changed(wait, job, send);
+        showStatus();
+      }
+    };
+    wait.handle = poller.wait(wait.jobId, { ...waitTiming(def), timeoutMs: remaining }, { update, end });
+    pending.add(wait);
+    save();
+    showStatus();
+  }
+
+  function cancel(matches: (wait: PendingWait) => boolean): void {
+    for (const wait of [...pending]) {
+      if (!matches(wait)) continue;
+      wait.handle?.cancel();
+      pending.delete(wait);
+      cancelled.get(wait)?.();
+    }
+    save();
+    showStatus({});
+  }
+
+  function wait(jobId: string, msg: Msg, poller: JobPoller, send: Send): Promise<void> {
+    const { timeoutMs } = waitTiming(def);
+    const entry: PendingWait = { jobId, msg, startedAt: Date.now(), deadline: timeoutMs > 0 ? Date.now() + timeoutMs : 0 };
+    return new Promise<void>((resolve, reject) => {
+      cancelled.set(entry, resolve);
+      start(entry, poller, send, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  // Waits kept by an earlier instance of this node (redeploy or restart) resume here.
+  function restore(records: unknown): void {
+    if (closed || !Array.isArray(records)) return;
+    let poller: JobPoller;
+    try {
+      poller = accountOf(RED, def.server).poller;
+    } catch (err) {
+      node.error(toAimsError(err));
+      return;
+    }
+    const send = (msg: NodeMessage | (NodeMessage | NodeMessage[] | null)[]) => node.send(msg);
+    for (const record of records as StoredWait[]) {
+      const msg = (record?.msg ?? {}) as Msg;
+      try {
+        const entry: PendingWait = { jobId: checkJobId(record.jobId), msg, startedAt: Number(record.startedAt) || Date.now(), deadline: Number(record.deadline) || 0 };
+        start(entry, poller, send, (err) => err && node.error(err, msg));
+      } catch (err) {
+        node.error(toAimsError(err), msg);
+      }
+    }
+  }
+  if (persist) {
+    store.get(storeKey, (err: Error | undefined, records: unknown) => {
+      if (err) node.error(new AimsError('BAD_INPUT', `Could not read the kept waits from the context store: ${err.message}`));
+      else restore(records);
+    });
+  } else {
+    store.set(storeKey, undefined);
+  }
+
+  node.on('close', (removed: boolean, done: () => void) => {
+    closed = true;
+    closing.abort();
+    clearTimeout(statusTimer);
+    if (persist && !removed) save(true);
+    else store.set(storeKey, undefined);
+    clearTimeout(saveTimer);
+    for (const entry of pending) {
+      entry.handle?.cancel();
+      cancelled.get(entry)?.();
+    }
+    pending.clear();
+    // An end still running (a download) is aborted; wait until its partial file is gone.
+    Promise.allSettled([...ending]).then(() => done());
+  });
+
+  return { wait, cancel, showStatus };
+}

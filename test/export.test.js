@@ -1,0 +1,372 @@
+const should = require('should');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
+const { startSim, apiCalls, TOKEN } = require('./support/sim');
+
+const creds = { server: { token: TOKEN } };
+const FAST = { interval: '0.05', maxInterval: '0.1', timeout: '20' };
+const VIEW = { source: 'Orders', sourceType: 'str', viewName: 'All orders', viewNameType: 'str' };
+const LATEST = '/reports/v1.0/reports/exportdata';
+const EARLIER = '/reports/v1.0/exportdata';
+const DOCS = '/documentmanagement/';
+
+function flow(sim, props = {}) {
+  return [
+    ...baseFlow(sim),
+    { id: 'node', type: 'aims360-export', z: 'tab', server: 'server', ...VIEW, ...FAST, wires: [['out'], ['progress']], ...props },
+    { id: 'out', type: 'helper', z: 'tab' },
+    { id: 'progress', type: 'helper', z: 'tab' },
+  ];
+}
+
+/** The export POSTs the simulator received, with their bodies parsed. */
+const posts = (sim) => sim.log.filter((e) => e.method === 'POST' && /exportdata/.test(e.path)).map((e) => ({ ...e, json: e.body && JSON.parse(e.body) }));
+
+describe('aims360-export', function () {
+  let sim;
+  let dir;
+  const currentSim = useSimAndNodeRed(startSim);
+  beforeEach(() => {
+    sim = currentSim();
+    // Exports queue and run briefly, so that each test sees every state.
+    sim.setConfig({ exportQueuedMs: 100, exportRunMs: 300 });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-export-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Loads the flow, sends one message, resolves the first output or Catch message. */
+  async function run(props, input = {}) {
+    await load(flow(sim, props), creds);
+    const result = next(helper.getNode('out'), helper.getNode('caught'));
+    helper.getNode('node').receive(input);
+    return result;
+  }
+
+  /** The simulator's job made by the next export, as soon as it exists. */
+  async function nextExportJob() {
+    const before = new Set(sim.listJobs().map((j) => j.jobID ?? j.jobId));
+    for (;;) {
+      const job = sim.listJobs().find((j) => !before.has(j.jobID ?? j.jobId));
+      if (job) return job.jobID ?? job.jobId;
+      await wait(5);
+    }
+  }
+
+  it('gets the data by default: posts the documented body, waits, and sends the rows with the job', async () => {
+    await load(flow(sim), creds);
+    const statuses = collect(helper.getNode('statuses'));
+    const completed = collect(helper.getNode('completed'));
+    const out = collect(helper.getNode('out'));
+    const answer = next(helper.getNode('out'), helper.getNode('caught'));
+    helper.getNode('node').receive({ topic: 'keep', payload: 'start' });
+    const msg = await answer;
+    msg.topic.should.equal('keep');
+    msg.payload.should.be.an.Array().and.have.length(25);
+    Object.keys(msg.payload[0]).length.should.be.above(2);
+    msg.document.should.match({ type: 'csv', name: /\.csv$/ });
+    msg.jobStatus.should.equal('Completed');
+    msg.job.jobStatus.should.equal('Completed');
+    msg.jobId.should.equal(msg.job.jobID ?? msg.job.jobId);
+    should(msg.waitedMs).be.undefined();
+    const [post] = posts(sim);
+    post.path.should.equal(LATEST);
+    post.body.should.equal('{"exportType":"View","exportDataSettings":{"Source":"Orders","viewName":"All orders"},' +
+      '"exportCriteriaVersion":"v1.0","outputFormat":"CSV","publishLinkAccessScope":"Private"}');
+    await wait(100);
+    out.length.should.equal(1);
+    completed.length.should.equal(1);
+    const texts = statuses.map((s) => s.status.text);
+    texts[0].should.equal('Queued');
+    texts.some((t) => /^Inprogress \d+%$/.test(t)).should.be.true(texts.join(' | '));
+    texts.should.containEql('aims360-export.status.downloading');
+    statuses.pop().status.should.match({ fill: 'green', text: 'aims360-export.status.rows' });
+  });
+
+  it('in start mode sends the answer as soon as the job is queued, and polls nothing', async () => {
+    const msg = await run({ mode: 'start' }, { topic: 't' });
+    msg.payload.should.have.properties({ jobStatus: 'Queued' });
+    msg.jobId.should.be.a.String();
+    msg.jobStatus.should.equal('Queued');
+    msg.topic.should.equal('t');
+    await wait(300);
+    sim.log.length.should.equal(1);
+    apiCalls(sim).length.should.equal(0);
+  });
+
+  it('tries the earlier documented path once on a 404, remembers it for the config node, and says so once', async () => {
+    sim.setExportPathServed('latest', false);
+    await load(flow(sim, { mode: 'start' }), creds);
+    const out = collect(helper.getNode('out'));
+    helper.getNode('node').receive({});
+    while (out.length < 1) await wait(10);
+    helper.getNode('node').receive({});
+    while (out.length < 2) await wait(10);
+    posts(sim).map((p) => `${p.path} ${p.status}`).should.eql([`${LATEST} 404`, `${EARLIER} 200`, `${EARLIER} 200`]);
+    const said = helper.log().args.filter(([e]) => e.level === helper.log().INFO && /use \/reports\/v1\.0\/exportdata/.test(e.msg));
+    said.length.should.equal(1);
+  });
+
+  it('posts to the endpoint path set, as it is, without the fallback', async () => {
+    sim.setExportPathServed('latest', false);
+    (await run({ mode: 'start', path: EARLIER })).jobStatus.should.equal('Queued');
+    await helper.unload();
+    sim.clearLog();
+    const err = await run({ mode: 'start', path: '/reports/v9/nothing' });
+    err.error.code.should.equal('API_ERROR');
+    posts(sim).length.should.equal(0);
+    sim.log.length.should.equal(1);
+  });
+
+  it('takes Source and View name from msg, flow, env and JSONata, and merges msg.exportBody', async () => {
+    process.env.AIMS360_TEST_VIEW = 'All Invoices';
+    await load(flow(sim, { mode: 'start', source: 'which.source', sourceType: 'msg', viewName: 'AIMS360_TEST_VIEW', viewNameType: 'env' }), creds);
+    const out = collect(helper.getNode('out'));
+    helper.getNode('node').receive({ which: { source: 'Invoices' }, exportBody: { exportDataSettings: { filter: 'x' }, note: 1 } });
+    while (out.length < 1) await wait(10);
+    posts(sim)[0].json.should.eql({
+      exportType: 'View', exportDataSettings: { Source: 'Invoices', viewName: 'All Invoices', filter: 'x' },
+      exportCriteriaVersion: 'v1.0', outputFormat: 'CSV', publishLinkAccessScope: 'Private', note: 1,
+    });
+    await helper.unload();
+    sim.clearLog();
+    await load(flow(sim, { mode: 'start', source: 'src', sourceType: 'flow', viewName: '"My " & kind & " Orders"', viewNameType: 'jsonata' }), creds);
+    helper.getNode('node').context().flow.set('src', 'Orders');
+    const answer = next(helper.getNode('out'));
+    helper.getNode('node').receive({ kind: 'Open' });
+    await answer;
+    posts(sim)[0].json.exportDataSettings.should.eql({ Source: 'Orders', viewName: 'My Open Orders' });
+  });
+
+  it('gives the API\'s own words as API_ERROR for an unknown view', async () => {
+    const err = await run({ viewName: 'No such view' });
+    err.error.code.should.equal('API_ERROR');
+    err.error.cause.status.should.equal(400);
+    err.error.message.should.containEql("The view 'No such view' was not found for the Source 'Orders'");
+  });
+
+  for (const [outputFormat, format, check] of [
+    ['CSV', 'auto', (m) => m.payload.should.have.length(25)],
+    ['CSV', 'rows', (m) => m.payload.should.have.length(25)],
+    ['CSV', 'utf8', (m) => m.payload.trim().split('\n').should.have.length(26)],
+    ['CSV', 'buffer', (m) => Buffer.isBuffer(m.payload).should.be.true()],
+    ['Excel', 'auto', (m) => m.payload.should.have.length(25) && m.document.type.should.equal('xlsx')],
+    ['Excel', 'rows', (m) => m.payload.should.have.length(25)],
+    ['JSON', 'auto', (m) => m.payload.should.have.length(25) && should(m.document).be.undefined()],
+  ]) {
+    it(`hands on a ${outputFormat} export with format ${format}`, async () => {
+      const msg = await run({ outputFormat, format });
+      should(msg.error).be.undefined();
+      check(msg);
+      posts(sim)[0].json.outputFormat.should.equal(outputFormat);
+    });
+  }
+
+  it('parses a JSON export published as a document (format json)', async () => {
+    sim.setConfig({ exportRows: 150 });
+    const msg = await run({ outputFormat: 'JSON', format: 'json' });
+    msg.payload.should.have.length(150);
+    msg.document.type.should.equal('json');
+  });
+
+  it('writes a file under the File name set (format file)', async () => {
+    const msg = await run({ format: 'file', directory: dir, directoryType: 'str', filename: 'orders.csv', filenameType: 'str' });
+    msg.payload.should.equal(path.join(dir, 'orders.csv'));
+    fs.readFileSync(msg.payload, 'utf8').trim().split('\n').should.have.length(26);
+  });
+
+  it('streams rows in blocks with msg.parts (format stream-rows), and counts the rows in its status', async () => {
+    await load(flow(sim, { format: 'stream-rows', rowsPerMessage: '10' }), creds);
+    const out = collect(helper.getNode('out'));
+    const statuses = collect(helper.getNode('statuses'));
+    const completed = collect(helper.getNode('completed'));
+    helper.getNode('node').receive({});
+    while (completed.length === 0) await wait(10);
+    out.map((m) => m.payload.length).should.eql([10, 10, 5]);
+    out.map((m) => m.parts.index).should.eql([0, 1, 2]);
+    out.every((m) => m.jobStatus === 'Completed' && m.job).should.be.true();
+    await wait(50);
+    statuses.pop().status.text.should.equal('aims360-export.status.rows');
+  });
+
+  for (const [scope, auth] of [['Private', true], ['PeopleInOrganization', true], ['Public', false]]) {
+    it(`asks for the ${scope} scope and downloads ${auth ? 'with' : 'without'} the token`, async () => {
+      const msg = await run({ scope });
+      msg.payload.should.have.length(25);
+      posts(sim)[0].json.publishLinkAccessScope.should.equal(scope);
+      const [download] = apiCalls(sim, DOCS);
+      should(download.headers.authorization).equal(auth ? `Bearer ${TOKEN}` : undefined);
+    });
+  }
+
+  it('sends progress on the 2nd output at each status or percent change', async () => {
+    await load(flow(sim, { progress: true }), creds);
+    const progress = collect(helper.getNode('progress'));
+    const answer = next(helper.getNode('out'));
+    helper.getNode('node').receive({ topic: 'p' });
+    const msg = await answer;
+    const seen = progress.map((m) => `${m.jobStatus} ${m.payload.percentCompleted}`);
+    seen[0].should.startWith('Queued');
+    seen.some((s) => s.startsWith('Inprogress')).should.be.true();
+    new Set(seen).size.should.equal(seen.length);
+    progress.every((m) => m.jobId === msg.jobId && m.topic === 'p').should.be.true();
+    // Copies: the data message is not one of them.
+    progress.includes(msg).should.be.false();
+  });
+
+  it('gives JOB_FAILED to Catch for an export that fails, the message completed once', async () => {
+    await load(flow(sim), creds);
+    const caught = collect(helper.getNode('caught'));
+    const completed = collect(helper.getNode('completed'));
+    const out = collect(helper.getNode('out'));
+    const job = nextExportJob();
+    helper.getNode('node').receive({ topic: 'f' });
+    sim.setJob(await job, { outcome: 'Failed' });
+    while (caught.length === 0) await wait(10);
+    await wait(100);
+    caught.length.should.equal(1);
+    caught[0].error.code.should.equal('JOB_FAILED');
+    caught[0].topic.should.equal('f');
+    caught[0].job.jobStatus.should.equal('Failed');
+    out.length.should.equal(0);
+    completed.length.should.equal(0);
+    apiCalls(sim, DOCS).length.should.equal(0);
+  });
+
+  it('gives TIMEOUT to Catch when the export outlasts the timeout', async () => {
+    sim.setConfig({ exportRunMs: 60000 });
+    const started = Date.now();
+    const err = await run({ timeout: '0.4' });
+    err.error.code.should.equal('TIMEOUT');
+    (Date.now() - started).should.be.within(350, 3000);
+    err.jobStatus.should.equal('Inprogress');
+    const calls = apiCalls(sim).length;
+    await wait(300);
+    apiCalls(sim).length.should.equal(calls);
+  });
+
+  it('ends a wait on msg.cancel (with its job id) and every wait on msg.reset, without output', async () => {
+    sim.setConfig({ exportRunMs: 60000 });
+    await load(flow(sim), creds);
+    const out = collect(helper.getNode('out'));
+    const caught = collect(helper.getNode('caught'));
+    const completed = collect(helper.getNode('completed'));
+    const node = helper.getNode('node');
+    const first = nextExportJob();
+    node.receive({ n: 1 });
+    const id = await first;
+    node.receive({ n: 2 });
+    node.receive({ n: 3 });
+    await wait(300);
+    node.receive({ jobId: id, cancel: true });
+    await wait(100);
+    // The wait's message and the cancelling one.
+    completed.map((m) => m.n).sort().should.eql([1, undefined]);
+    node.receive({ reset: true });
+    await wait(100);
+    completed.length.should.equal(5);
+    posts(sim).length.should.equal(3);
+    const calls = apiCalls(sim).length;
+    await wait(300);
+    apiCalls(sim).length.should.equal(calls);
+    out.length.should.equal(0);
+    caught.length.should.equal(0);
+  });
+
+  it('keeps its wait across a redeploy with persist on, then fetches the data', async () => {
+    sim.setConfig({ exportRunMs: 60000 });
+    const f = flow(sim, { persist: true });
+    await load(f, creds);
+    const job = nextExportJob();
+    helper.getNode('node').receive({ topic: 'before redeploy' });
+    const id = await job;
+    await wait(400);
+    await helper.setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
+    const answer = next(helper.getNode('out'), helper.getNode('caught'));
+    sim.setJob(id, { jobStatus: 'Completed' });
+    const msg = await answer;
+    msg.topic.should.equal('before redeploy');
+    msg.jobId.should.equal(id);
+    msg.payload.should.have.length(25);
+    posts(sim).length.should.equal(1);
+  });
+
+  it('forgets its wait on a redeploy with persist off', async () => {
+    sim.setConfig({ exportRunMs: 60000 });
+    const f = flow(sim);
+    await load(f, creds);
+    helper.getNode('node').receive({});
+    await wait(300);
+    await helper.setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
+    sim.clearLog();
+    await wait(400);
+    sim.log.length.should.equal(0);
+  });
+
+  const BAD = [
+    ['an empty Source', { source: '' }, {}, /No Source/],
+    ['an empty View name', { viewName: ' ' }, {}, /No View name/],
+    ['a Source that is not text', { source: 'src', sourceType: 'msg' }, { src: 42 }, /Source must be text, not a number/],
+    ['a View name from the message that is missing', { viewName: 'view', viewNameType: 'msg' }, {}, /No View name/],
+    ['an unknown output format', { outputFormat: 'PDF' }, {}, /output format/],
+    ['an unknown scope', { scope: 'Everyone' }, {}, /access scope/],
+    ['an unknown format', { format: 'xml' }, {}, /Format must be one of/],
+    ['an unknown mode', { mode: 'later' }, {}, /mode/],
+    ['a bad interval', { interval: '-1' }, {}, /Interval/],
+    ['msg.exportBody as text', {}, { exportBody: '{"a":1}' }, /exportBody must be an object/],
+    ['msg.exportBody as a list', {}, { exportBody: [1] }, /exportBody must be an object/],
+  ];
+  for (const [what, props, input, words] of BAD) {
+    it(`refuses ${what} with BAD_INPUT and sends no request`, async () => {
+      await load(flow(sim, props), creds);
+      const caught = collect(helper.getNode('caught'));
+      const statuses = collect(helper.getNode('statuses'));
+      const completed = collect(helper.getNode('completed'));
+      helper.getNode('node').receive(input);
+      await wait(100);
+      caught.length.should.equal(1);
+      caught[0].error.code.should.equal('BAD_INPUT');
+      caught[0].error.message.should.match(words);
+      completed.length.should.equal(0);
+      sim.log.length.should.equal(0);
+      statuses.pop().status.should.match({ fill: 'red', text: 'BAD_INPUT' });
+    });
+  }
+
+  it('shows a red status at deploy for a fixed setting that is wrong, before any message', async () => {
+    await load(flow(sim), creds);
+    // Node-RED's Node.prototype, to see the status the constructor sets (no Status node is listening yet).
+    const nodeProto = Object.getPrototypeOf(Object.getPrototypeOf(helper.getNode('node')));
+    await helper.unload();
+    const original = nodeProto.status;
+    const set = [];
+    nodeProto.status = function (status) {
+      if (this.type === 'aims360-export') set.push(status);
+      return original.call(this, status);
+    };
+    try {
+      for (const bad of [{ scope: 'Nobody' }, { source: '' }, { format: 'xml' }, { timeout: '-1' }, { mode: 'later' }]) {
+        set.length = 0;
+        await load(flow(sim, bad), creds);
+        set.should.eql([{ fill: 'red', shape: 'ring', text: 'BAD_INPUT' }], JSON.stringify(bad));
+        await helper.unload();
+      }
+      set.length = 0;
+      await load(flow(sim, { source: 'src', sourceType: 'msg', format: 'xml', mode: 'start' }), creds);
+      set.should.eql([], 'the output settings do not count in start mode, nor a Source from the message');
+    } finally {
+      nodeProto.status = original;
+    }
+    sim.log.length.should.equal(0);
+  });
+
+  it('shows the token in no message, status or log line', async () => {
+    await load(flow(sim, { progress: true }), creds);
+    const seen = ['out', 'progress', 'caught', 'statuses'].map((id) => collect(helper.getNode(id)));
+    const answer = next(helper.getNode('out'));
+    helper.getNode('node').receive({});
+    await answer;
+    JSON.stringify({ seen, log: helper.log().args }).should.not.containEql(TOKEN);
+  });
+});
