@@ -234,8 +234,18 @@ describe('lib: starting an export against the simulator', () => {
     sim.addFault({ type: 'status', status: 503, match: { path: EXPORT_PATH } });
     const err = await rejection(start());
     err.should.match({ code: 'API_ERROR', status: 503 });
+    err.message.should.not.match(/retr/);
     shouldHoldNoToken(err);
     exports().should.have.length(1);
+  });
+
+  it('sends the POST again after a 429 (refused unread), once per refusal, and starts one job', async () => {
+    const jobsBefore = sim.listJobs().length;
+    sim.addFault({ type: 'status', status: 429, retryAfter: 0, match: { path: EXPORT_PATH } });
+    const started = await start();
+    started.should.have.property('path', EXPORT_PATH);
+    exports().should.have.length(2);
+    sim.listJobs().should.have.length(jobsBefore + 1);
   });
 
   it('refuses an answer that names no job', async () => {

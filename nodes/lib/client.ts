@@ -41,7 +41,10 @@ export interface RequestOptions {
   json?: unknown;
   body?: string | Buffer;
   headers?: Record<string, string>;
-  /** Retry on network errors, 429, 502, 503, 504. Default: GET, HEAD, PUT and DELETE only. */
+  /**
+   * Retry on network errors, 429, 502, 503, 504. Default: GET, HEAD, PUT and DELETE only;
+   * other methods are retried only when refused unread (429, connection refused).
+   */
   retry?: boolean;
   signal?: AbortSignal;
 }
@@ -72,6 +75,9 @@ const RETRY_ERRORS = [
   'ENETUNREACH', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE',
 ];
 const IDEMPOTENT: readonly Method[] = ['GET', 'HEAD', 'PUT', 'DELETE'];
+// Answers that say the request was not carried out, so even a POST may be sent again.
+const REFUSED_STATUS = [429];
+const REFUSED_ERRORS = ['ECONNREFUSED'];
 const API_MESSAGE_LIMIT = 300;
 
 let gotLoading: Promise<Got> | undefined;
@@ -251,10 +257,10 @@ export class AimsClient {
     const allowed = enabled ?? IDEMPOTENT.includes(method);
     const started = Date.now();
     return {
-      limit: allowed ? policy.limit : 0,
+      limit: policy.limit,
       methods: [method],
-      statusCodes: RETRY_STATUS,
-      errorCodes: RETRY_ERRORS,
+      statusCodes: allowed ? RETRY_STATUS : REFUSED_STATUS,
+      errorCodes: allowed ? RETRY_ERRORS : REFUSED_ERRORS,
       maxRetryAfter: policy.maxTotalMs,
       enforceRetryRules: true,
       // Exponential backoff with full jitter; Retry-After wins when the API sends one.
@@ -324,9 +330,8 @@ export class AimsClient {
   }
 
   private describeFailure(err: unknown, purpose: 'api' | 'token' | 'download'): AimsError {
-    const e = err as { name?: string; code?: string; response?: { statusCode: number; body?: unknown } };
-    // Downloads are not retried (a partial body cannot be resumed), so they say nothing of retries.
-    const retried = purpose === 'download' ? '' : ', also after retries';
+    const e = err as { name?: string; code?: string; response?: { statusCode: number; body?: unknown }; request?: { retryCount?: number } };
+    const retried = (e.request?.retryCount ?? 0) > 0 ? ', also after retries' : '';
     if (this.closed) {
       return new AimsError('NETWORK', 'The AIMS360 connection was closed (the flow was redeployed or stopped).');
     }
@@ -341,7 +346,7 @@ export class AimsClient {
         return new AimsError('AUTH_FAILED', `AIMS360 refused the credentials (${status}${words}): check the token or OAuth2 settings in the config node.`, status);
       }
       if (status === 429) {
-        return new AimsError('RATE_LIMITED', `AIMS360 is rate limiting this account (429${words}) and retries did not get through: send fewer requests or wait.`, status);
+        return new AimsError('RATE_LIMITED', `AIMS360 is rate limiting this account (429${words})${retried}: send fewer requests or wait.`, status);
       }
       return new AimsError('API_ERROR', `AIMS360 answered ${status}${words}.`, status);
     }

@@ -22,7 +22,7 @@ export async function checkCanRerun(client: AimsClient, id: string, signal?: Abo
 
 const CANNOT_RERUN = /(cannot|can ?not|can't|not allowed|not permitted)\b.*\bre-?run|re-?run\b.*\b(not allowed|not permitted)/i;
 
-/** POSTs the rerun (never retried: it is not idempotent); answers the API's response object. */
+/** POSTs the rerun (sent again only when refused unread: it is not idempotent); answers the API's response object. */
 export async function postRerun(client: AimsClient, id: string, signal?: AbortSignal): Promise<Job> {
   let body: unknown;
   try {
