@@ -115,6 +115,72 @@ async function until(check, what, ms = 15000) {
 
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
+describe('sidebar plugin loaded again (palette reinstall)', () => {
+  const express = require('express');
+  const file = require.resolve('../dist/nodes/sidebar/sidebar.js');
+  const { waitRegistry } = require('../dist/nodes/lib/wait-registry.js');
+  const app = express();
+  const added = [];
+  for (const method of ['get', 'post']) {
+    const original = app[method].bind(app);
+    app[method] = (route, ...handlers) => {
+      if (typeof route === 'string' && route.startsWith('/aims360')) added.push(`${method} ${route}`);
+      return original(route, ...handlers);
+    };
+  }
+  let server;
+  let url;
+  before((done) => {
+    server = app.listen(0, '127.0.0.1', () => {
+      url = `http://127.0.0.1:${server.address().port}`;
+      done();
+    });
+  });
+  after((done) => server.close(done));
+
+  /** A fresh copy of the plugin module, loaded into a stand-in of Node-RED's plugin API. */
+  function load() {
+    delete require.cache[file];
+    const published = [];
+    const plugins = [];
+    const RED = {
+      httpAdmin: app,
+      auth: { needsPermission: () => (req, res, next) => next() },
+      plugins: { registerPlugin: (id, def) => { plugins.push(def); def.onadd(); } },
+      comms: { publish: (topic, data, retain) => published.push({ topic, data, retain }) },
+      nodes: { getNode: () => null, eachNode: () => undefined },
+      log: {},
+    };
+    require(file)(RED);
+    return { published, plugin: plugins[0] };
+  }
+
+  it('adds its routes once, answers with the latest load, and 404 once removed', async () => {
+    const first = load();
+    const count = added.length;
+    count.should.equal(6);
+    const second = load();
+    added.length.should.equal(count);
+    (await fetch(`${url}/aims360/waits`)).status.should.equal(200);
+    // Only the latest load publishes the waits.
+    const owner = { id: 'n1', name: '', type: 'aims360-wait-for-job', server: 's', cancel: () => 0 };
+    const before = first.published.length;
+    const record = waitRegistry.add(owner, 'job-x', Date.now());
+    await wait(600);
+    first.published.length.should.equal(before);
+    second.published.at(-1).should.containDeep({ topic: 'aims360/waits', retain: true, data: { total: 1, waits: [{ jobId: 'job-x', status: null, percent: null }] } });
+    waitRegistry.remove(record);
+    second.plugin.onremove();
+    const gone = await fetch(`${url}/aims360/waits`);
+    gone.status.should.equal(404);
+    (await gone.json()).code.should.equal('NOT_FOUND');
+    second.published.at(-1).data.should.containDeep({ total: 0, waits: [] });
+    second.plugin.onadd();
+    (await fetch(`${url}/aims360/waits`)).status.should.equal(200);
+    second.plugin.onremove();
+  });
+});
+
 describe('sidebar admin API (real Node-RED)', function () {
   this.timeout(120000);
   let sim;
