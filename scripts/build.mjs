@@ -1,5 +1,6 @@
 // Compiles the TypeScript and lays out dist/ the way Node-RED reads a node:
-// the editor .html, icons/ and locales/<lang>/<basename>.{json,html} beside each node's .js.
+// the editor .html, icons/ and locales/<lang>/<basename>.{json,html} beside each node's
+// (and the sidebar plugin's) .js.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,7 +23,9 @@ for (const dir of readdirSync(nodesSrc, { withFileTypes: true })) {
   const base = dir.name;
   const out = path.join(dist, 'nodes', base);
   mkdirSync(out, { recursive: true });
-  cpSync(path.join(nodesSrc, base, `${base}.html`), path.join(out, `${base}.html`));
+  // A plugin may have no editor part (yet).
+  const html = path.join(nodesSrc, base, `${base}.html`);
+  if (existsSync(html)) cpSync(html, path.join(out, `${base}.html`));
   cpSync(path.join(root, 'icons'), path.join(out, 'icons'), { recursive: true });
   for (const lang of readdirSync(localesSrc)) {
     for (const ext of ['json', 'html']) {

@@ -88,10 +88,10 @@ export = (RED: NodeAPI) => {
     handleInput(RED, node, def, async ({ msg, send, client, poller, signal }) => {
       if (problem) throw problem;
       // Never an export: in start mode there is simply no wait to end.
-      if (msg.reset === true) return waits.cancel(() => true);
+      if (msg.reset === true) return void waits.cancel(() => true);
       if (msg.cancel === true) {
         const jobId = await readJobIdInput(RED, node, {}, msg);
-        return waits.cancel((w) => w.jobId === jobId);
+        return void waits.cancel((w) => w.jobId === jobId);
       }
       const input = {
         source: await typed(msg, 'source', 'the Source'),

@@ -28,6 +28,8 @@ export interface WaitListener {
 
 export interface WaitHandle {
   cancel(): void;
+  /** When the job is polled next (ms since the epoch); undefined once the wait ended. */
+  nextPollAt(): number | undefined;
 }
 
 export interface PollerOptions {
@@ -124,6 +126,7 @@ export class JobPoller {
         owner.waits.delete(wait);
         if (owner.waits.size === 0 && this.entries.get(id) === owner) this.entries.delete(id);
       },
+      nextPollAt: () => (owner.waits.has(wait) ? Math.max(owner.nextPollAt, this.pausedUntil) : undefined),
     };
   }
 

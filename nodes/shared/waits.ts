@@ -9,6 +9,7 @@ import { Job, readJobId, readJobStatus, readPercent } from '../lib/job';
 import { checkJobId } from '../lib/odata';
 import type { JobPoller, WaitEnd, WaitHandle, WaitTiming } from '../lib/poller';
 import { readBoolean, readNumber } from '../lib/settings';
+import { waitRegistry, WaitRecord } from '../lib/wait-registry';
 import { accountOf, failed, jobStatus, Msg, Send, ServerDef } from './red';
 
 export interface WaitDef extends ServerDef {
@@ -33,6 +34,8 @@ export interface PendingWait extends StoredWait {
   lastStatus?: string;
   lastPercent?: number;
   lastJob?: Job;
+  /** Its entry in the runtime's list of waits (the sidebar). */
+  record?: WaitRecord;
 }
 
 /** A wait's end other than a poll error (which the message gets as its error). */
@@ -48,8 +51,8 @@ export interface WaitHooks {
 export interface NodeWaits {
   /** Waits on a job; settles when the wait and its end have run (resolves on cancel). */
   wait(jobId: string, msg: Msg, poller: JobPoller, send: Send): Promise<void>;
-  /** Ends matching waits without output; their messages complete. */
-  cancel(matches: (wait: PendingWait) => boolean): void;
+  /** Ends matching waits without output; their messages complete. Answers how many ended. */
+  cancel(matches: (wait: PendingWait) => boolean): number;
   /** Sets a node status now, unless waits are pending (they show theirs). */
   showStatus(final?: NodeStatus): void;
 }
@@ -108,6 +111,14 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
   // whenever the node closes unless a context store is configured.
   const store = node.context().flow;
   const storeKey = `${type}-${node.id}`;
+  // The sidebar's cancel button acts as msg.cancel on this node.
+  const owner = waitRegistry.addOwner({
+    id: node.id,
+    name: def.name ?? '',
+    type,
+    server: def.server ?? '',
+    cancel: (jobId) => cancel((w) => w.jobId === jobId),
+  });
 
   function showStatus(final?: NodeStatus): void {
     if (final) {
@@ -152,6 +163,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
     const remaining = wait.deadline > 0 ? Math.max(1, wait.deadline - Date.now()) : 0;
     const end = (result: WaitEnd) => {
       pending.delete(wait);
+      waitRegistry.remove(wait.record);
       save();
       if (result.kind === 'error') {
         showStatus(failed(result.error));
@@ -174,6 +186,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       wait.lastJob = job;
       const status = String(readJobStatus(job) ?? job.jobStatus);
       const percent = readPercent(job);
+      waitRegistry.update(wait.record, status, percent ?? null);
       if (status !== wait.lastStatus || percent !== wait.lastPercent) {
         wait.lastStatus = status;
         wait.lastPercent = percent;
@@ -182,20 +195,25 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       }
     };
     wait.handle = poller.wait(wait.jobId, { ...waitTiming(def), timeoutMs: remaining }, { update, end });
+    wait.record = waitRegistry.add(owner, wait.jobId, wait.startedAt, wait.handle);
     pending.add(wait);
     save();
     showStatus();
   }
 
-  function cancel(matches: (wait: PendingWait) => boolean): void {
+  function cancel(matches: (wait: PendingWait) => boolean): number {
+    let count = 0;
     for (const wait of [...pending]) {
       if (!matches(wait)) continue;
       wait.handle?.cancel();
       pending.delete(wait);
+      waitRegistry.remove(wait.record);
       cancelled.get(wait)?.();
+      count++;
     }
     save();
     showStatus({});
+    return count;
   }
 
   function wait(jobId: string, msg: Msg, poller: JobPoller, send: Send): Promise<void> {
@@ -244,8 +262,10 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
     if (persist && !removed) save(true);
     else store.set(storeKey, undefined);
     clearTimeout(saveTimer);
+    waitRegistry.removeOwner(owner);
     for (const entry of pending) {
       entry.handle?.cancel();
+      waitRegistry.remove(entry.record);
       cancelled.get(entry)?.();
     }
     pending.clear();

@@ -43,9 +43,9 @@ export = (RED: NodeAPI) => {
     });
 
     handleInput(RED, node, def, async ({ msg, send, poller }) => {
-      if (msg.reset === true) return waits.cancel(() => true);
+      if (msg.reset === true) return void waits.cancel(() => true);
       const jobId = await readJobIdInput(RED, node, def, msg);
-      if (msg.cancel === true) return waits.cancel((w) => w.jobId === jobId);
+      if (msg.cancel === true) return void waits.cancel((w) => w.jobId === jobId);
       await waits.wait(jobId, msg, poller, send);
     });
   }

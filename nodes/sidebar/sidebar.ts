@@ -1,0 +1,282 @@
+/**
+ * The runtime side of the editor's AIMS360 sidebar: an admin API under Node-RED's admin
+ * root (CONTRACT.md, "The AIMS360 sidebar") and live waits over the comms channel.
+ */
+import { pipeline } from 'node:stream/promises';
+import type { NodeAPI } from 'node-red';
+import type { Express, Request, Response } from 'express';
+import { AimsError, toAimsError } from '../lib/errors';
+import { checkBeforeRequest, checkCompleted, inlineOutput, isPublishlink, jobDocuments, needsToken, readSettings, safeFileName } from '../lib/output';
+import { checkJobId, fetchJob } from '../lib/odata';
+import { readRecentQuery, recentJobs } from '../lib/recent-jobs';
+import { checkCanRerun, postRerun } from '../lib/rerun';
+import { waitRegistry } from '../lib/wait-registry';
+import type { ConfigNode } from '../shared/red';
+
+const PLUGIN = 'aims360-sidebar';
+const TOPIC = 'aims360/waits';
+/** At most one comms message per this many ms, whatever the number of changes. */
+const PUBLISH_EVERY_MS = 500;
+/** Waits carried by one comms message (longest waiting first); `total` says how many there are. */
+const COMMS_CAP = 200;
+const CONFIG_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+// The output is streamed, never held: as fetch output's file format, no size bound applies.
+const STREAMED = readSettings({ format: 'file' });
+
+type PluginAPI = NodeAPI & {
+  plugins: { registerPlugin(id: string, definition: Record<string, unknown>): void };
+  log: NodeAPI['log'] & { audit?: (event: Record<string, unknown>, req?: Request) => void };
+};
+
+/** An answer other than 200: status, code and plain words (never a stack). */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// Statuses for our own codes; every other AimsError is the API failing: 502.
+const STATUS_OF: Partial<Record<string, number>> = {
+  BAD_INPUT: 400,
+  JOB_NOT_FOUND: 404,
+  RERUN_NOT_ALLOWED: 409,
+  JOB_NOT_COMPLETED: 409,
+  JOB_FAILED: 409,
+};
+
+/** What the plugin keeps per admin app: routes are added once and read the latest load. */
+interface State {
+  RED: PluginAPI;
+  active: boolean;
+  stopPublishing?: () => void;
+}
+
+// On globalThis, so that a second copy of this module (the palette manager reinstalling
+// the package) finds the routes the first one added.
+const KEY = Symbol.for('@flowjobs/node-red-aims360/sidebar');
+function states(): WeakMap<object, State> {
+  const holder = globalThis as { [KEY]?: WeakMap<object, State> };
+  holder[KEY] ??= new WeakMap();
+  return holder[KEY];
+}
+
+function refusalOf(err: unknown, config?: ConfigNode): Refusal {
+  if (err instanceof Refusal) return err;
+  const error = toAimsError(err);
+  // Messages are built token-free; redacting again costs little.
+  const message = config?.client ? config.client.redact(error.message) : error.message;
+  return new Refusal(STATUS_OF[error.code] ?? 502, error.code, message);
+}
+
+/** A config node that exists, is an aims360-config and has a client. */
+function configOf(RED: PluginAPI, id: unknown): ConfigNode {
+  if (typeof id !== 'string' || !CONFIG_ID.test(id)) {
+    throw new Refusal(400, 'BAD_INPUT', 'The server id must be an aims360-config node id (letters, digits, ".", "-", "_").');
+  }
+  const node = RED.nodes.getNode(id) as ConfigNode | null;
+  if (!node || node.type !== 'aims360-config') throw new Refusal(404, 'NOT_FOUND', `No aims360-config node ${id} is deployed.`);
+  if (!node.client) {
+    const error = node.clientError ?? new AimsError('BAD_INPUT', 'The AIMS360 config node could not start: open it and check its settings.');
+    throw new Refusal(502, error.code, error.message);
+  }
+  return node;
+}
+
+function nodeIdOf(value: unknown): string {
+  if (typeof value !== 'string' || !CONFIG_ID.test(value)) throw new Refusal(400, 'BAD_INPUT', 'node must be the id of a wait for job or export data node.');
+  return value;
+}
+
+/** A base URL without any user name or password written into it. */
+function publicUrl(value: unknown): string {
+  try {
+    const url = new URL(String(value ?? ''));
+    url.username = '';
+    url.password = '';
+    return url.href.replace(/\/$/, '');
+  } catch {
+    return '';
+  }
+}
+
+/** Aborted when the admin client goes away before its answer is complete. */
+function untilDisconnect(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/** A file name for Content-Disposition: ASCII for old clients, UTF-8 beside it. */
+function disposition(name: string): string {
+  const safe = safeFileName(name);
+  const ascii = safe.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(safe)}`;
+}
+
+/** The waits as one comms message: capped, sorted, with the total, so 1,000 waits stay one small message. */
+function waitsSnapshot(cap = COMMS_CAP): { total: number; waits: ReturnType<typeof waitRegistry.list>; at: number } {
+  return { total: waitRegistry.size, waits: waitRegistry.list(cap), at: Date.now() };
+}
+
+/**
+ * Publishes the waits on every change, throttled: the first change goes out on the
+ * next turn, later ones at most every PUBLISH_EVERY_MS, each a whole snapshot
+ * (retained, so an editor that connects gets the latest at once).
+ */
+function startPublishing(RED: PluginAPI): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let last = 0;
+  const flush = () => {
+    timer = undefined;
+    last = Date.now();
+    RED.comms.publish(TOPIC, waitsSnapshot(), true);
+  };
+  const stop = waitRegistry.onChange(() => {
+    timer ??= setTimeout(flush, Math.max(0, last + PUBLISH_EVERY_MS - Date.now()));
+  });
+  flush();
+  return () => {
+    stop();
+    clearTimeout(timer);
+  };
+}
+
+type Answer = Record<string, unknown> | undefined;
+type Handler = (RED: PluginAPI, req: Request, res: Response, signal: AbortSignal) => Promise<Answer> | Answer;
+
+function addRoutes(app: Express, RED: PluginAPI): void {
+  const route = (method: 'get' | 'post', path: string, permission: string, handler: Handler) => {
+    app[method](path, RED.auth.needsPermission(permission), (req: Request, res: Response) => {
+      const state = states().get(app);
+      const signal = untilDisconnect(res);
+      const run = async (): Promise<Answer> => {
+        if (!state?.active) throw new Refusal(404, 'NOT_FOUND', 'The AIMS360 sidebar plugin is not installed.');
+        return handler(state.RED, req, res, signal);
+      };
+      run().then(
+        (answer) => {
+          if (answer !== undefined) res.json(answer);
+        },
+        (err: unknown) => {
+          const config = state?.RED.nodes.getNode(String(req.params.id ?? '')) as ConfigNode | null;
+          const refusal = refusalOf(err, config ?? undefined);
+          if (res.headersSent) {
+            // A download broke off: end it, so the client sees an incomplete file, not a whole one.
+            res.destroy();
+            return;
+          }
+          res.status(refusal.status).json({ code: refusal.code, message: refusal.message });
+        },
+      );
+    });
+  };
+
+  route('get', '/aims360/waits', 'aims360.read', () => ({ waits: waitRegistry.list() }));
+
+  route('post', '/aims360/waits/cancel', 'aims360.write', (red, req) => {
+    const body = (req.body ?? {}) as { node?: unknown; jobId?: unknown };
+    const node = nodeIdOf(body.node);
+    const jobId = checkJobId(body.jobId);
+    const cancelled = waitRegistry.cancel(node, jobId);
+    if (cancelled === undefined) throw new Refusal(404, 'NOT_FOUND', `No node ${node} holds waits in this runtime.`);
+    if (cancelled === 0) throw new Refusal(404, 'NOT_FOUND', `Node ${node} does not wait on job ${jobId}.`);
+    red.log.audit?.({ event: 'aims360.wait.cancel', node, jobId }, req);
+    return { cancelled };
+  });
+
+  route('get', '/aims360/servers', 'aims360.read', (red) => {
+    const servers: { id: string; name: string; baseUrl: string }[] = [];
+    red.nodes.eachNode((def: { id: string; type: string; name?: string; baseUrl?: unknown }) => {
+      // Only what is deployed and running; never credentials.
+      if (def.type !== 'aims360-config' || !red.nodes.getNode(def.id)) return;
+      servers.push({ id: def.id, name: def.name ?? '', baseUrl: publicUrl(def.baseUrl) });
+    });
+    return { servers };
+  });
+
+  route('get', '/aims360/servers/:id/jobs', 'aims360.read', async (red, req, _res, signal) => {
+    const config = configOf(red, req.params.id);
+    const query = readRecentQuery(req.query as Record<string, unknown>);
+    const jobs = await recentJobs(config.client!, query, signal);
+    // The in-line output can be large; the output route serves it.
+    return {
+      jobs: jobs.map((job) => {
+        const listed = { ...job };
+        delete listed.response;
+        return listed;
+      }),
+    };
+  });
+
+  route('post', '/aims360/servers/:id/jobs/:jobId/rerun', 'aims360.write', async (red, req, _res, signal) => {
+    const config = configOf(red, req.params.id);
+    const jobId = checkJobId(req.params.jobId);
+    await checkCanRerun(config.client!, jobId, signal);
+    red.log.audit?.({ event: 'aims360.job.rerun', server: config.id, jobId }, req);
+    return postRerun(config.client!, jobId, signal);
+  });
+
+  route('get', '/aims360/servers/:id/jobs/:jobId/output', 'aims360.write', async (red, req, res, signal) => {
+    const config = configOf(red, req.params.id);
+    const client = config.client!;
+    const jobId = checkJobId(req.params.jobId);
+    const job = await fetchJob(client, jobId, signal);
+    checkCompleted(job);
+    if (!isPublishlink(job)) {
+      res.json(inlineOutput(job) ?? null);
+      return undefined;
+    }
+    const [doc] = jobDocuments(job);
+    const auth = needsToken(job);
+    checkBeforeRequest(client, [doc], auth, STREAMED);
+    const download = await client.download(doc.link, { auth, signal });
+    red.log.audit?.({ event: 'aims360.job.output', server: config.id, jobId }, req);
+    const type = String(download.headers['content-type'] ?? '');
+    res.status(200);
+    res.setHeader('Content-Type', /^[\w.+-]+\/[\w.+-]+(;.*)?$/.test(type) ? type : 'application/octet-stream');
+    res.setHeader('Content-Disposition', disposition(doc.info.name));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    // got unzips a compressed answer, so its length is only right when it was not compressed.
+    const length = download.headers['content-length'];
+    if (length !== undefined && download.headers['content-encoding'] === undefined) res.setHeader('Content-Length', String(length));
+    // Streamed through: a disconnecting admin client destroys res, which stops the download.
+    await pipeline(download.body, res);
+    return undefined;
+  });
+}
+
+export = (RED: PluginAPI) => {
+  const app = RED.httpAdmin as unknown as Express;
+  const activate = () => {
+    let state = states().get(app);
+    if (!state) {
+      state = { RED, active: false };
+      states().set(app, state);
+      addRoutes(app, RED);
+    }
+    // A reload: the routes stay, and answer with this load's API.
+    state.stopPublishing?.();
+    state.RED = RED;
+    state.active = true;
+    state.stopPublishing = startPublishing(RED);
+  };
+  RED.plugins.registerPlugin(PLUGIN, {
+    type: PLUGIN,
+    onadd: activate,
+    // Removed by the palette manager: Express cannot drop routes, so they answer 404 from now on.
+    onremove: () => {
+      const state = states().get(app);
+      if (state?.RED !== RED) return;
+      state.active = false;
+      state.stopPublishing?.();
+      state.stopPublishing = undefined;
+      RED.comms.publish(TOPIC, { total: 0, waits: [], at: Date.now() }, true);
+    },
+  });
+};
