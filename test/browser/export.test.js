@@ -266,9 +266,9 @@ describe('export data in a browser: catalogue dropdowns, and a flow built from t
     return { x: tray.x, y: tray.y, width: tray.width, height: Math.min(tray.height, ul.y + ul.height + 20 - tray.y) };
   }
 
-  /** The canvas with the flow and the debug sidebar. */
+  /** The canvas with the flow and the debug sidebar, below the header (and its deploy notice). */
   async function sidebarClip(page) {
     const size = page.viewportSize();
-    return { x: 180, y: 0, width: size.width - 180, height: Math.min(size.height, 620) };
+    return { x: 180, y: 48, width: size.width - 180, height: Math.min(size.height, 620) - 48 };
   }
 });
