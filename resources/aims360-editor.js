@@ -130,6 +130,72 @@
         });
     }
 
+    // Searchable, grouped suggestions under the text box of the typed input #node-input-<prop>,
+    // with jQuery UI's autocomplete (shipped by the editor of Node-RED 4 and 5). groups() gives
+    // [{ label, values: [text, ...] }, ...] at each search. Typing filters them: any part of a
+    // value or of its group's label, case-insensitive. Headers are not choices (mouse and arrow
+    // keys skip them); a click or the down arrow opens the list, Enter or a click picks. Only for
+    // the str type, and only a suggestion: any text stays allowed; a typed text that matches
+    // nothing is offered as it is under the custom label, if given.
+    function groupedSuggestions(prop, groups, custom) {
+        var field = $('#node-input-' + prop);
+        var input = field.next('.red-ui-typedInput-container').find('input.red-ui-typedInput-input');
+        input.autocomplete({
+            minLength: 0,
+            delay: 0,
+            source: function (request, response) {
+                var term = request.term.trim().toLowerCase();
+                var items = [];
+                if (field.typedInput('type') === 'str') {
+                    groups().forEach(function (group) {
+                        var all = group.label.toLowerCase().indexOf(term) >= 0;
+                        group.values.forEach(function (value) {
+                            if (all || value.toLowerCase().indexOf(term) >= 0) {
+                                items.push({ label: value, value: value, group: group.label });
+                            }
+                        });
+                    });
+                    if (custom && term && !items.length) {
+                        items.push({ label: request.term.trim(), value: request.term.trim(), group: custom });
+                    }
+                }
+                response(items);
+            },
+            // Arrowing through the list keeps the typed text; Enter or a click sets the value.
+            focus: function () {
+                return false;
+            },
+            select: function (event, ui) {
+                field.typedInput('value', ui.item.value);
+                return false;
+            },
+            // Above the edit tray.
+            open: function () {
+                input.autocomplete('widget').css('z-index', 1000);
+            }
+        });
+        var widget = input.autocomplete('instance');
+        widget._renderMenu = function (ul, items) {
+            var group;
+            ul.addClass('aims360-suggestions');
+            items.forEach(function (item) {
+                if (item.group !== group) {
+                    group = item.group;
+                    $('<li class="aims360-suggestions-group">').text(group)
+                        .css({ padding: '4px 6px 2px', fontWeight: 'bold', cursor: 'default' }).appendTo(ul);
+                }
+                widget._renderItemData(ul, item).children().css('padding-left', '16px');
+            });
+        };
+        widget.widget().menu('option', 'items', '> :not(.aims360-suggestions-group)');
+        // A click on the field lists every suggestion, as a dropdown; typing then filters.
+        input.on('click', function () {
+            if (!widget.widget().is(':visible')) {
+                input.autocomplete('search', '');
+            }
+        });
+    }
+
     // The Job ID field's typed input.
     function jobIdInput() {
         typedInput('jobId', 'msg', JOB_ID_TYPES);
@@ -315,6 +381,7 @@
         preselectServer: preselectServer,
         jobIdValidator: jobIdValidator,
         typedInput: typedInput,
+        groupedSuggestions: groupedSuggestions,
         jobIdInput: jobIdInput,
         labelTooltips: labelTooltips,
         outputDefaults: outputDefaults,

@@ -58,9 +58,21 @@ async function openDialog(page, id) {
   for (let tries = 0; ; tries++) {
     await page.locator(`${onCanvas(id)} .red-ui-flow-node`).dblclick();
     const open = await page.waitForSelector('.red-ui-tray #node-dialog-ok', { state: 'visible', timeout: 3000 }).then(() => true, () => false);
-    if (open) return;
+    if (open) return trayOpened(page);
     if (tries === 3) throw new Error(`no edit dialog for ${id}`);
   }
+}
+
+/**
+ * Waits until the topmost edit tray has finished opening: slid in, and its first field
+ * focused. The editor focuses that field 150 ms after building the tray (later on a busy
+ * machine); a test typing before then can lose the focus mid-way, its keys going to that field.
+ */
+async function trayOpened(page) {
+  await page.waitForFunction(() => {
+    const tray = $('.red-ui-tray').last();
+    return tray.length === 1 && tray.css('right') === '0px' && $.contains(tray[0], document.activeElement);
+  }, null, { timeout: 5000 });
 }
 
 /**
@@ -112,4 +124,4 @@ async function snap(target, dir, name, clip) {
   return file;
 }
 
-module.exports = { useEditor, openEditor, openDialog, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots };
+module.exports = { useEditor, openEditor, openDialog, trayOpened, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots };
