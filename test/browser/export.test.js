@@ -210,7 +210,9 @@ describe('export data in a browser: catalogue dropdowns, and a flow built from t
     });
   });
 
-  it('builds inject → export data → debug from the palette, picks the view in the dropdowns, deploys, and shows the rows in the debug sidebar', async () => {
+  it('builds inject → export data → debug from the palette, picks the view in the dropdowns, deploys, and shows the rows in the debug sidebar', async function () {
+    // Many mouse steps: on Node-RED 5 on a busy 2-core machine this has taken 41 s.
+    this.timeout(150000);
     const page = editor();
     const exportId = await drop('aims360-export', 380, 160);
     const debugId = await drop('debug', 640, 160);
