@@ -1,9 +1,11 @@
 // `npm start`: the AIMS360 simulator with jobs in motion, and Node-RED (the
 // project's own dev dependency) with this pack and every example flow deployed
-// against it. Ctrl-C stops both.
+// against it, and a small MQTT broker for the example that publishes rows to MQTT.
+// Ctrl-C stops them all.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +14,7 @@ const require = createRequire(import.meta.url);
 const simPort = Number(process.env.AIMS360_SIM_PORT || 8360);
 const redPort = Number(process.env.PORT || 1880);
 const userDir = process.env.AIMS360_DEMO_DIR || path.join(root, '.demo');
+const mqttPort = Number(process.env.AIMS360_MQTT_PORT ?? 1883);
 
 if (!existsSync(path.join(root, 'dist', 'simulator', 'index.js'))) {
   console.error('The pack is not built yet: run `npm install` (or `npm run build`) first.');
@@ -20,6 +23,46 @@ if (!existsSync(path.join(root, 'dist', 'simulator', 'index.js'))) {
 const { start } = require(path.join(root, 'dist', 'simulator', 'index.js'));
 const { demoGuide } = require(path.join(root, 'dist', 'simulator', 'demo.js'));
 const sim = await start({ port: simPort, host: '127.0.0.1', demo: true });
+
+/**
+ * An MQTT broker (aedes, a dev dependency like Node-RED itself) on 127.0.0.1, on
+ * AIMS360_MQTT_PORT (default 1883, where the example looks) or, when that port is
+ * taken, any free one. Resolves { port, close() }, or null when aedes is missing.
+ */
+async function startBroker() {
+  let Aedes;
+  try {
+    ({ Aedes } = require('aedes'));
+  } catch {
+    return null;
+  }
+  const aedes = await Aedes.createBroker();
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    aedes.handle(socket);
+  });
+  const listen = (port) => new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve(server.address().port);
+    });
+  });
+  const port = await listen(mqttPort).catch((err) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    return listen(0);
+  });
+  const close = () => new Promise((resolve) => {
+    aedes.close(() => {
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+  });
+  return { port, close };
+}
+const broker = await startBroker();
 
 // A user directory that loads this checkout as an installed package.
 mkdirSync(path.join(userDir, 'node_modules', '@flowjobs'), { recursive: true });
@@ -41,23 +84,49 @@ const settings = {
 };
 writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
 
-// Every example, with its config node pointed at the simulator and given its token.
+// Every example, with its config node pointed at the simulator and given its token, the
+// webhook example posting to this Node-RED, the MQTT one publishing to the demo's broker.
 // Nothing fires on deploy: the runner fires every enabled inject once the first
 // editor is there to see the results.
-const { flows, credentials } = require('./example-flows.cjs').exampleFlows(sim.url, sim.token);
+const { flows, credentials } = require('./example-flows.cjs').exampleFlows(sim.url, sim.token, {
+  nodeRedUrl: `http://127.0.0.1:${redPort}`,
+  mqtt: broker ? { host: '127.0.0.1', port: broker.port } : undefined,
+});
 const injects = flows.filter((n) => n.type === 'inject' && !n.d);
 for (const inject of injects) inject.once = false;
+
+/** Node types an inject leads to, following wires and links. */
+function reached(inject) {
+  const byId = new Map(flows.map((n) => [n.id, n]));
+  const seen = new Set();
+  const visit = (id) => {
+    const node = byId.get(id);
+    if (!node || seen.has(id)) return;
+    seen.add(id);
+    for (const port of node.wires || []) port.forEach(visit);
+    if (node.type === 'link out') (node.links || []).forEach(visit);
+  };
+  for (const port of inject.wires || []) port.forEach(visit);
+  return [...seen].map((id) => byId.get(id).type);
+}
+// Without a broker the rows would go nowhere: that example is not clicked, and its broker
+// node does not try to connect (its mqtt out node shows "disconnected", no log line every 5 s).
+const clicked = broker ? injects : injects.filter((n) => !reached(n).includes('mqtt out'));
+if (!broker) for (const node of flows.filter((n) => n.type === 'mqtt-broker')) node.autoConnect = false;
 writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows, null, 2));
 writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials, null, 2));
 
 const red = spawn(
   process.execPath,
   [path.join(path.dirname(require.resolve('node-red/package.json')), 'red.js'), '-u', userDir, '-p', String(redPort)],
-  { stdio: 'inherit', env: { ...process.env, AIMS360_DEMO_INJECTS: injects.map((n) => n.id).join(',') } },
+  { stdio: 'inherit', env: { ...process.env, AIMS360_DEMO_INJECTS: clicked.map((n) => n.id).join(',') } },
 );
 
 console.log(`AIMS360 simulator: ${sim.url}  (token: ${sim.token})`);
 console.log(`Node-RED editor:   http://127.0.0.1:${redPort}/  (the examples run when you open it)`);
+console.log(broker
+  ? `MQTT broker:       mqtt://127.0.0.1:${broker.port}  (export-rows-to-mqtt publishes to aims360/orders/open)`
+  : 'MQTT broker:       none (aedes is not installed): export-rows-to-mqtt is not run');
 console.log(demoGuide().join('\n'));
 
 let stopping = false;
@@ -66,6 +135,7 @@ async function stop() {
   stopping = true;
   red.kill('SIGTERM');
   await sim.close();
+  if (broker) await broker.close();
 }
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -7,6 +7,7 @@ const { useEditor, openEditor, openDialog, done, snap, useScreenshots, onCanvas 
 const { startSim, TOKEN } = require('../support/sim');
 const { expectations, clickedInjects } = require('../support/examples');
 const { deploy } = require('../support/node-red-process');
+const { WEBHOOK_BASE } = require('../../scripts/example-flows.cjs');
 
 describe('examples in a browser (Import › Examples, Deploy)', function () {
   this.timeout(60000);
@@ -68,6 +69,12 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
         return found.join(', ');
       })}`);
       await pointAtSimulator(ours.id);
+      // A webhook on Node-RED's default port: this test's Node-RED listens on another.
+      for (const request of flow.filter((n) => n.type === 'http request' && n.url.startsWith(`${WEBHOOK_BASE}/`))) {
+        await openDialog(page, request.id);
+        await page.locator('#node-input-url').fill(red().url + request.url.slice(WEBHOOK_BASE.length));
+        await done(page);
+      }
       const invalid = await page.evaluate((ids) => ids.filter((id) => RED.nodes.node(id) && RED.nodes.node(id).valid === false), flow.map((n) => n.id));
       invalid.should.eql([]);
 

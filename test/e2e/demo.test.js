@@ -4,10 +4,12 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { freePort } = require('../support/node-red-process');
+const { freePort, nodeRedRoot } = require('../support/node-red-process');
 const { listen, debugFrom } = require('../support/comms');
 
 const root = path.resolve(__dirname, '..', '..');
+// An MQTT client: Node-RED's own dependency.
+const mqtt = require(require.resolve('mqtt', { paths: [nodeRedRoot()] }));
 
 describe('npm start (demo)', function () {
   this.timeout(60000);
@@ -17,13 +19,15 @@ describe('npm start (demo)', function () {
   let editorUrl;
   let simUrl;
   let quietLog;
+  let subscriber;
+  const mqttRows = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-demo-'));
 
   before(async () => {
-    const [redPort, simPort] = [await freePort(), await freePort()];
+    const [redPort, simPort, mqttPort] = [await freePort(), await freePort(), await freePort()];
     editorUrl = `http://127.0.0.1:${redPort}`;
     child = spawn(process.execPath, [path.join(root, 'scripts', 'demo.mjs')], {
-      env: { ...process.env, PORT: String(redPort), AIMS360_SIM_PORT: String(simPort), AIMS360_DEMO_DIR: dir },
+      env: { ...process.env, PORT: String(redPort), AIMS360_SIM_PORT: String(simPort), AIMS360_MQTT_PORT: String(mqttPort), AIMS360_DEMO_DIR: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.on('data', (d) => (output += d));
@@ -37,11 +41,21 @@ describe('npm start (demo)', function () {
     await new Promise((r) => setTimeout(r, 3000));
     simUrl = output.match(/AIMS360 simulator: (http:\/\/127\.0\.0\.1:\d+)/)[1];
     quietLog = await (await fetch(`${simUrl}/_sim/log`)).json();
+    // Subscribed to the demo's broker before the examples run.
+    const broker = output.match(/MQTT broker: +(mqtt:\/\/127\.0\.0\.1:\d+)/)[1];
+    subscriber = mqtt.connect(broker, { reconnectPeriod: 0 });
+    await new Promise((resolve, reject) => {
+      subscriber.once('connect', resolve);
+      subscriber.once('error', reject);
+    });
+    subscriber.on('message', (topic, payload) => mqttRows.push({ topic, row: JSON.parse(String(payload)) }));
+    await subscriber.subscribeAsync('aims360/#', { qos: 1 });
     comms = await listen(editorUrl);
   });
 
   after(async () => {
     if (comms) comms.close();
+    if (subscriber) await subscriber.endAsync(true);
     if (child && child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGINT');
@@ -53,6 +67,7 @@ describe('npm start (demo)', function () {
   it('prints the editor URL, the simulator and the demo job ids with how to use them', () => {
     output.should.containEql(`Node-RED editor:   ${editorUrl}/`);
     output.should.match(/AIMS360 simulator: http:\/\/127\.0\.0\.1:\d+/);
+    output.should.match(/MQTT broker: +mqtt:\/\/127\.0\.0\.1:\d+ +\(export-rows-to-mqtt publishes to aims360\/orders\/open\)/);
     output.should.match(/running: .*demo-year-end-valuation \(completes in about 60 min\)/);
     output.should.match(/failed: .*demo-export-failed \(can be rerun\)/);
     output.should.match(/completed: .*demo-price-list/);
@@ -112,9 +127,23 @@ describe('npm start (demo)', function () {
 
   it('runs the end-to-end examples: the export lands in a file in the demo folder, failed jobs are rerun, progress is shown', async () => {
     (await comms.waitFor(debugFrom('rows written'), 50000)).data.msg.should.equal('25');
-    fs.readFileSync(path.join(dir, 'aims360-sales-orders.csv'), 'utf8').should.startWith('style,color,size,qty,price,total');
+    fs.readFileSync(path.join(dir, 'aims360-open-orders.csv'), 'utf8').should.startWith('orderNo,customer,');
     (await comms.waitFor(debugFrom('completed after rerun'), 50000)).data.msg.should.match(/^demo-/);
     (await comms.waitFor(debugFrom('export progress'), 20000)).data.msg.should.match(/% (Queued|Inprogress|Completed)$/);
+  });
+
+  it('runs the export data examples: rows shown, published to the demo\'s MQTT broker, posted to the webhook', async () => {
+    (await comms.waitFor(debugFrom('open order rows'), 50000)).data.format.should.equal('array[25]');
+    const received = await comms.waitFor(debugFrom('webhook received'), 50000);
+    received.data.format.should.equal('array[25]');
+    (await comms.waitFor(debugFrom('webhook answered'), 20000)).data.msg.should.equal('204');
+    await comms.waitFor((e) => debugFrom('row published')(e) && JSON.parse(e.data.msg).orderNo === 'SO100024', 50000);
+    // Every row reached the broker once, in order.
+    const deadline = Date.now() + 10000;
+    while (mqttRows.length < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    mqttRows.map((m) => m.topic).should.eql(Array(25).fill('aims360/orders/open'));
+    mqttRows.map((m) => m.row.orderNo).should.eql(Array.from({ length: 25 }, (_, i) => `SO${100000 + i}`));
   });
 
   it('stops both on Ctrl-C', async () => {

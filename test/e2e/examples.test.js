@@ -8,7 +8,7 @@ const { usePackedNodeRed, examples } = require('../support/packed');
 const { startSim, TOKEN } = require('../support/sim');
 const { listen, debugFrom } = require('../support/comms');
 const { expectations, checkShown, firesByItself, actsReached, clickedInjects, clickInject } = require('../support/examples');
-const { deploy } = require('../support/node-red-process');
+const { deploy, freePort } = require('../support/node-red-process');
 const { exampleFlows } = require('../../scripts/example-flows.cjs');
 
 describe('example flows, packed and installed, against the simulator', function () {
@@ -26,8 +26,11 @@ describe('example flows, packed and installed, against the simulator', function 
 
   before(async () => {
     comms = await listen(red().url);
-    // Every example on its own tab, its config node pointed at the simulator.
-    const { flows, credentials } = exampleFlows(sim.url, TOKEN);
+    // Every example on its own tab, its config node pointed at the simulator, the webhook
+    // example posting to this Node-RED; its MQTT broker a port where none listens (the
+    // rows reach a real broker in export-examples.test.js), not a broker of this machine.
+    const nowhere = { host: '127.0.0.1', port: await freePort() };
+    const { flows, credentials } = exampleFlows(sim.url, TOKEN, { nodeRedUrl: red().url, mqtt: nowhere });
     await deploy(red().url, flows.map((n) => (credentials[n.id] ? { ...n, credentials: credentials[n.id] } : n)));
     deployedAt = Date.now();
   });
@@ -72,23 +75,40 @@ describe('example flows, packed and installed, against the simulator', function 
   }
 
   // What the end-to-end examples are for, beyond "something was shown".
-  it('export-csv-to-file.json writes the export with a total column into the working directory', async () => {
+  it('export-csv-to-file.json writes the export with a unit price column into the working directory', async () => {
     const written = await comms.waitFor(debugFrom('rows written'), 50000);
     written.data.msg.should.equal('25');
-    const csv = fs.readFileSync(path.join(red().userDir, 'aims360-sales-orders.csv'), 'utf8').trim().split(/\r?\n/);
-    csv[0].should.equal('style,color,size,qty,price,total');
+    const file = path.join(red().userDir, 'aims360-open-orders.csv');
+    const header = 'orderNo,customer,customerPO,orderDate,startDate,cancelDate,status,warehouse,totalQty,totalAmount,unitPrice';
+    const csv = fs.readFileSync(file, 'utf8').trim().split(/\r?\n/);
+    csv[0].should.equal(header);
     csv.should.have.length(26);
-    const [, , , qty, price, total] = csv[1].split(',');
-    Number(total).should.be.approximately(Number(qty) * Number(price), 0.01);
+    const cells = csv[1].split(',');
+    cells[0].should.equal('SO100000');
+    const [qty, amount, unitPrice] = cells.slice(-3).map(Number);
+    unitPrice.should.be.approximately(amount / qty, 0.01);
+    // No failure was logged.
+    fs.existsSync(path.join(red().userDir, 'aims360-export-failures.log')).should.be.false();
 
     // A second run writes a whole file again, header first.
     const seen = comms.events.length;
     const { flow } = examples().find((e) => e.file === 'export-csv-to-file.json');
-    await clickInject(red().url, flow.find((n) => n.type === 'inject').id);
+    await clickInject(red().url, flow.find((n) => n.type === 'inject' && !n.d).id);
     await comms.waitFor((e) => comms.events.indexOf(e) >= seen && debugFrom('rows written')(e), 50000);
-    const again = fs.readFileSync(path.join(red().userDir, 'aims360-sales-orders.csv'), 'utf8').trim().split(/\r?\n/);
-    again[0].should.equal('style,color,size,qty,price,total');
+    const again = fs.readFileSync(file, 'utf8').trim().split(/\r?\n/);
+    again[0].should.equal(header);
     again.should.have.length(26);
+  });
+
+  it('export-open-orders.json shows the export\'s rows', async () => {
+    const rows = await comms.waitFor(debugFrom('open order rows'), 50000);
+    rows.data.format.should.equal('array[25]');
+    rows.data.msg.should.containEql('"orderNo":"SO100000"');
+  });
+
+  it('export-to-webhook.json posts the rows to its own http in node, which answers 204', async () => {
+    (await comms.waitFor(debugFrom('webhook received'), 50000)).data.format.should.equal('array[25]');
+    (await comms.waitFor(debugFrom('webhook answered'), 50000)).data.msg.should.equal('204');
   });
 
   it('rerun-failed-jobs.json reruns the two jobs that failed in the last day, not last week\'s', async () => {
