@@ -169,7 +169,7 @@ describe('editor in a browser (chromium)', function () {
   it('lists every shared output and wait setting in the nodes that use them (they are listed by name, not spread)', async () => {
     const missing = await editor().evaluate(() => {
       const t = (key) => key;
-      const shared = { output: Object.keys(AIMS360Editor.outputDefaults(t)), wait: Object.keys(AIMS360Editor.waitDefaults(t)) };
+      const shared = { output: Object.keys(window.AIMS360Editor.outputDefaults(t)), wait: Object.keys(window.AIMS360Editor.waitDefaults(t)) };
       const users = { 'aims360-fetch-output': ['output'], 'aims360-wait-for-job': ['wait'], 'aims360-export': ['output', 'wait'] };
       return Object.entries(users).flatMap(([type, sets]) => {
         const defaults = RED.nodes.getType(type).defaults;
