@@ -15,6 +15,8 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
   const shots = useScreenshots();
   before(async () => {
     sim = await startSim({ demo: true });
+    // Shorter than the demo's 14 s exports, still long enough to show progress.
+    sim.setConfig({ exportQueuedMs: 1000, exportRunMs: 3000 });
   });
   after(async () => {
     if (sim) await sim.close();

@@ -18,6 +18,8 @@ describe('example flows, packed and installed, against the simulator', function 
   let deployedAt;
   before(async () => {
     sim = await startSim({ demo: true });
+    // Shorter than the demo's 14 s exports, still long enough to show progress.
+    sim.setConfig({ exportQueuedMs: 1000, exportRunMs: 3000 });
   });
   after(async () => {
     if (sim) await sim.close();
