@@ -113,10 +113,17 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await page.waitForFunction(() => $('.aims360-wait[data-job-id="inject-job"] .aims360-bar > div')[0].style.width === '60%', null, { timeout: 15000 });
       (await row.locator('.aims360-percent').innerText()).should.equal('60 %');
       (await row.locator('.aims360-waited').innerText()).should.match(/^waited \d+/);
-      // The node's name reveals it.
+      // The node's name reveals it in its flow.
+      await page.evaluate(() => {
+        const reveal = RED.view.reveal;
+        RED.view.reveal = function (id) {
+          window.__revealed = id;
+          RED.view.reveal = reveal;
+          return reveal.apply(this, arguments);
+        };
+      });
       await row.locator('.aims360-node').click();
-      await page.waitForFunction(() => RED.view.selection().nodes && RED.view.selection().nodes.some((n) => n.id === 'wait'), null, { timeout: 5000 })
-        .catch(() => {}); // reveal highlights (and in some versions selects) the node: not asserted
+      (await page.evaluate(() => window.__revealed)).should.equal('wait');
       sim.setJob('inject-job', { jobStatus: 'Completed' });
       await row.waitFor({ state: 'detached', timeout: 15000 });
       (await page.locator('.aims360-waits-state').innerText()).should.match(/No wait in flight/);
@@ -177,6 +184,37 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       posts().should.be.empty();
     });
 
+    it('says in plain words when there is no server, Node-RED is unreachable or the API refuses the credentials', async () => {
+      const page = editor();
+      await showTab(page);
+      const state = page.locator('.aims360-recent-state');
+      sim.addJob({ jobId: 'state-job', outcome: 'Failed' });
+      await page.route('**/aims360/servers', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"servers":[]}' }));
+      await page.locator('.aims360-refresh').click();
+      await page.locator('.aims360-recent-state', { hasText: 'No AIMS360 server is deployed yet' }).waitFor({ timeout: 10000 });
+      (await page.locator('.aims360-job').count()).should.equal(0);
+      await page.unroute('**/aims360/servers');
+      await page.route('**/aims360/servers', (route) => route.abort());
+      await page.locator('.aims360-refresh').click();
+      await page.locator('.aims360-recent-state', { hasText: 'Node-RED cannot be reached' }).waitFor({ timeout: 10000 });
+      await page.unroute('**/aims360/servers');
+      sim.addFault({ type: 'status', status: 401, body: '{"Message":"Authorization has been denied for this request."}', times: -1 });
+      try {
+        await page.locator('.aims360-refresh').click();
+        await page.locator('.aims360-recent-state.aims360-error', { hasText: 'refused the credentials' }).waitFor({ timeout: 15000 });
+        (await state.innerText()).should.match(/check the token/).and.not.containEql(TOKEN);
+      } finally {
+        sim.clearFaults();
+      }
+      await page.locator('.aims360-refresh').click();
+      await jobRow(page, 'state-job').waitFor({ timeout: 15000 });
+      (await state.isVisible()).should.be.false();
+      // The tab's help opens in the Help tab.
+      await page.locator('.aims360-help').click();
+      await page.locator('.red-ui-help', { hasText: 'Every wait in flight in this runtime' }).last().waitFor({ state: 'visible', timeout: 5000 });
+      await showTab(page);
+    });
+
     it('downloads the output: the bytes are the simulator\'s document', async () => {
       const page = editor();
       await showTab(page);
@@ -221,7 +259,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       const renders = (await page.evaluate(() => RED.plugins.getPlugin('aims360-sidebar').renderTimes)).filter((r) => r.total === 1000);
       const sorted = (key) => renders.map((r) => r[key]).filter((v) => v !== null).sort((a, b) => a - b);
       const figures = (values) => `median ${values[Math.floor(values.length / 2)].toFixed(1)} ms, max ${values.at(-1).toFixed(1)} ms`;
-      console.log(`      1,000 waits, 200 rows shown: comms handler ${figures(sorted('ms'))}; until painted ${figures(sorted('paintedMs'))}; over ${renders.length} updates`);
+      console.log(`      1,000 waits, 200 rows shown: comms handler ${figures(sorted('ms'))}; until painted ${figures(sorted('paintedMs'))}; over ${renders.length} updates (each: ${renders.map((r) => r.ms.toFixed(0)).join(', ')} ms)`);
       (await page.locator('.aims360-sidebar').innerText()).should.not.match(RAW_KEY);
       for (const jobId of ids) sim.setJob(jobId, { jobStatus: 'Completed' });
       await page.locator('.aims360-wait').first().waitFor({ state: 'detached', timeout: 60000 });
