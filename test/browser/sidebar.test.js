@@ -60,7 +60,11 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
   });
 
   describe('an editor without adminAuth', () => {
-    const red = usePackedNodeRed(() => ({ flows: flows(sim), credentials: { server: { token: TOKEN } } }));
+    // A second config node whose token the API refuses.
+    const red = usePackedNodeRed(() => ({
+      flows: [...flows(sim), { id: 'other', type: 'aims360-config', name: 'Wrong token', baseUrl: sim.url, authType: 'token', timeout: 5000 }],
+      credentials: { server: { token: TOKEN }, other: { token: 'not-the-token' } },
+    }));
     const editor = useEditor(() => red().url);
     const post = (route, body) => fetch(`${red().url}${route}`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
@@ -213,6 +217,21 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await page.locator('.aims360-help').click();
       await page.locator('.red-ui-help', { hasText: 'Every wait in flight in this runtime' }).last().waitFor({ state: 'visible', timeout: 5000 });
       await showTab(page);
+    });
+
+    it('offers a server selector when there are several config nodes, each with its own jobs or error', async () => {
+      const page = editor();
+      await showTab(page);
+      sim.addJob({ jobId: 'selector-job', outcome: 'Failed' });
+      await page.locator('.aims360-refresh').click();
+      const select = page.locator('.aims360-server');
+      await select.waitFor({ state: 'visible', timeout: 10000 });
+      (await select.locator('option').allInnerTexts()).should.eql(['AIMS360 simulator', 'Wrong token']);
+      await select.selectOption('other');
+      await page.locator('.aims360-recent-state.aims360-error', { hasText: 'refused the credentials' }).waitFor({ timeout: 15000 });
+      (await page.locator('.aims360-job').count()).should.equal(0);
+      await select.selectOption('server');
+      await jobRow(page, 'selector-job').waitFor({ timeout: 15000 });
     });
 
     it('downloads the output: the bytes are the simulator\'s document', async () => {
