@@ -94,10 +94,16 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       (await count()).should.eql({ tabs: 0, menu: 0, contents: 0 });
       await page.evaluate(() => RED.plugins.getPlugin('aims360-sidebar').onadd());
       (await count()).should.eql({ tabs: 1, menu: 1, contents: 1 });
+      const errors = [];
+      const onError = (err) => errors.push(err.message);
+      page.on('pageerror', onError);
       await openEditor(page, red().url);
       await page.waitForFunction((sel) => $(sel).length > 0, TAB_SELECTOR);
       (await count()).should.eql({ tabs: 1, menu: 1, contents: 1 });
       await showTab(page);
+      await page.locator('.aims360-recent-state, .aims360-job').first().waitFor({ timeout: 10000 });
+      page.off('pageerror', onError);
+      errors.should.eql([]);
     });
 
     it('shows a wait started by an inject with a progress bar that moves, and drops it when the job completes', async () => {
