@@ -177,7 +177,7 @@ export function* textChunks(doc: DocRecord): Generator<string> {
   if (buf.length > 0) yield buf;
 }
 
-type WriteXlsx = (data: { value: Cell }[][], options: { buffer: true }) => Promise<Buffer>;
+type WriteXlsx = (data: { value: Cell }[][]) => { toBuffer(): Promise<Buffer> };
 let writer: Promise<WriteXlsx> | undefined;
 
 // write-excel-file is ESM first; load it once, on first use.
@@ -190,7 +190,7 @@ async function buildXlsx(table: Table, rows: number): Promise<Buffer> {
   const write = await loadWriter();
   const data: { value: Cell }[][] = [header(table).map((h) => ({ value: h }))];
   for (let i = 0; i < rows; i++) data.push(rowValues(table, i).map((value) => ({ value })));
-  return write(data, { buffer: true });
+  return write(data).toBuffer();
 }
 
 /** A small valid one-page PDF listing the first rows. */
