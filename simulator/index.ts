@@ -18,7 +18,7 @@ import {
   type JobSpec,
   type RenderContext,
 } from './jobs';
-import { evaluate, hasOr, isSingleIdFilter, ODataError, parseCount, parseFilter, parseOrderBy, parseSelect, sortRows, type FilterNode } from './odata';
+import { evaluate, hasOr, isSingleIdFilter, jobIdsNamed, ODataError, parseCount, parseFilter, parseOrderBy, parseSelect, sortRows, type FilterNode } from './odata';
 import { randomToken, SpecError } from './util';
 
 export type { JobSpec, JobPatch } from './jobs';
@@ -657,7 +657,8 @@ export class Simulator {
       if (sel !== undefined) select = parseSelect(sel);
       const c = opts.get('$count');
       if (c !== undefined && c !== 'true' && c !== 'false') throw new ODataError(`Invalid value '${c}' for $count.`);
-      rows = [...this.jobs.values()].filter((j) => !j.purged).map((j) => renderJob(j, rctx));
+      const named = filter && jobIdsNamed(filter);
+      rows = [...this.jobs.values()].filter((j) => !j.purged && (!named || named.has(j.id))).map((j) => renderJob(j, rctx));
       if (filter) {
         const tree = filter;
         rows = rows.filter((r) => evaluate(tree, r));

@@ -169,6 +169,26 @@ export function isSingleIdFilter(node: FilterNode): boolean {
   return node.kind === 'cmp' && node.field === 'jobID' && node.op === 'eq';
 }
 
+/**
+ * The job ids a filter can match at most, or undefined when it may match any job:
+ * polls name their jobs, so the simulator renders only those (10,000 jobs stay cheap).
+ */
+export function jobIdsNamed(node: FilterNode): Set<string> | undefined {
+  switch (node.kind) {
+    case 'cmp':
+      return node.field === 'jobID' && node.op === 'eq' && node.value.type === 'string' ? new Set([String(node.value.value)]) : undefined;
+    case 'and':
+      return jobIdsNamed(node.left) ?? jobIdsNamed(node.right);
+    case 'or': {
+      const left = jobIdsNamed(node.left);
+      const right = left && jobIdsNamed(node.right);
+      return right && new Set([...left, ...right]);
+    }
+    case 'not':
+      return undefined;
+  }
+}
+
 /** Value of a field made comparable: dates as epoch ms. */
 function comparable(field: string, v: unknown): Value {
   if (v === undefined || v === null) return null;

@@ -217,6 +217,12 @@ describe('AIMS360 simulator', function () {
       ids((await filter("(jobId eq 'a' or jobId eq 'b') and jobStatus eq 'Failed'")).body).should.eql(['b']);
       ids((await filter("jobStatus eq 'Queued'")).body).should.eql(['d']);
       ids((await filter("not (jobStatus eq 'Failed') and jobStatus ne 'Queued'")).body).should.eql(['a']);
+      // Filters that name ids alongside other terms: only ids on every branch narrow the search.
+      ids((await filter("jobId eq 'd' or jobStatus eq 'Failed'")).body).should.eql(['b', 'c', 'd']);
+      ids((await filter("jobStatus eq 'Failed' or jobId eq 'a'")).body).should.eql(['a', 'b', 'c']);
+      ids((await filter("not (jobId eq 'a')")).body).should.eql(['b', 'c', 'd']);
+      ids((await filter("jobStatus eq 'Failed' and (jobId eq 'c' or jobId eq 'a')")).body).should.eql(['c']);
+      ids((await filter("jobId eq 'd' or jobId eq 'b'")).body).should.eql(['b', 'd']);
     });
 
     it("reads '' as an escaped quote", async () => {
