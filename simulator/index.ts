@@ -18,21 +18,17 @@ import {
   type JobSpec,
   type RenderContext,
 } from './jobs';
-import { evaluate, hasOr, isSingleIdFilter, jobIdsNamed, ODataError, parseCount, parseFilter, parseOrderBy, parseSelect, sortRows, type FilterNode } from './odata';
-import { randomToken, SpecError } from './util';
+import { control } from './control';
+import { fail, HttpError, JSON_TYPE, parseJson, readBody, send, sendRaw, type Ctx } from './http';
+import { OAuth, TOKEN_PATH, type OAuthOptions } from './oauth';
+import { queryJobs } from './query';
+import { decodeSafe, SpecError } from './util';
 
 export type { JobSpec, JobPatch } from './jobs';
 export type { DocSpec } from './documents';
 export type { FaultSpec } from './faults';
 export type { CustomView } from './exports';
-
-export interface OAuthOptions {
-  clientId?: string;
-  clientSecret?: string;
-  username?: string;
-  password?: string;
-  tokenTtlSeconds?: number;
-}
+export type { OAuthOptions } from './oauth';
 
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. */
@@ -78,81 +74,11 @@ export interface LogEntry {
 
 export const DEFAULT_TOKEN = 'simulator-token';
 const MAX_LOG = 10000;
-const MAX_BODY = 1024 * 1024;
 const MAX_LOGGED_BODY = 64 * 1024;
-const JSON_TYPE = 'application/json; charset=utf-8';
-const DENIED = { Message: 'Authorization has been denied for this request.' };
 const NO_ROUTE = { Message: 'No HTTP resource was found that matches the request URI' };
 const JOBS_QUERY = /^\/jobsmanagement\/odata\/v1\.0\/backgroundjob\/?$/i;
 const RERUN = /^\/jobsmanagement\/v1\.0\/backgroundjob\/([^/]+)\/rerun\/?$/i;
 const DOCUMENT = /^\/documentmanagement\/v1\.0\/aimsdocument\/([^/]+)(?:\/([^/]+))?\/?$/i;
-/** The password grant: at the documented endpoint, and at the simulator's older /connect/token. */
-const TOKEN = /^\/(?:authentication\/v1\/authentication|connect)\/token\/?$/i;
-
-interface Ctx {
-  req: IncomingMessage;
-  res: ServerResponse;
-  method: string;
-  path: string;
-  query: string;
-  base: string;
-  /** The request body, read before routing for every method but GET and HEAD. */
-  body?: string;
-  head: (status: number, headers: Record<string, string | number>) => void;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-  ) {
-    super(typeof body === 'string' ? body : JSON.stringify(body));
-  }
-}
-
-function decodeSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-/** Encoding as the real nextLinks have it: %20 for spaces, %27 for quotes, '$' and ',' left alone. */
-function strictEncode(s: string): string {
-  return encodeURIComponent(s).replace(/'/g, '%27').replace(/%24/g, '$').replace(/%2C/gi, ',');
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new HttpError(413, { Message: 'The request body is too large.' }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-async function readJson(req: IncomingMessage, errorBody: (msg: string) => unknown): Promise<unknown> {
-  return parseJson(await readBody(req), errorBody);
-}
-
-function parseJson(text: string, errorBody: (msg: string) => unknown): unknown {
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, errorBody('The request body is not valid JSON.'));
-  }
-}
 
 export class Simulator {
   readonly url: string;
@@ -166,9 +92,8 @@ export class Simulator {
   private faults: Fault[] = [];
   private faultSeq = 0;
   private config: SimConfig;
-  private readonly tokens = new Map<string, { expiresAt: number; username: string }>();
   private readonly sockets = new Set<Socket>();
-  private readonly oauth: Required<OAuthOptions>;
+  private readonly oauth: OAuth;
   private customViews: CustomView[] = [];
   private closing?: Promise<void>;
 
@@ -183,14 +108,7 @@ export class Simulator {
     this.host = h;
     const shown = h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '::1' : h;
     this.url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${this.port}`;
-    this.oauth = {
-      clientId: 'sim-client',
-      clientSecret: 'sim-secret',
-      username: 'operator@example.com',
-      password: 'sim-password',
-      tokenTtlSeconds: 3600,
-      ...options.oauth,
-    };
+    this.oauth = new OAuth(options.oauth, () => this.config.token);
     this.config = this.defaultConfig();
     this.customViews = this.defaultCustomViews();
     server.on('connection', (socket: Socket) => {
@@ -198,7 +116,7 @@ export class Simulator {
       socket.on('close', () => this.sockets.delete(socket));
     });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      this.handle(req, res).catch((err: unknown) => this.fail(res, err));
+      this.handle(req, res).catch((err: unknown) => fail(res, err));
     });
     if (options.demo) this.seedDemo();
   }
@@ -241,8 +159,8 @@ export class Simulator {
 
   /** The job as the API would list it; undefined when unknown or purged. */
   getJob(id: string): Record<string, unknown> | undefined {
-    const job = this.jobs.get(id);
-    return job && !job.purged ? renderJob(job, this.renderCtx()) : undefined;
+    const job = this.findJob(id);
+    return job && renderJob(job, this.renderCtx());
   }
 
   listJobs(): Record<string, unknown>[] {
@@ -286,7 +204,7 @@ export class Simulator {
 
   /** Every OAuth token issued so far is refused from now on. */
   expireTokens(): void {
-    this.tokens.clear();
+    this.oauth.expire();
   }
 
   setCombinedFilterRejected(reject: boolean): void {
@@ -374,6 +292,12 @@ export class Simulator {
     return this.closing;
   }
 
+  /** What GET /_sim/ answers. */
+  private info(): Record<string, unknown> {
+    const { clientId, username, tokenTtlSeconds } = this.oauth.options;
+    return { url: this.url, token: this.config.token, oauth: { clientId, username, tokenTtlSeconds }, jobs: this.jobs.size, requests: this.requestCount };
+  }
+
   private seedDemo(): void {
     for (const spec of demoJobs()) this.addJob(spec);
   }
@@ -387,26 +311,6 @@ export class Simulator {
     return this.url;
   }
 
-  private send(ctx: Ctx, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
-    if (ctx.res.headersSent || ctx.res.destroyed) return;
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    const type = typeof body === 'string' ? 'text/plain; charset=utf-8' : JSON_TYPE;
-    ctx.head(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), ...headers });
-    ctx.res.end(text);
-  }
-
-  private fail(res: ServerResponse, err: unknown): void {
-    if (res.headersSent || res.destroyed) {
-      res.destroy();
-      return;
-    }
-    const status = err instanceof HttpError ? err.status : 500;
-    const body = err instanceof HttpError ? err.body : { Message: 'An error has occurred.' };
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : JSON_TYPE });
-    res.end(text);
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     const qi = url.indexOf('?');
@@ -414,7 +318,7 @@ export class Simulator {
     const query = qi < 0 ? '' : url.slice(qi + 1);
     const method = (req.method ?? 'GET').toUpperCase();
     if (path === '/_sim' || path.startsWith('/_sim/')) {
-      await this.control(req, res, method, path);
+      await control(this, () => this.info(), req, res, method, path);
       return;
     }
     const entry: LogEntry = {
@@ -444,14 +348,14 @@ export class Simulator {
     };
     try {
       // The token route reads its own body: it holds secrets, which stay out of the log.
-      if (method !== 'GET' && method !== 'HEAD' && !TOKEN.test(path)) {
+      if (method !== 'GET' && method !== 'HEAD' && !TOKEN_PATH.test(path)) {
         ctx.body = await readBody(req);
         if (ctx.body) entry.body = ctx.body.slice(0, MAX_LOGGED_BODY);
       }
       await this.api(ctx);
     } catch (err) {
       if (err instanceof HttpError) {
-        if (!res.headersSent) this.send(ctx, err.status, err.body);
+        if (!res.headersSent) send(ctx, err.status, err.body);
         return;
       }
       if (!res.headersSent) entry.status = 500;
@@ -473,17 +377,17 @@ export class Simulator {
       }
     };
     let m: RegExpExecArray | null;
-    if (TOKEN.test(path)) {
+    if (TOKEN_PATH.test(path)) {
       only('POST');
-      await this.issueToken(ctx);
+      await this.oauth.issue(ctx);
     } else if (JOBS_QUERY.test(path)) {
       only('GET');
-      this.requireAuth(ctx);
+      this.oauth.requireAuth(ctx.req);
       await this.xlsxReady();
-      this.queryJobs(ctx);
+      send(ctx, 200, queryJobs(ctx.query, this.jobs.values(), this.renderCtx(ctx.base), this.config));
     } else if ((m = RERUN.exec(path))) {
       only('POST');
-      this.requireAuth(ctx);
+      this.oauth.requireAuth(ctx.req);
       this.rerun(ctx, decodeSafe(m[1]));
     } else if ((m = DOCUMENT.exec(path))) {
       only('GET');
@@ -491,13 +395,13 @@ export class Simulator {
     } else if (LATEST_EXPORT.test(path) || EARLIER_EXPORT.test(path)) {
       const earlier = EARLIER_EXPORT.test(path);
       // A path switched off is absent: 404 before any method or auth check.
-      if (!this.config[earlier ? 'serveEarlierExportPath' : 'serveLatestExportPath']) this.send(ctx, 404, NO_ROUTE);
+      if (!this.config[earlier ? 'serveEarlierExportPath' : 'serveLatestExportPath']) send(ctx, 404, NO_ROUTE);
       else {
         only('POST');
         this.exportData(ctx, earlier);
       }
     } else {
-      this.send(ctx, 404, NO_ROUTE);
+      send(ctx, 404, NO_ROUTE);
     }
   }
 
@@ -514,10 +418,10 @@ export class Simulator {
         // Never answered; close() destroys the socket.
         return;
       case 'malformed':
-        this.sendRaw(ctx, 200, '{"@odata.context":"x","value":[{"jobID":"', headers);
+        sendRaw(ctx, 200, '{"@odata.context":"x","value":[{"jobID":"', headers);
         return;
       case 'empty':
-        this.send(ctx, 200, { value: [] }, headers);
+        send(ctx, 200, { value: [] }, headers);
         return;
       case 'truncated': {
         const body = JSON.stringify({ '@odata.context': `${ctx.base}/jobsmanagement/odata/v1.0/$metadata#backgroundjob`, value: [] });
@@ -535,170 +439,10 @@ export class Simulator {
         } catch {
           // a plain text body stays text/plain
         }
-        this.sendRaw(ctx, status, body, { 'Content-Type': type, ...headers });
+        sendRaw(ctx, status, body, { 'Content-Type': type, ...headers });
         return;
       }
     }
-  }
-
-  private sendRaw(ctx: Ctx, status: number, body: string, headers: Record<string, string | number>): void {
-    ctx.head(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body), ...headers });
-    ctx.res.end(body);
-  }
-
-  /** The user behind a valid bearer token, or undefined. */
-  private bearer(req: IncomingMessage): { username: string } | undefined {
-    const auth = req.headers.authorization;
-    const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
-    if (!m) return undefined;
-    if (m[1] === this.config.token) return { username: this.oauth.username };
-    const issued = this.tokens.get(m[1]);
-    if (!issued) return undefined;
-    if (issued.expiresAt <= Date.now()) {
-      this.tokens.delete(m[1]);
-      return undefined;
-    }
-    return { username: issued.username };
-  }
-
-  private requireAuth(ctx: Ctx): { username: string } {
-    const who = this.bearer(ctx.req);
-    if (!who) throw new HttpError(401, DENIED);
-    return who;
-  }
-
-  private async issueToken(ctx: Ctx): Promise<void> {
-    const text = await readBody(ctx.req);
-    const type = String(ctx.req.headers['content-type'] ?? '');
-    let fields: Record<string, string> = {};
-    if (type.includes('json')) {
-      try {
-        const parsed: unknown = JSON.parse(text);
-        if (parsed && typeof parsed === 'object') fields = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
-      } catch {
-        throw new HttpError(400, { error: 'invalid_request' });
-      }
-    } else {
-      fields = Object.fromEntries(new URLSearchParams(text));
-    }
-    let clientId = fields.client_id;
-    let clientSecret = fields.client_secret;
-    const basic = /^Basic\s+(\S+)$/i.exec(String(ctx.req.headers.authorization ?? ''));
-    if (basic) {
-      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon >= 0) {
-        clientId = decodeSafe(decoded.slice(0, colon));
-        clientSecret = decodeSafe(decoded.slice(colon + 1));
-      }
-    }
-    if (clientId !== this.oauth.clientId || clientSecret !== this.oauth.clientSecret) {
-      this.send(ctx, 401, { error: 'invalid_client' });
-      return;
-    }
-    if (fields.grant_type !== 'password') {
-      this.send(ctx, 400, { error: 'unsupported_grant_type' });
-      return;
-    }
-    if (fields.username !== this.oauth.username || fields.password !== this.oauth.password) {
-      this.send(ctx, 400, { error: 'invalid_grant', error_description: 'The user name or password is incorrect.' });
-      return;
-    }
-    const token = randomToken(64);
-    const ttl = this.oauth.tokenTtlSeconds;
-    this.tokens.set(token, { expiresAt: Date.now() + ttl * 1000, username: fields.username });
-    this.send(ctx, 200, { access_token: token, token_type: 'Bearer', expires_in: ttl }, { 'Cache-Control': 'no-store' });
-  }
-
-  private odataError(message: string): HttpError {
-    return new HttpError(400, { error: { code: '', message: `The query specified in the URI is not valid. ${message}` } });
-  }
-
-  private queryJobs(ctx: Ctx): void {
-    const raw = new Map<string, string>();
-    for (const part of ctx.query.split('&')) {
-      if (part === '') continue;
-      const eq = part.indexOf('=');
-      const key = decodeSafe(eq < 0 ? part : part.slice(0, eq));
-      const value = eq < 0 ? '' : part.slice(eq + 1);
-      if (!key.startsWith('$')) continue;
-      if (!['$filter', '$top', '$skip', '$orderby', '$select', '$count'].includes(key)) {
-        throw this.odataError(`The query parameter '${key}' is not supported.`);
-      }
-      if (raw.has(key)) throw this.odataError(`Query option '${key}' was specified more than once.`);
-      raw.set(key, value);
-    }
-    const opts = new Map<string, string>();
-    for (const [key, value] of raw) {
-      // The real server does not read '+' as a space: clients must send %20.
-      if (key === '$filter' && value.includes('+')) {
-        throw this.odataError(`Syntax error at position ${value.indexOf('+')} in $filter: '+' is not allowed, encode spaces as %20.`);
-      }
-      try {
-        opts.set(key, decodeURIComponent(value));
-      } catch {
-        throw this.odataError(`The value of '${key}' is not correctly percent-encoded.`);
-      }
-    }
-    let filter: FilterNode | undefined;
-    let top: number | undefined;
-    let skip = 0;
-    let select: string[] | undefined;
-    let rows: Record<string, unknown>[];
-    const rctx = this.renderCtx(ctx.base);
-    try {
-      const f = opts.get('$filter');
-      if (f !== undefined) filter = parseFilter(f);
-      const t = opts.get('$top');
-      if (t !== undefined) top = parseCount('$top', t);
-      const s = opts.get('$skip');
-      if (s !== undefined) skip = parseCount('$skip', s);
-      const sel = opts.get('$select');
-      if (sel !== undefined) select = parseSelect(sel);
-      const c = opts.get('$count');
-      if (c !== undefined && c !== 'true' && c !== 'false') throw new ODataError(`Invalid value '${c}' for $count.`);
-      const named = filter && jobIdsNamed(filter);
-      rows = [...this.jobs.values()].filter((j) => !j.purged && (!named || named.has(j.id))).map((j) => renderJob(j, rctx));
-      if (filter) {
-        const tree = filter;
-        rows = rows.filter((r) => evaluate(tree, r));
-      }
-      const o = opts.get('$orderby');
-      if (o !== undefined) rows = sortRows(rows, parseOrderBy(o));
-    } catch (err) {
-      if (err instanceof ODataError) throw this.odataError(err.message);
-      throw err;
-    }
-    if (filter && this.config.rejectCombinedFilter && hasOr(filter)) {
-      throw new HttpError(400, { error: { code: '', message: "The query specified in the URI is not valid. The 'or' operator is not allowed in $filter." } });
-    }
-    const total = rows.length;
-    let window = rows.slice(skip);
-    if (top !== undefined) window = window.slice(0, top);
-    const pageSize = this.config.pageSize;
-    const page = window.slice(0, pageSize);
-    const quirk = filter !== undefined && isSingleIdFilter(filter) && total === 1 && skip === 0;
-    let nextLink: string | undefined;
-    if (window.length > pageSize || quirk) {
-      const parts: string[] = [];
-      for (const key of ['$filter', '$orderby', '$select', '$count']) {
-        const v = opts.get(key);
-        if (v !== undefined) parts.push(`${key}=${strictEncode(v)}`);
-      }
-      if (top !== undefined && top > pageSize) parts.push(`$top=${top - pageSize}`);
-      parts.push(`$skip=${skip + pageSize}`);
-      const host = this.config.nextLinkHost;
-      const base = host ? (host.includes(':') ? `http://${host}` : `http://${host}:${this.port}`) : ctx.base;
-      nextLink = `${base}/jobsmanagement/odata/v1.0/backgroundjob?${parts.join('&')}`;
-    }
-    const value = select && !select.includes('*') ? page.map((r) => pick(r, select)) : page;
-    const body: Record<string, unknown> = {
-      '@odata.context': `${ctx.base}/jobsmanagement/odata/v1.0/$metadata#backgroundjob${select && !select.includes('*') ? `(${select.join(',')})` : ''}`,
-    };
-    if (opts.get('$count') === 'true') body['@odata.count'] = total;
-    body.value = value;
-    if (nextLink) body['@odata.nextLink'] = nextLink;
-    this.send(ctx, 200, body);
   }
 
   /** Waits for spreadsheets still being built, so that SizeInMB is right in answers. */
@@ -721,7 +465,7 @@ export class Simulator {
     if ((job.spec.canReRun ?? 'Yes') !== 'Yes') throw new HttpError(400, { Message: 'Job cannot be rerun.' });
     const now = Date.now();
     restartJob(job, now);
-    this.send(ctx, 200, this.startedAnswer(job, ctx.base));
+    send(ctx, 200, this.startedAnswer(job, ctx.base));
   }
 
   private startedAnswer(job: JobRecord, base: string): Record<string, unknown> {
@@ -750,14 +494,14 @@ export class Simulator {
     const { job, doc } = found;
     if (!doc) {
       // The requestURL: the request that created the job, for authenticated callers.
-      if (!this.bearer(ctx.req)) throw new HttpError(401, DENIED);
-      this.send(ctx, 200, job.spec.request ?? { jobId: job.id, category: job.spec.category ?? 'Reports' });
+      this.oauth.requireAuth(ctx.req);
+      send(ctx, 200, job.spec.request ?? { jobId: job.id, category: job.spec.category ?? 'Reports' });
       return;
     }
     const scope = job.spec.scope ?? 'Private';
     // A link without its anonymous token, or any non-public one, needs the caller's bearer token.
     if (token !== undefined && token !== doc.token) throw new HttpError(403, 'Access Denied');
-    if ((scope !== 'Public' || token === undefined) && !this.bearer(ctx.req)) throw new HttpError(403, 'Access Denied');
+    if ((scope !== 'Public' || token === undefined) && !this.oauth.bearer(ctx.req)) throw new HttpError(403, 'Access Denied');
     if (doc.expiresAt <= Date.now()) {
       throw new HttpError(410, { Message: `The document link expired on ${new Date(doc.expiresAt).toISOString()}.` });
     }
@@ -767,7 +511,7 @@ export class Simulator {
   }
 
   private exportData(ctx: Ctx, earlier: boolean): void {
-    const who = this.requireAuth(ctx);
+    const who = this.oauth.requireAuth(ctx.req);
     const body = parseJson(ctx.body ?? '', (message) => ({ Message: message }));
     const now = Date.now();
     let spec: JobSpec;
@@ -779,93 +523,8 @@ export class Simulator {
     }
     const job = createJob({ ...spec, queuedMs: this.config.exportQueuedMs, runMs: this.config.exportRunMs, createdBy: who.username }, now);
     this.jobs.set(job.id, job);
-    this.send(ctx, 200, this.startedAnswer(job, ctx.base));
+    send(ctx, 200, this.startedAnswer(job, ctx.base));
   }
-
-  // ---- control API (/_sim/), not logged, no auth ----
-
-  private async control(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
-    const reply = (status: number, body?: unknown) => {
-      if (body === undefined) {
-        res.writeHead(status);
-        res.end();
-        return;
-      }
-      const text = JSON.stringify(body);
-      res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) });
-      res.end(text);
-    };
-    const json = () => readJson(req, (message) => ({ error: message }));
-    const notFound = () => reply(404, { error: `No control route ${method} ${path}` });
-    /** A list read with GET, added to with POST (when it can be), emptied with DELETE. */
-    const collection = async (list: () => unknown, add: ((spec: unknown) => unknown) | undefined, clear: () => void) => {
-      if (method === 'GET') reply(200, list());
-      else if (method === 'POST' && add) reply(201, add(await json()));
-      else if (method === 'DELETE') {
-        clear();
-        reply(204);
-      } else notFound();
-    };
-    const rel = path.replace(/^\/_sim\/?/, '').replace(/\/$/, '');
-    const segs = rel === '' ? [] : rel.split('/').map(decodeSafe);
-    try {
-      const [a, b, c] = segs;
-      if (segs.length <= 1 && (a === undefined || a === 'info') && method === 'GET') {
-        reply(200, { url: this.url, token: this.config.token, oauth: { clientId: this.oauth.clientId, username: this.oauth.username, tokenTtlSeconds: this.oauth.tokenTtlSeconds }, jobs: this.jobs.size, requests: this.requestCount });
-      } else if (a === 'jobs' && b === undefined) {
-        if (method === 'GET') reply(200, this.listJobs());
-        else if (method === 'POST') reply(201, this.addJob((await json()) as JobSpec));
-        else notFound();
-      } else if (a === 'jobs' && b !== undefined && c === undefined) {
-        if (method === 'GET') {
-          const job = this.getJob(b);
-          if (job) reply(200, job);
-          else reply(404, { error: `No job ${b}` });
-        } else if (method === 'PATCH') {
-          const job = this.setJob(b, (await json()) as JobPatch);
-          if (job) reply(200, job);
-          else reply(404, { error: `No job ${b}` });
-        } else if (method === 'DELETE') {
-          reply(this.purgeJob(b) ? 204 : 404);
-        } else notFound();
-      } else if (a === 'log' && b === undefined) {
-        await collection(() => this.log, undefined, () => this.clearLog());
-      } else if (a === 'faults' && b === undefined) {
-        await collection(() => this.listFaults(), (spec) => this.addFault(spec as FaultSpec), () => this.clearFaults());
-      } else if (a === 'custom-views' && b === undefined) {
-        await collection(() => this.listCustomViews(), (view) => this.addCustomView(view as CustomView), () => this.clearCustomViews());
-      } else if (a === 'tokens' && b === 'expire' && method === 'POST') {
-        this.expireTokens();
-        reply(204);
-      } else if (a === 'config' && b === undefined) {
-        if (method === 'GET') reply(200, this.getConfig());
-        else if (method === 'POST' || method === 'PATCH') reply(200, this.setConfig((await json()) as Partial<SimConfig>));
-        else notFound();
-      } else if (a === 'reset' && b === undefined && method === 'POST') {
-        this.reset();
-        reply(204);
-      } else {
-        notFound();
-      }
-    } catch (err) {
-      if (err instanceof SpecError) reply(400, { error: err.message });
-      else if (err instanceof HttpError) reply(err.status, err.body);
-      else throw err;
-    }
-  }
-}
-
-function pick(row: Record<string, unknown>, fields: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = { '@odata.etag': row['@odata.etag'] };
-  for (const f of fields) {
-    if (f === 'jobID') {
-      const key = 'jobID' in row ? 'jobID' : 'jobId';
-      out[key] = row[key];
-    } else {
-      out[f] = row[f];
-    }
-  }
-  return out;
 }
 
 /** Starts a simulator; resolves once it listens. */

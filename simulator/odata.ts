@@ -1,5 +1,6 @@
 // The subset of OData query options the real jobs endpoint understands, parsed
 // strictly so that client bugs (a '+' for a space, a bad quote) show up as 400s.
+import { decodeSafe } from './util';
 
 export type Value = string | number | boolean | null;
 
@@ -275,4 +276,61 @@ export function parseSelect(src: string): string[] {
 export function parseCount(name: string, src: string): number {
   if (!/^\d+$/.test(src)) throw new ODataError(`Invalid value '${src}' for ${name}: a non-negative integer is expected.`);
   return Number(src);
+}
+
+const QUERY_OPTIONS = new Set(['$filter', '$top', '$skip', '$orderby', '$select', '$count']);
+
+/** The OData options of a jobs query, parsed. */
+export interface QueryOptions {
+  filter?: FilterNode;
+  top?: number;
+  skip: number;
+  orderBy?: OrderKey[];
+  select?: string[];
+  count: boolean;
+  /** Each option's decoded text, for a nextLink that repeats it. */
+  text: Map<string, string>;
+}
+
+/** A query string's $-options, each checked; parameters without a '$' are left alone. */
+export function parseQuery(query: string): QueryOptions {
+  const raw = new Map<string, string>();
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = decodeSafe(eq < 0 ? part : part.slice(0, eq));
+    if (!key.startsWith('$')) continue;
+    if (!QUERY_OPTIONS.has(key)) throw new ODataError(`The query parameter '${key}' is not supported.`);
+    if (raw.has(key)) throw new ODataError(`Query option '${key}' was specified more than once.`);
+    raw.set(key, eq < 0 ? '' : part.slice(eq + 1));
+  }
+  const text = new Map<string, string>();
+  for (const [key, value] of raw) {
+    // The real server does not read '+' as a space: clients must send %20.
+    if (key === '$filter' && value.includes('+')) {
+      throw new ODataError(`Syntax error at position ${value.indexOf('+')} in $filter: '+' is not allowed, encode spaces as %20.`);
+    }
+    try {
+      text.set(key, decodeURIComponent(value));
+    } catch {
+      throw new ODataError(`The value of '${key}' is not correctly percent-encoded.`);
+    }
+  }
+  const f = text.get('$filter');
+  const t = text.get('$top');
+  const s = text.get('$skip');
+  const sel = text.get('$select');
+  const c = text.get('$count');
+  const o = text.get('$orderby');
+  const parsed: QueryOptions = {
+    filter: f === undefined ? undefined : parseFilter(f),
+    top: t === undefined ? undefined : parseCount('$top', t),
+    skip: s === undefined ? 0 : parseCount('$skip', s),
+    select: sel === undefined ? undefined : parseSelect(sel),
+    count: c === 'true',
+    text,
+  };
+  if (c !== undefined && c !== 'true' && c !== 'false') throw new ODataError(`Invalid value '${c}' for $count.`);
+  if (o !== undefined) parsed.orderBy = parseOrderBy(o);
+  return parsed;
 }

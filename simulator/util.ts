@@ -23,4 +23,13 @@ export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
+/** Decoded, or as it came when it is not valid percent-encoding. */
+export function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 export class SpecError extends Error {}
