@@ -1,3 +1,4 @@
+import { JSON_TYPE, send, sendRaw, TEXT_TYPE, type Ctx } from './http';
 import { SpecError } from './util';
 
 export type FaultType = 'status' | 'reset' | 'hang' | 'malformed' | 'truncated' | 'empty';
@@ -74,4 +75,45 @@ export function pickFault(faults: Fault[], req: RequestFacts, random: () => numb
 /** Serialisable view (Infinity is not JSON). */
 export function describeFault(f: Fault): Record<string, unknown> {
   return { ...f, remaining: f.remaining === Infinity ? -1 : f.remaining };
+}
+
+/** Answers the request as the fault says: an error, a broken body, a cut or no answer at all. */
+export function applyFault(ctx: Ctx, fault: Fault): void {
+  const headers: Record<string, string | number> = {};
+  if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
+  if (fault.location !== undefined) headers.Location = fault.location;
+  const { res, req } = ctx;
+  switch (fault.type) {
+    case 'reset':
+      req.socket.destroy();
+      return;
+    case 'hang':
+      // Never answered; the simulator's close() destroys the socket.
+      return;
+    case 'malformed':
+      sendRaw(ctx, 200, '{"@odata.context":"x","value":[{"jobID":"', headers);
+      return;
+    case 'empty':
+      send(ctx, 200, { value: [] }, headers);
+      return;
+    case 'truncated': {
+      const body = JSON.stringify({ '@odata.context': `${ctx.base}/jobsmanagement/odata/v1.0/$metadata#backgroundjob`, value: [] });
+      ctx.head(200, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body) + 100, ...headers });
+      res.write(body.slice(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+      return;
+    }
+    case 'status': {
+      const status = fault.status ?? 500;
+      const body = fault.body ?? JSON.stringify({ Message: `Simulated fault: HTTP ${status}.` });
+      let type = TEXT_TYPE;
+      try {
+        JSON.parse(body);
+        type = JSON_TYPE;
+      } catch {
+        // a plain text body stays text/plain
+      }
+      sendRaw(ctx, status, body, { 'Content-Type': type, ...headers });
+      return;
+    }
+  }
 }

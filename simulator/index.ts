@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { demoJobs } from './demo';
 import { docSize, sendDocument, type DocRecord } from './documents';
 import { checkCustomView, DEFAULT_CUSTOM_VIEWS, EARLIER_EXPORT, ExportError, exportJobSpec, LATEST_EXPORT, type CustomView } from './exports';
-import { describeFault, makeFault, pickFault, type Fault, type FaultSpec } from './faults';
+import { applyFault, describeFault, makeFault, pickFault, type Fault, type FaultSpec } from './faults';
 import {
   createJob,
   patchJob,
@@ -19,7 +19,7 @@ import {
   type RenderContext,
 } from './jobs';
 import { control } from './control';
-import { fail, HttpError, JSON_TYPE, parseJson, readBody, send, sendRaw, type Ctx } from './http';
+import { fail, HttpError, parseJson, readBody, send, type Ctx } from './http';
 import { OAuth, TOKEN_PATH, type OAuthOptions } from './oauth';
 import { queryJobs } from './query';
 import { decodeSafe, SpecError } from './util';
@@ -368,7 +368,7 @@ export class Simulator {
     const isJobQuery = JOBS_QUERY.test(path) && method === 'GET';
     const fault = pickFault(this.faults, { method, path, query: decodeSafe(ctx.query), isJobQuery });
     if (fault) {
-      this.applyFault(ctx, fault);
+      applyFault(ctx, fault);
       return;
     }
     const only = (allowed: string) => {
@@ -402,46 +402,6 @@ export class Simulator {
       }
     } else {
       send(ctx, 404, NO_ROUTE);
-    }
-  }
-
-  private applyFault(ctx: Ctx, fault: Fault): void {
-    const headers: Record<string, string | number> = {};
-    if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
-    if (fault.location !== undefined) headers.Location = fault.location;
-    const { res, req } = ctx;
-    switch (fault.type) {
-      case 'reset':
-        req.socket.destroy();
-        return;
-      case 'hang':
-        // Never answered; close() destroys the socket.
-        return;
-      case 'malformed':
-        sendRaw(ctx, 200, '{"@odata.context":"x","value":[{"jobID":"', headers);
-        return;
-      case 'empty':
-        send(ctx, 200, { value: [] }, headers);
-        return;
-      case 'truncated': {
-        const body = JSON.stringify({ '@odata.context': `${ctx.base}/jobsmanagement/odata/v1.0/$metadata#backgroundjob`, value: [] });
-        ctx.head(200, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body) + 100, ...headers });
-        res.write(body.slice(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
-        return;
-      }
-      case 'status': {
-        const status = fault.status ?? 500;
-        const body = fault.body ?? JSON.stringify({ Message: `Simulated fault: HTTP ${status}.` });
-        let type = 'text/plain; charset=utf-8';
-        try {
-          JSON.parse(body);
-          type = JSON_TYPE;
-        } catch {
-          // a plain text body stays text/plain
-        }
-        sendRaw(ctx, status, body, { 'Content-Type': type, ...headers });
-        return;
-      }
     }
   }
 
