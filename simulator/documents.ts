@@ -11,7 +11,7 @@ export interface DocSpec {
   rows?: number;
   /** Exact body to serve instead of generated rows. */
   content?: string;
-  /** Generate about this many bytes (exactly, in fact) on the fly, never held in memory. */
+  /** Exactly this many bytes (csv, json, txt; 256 at least), generated on the fly, never held in memory. */
   sizeBytes?: number;
   /** Lifetime from now; negative means already expired. Default 30 days. */
   expiresInMs?: number;

@@ -1,5 +1,6 @@
 // A stand-in for the AIMS360 Jobs API over node:http, with a control API under
-// /_sim/ for tests and users building flows offline.
+// /_sim/ for tests and users building flows offline. Here: the Simulator (its state
+// and in-process control methods) and the routing; each route's work is in its module.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { demoJobs } from './demo';

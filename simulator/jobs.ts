@@ -210,7 +210,8 @@ export function documentPath(doc: DocRecord): string {
   return `/documentmanagement/v1.0/aimsdocument/${doc.guid}/${doc.token}`;
 }
 
-function hostBase(host: string, ctx: RenderContext): string {
+/** Where links point for a host name of their own: the simulator's port unless the name has one. */
+export function hostBase(host: string, ctx: RenderContext): string {
   return host.includes(':') ? `http://${host}` : `http://${host}:${ctx.port}`;
 }
 

@@ -1,7 +1,7 @@
 // The jobs query (GET .../odata/v1.0/backgroundjob): the page of jobs a query asks
 // for, with the count and the nextLink the real server writes.
 import { HttpError } from './http';
-import { renderJob, type JobRecord, type RenderContext } from './jobs';
+import { hostBase, renderJob, type JobRecord, type RenderContext } from './jobs';
 import { evaluate, hasOr, isSingleIdFilter, jobIdsNamed, ODataError, parseQuery, sortRows, type QueryOptions } from './odata';
 
 /** The settings of the simulator's config that shape an answer. */
@@ -57,8 +57,7 @@ export function queryJobs(query: string, jobs: Iterable<JobRecord>, rctx: Render
     }
     if (top !== undefined && top > pageSize) parts.push(`$top=${top - pageSize}`);
     parts.push(`$skip=${skip + pageSize}`);
-    const host = config.nextLinkHost;
-    const base = host ? (host.includes(':') ? `http://${host}` : `http://${host}:${rctx.port}`) : rctx.base;
+    const base = config.nextLinkHost ? hostBase(config.nextLinkHost, rctx) : rctx.base;
     body['@odata.nextLink'] = `${base}/jobsmanagement/odata/v1.0/backgroundjob?${parts.join('&')}`;
   }
   return body;
