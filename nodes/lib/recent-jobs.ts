@@ -37,14 +37,13 @@ export function readRecentQuery(query: { hours?: unknown; status?: unknown; top?
  */
 export async function recentJobs(client: AimsClient, query: RecentQuery, signal?: AbortSignal, now = Date.now()): Promise<Job[]> {
   const since = `createdDate ge ${new Date(now - query.hours * HOUR_MS).toISOString()}`;
-  const orderby = 'createdDate desc';
-  if (!query.status) return (await queryJobs(client, { filter: since, orderby, top: query.top }, MAX_PAGES, signal)).jobs.slice(0, query.top);
+  const ask = async (filter: string, top?: number) =>
+    (await queryJobs(client, { filter, orderby: 'createdDate desc', top }, MAX_PAGES, signal)).jobs;
+  if (!query.status) return (await ask(since, query.top)).slice(0, query.top);
   try {
-    const filter = `${since} and jobStatus eq ${odataString(query.status)}`;
-    return (await queryJobs(client, { filter, orderby, top: query.top }, MAX_PAGES, signal)).jobs.slice(0, query.top);
+    return (await ask(`${since} and jobStatus eq ${odataString(query.status)}`, query.top)).slice(0, query.top);
   } catch (err) {
     if (!(isAimsError(err) && err.code === 'API_ERROR' && err.status === 400)) throw err;
   }
-  const { jobs } = await queryJobs(client, { filter: since, orderby }, MAX_PAGES, signal);
-  return jobs.filter((job) => readJobStatus(job) === query.status).slice(0, query.top);
+  return (await ask(since)).filter((job) => readJobStatus(job) === query.status).slice(0, query.top);
 }
