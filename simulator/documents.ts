@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, rowObject, rowText, rowValues, SAMPLE, tableFor, type Cell, type Table } from './tables';
 import { newId, randomToken, SpecError, stamp } from './util';
 
@@ -37,6 +37,9 @@ export interface DocRecord {
   noDownloadLink: boolean;
   size?: number;
   xlsx?: Promise<Buffer>;
+  /** Bumped by Simulator.touchDocument: a new ETag and Last-Modified, as when a document is replaced. */
+  version: number;
+  modifiedAt: number;
 }
 
 export const FORMATS: Record<DocFormat, { ext: string; contentType: string }> = {
@@ -81,6 +84,8 @@ export function makeDoc(spec: DocSpec, now: number): DocRecord {
     expiresAt: now + expiresInMs,
     host: spec.host,
     noDownloadLink: spec.noDownloadLink === true,
+    version: 1,
+    modifiedAt: now,
   };
   if (format === 'xlsx' && doc.content === undefined) {
     doc.xlsx = buildXlsx(doc.table, doc.rows);
@@ -237,25 +242,86 @@ function waitWritable(res: ServerResponse): Promise<void> {
   });
 }
 
-/** Sends a document body; big ones are generated as they go, respecting backpressure. */
-export async function sendDocument(res: ServerResponse, doc: DocRecord, head: (status: number, headers: Record<string, string | number>) => void): Promise<void> {
+export interface SendOptions {
+  /** Serve `Range` requests (206) and say so with `Accept-Ranges: bytes`. */
+  ranges: boolean;
+  /** Destroy the connection after this many bytes of the body. */
+  cutAtByte?: number;
+}
+
+/** The validators a client checks before resuming: strong ETag and Last-Modified. */
+export function validators(doc: DocRecord): { etag: string; lastModified: string } {
+  return { etag: `"${doc.guid}-${doc.version}"`, lastModified: new Date(doc.modifiedAt).toUTCString() };
+}
+
+/**
+ * The byte range a `Range` header asks for: [first, last], 'unsatisfiable', or
+ * undefined to send the whole body (no header, a syntax we ignore, several ranges).
+ */
+export function parseRange(header: string | undefined, size: number): [number, number] | 'unsatisfiable' | undefined {
+  const m = header === undefined ? null : /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    return suffix === 0 || size === 0 ? 'unsatisfiable' : [Math.max(0, size - suffix), size - 1];
+  }
+  const first = Number(m[1]);
+  const last = m[2] === '' ? Infinity : Number(m[2]);
+  if (last < first) return undefined;
+  if (first >= size) return 'unsatisfiable';
+  return [first, Math.min(last, size - 1)];
+}
+
+async function* bodyPieces(doc: DocRecord): AsyncGenerator<Buffer> {
+  if (doc.content !== undefined) yield Buffer.from(doc.content);
+  else if (doc.xlsx) yield await doc.xlsx;
+  else if (doc.format === 'pdf') yield Buffer.from(pdf(doc.table, doc.rows));
+  else for (const chunk of textChunks(doc)) yield Buffer.from(chunk);
+}
+
+/**
+ * Sends a document body, or the range of it asked for; big ones are generated as
+ * they go, respecting backpressure. An `If-Range` that no longer matches gets the
+ * whole body, as HTTP says.
+ */
+export async function sendDocument(req: IncomingMessage, res: ServerResponse, doc: DocRecord, head: (status: number, headers: Record<string, string | number>) => void, options: SendOptions): Promise<void> {
+  const size = doc.xlsx ? (await doc.xlsx).length : (docSize(doc) ?? 0);
+  const { etag, lastModified } = validators(doc);
   const headers: Record<string, string | number> = {
     'Content-Type': FORMATS[doc.format].contentType,
     'Content-Disposition': contentDisposition(doc.name),
+    ETag: etag,
+    'Last-Modified': lastModified,
   };
-  let body: Buffer | string | undefined;
-  if (doc.content !== undefined) body = doc.content;
-  else if (doc.xlsx) body = await doc.xlsx;
-  else if (doc.format === 'pdf') body = pdf(doc.table, doc.rows);
-  if (body !== undefined) {
-    head(200, { ...headers, 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
+  if (options.ranges) headers['Accept-Ranges'] = 'bytes';
+  const ifRange = req.headers['if-range'];
+  const rangeApplies = options.ranges && (ifRange === undefined || ifRange === etag || ifRange === lastModified);
+  const range = rangeApplies ? parseRange(req.headers.range, size) : undefined;
+  if (range === 'unsatisfiable') {
+    head(416, { ...headers, 'Content-Range': `bytes */${size}`, 'Content-Length': 0 });
+    res.end();
     return;
   }
-  head(200, { ...headers, 'Content-Length': docSize(doc) ?? 0 });
-  for (const chunk of textChunks(doc)) {
+  const [first, last] = range ?? [0, size - 1];
+  if (range) headers['Content-Range'] = `bytes ${first}-${last}/${size}`;
+  head(range ? 206 : 200, { ...headers, 'Content-Length': last - first + 1 });
+  let offset = 0;
+  let sent = 0;
+  for await (const piece of bodyPieces(doc)) {
     if (res.destroyed) return;
-    if (!res.write(chunk)) await waitWritable(res);
+    const start = offset;
+    offset += piece.length;
+    if (offset <= first) continue;
+    let part = piece.subarray(Math.max(0, first - start), Math.min(piece.length, last + 1 - start));
+    const cut = options.cutAtByte !== undefined && sent + part.length > options.cutAtByte;
+    if (cut) part = part.subarray(0, options.cutAtByte! - sent);
+    sent += part.length;
+    if (cut) {
+      res.write(part, () => res.socket?.destroy());
+      return;
+    }
+    if (!res.write(part)) await waitWritable(res);
+    if (offset > last) break;
   }
   if (!res.destroyed) res.end();
 }

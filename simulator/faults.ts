@@ -1,7 +1,7 @@
 import { JSON_TYPE, send, sendRaw, TEXT_TYPE, type Ctx } from './http';
 import { SpecError } from './util';
 
-export type FaultType = 'status' | 'reset' | 'hang' | 'malformed' | 'truncated' | 'empty';
+export type FaultType = 'status' | 'reset' | 'hang' | 'malformed' | 'truncated' | 'empty' | 'cut';
 
 export interface FaultSpec {
   type: FaultType;
@@ -10,6 +10,8 @@ export interface FaultSpec {
   /** Location header of a status fault, e.g. a redirect to another host. */
   location?: string;
   body?: string;
+  /** A cut fault: the document body stops after this many bytes (the connection is destroyed). */
+  atByte?: number;
   match?: { method?: string; path?: string; query?: string };
   /** How many matching requests it hits; -1, Infinity or 'Infinity' for all of them. Default 1. */
   times?: number | string | null;
@@ -24,13 +26,16 @@ export interface Fault extends Omit<FaultSpec, 'times'> {
   hits: number;
 }
 
-const TYPES: FaultType[] = ['status', 'reset', 'hang', 'malformed', 'truncated', 'empty'];
+const TYPES: FaultType[] = ['status', 'reset', 'hang', 'malformed', 'truncated', 'empty', 'cut'];
 
 export function makeFault(spec: FaultSpec, id: number): Fault {
   if (spec === null || typeof spec !== 'object') throw new SpecError('A fault must be a JSON object.');
   if (!TYPES.includes(spec.type)) throw new SpecError(`Fault type must be one of ${TYPES.join(', ')}.`);
   if (spec.type === 'status' && (!Number.isInteger(spec.status) || (spec.status as number) < 100 || (spec.status as number) > 599)) {
     throw new SpecError('A status fault needs a status between 100 and 599.');
+  }
+  if (spec.type === 'cut' && !(Number.isInteger(spec.atByte) && (spec.atByte as number) >= 0)) {
+    throw new SpecError('A cut fault needs atByte, a whole number of bytes.');
   }
   const t = spec.times;
   let remaining: number;
@@ -53,6 +58,8 @@ export interface RequestFacts {
   /** Decoded query string. */
   query: string;
   isJobQuery: boolean;
+  /** A document download: the only answer a cut fault can cut. */
+  isDocument: boolean;
 }
 
 /** The first fault that hits this request, with its counter spent. */
@@ -64,6 +71,7 @@ export function pickFault(faults: Fault[], req: RequestFacts, random: () => numb
     if (m.path && !req.path.startsWith(m.path)) continue;
     if (m.query && !req.query.includes(m.query)) continue;
     if (f.type === 'empty' && !req.isJobQuery) continue;
+    if (f.type === 'cut' && !req.isDocument) continue;
     if (f.probability !== undefined && random() >= f.probability) continue;
     f.remaining--;
     f.hits++;

@@ -4,7 +4,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { demoJobs } from './demo';
-import { docSize, sendDocument, type DocRecord } from './documents';
+import { sendDocument, type DocRecord } from './documents';
 import { checkCustomView, DEFAULT_CUSTOM_VIEWS, EARLIER_EXPORT, ExportError, exportJobSpec, LATEST_EXPORT, type CustomView } from './exports';
 import { applyFault, describeFault, makeFault, pickFault, type Fault, type FaultSpec } from './faults';
 import {
@@ -57,6 +57,8 @@ export interface SimConfig {
   exportRows: number;
   serveLatestExportPath: boolean;
   serveEarlierExportPath: boolean;
+  /** Answer `Range` requests with 206 and offer `Accept-Ranges: bytes` (default true). */
+  serveRanges: boolean;
 }
 
 export interface LogEntry {
@@ -139,6 +141,7 @@ export class Simulator {
       exportRows: 25,
       serveLatestExportPath: this.options.exportPaths?.latest ?? true,
       serveEarlierExportPath: this.options.exportPaths?.earlier ?? true,
+      serveRanges: true,
     };
   }
 
@@ -162,6 +165,17 @@ export class Simulator {
   getJob(id: string): Record<string, unknown> | undefined {
     const job = this.findJob(id);
     return job && renderJob(job, this.renderCtx());
+  }
+
+  /**
+   * Marks a document as replaced: a new ETag and Last-Modified (a second later), the
+   * same bytes. A client resuming with If-Range then gets the whole body.
+   */
+  touchDocument(guid: string): void {
+    const doc = this.findDocument(guid)?.doc;
+    if (!doc) throw new SpecError(`No document ${guid}.`);
+    doc.version += 1;
+    doc.modifiedAt += 1000;
   }
 
   listJobs(): Record<string, unknown>[] {
@@ -238,7 +252,7 @@ export class Simulator {
       if (!Number.isInteger(patch.exportRows) || patch.exportRows < 0) throw new SpecError('exportRows must be a whole number.');
       next.exportRows = patch.exportRows;
     }
-    for (const key of ['serveLatestExportPath', 'serveEarlierExportPath'] as const) {
+    for (const key of ['serveLatestExportPath', 'serveEarlierExportPath', 'serveRanges'] as const) {
       if (patch[key] !== undefined) next[key] = patch[key] === true;
     }
     for (const key of ['exportQueuedMs', 'exportRunMs'] as const) {
@@ -367,8 +381,10 @@ export class Simulator {
   private async api(ctx: Ctx): Promise<void> {
     const { method, path } = ctx;
     const isJobQuery = JOBS_QUERY.test(path) && method === 'GET';
-    const fault = pickFault(this.faults, { method, path, query: decodeSafe(ctx.query), isJobQuery });
-    if (fault) {
+    const isDocument = DOCUMENT.test(path) && method === 'GET';
+    const fault = pickFault(this.faults, { method, path, query: decodeSafe(ctx.query), isJobQuery, isDocument });
+    // A cut lets the download start and stops its body part-way.
+    if (fault && fault.type !== 'cut') {
       applyFault(ctx, fault);
       return;
     }
@@ -392,7 +408,7 @@ export class Simulator {
       this.rerun(ctx, decodeSafe(m[1]));
     } else if ((m = DOCUMENT.exec(path))) {
       only('GET');
-      await this.download(ctx, decodeSafe(m[1]), m[2] === undefined ? undefined : decodeSafe(m[2]));
+      await this.download(ctx, decodeSafe(m[1]), m[2] === undefined ? undefined : decodeSafe(m[2]), fault?.atByte);
     } else if (LATEST_EXPORT.test(path) || EARLIER_EXPORT.test(path)) {
       const earlier = EARLIER_EXPORT.test(path);
       // A path switched off is absent: 404 before any method or auth check.
@@ -449,7 +465,7 @@ export class Simulator {
     return undefined;
   }
 
-  private async download(ctx: Ctx, guid: string, token: string | undefined): Promise<void> {
+  private async download(ctx: Ctx, guid: string, token: string | undefined, cutAtByte?: number): Promise<void> {
     const found = this.findDocument(guid);
     if (!found) throw new HttpError(404, { Message: 'Document not found.' });
     const { job, doc } = found;
@@ -467,8 +483,7 @@ export class Simulator {
       throw new HttpError(410, { Message: `The document link expired on ${new Date(doc.expiresAt).toISOString()}.` });
     }
     if (stateOf(job, Date.now()).status !== 'Completed') throw new HttpError(404, { Message: 'The document is not available yet.' });
-    docSize(doc);
-    await sendDocument(ctx.res, doc, ctx.head);
+    await sendDocument(ctx.req, ctx.res, doc, ctx.head, { ranges: this.config.serveRanges, cutAtByte });
   }
 
   private exportData(ctx: Ctx, earlier: boolean): void {

@@ -659,6 +659,104 @@ describe('AIMS360 simulator', function () {
       (peak - baseline).should.be.below(60 * 1024 * 1024);
     });
 
+    describe('ranges and cuts', () => {
+      const bodyOf = async (res) => Buffer.from(await res.arrayBuffer());
+      let link;
+      let whole;
+      beforeEach(async () => {
+        sim.reset();
+        const { docs } = addDocJob({ scope: 'Public', documents: [{ format: 'csv', sizeBytes: 300000 }] });
+        link = docs[0].DownloadLink;
+        const res = await fetch(link);
+        whole = await bodyOf(res);
+        whole.length.should.equal(300000);
+        res.headers.get('accept-ranges').should.equal('bytes');
+        res.headers.get('etag').should.match(/^"[^"]+"$/);
+        new Date(res.headers.get('last-modified')).getTime().should.not.be.NaN();
+      });
+
+      it('answers 206 with Content-Range and exactly the bytes asked for, in every form of a single range', async () => {
+        for (const [range, first, last] of [['bytes=100000-', 100000, 299999], ['bytes=5-9', 5, 9], ['bytes=-10', 299990, 299999], ['bytes=299000-999999', 299000, 299999], ['bytes=0-0', 0, 0]]) {
+          const res = await fetch(link, { headers: { range } });
+          res.status.should.equal(206, range);
+          res.headers.get('content-range').should.equal(`bytes ${first}-${last}/300000`);
+          Number(res.headers.get('content-length')).should.equal(last - first + 1);
+          (await bodyOf(res)).equals(whole.subarray(first, last + 1)).should.be.true(range);
+        }
+      });
+
+      it('answers 416 with the size for a range past the end, and the whole body for what it does not serve', async () => {
+        for (const range of ['bytes=300000-', 'bytes=-0']) {
+          const res = await fetch(link, { headers: { range } });
+          res.status.should.equal(416, range);
+          res.headers.get('content-range').should.equal('bytes */300000');
+          await res.arrayBuffer();
+        }
+        for (const range of ['bytes=0-1,5-9', 'lines=1-2', 'bytes=9-5']) {
+          const res = await fetch(link, { headers: { range } });
+          res.status.should.equal(200, range);
+          (await bodyOf(res)).equals(whole).should.be.true(range);
+        }
+      });
+
+      it('serves a range only while If-Range still matches: touchDocument changes the ETag and Last-Modified', async () => {
+        const first = await fetch(link, { method: 'GET' });
+        const etag = first.headers.get('etag');
+        const modified = first.headers.get('last-modified');
+        await first.arrayBuffer();
+        (await fetch(link, { headers: { range: 'bytes=10-', 'if-range': etag } })).status.should.equal(206);
+        (await fetch(link, { headers: { range: 'bytes=10-', 'if-range': modified } })).status.should.equal(206);
+        sim.touchDocument(new URL(link).pathname.split('/')[4]);
+        const changed = await fetch(link, { headers: { range: 'bytes=10-', 'if-range': etag } });
+        changed.status.should.equal(200);
+        changed.headers.get('etag').should.not.equal(etag);
+        changed.headers.get('last-modified').should.not.equal(modified);
+        (await bodyOf(changed)).equals(whole).should.be.true();
+        (() => sim.touchDocument('nope')).should.throw(/No document/);
+      });
+
+      it('can stop offering ranges: no Accept-Ranges, and a Range gets the whole body', async () => {
+        sim.setConfig({ serveRanges: false });
+        const res = await fetch(link, { headers: { range: 'bytes=10-' } });
+        res.status.should.equal(200);
+        (res.headers.get('accept-ranges') === null).should.be.true();
+        (await bodyOf(res)).equals(whole).should.be.true();
+      });
+
+      /** The bytes a download got before its connection ended, and whether it ended early. */
+      async function receive(headers = {}) {
+        const res = await fetch(link, { headers });
+        const chunks = [];
+        try {
+          for await (const chunk of res.body) chunks.push(chunk);
+          return { status: res.status, bytes: Buffer.concat(chunks), cut: false };
+        } catch {
+          return { status: res.status, bytes: Buffer.concat(chunks), cut: true };
+        }
+      }
+
+      it('cuts a document body at a given byte, once or every time, and never other answers', async () => {
+        sim.addFault({ type: 'cut', atByte: 120000, match: { path: '/documentmanagement/' } });
+        const cut = await receive();
+        cut.should.containDeep({ status: 200, cut: true });
+        cut.bytes.length.should.equal(120000);
+        cut.bytes.equals(whole.subarray(0, 120000)).should.be.true();
+        const rest = await receive({ range: 'bytes=120000-' });
+        rest.should.containDeep({ status: 206, cut: false });
+        Buffer.concat([cut.bytes, rest.bytes]).equals(whole).should.be.true();
+        sim.addFault({ type: 'cut', atByte: 1000, times: -1 });
+        (await query('$top=1')).status.should.equal(200);
+        for (const headers of [{}, { range: 'bytes=5000-' }]) {
+          const again = await receive(headers);
+          again.cut.should.be.true();
+          again.bytes.length.should.equal(1000);
+        }
+        sim.listFaults().at(-1).hits.should.equal(2);
+        (() => sim.addFault({ type: 'cut' })).should.throw(/atByte/);
+        (() => sim.addFault({ type: 'cut', atByte: -1 })).should.throw(/atByte/);
+      });
+    });
+
     it('refuses impossible document specs', () => {
       (() => sim.addJob({ documents: [{ format: 'docx' }] })).should.throw();
       (() => sim.addJob({ documents: [{ format: 'xlsx', sizeBytes: 1e6 }] })).should.throw();
@@ -907,7 +1005,7 @@ describe('AIMS360 simulator', function () {
       sim.log.length.should.equal(0);
       sim.getConfig().should.eql({
         token: TOKEN, pageSize: 100, nextLinkHost: null, rejectCombinedFilter: false, exportQueuedMs: 500, exportRunMs: 2000,
-        exportRows: 25, serveLatestExportPath: true, serveEarlierExportPath: true,
+        exportRows: 25, serveLatestExportPath: true, serveEarlierExportPath: true, serveRanges: true,
       });
       (await get(JOBS)).status.should.equal(200);
     });
