@@ -110,10 +110,21 @@ async function measure(sim, name, flow, entry) {
   return { requests, median: percentile(delays, 50), p95: percentile(delays, 95), heapMB: (heapPeak - heapBefore) / 1048576 };
 }
 
-async function concurrentWaits(sim) {
+/** Bytes the simulator answered per job query and per job id asked for, as its log records them. */
+async function pollBytes(sim) {
+  const polls = (await control(sim, 'GET', 'log')).filter((e) => e.path.endsWith('/backgroundjob') && e.bytes !== undefined);
+  const bytes = polls.reduce((sum, e) => sum + e.bytes, 0);
+  const ids = polls.reduce((sum, e) => sum + (decodeURIComponent(e.query).match(/jobId eq/g) || []).length, 0);
+  return { perRequest: bytes / polls.length, perJob: bytes / ids };
+}
+
+/** 10,000 waits on jobs that never end; `select` false polls for whole jobs, as before $select. */
+async function concurrentWaits(sim, select = true) {
   await control(sim, 'POST', 'reset');
   await addJobs(sim, 'many', CONCURRENT, () => 3600000);
   await helper.load(allNodes, waitFlow(sim, { interval: '5', maxInterval: '60' }), { server: { token: TOKEN } });
+  helper.getNode('server').poller.selectFields = select;
+  await control(sim, 'DELETE', 'log');
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -125,8 +136,9 @@ async function concurrentWaits(sim) {
   gc();
   const heapMB = (process.memoryUsage().heapUsed - heapBefore) / 1048576;
   const { requests } = await control(sim, 'GET', 'info');
+  const bytes = await pollBytes(sim);
   await helper.unload();
-  return { heapMB, requests, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
+  return { heapMB, requests, bytes, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
 }
 
 async function main() {
@@ -147,6 +159,10 @@ async function main() {
     const many = await concurrentWaits(sim);
     console.log(`\n${CONCURRENT} concurrent waits on one node for 15 s: heap growth ${many.heapMB.toFixed(1)} MB, ` +
       `${many.requests} requests, event-loop delay p99 ${many.loopP99.toFixed(1)} ms, max ${many.loopMax.toFixed(1)} ms`);
+    const whole = await concurrentWaits(sim, false);
+    const [a, b] = [whole.bytes, many.bytes];
+    console.log(`bytes received per poll request: whole jobs ${a.perRequest.toFixed(0)}, $select ${b.perRequest.toFixed(0)} ` +
+      `(${(a.perRequest / b.perRequest).toFixed(1)}×); per job polled: ${a.perJob.toFixed(0)} and ${b.perJob.toFixed(0)} (${(a.perJob / b.perJob).toFixed(1)}×)`);
   } finally {
     await helper.stopServer();
     sim.child.kill('SIGTERM');

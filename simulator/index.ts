@@ -73,6 +73,8 @@ export interface LogEntry {
   host: string;
   /** The request body of an API call that sent one (never of a token request), at most 64 KiB. */
   body?: string;
+  /** The answer's Content-Length, when it had one: what a client had to read. */
+  bytes?: number;
 }
 
 export const DEFAULT_TOKEN = 'simulator-token';
@@ -358,6 +360,7 @@ export class Simulator {
       base: this.baseFor(req),
       head: (status, headers) => {
         entry.status = status;
+        if (headers['Content-Length'] !== undefined) entry.bytes = Number(headers['Content-Length']);
         res.writeHead(status, headers);
       },
     };

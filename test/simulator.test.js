@@ -500,7 +500,7 @@ describe('AIMS360 simulator', function () {
 
   describe('request log', () => {
     it('records API calls with raw query, headers and status, not control calls', async () => {
-      await get(`${JOBS}?$filter=${enc("jobId eq 'a'")}`);
+      const answer = await (await get(`${JOBS}?$filter=${enc("jobId eq 'a'")}`)).text();
       await get(JOBS, { authorization: 'Bearer wrong' });
       await fetch(`${sim.url}/_sim/jobs`);
       sim.log.length.should.equal(2);
@@ -511,6 +511,7 @@ describe('AIMS360 simulator', function () {
       first.url.should.equal(`${JOBS}?$filter=jobId%20eq%20%27a%27`);
       first.headers.authorization.should.equal(`Bearer ${TOKEN}`);
       first.status.should.equal(200);
+      first.bytes.should.equal(Buffer.byteLength(answer));
       first.host.should.equal(`127.0.0.1:${sim.port}`);
       Date.parse(first.time).should.be.a.Number().and.not.be.NaN();
       second.status.should.equal(401);

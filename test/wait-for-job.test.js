@@ -155,6 +155,73 @@ describe('aims360-wait-for-job', function () {
     helper.getNode('server').poller.singleIdMode.should.be.true();
   });
 
+  describe('bytes per poll', () => {
+    const selects = (sim) => apiCalls(sim).map((e) => new URLSearchParams(e.query).get('$select'));
+
+    it('asks only for id, status and percent while jobs run, and reads each ended job whole once', async () => {
+      sim.addJob({ jobId: 'sel-1', runMs: 700, description: 'Create the big report' });
+      sim.addJob({ jobId: 'sel-2', runMs: 700, outcome: 'Failed' });
+      await load(flow(sim), creds);
+      const completed = next(helper.getNode('completed-out'));
+      const failed = next(helper.getNode('failed-out'));
+      helper.getNode('node').receive({ jobId: 'sel-1' });
+      helper.getNode('node').receive({ jobId: 'sel-2' });
+      const [done, bad] = await Promise.all([completed, failed]);
+      done.payload.should.have.properties({ jobID: 'sel-1', jobStatus: 'Completed', jobDescription: 'Create the big report', canReRun: 'Yes' });
+      bad.payload.should.have.properties({ jobID: 'sel-2', jobStatus: 'Failed', jobStatusText: 'Job failed.', categoryName: 'Reports' });
+      const asked = selects(sim);
+      asked.filter((s) => s === null).length.should.equal(1, 'one whole read for both ended jobs');
+      asked.filter((s) => s !== null).every((s) => s === 'jobID,jobStatus,percentCompleted').should.be.true();
+      asked.length.should.be.above(2);
+      (asked.at(-1) === null).should.be.true('the whole read comes last');
+    });
+
+    it('confirms a job missing from a $select answer with a whole answer before JOB_NOT_FOUND', async () => {
+      sim.addJob({ jobId: 'sel-gone', runMs: 60000 });
+      await load(flow(sim), creds);
+      const caught = next(helper.getNode('caught'));
+      helper.getNode('node').receive({ jobId: 'sel-gone' });
+      await wait(200);
+      sim.purgeJob('sel-gone');
+      (await caught).error.code.should.equal('JOB_NOT_FOUND');
+      (selects(sim).at(-1) === null).should.be.true();
+      selects(sim).at(-2).should.equal('jobID,jobStatus,percentCompleted');
+    });
+
+    it('asks for whole jobs from the first refusal of $select on, still many ids per request', async () => {
+      sim.addFault({ type: 'status', status: 400, match: { query: '$select' }, times: -1 });
+      for (let i = 0; i < 3; i++) sim.addJob({ jobId: `nosel-${i}`, runMs: 500 });
+      await load(flow(sim), creds);
+      const answers = collect(helper.getNode('completed-out'));
+      for (let i = 0; i < 3; i++) helper.getNode('node').receive({ jobId: `nosel-${i}` });
+      while (answers.length < 3) await wait(50);
+      answers.every((m) => m.payload.canReRun === 'Yes').should.be.true();
+      const poller = helper.getNode('server').poller;
+      poller.selectFields.should.be.false();
+      poller.singleIdMode.should.be.false();
+      // The 3-id request, then the three 1-id ones sent side by side, which show $select is the cause.
+      apiCalls(sim).filter((e) => e.status === 400).length.should.equal(4);
+      idsPerRequest(sim).slice(4).every((n) => n === 3).should.be.true();
+    });
+
+    it('ends with one id per request and whole jobs when the API refuses both', async () => {
+      sim.setCombinedFilterRejected(true);
+      sim.addFault({ type: 'status', status: 400, match: { query: '$select' }, times: -1 });
+      for (let i = 0; i < 3; i++) sim.addJob({ jobId: `neither-${i}`, runMs: 500 });
+      await load(flow(sim), creds);
+      const answers = collect(helper.getNode('completed-out'));
+      for (let i = 0; i < 3; i++) helper.getNode('node').receive({ jobId: `neither-${i}` });
+      while (answers.length < 3) await wait(50);
+      const poller = helper.getNode('server').poller;
+      poller.selectFields.should.be.false();
+      poller.singleIdMode.should.be.true();
+      // As above, then the 3-id request without $select: 'or' is refused too.
+      apiCalls(sim).filter((e) => e.status === 400).length.should.equal(5);
+      selects(sim).slice(5).every((s) => s === null).should.be.true();
+      idsPerRequest(sim).slice(5).every((n) => n === 1).should.be.true();
+    });
+  });
+
   it('holds back the whole account after a 429 with Retry-After', async () => {
     for (const id of ['ra-1', 'ra-2']) sim.addJob({ jobId: id, runMs: 60000 });
     await load(flow(sim, { interval: '0.1', maxInterval: '0.1' }), creds);

@@ -58,8 +58,12 @@ interface Entry {
   failures: number;
   lastJob?: Job;
   inFlight: boolean;
+  /** The next poll reads the whole job: a $select answer said it ended, or did not list it. */
+  needsFull: boolean;
 }
 
+// What a poll asks for while a job runs; the whole job is read once, when it has ended.
+const POLL_FIELDS = 'jobID,jobStatus,percentCompleted';
 const GATHER_MS = 20;
 const GROWTH = 1.5;
 const JITTER = 0.2;
@@ -84,6 +88,8 @@ function jitter(ms: number): number {
 export class JobPoller {
   /** Set once the API refused a combined filter: one id per request from then on. */
   singleIdMode = false;
+  /** Cleared once the API refused $select: whole jobs in every answer from then on. */
+  selectFields = true;
   private readonly entries = new Map<string, Entry>();
   private readonly options: Required<PollerOptions>;
   private readonly closing = new AbortController();
@@ -91,6 +97,8 @@ export class JobPoller {
   private wakeAt = Infinity;
   private roundRunning = false;
   private pausedUntil = 0;
+  /** A combined filter without $select was refused: the API does not take 'or'. */
+  private orRefused = false;
 
   constructor(
     private readonly client: AimsClient,
@@ -113,7 +121,7 @@ export class JobPoller {
     let entry = this.entries.get(id);
     if (!entry) {
       // First look soon (gathered with other new waits), re-polls every interval after.
-      entry = { id, waits: new Set(), nextPollAt: now + GATHER_MS, delayMs: timing.intervalMs, failures: 0, inFlight: false };
+      entry = { id, waits: new Set(), nextPollAt: now + GATHER_MS, delayMs: timing.intervalMs, failures: 0, inFlight: false, needsFull: false };
       this.entries.set(id, entry);
     } else {
       entry.delayMs = Math.min(entry.delayMs, timing.intervalMs);
@@ -205,8 +213,13 @@ export class JobPoller {
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, batches.length) }, worker));
   }
 
-  /** Groups ids so that each request's filter stays under the URL bound. */
+  /** Groups ids so that each request's filter stays under the URL bound, and asks for whole jobs or $select fields alike. */
   private batches(due: Entry[]): Entry[][] {
+    const full = due.filter((e) => e.needsFull);
+    return [...this.batchesOf(full), ...this.batchesOf(due.filter((e) => !e.needsFull))];
+  }
+
+  private batchesOf(due: Entry[]): Entry[][] {
     const batches: Entry[][] = [];
     let batch: Entry[] = [];
     let length = 0;
@@ -228,9 +241,10 @@ export class JobPoller {
   private async poll(batch: Entry[]): Promise<void> {
     batch.forEach((e) => (e.inFlight = true));
     const filter = jobIdFilter(batch.map((e) => e.id));
+    const select = this.selectFields && !batch[0].needsFull;
     try {
       const response = await this.client.requestJson(JOBS_PATH, {
-        query: buildQueryString({ filter }),
+        query: buildQueryString({ filter, select: select ? POLL_FIELDS : undefined }),
         signal: this.closing.signal,
       });
       const value = (response.body as { value?: unknown } | null)?.value;
@@ -240,18 +254,25 @@ export class JobPoller {
         const id = job && typeof job === 'object' ? readJobId(job) : undefined;
         if (id) byId.set(id.toLowerCase(), job);
       }
-      for (const entry of batch) this.answer(entry, byId.get(entry.id.toLowerCase()));
+      for (const entry of batch) this.answer(entry, byId.get(entry.id.toLowerCase()), select);
     } catch (err) {
       if (this.closing.signal.aborted) return;
-      this.failed(batch, toAimsError(err));
+      this.failed(batch, toAimsError(err), select);
     } finally {
       batch.forEach((e) => (e.inFlight = false));
     }
   }
 
-  private answer(entry: Entry, job: Job | undefined): void {
+  private answer(entry: Entry, job: Job | undefined, selected: boolean): void {
     if (!this.isLive(entry)) return;
     entry.failures = 0;
+    if (selected && (!job || isFinished(readJobStatus(job)))) {
+      // Waits end with the whole job, and only a whole answer proves a job missing: read it again, now.
+      entry.needsFull = true;
+      entry.nextPollAt = Date.now();
+      return;
+    }
+    entry.needsFull = false;
     if (!job) {
       const error = jobNotFound(entry.id);
       for (const wait of [...entry.waits]) this.endWait(entry, wait, { kind: 'error', error });
@@ -266,10 +287,17 @@ export class JobPoller {
     this.reschedule(entry);
   }
 
-  private failed(batch: Entry[], error: AimsError): void {
-    if (error.code === 'API_ERROR' && error.status === 400 && batch.length > 1 && !this.singleIdMode) {
-      // The API refused the combined filter: ask one id at a time from now on.
-      this.singleIdMode = true;
+  private failed(batch: Entry[], error: AimsError, selected: boolean): void {
+    if (error.code === 'API_ERROR' && error.status === 400 && (selected || (batch.length > 1 && !this.singleIdMode))) {
+      if (batch.length > 1 && !this.singleIdMode) {
+        // The API refused the combined filter (or $select: a one-id request tells): one id per request.
+        this.singleIdMode = true;
+        this.orRefused ||= !selected;
+      } else {
+        // $select refused on its own: whole jobs from now on, and the combined filter gets another chance.
+        this.selectFields = false;
+        this.singleIdMode = this.orRefused;
+      }
       batch.forEach((e) => (e.nextPollAt = Date.now()));
       return;
     }
