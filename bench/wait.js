@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // Wait for job against the plain Node-RED polling loop (http request + switch +
 // delay), in one run against the simulator (in its own process, so its memory
-// does not count). Usage: node --expose-gc bench/wait.js [jobs=1000] [concurrent=10000]
+// does not count), and the memory a wait costs against a core delay node holding
+// the same messages. Usage:
+//   node --expose-gc bench/wait.js [jobs=1000] [concurrent=10000] [memory counts=1000,10000,50000]
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { helper, allNodes } = require('../test/support/red');
 
+// `--held <wait|delay> <count> <simulator url>`: one memory measurement in a fresh process, as JSON.
+const HELD = process.argv[2] === '--held' ? { kind: process.argv[3], count: Number(process.argv[4]), url: process.argv[5] } : undefined;
 const JOBS = Number(process.argv[2] || 1000);
 const CONCURRENT = Number(process.argv[3] || 10000);
+const MEMORY_COUNTS = (process.argv[4] || '1000,10000,50000').split(',').map(Number);
 const INTERVAL_S = 1;
 const TOKEN = 'simulator-token';
 const core = (file) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(require.resolve('node-red'))] }));
@@ -141,6 +146,54 @@ async function concurrentWaits(sim, select = true) {
   return { heapMB, requests, bytes, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
 }
 
+const delayFlow = () => [
+  { id: 'tab', type: 'tab' },
+  { id: 'in', type: 'delay', z: 'tab', x: 1, y: 1, pauseType: 'delay', timeout: '3600', timeoutUnits: 'seconds', wires: [['out']] },
+  { id: 'out', type: 'helper', z: 'tab', x: 1, y: 1 },
+];
+
+/**
+ * Heap growth after GC and peak RSS growth while `count` messages are held: by wait for
+ * job (jobs that never end, polled for 15 s) or by a core delay node (an hour's delay).
+ */
+async function heldMessages(sim, count, kind) {
+  await control(sim, 'POST', 'reset');
+  const ids = kind === 'wait' ? [...(await addJobs(sim, 'held', count, () => 3600000)).keys()] : Array.from({ length: count }, (_, i) => `held-${i}`);
+  await helper.load([...allNodes, ...coreNodes], kind === 'wait' ? waitFlow(sim, { interval: '5', maxInterval: '60' }) : delayFlow(), { server: { token: TOKEN } });
+  await sleep(1000);
+  gc();
+  const before = process.memoryUsage();
+  let rssPeak = before.rss;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+  const input = helper.getNode('in');
+  for (const jobId of ids) input.receive({ jobId });
+  await sleep(15000);
+  clearInterval(sampler);
+  gc();
+  const heap = process.memoryUsage().heapUsed - before.heapUsed;
+  await helper.unload();
+  return { heap, rss: rssPeak - before.rss };
+}
+
+/** heldMessages in a process of its own, so that its peak RSS is its own. */
+function heldInChild(sim, count, kind) {
+  const child = spawn(process.execPath, ['--expose-gc', __filename, '--held', kind, String(count), sim.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`--held ${kind} ${count} exited ${code}`)))));
+}
+
+async function memoryPerWait(sim) {
+  const mb = (bytes) => (bytes / 1048576).toFixed(1);
+  console.log(`\nmessages held for 15 s: heap growth after GC and peak RSS growth (MB)\n` +
+    `| messages | wait for job heap | delay node heap | wait for job RSS | delay node RSS | extra heap per wait (bytes) |\n|---|---|---|---|---|---|`);
+  for (const count of MEMORY_COUNTS) {
+    const wait = await heldInChild(sim, count, 'wait');
+    const delay = await heldInChild(sim, count, 'delay');
+    console.log(`| ${count} | ${mb(wait.heap)} | ${mb(delay.heap)} | ${mb(wait.rss)} | ${mb(delay.rss)} | ${((wait.heap - delay.heap) / count).toFixed(0)} |`);
+  }
+}
+
 async function main() {
   const sim = await startSimulator();
   await helper.startServer();
@@ -163,13 +216,23 @@ async function main() {
     const [a, b] = [whole.bytes, many.bytes];
     console.log(`bytes received per poll request: whole jobs ${a.perRequest.toFixed(0)}, $select ${b.perRequest.toFixed(0)} ` +
       `(${(a.perRequest / b.perRequest).toFixed(1)}×); per job polled: ${a.perJob.toFixed(0)} and ${b.perJob.toFixed(0)} (${(a.perJob / b.perJob).toFixed(1)}×)`);
+    await memoryPerWait(sim);
   } finally {
     await helper.stopServer();
     sim.child.kill('SIGTERM');
   }
 }
 
-main().catch((err) => {
+async function held() {
+  await helper.startServer();
+  try {
+    console.log(JSON.stringify(await heldMessages({ url: HELD.url }, HELD.count, HELD.kind)));
+  } finally {
+    await helper.stopServer();
+  }
+}
+
+(HELD ? held().then(() => process.exit(0)) : main()).catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });
