@@ -172,6 +172,25 @@ describe('AimsClient against the simulator', function () {
     some.nextLink.should.startWith(`${sim.url}/jobsmanagement/`);
   });
 
+  it('stops at an empty page even when it carries a nextLink', async () => {
+    const next = `${sim.url}${JOBS_PATH}?$skip=2`;
+    sim.addFault({ type: 'status', status: 200, body: JSON.stringify({ value: [], '@odata.nextLink': next }), times: -1, match: { path: JOBS_PATH } });
+    const result = await queryJobs(client(), { filter: "jobStatus eq 'Failed'" }, 10);
+    result.jobs.length.should.equal(0);
+    (result.nextLink === undefined).should.be.true();
+    apiCalls(sim).length.should.equal(1);
+  });
+
+  it('answers JOB_NOT_FOUND when the answer holds only other jobs', async () => {
+    const other = JSON.stringify({ value: [{ jobID: 'job-other', jobStatus: 'Completed' }] });
+    sim.addFault({ type: 'status', status: 200, body: other, times: 1, match: { path: JOBS_PATH } });
+    (await rejection(fetchJob(client(), 'job-asked'))).code.should.equal('JOB_NOT_FOUND');
+    // Ids are compared without case, as the poller does.
+    const upper = JSON.stringify({ value: [{ jobID: 'JOB-ASKED', jobStatus: 'Completed' }] });
+    sim.addFault({ type: 'status', status: 200, body: upper, times: 1, match: { path: JOBS_PATH } });
+    (await fetchJob(client(), 'job-asked')).jobID.should.equal('JOB-ASKED');
+  });
+
   it('answers BAD_RESPONSE for an answer without a value list', async () => {
     sim.addFault({ type: 'status', status: 200, body: '{"something":1}', times: 1 });
     (await rejection(fetchJob(client(), 'job-x'))).code.should.equal('BAD_RESPONSE');
