@@ -1,6 +1,6 @@
 /**
  * The runtime side of the editor's AIMS360 sidebar: an admin API under Node-RED's admin
- * root (CONTRACT.md, "The AIMS360 sidebar") and live waits over the comms channel.
+ * root (README, "Sidebar admin API") and live waits over the comms channel.
  */
 import { pipeline } from 'node:stream/promises';
 import type { NodeAPI } from 'node-red';
