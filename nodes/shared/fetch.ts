@@ -4,19 +4,8 @@ import type { Node, NodeAPI } from 'node-red';
 import type { AimsClient } from '../lib/client';
 import { AimsError, toAimsError } from '../lib/errors';
 import { Job, readJobId } from '../lib/job';
-import {
-  checkBeforeRequest,
-  checkCompleted,
-  chosenFileName,
-  DocumentInfo,
-  fetchDocument,
-  inlineOutput,
-  isPublishlink,
-  jobDocuments,
-  needsToken,
-  OutputSettings,
-  readSettings,
-} from '../lib/output';
+import { checkBeforeRequest, chosenFileName, fetchDocument, OutputSettings, readSettings } from '../lib/formats';
+import { checkCompleted, DocumentInfo, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../lib/job-output';
 import { busy, evaluate, Msg, Send } from './red';
 
 export interface OutputDef {
