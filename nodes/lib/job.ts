@@ -46,9 +46,14 @@ export function readJobStatus(job: Job): JobStatus | undefined {
   return STATUSES[status.replace(/[\s_-]/g, '').toLowerCase()];
 }
 
+/** canReRun as the API sent it, whatever its spelling: for telling the user. */
+export function canReRunAsSent(job: Job): unknown {
+  return readField(job, 'canReRun', 'CanReRun', 'canRerun');
+}
+
 /** canReRun is documented as "Yes"/"No"; any case, and a boolean, are read too. */
 export function readCanReRun(job: Job): boolean {
-  const value = readField(job, 'canReRun', 'CanReRun', 'canRerun');
+  const value = canReRunAsSent(job);
   return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'yes');
 }
 
