@@ -20,10 +20,10 @@ function arg(name, fallback) {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** Child mode: one download with lib/output, then its timing and memory as JSON on stdout. */
+/** Child mode: one download with lib/formats, then its timing and memory as JSON on stdout. */
 async function child([format, link, warmLink, dir]) {
   const { AimsClient } = require(path.join(root, 'dist/nodes/lib/client.js'));
-  const out = require(path.join(root, 'dist/nodes/lib/output.js'));
+  const out = require(path.join(root, 'dist/nodes/lib/formats.js'));
   const client = new AimsClient({ baseUrl: new URL(link).origin, auth: { type: 'token', token: 'unused' }, timeout: 60000 });
   const settings = { ...out.readSettings({ maxSizeMB: 4096, rowsPerMessage: 1000 }), format, auth: false, directory: dir };
   let rows = 0;

@@ -222,6 +222,23 @@ describe('aims360-fetch-output', function () {
     sim.log.length.should.equal(0);
   });
 
+  it('gives each stream-rows block its own copy of the message', async () => {
+    sim.addJob({ jobId: 'job-s', scope: 'Public', documents: [{ name: 'r.csv', rows: 30 }] });
+    await load(flow(sim, { format: 'stream-rows', rowsPerMessage: '10' }), creds);
+    const out = collect(helper.getNode('out'));
+    const completed = collect(helper.getNode('completed'));
+    helper.getNode('node').receive({ jobId: 'job-s', meta: { seen: [] }, parts: { id: 'outer', index: 0, count: 1 } });
+    while (completed.length === 0) await wait(20);
+    out.length.should.equal(3);
+    // A node after this one changing its message changes no other block.
+    out[0].meta.seen.push('first');
+    out[0].parts.parts.index = 9;
+    for (const msg of out.slice(1)) {
+      msg.meta.should.eql({ seen: [] });
+      msg.parts.parts.should.eql({ id: 'outer', index: 0, count: 1 });
+    }
+  });
+
   it('streams 1,000,000 CSV rows in blocks that a Join node puts back together', async function () {
     this.timeout(60000);
     sim.addJob({ jobId: 'job-m', scope: 'Public', documents: [{ rows: 1000000 }] });

@@ -1,6 +1,7 @@
 require('should');
 const { checkJobId, odataString, jobIdFilter, buildQueryString, pathAndQuery } = require('../dist/nodes/lib/odata.js');
-const { readJobId, readJobStatus, readScope, readPercent, findJobId } = require('../dist/nodes/lib/job.js');
+const { readJobId, readJobStatus, readScope, readPercent, readCanReRun, findJobId } = require('../dist/nodes/lib/job.js');
+const { jobDocuments, isPublishlink, needsToken } = require('../dist/nodes/lib/job-output.js');
 const { readNumber, readBoolean } = require('../dist/nodes/lib/settings.js');
 const { PasswordGrant } = require('../dist/nodes/lib/auth.js');
 
@@ -42,6 +43,20 @@ describe('lib: reading jobs tolerantly', () => {
     ['Public', 'PUBLIC', 'public'].forEach((s) => readScope(s).should.equal('Public'));
     ['PeopleInOrganization', 'People in Organization', 'PEOPLE_IN_ORGANIZATION'].forEach((s) => readScope(s).should.equal('PeopleInOrganization'));
     (readScope('Everyone') === undefined).should.be.true();
+  });
+
+  it('reads a null as absent, for the job and its documents alike', () => {
+    readJobId({ jobId: null, jobID: 'a' }).should.equal('a');
+    readJobStatus({ jobStatus: null, JobStatus: 'Failed' }).should.equal('Failed');
+    readCanReRun({ canReRun: null, CanReRun: 'Yes' }).should.be.true();
+    const job = {
+      jobID: 'a', jobStatus: 'Completed', responseType: null, ResponseType: 'Publishlink',
+      publishLink: null, PublishLink: 'https://x.aims360.rest/p', publishLinkAccessScope: null, PublishLinkAccessScope: 'Public',
+      response: null, Response: JSON.stringify([{ documentName: null, DocumentName: 'r.csv', DownloadLink: null, downloadLink: 'https://x.aims360.rest/d' }]),
+    };
+    isPublishlink(job).should.be.true();
+    needsToken(job).should.be.false();
+    jobDocuments(job).should.eql([{ info: { name: 'r.csv', type: 'csv' }, link: 'https://x.aims360.rest/d' }]);
   });
 
   it('finds the job id of a message in the documented order', () => {

@@ -1,18 +1,18 @@
-// lib/output and AimsClient.download against the simulator, without Node-RED.
+// lib/job-output, lib/formats and AimsClient.download against the simulator, without Node-RED.
 const should = require('should');
 const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { AimsClient } = require('../dist/nodes/lib/client.js');
-const out = require('../dist/nodes/lib/output.js');
+const out = { ...require('../dist/nodes/lib/job-output.js'), ...require('../dist/nodes/lib/formats.js') };
 const { startSim, rejection, TOKEN } = require('./support/sim');
 
 const DOCS = '/documentmanagement/';
 const downloads = (sim) => sim.log.filter((e) => e.path.startsWith(DOCS));
 const settings = (extra = {}) => ({ ...out.readSettings({}), ...extra });
 
-describe('lib/output and AimsClient.download', function () {
+describe('lib/job-output, lib/formats and AimsClient.download', function () {
   let sim;
   const clients = [];
   const client = (options = {}) => {

@@ -82,6 +82,11 @@ describe('lib: rerun against the simulator', () => {
     apiCalls(sim).filter((e) => e.method === 'POST').length.should.equal(1);
   });
 
+  it('says what canReRun was, in whichever spelling it came', async () => {
+    sim.addFault({ type: 'status', status: 200, body: JSON.stringify({ value: [{ jobID: 'spelt', jobStatus: 'Failed', canRerun: 'No' }] }) });
+    (await rejection(checkCanRerun(client, 'spelt'))).message.should.containEql('canReRun is "No"');
+  });
+
   it('turns the API\'s refusals into RERUN_NOT_ALLOWED and JOB_NOT_FOUND, other errors kept', async () => {
     sim.addJob({ jobId: 'no', canReRun: 'No' });
     (await rejection(postRerun(client, 'no'))).should.match({ code: 'RERUN_NOT_ALLOWED', status: 400 });

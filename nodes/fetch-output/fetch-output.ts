@@ -2,7 +2,7 @@ import type { Node, NodeAPI } from 'node-red';
 import type { AimsClient } from '../lib/client';
 import { Job } from '../lib/job';
 import { fetchJob } from '../lib/odata';
-import { looksLikeJob } from '../lib/output';
+import { looksLikeJob } from '../lib/job-output';
 import { OutputDef, outputSender } from '../shared/fetch';
 import { busy, handleInput, Msg, readJobIdInput, ServerDef } from '../shared/red';
 

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { PassThrough, type Readable } from 'node:stream';
-import type { Got, Options, Response, RetryObject } from 'got' with { 'resolution-mode': 'import' };
+import type { Got, OptionsInit, Response, RetryObject, StreamOptions } from 'got' with { 'resolution-mode': 'import' };
 import { PasswordGrant, PasswordGrantCredentials, StaticToken, tokenUrlFor, TokenSource } from './auth';
 import { AimsError } from './errors';
 import { readNumber } from './settings';
@@ -79,6 +79,38 @@ const IDEMPOTENT: readonly Method[] = ['GET', 'HEAD', 'PUT', 'DELETE'];
 const REFUSED_STATUS = [429];
 const REFUSED_ERRORS = ['ECONNREFUSED'];
 const API_MESSAGE_LIMIT = 300;
+
+/** What every request of a closed client answers, whether it was in flight or comes after. */
+function closedError(): AimsError {
+  return new AimsError('NETWORK', 'The AIMS360 connection was closed (the flow was redeployed or stopped).');
+}
+
+type Purpose = 'api' | 'token' | 'download';
+
+/**
+ * The one map from an HTTP status to an error code and words. A document link has
+ * codes of its own: 403 is its access scope (ACCESS_DENIED), 410 an expired link.
+ */
+function statusError(purpose: Purpose, status: number, words: string, retried: string): AimsError {
+  if (purpose === 'token') {
+    return new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}${words}): check client id, secret, user name and password.`, status);
+  }
+  const link = purpose === 'download';
+  const who = link ? 'The document link' : 'AIMS360';
+  if (status === 401 || (status === 403 && !link)) {
+    return new AimsError('AUTH_FAILED', `${who} refused the credentials (${status}${words}): check the token or OAuth2 settings in the config node.`, status);
+  }
+  if (status === 403) {
+    return new AimsError('ACCESS_DENIED', `The document link answered Access Denied (403${words}): the job's access scope does not include this account, or the link is wrong.`, status);
+  }
+  if (status === 410 && link) {
+    return new AimsError('LINK_EXPIRED', `The document link has expired (410${words}): rerun the job to get a new link.`, status);
+  }
+  if (status === 429) {
+    return new AimsError('RATE_LIMITED', `AIMS360 is rate limiting this account (429${words})${retried}: send fewer requests or wait.`, status);
+  }
+  return new AimsError('API_ERROR', `${who} answered ${status}${words}.`, status);
+}
 
 let gotLoading: Promise<Got> | undefined;
 /** got is ESM-only; import() it once and share it. */
@@ -245,11 +277,22 @@ export class AimsClient {
   }
 
   private throwIfClosed(): void {
-    if (this.closed) throw new AimsError('NETWORK', 'The AIMS360 connection was closed (the flow was redeployed or stopped).');
+    if (this.closed) throw closedError();
   }
 
-  private signalFor(options: RequestOptions): AbortSignal {
-    return options.signal ? AbortSignal.any([this.closing.signal, options.signal]) : this.closing.signal;
+  private signalFor(signal: AbortSignal | undefined): AbortSignal {
+    return signal ? AbortSignal.any([this.closing.signal, signal]) : this.closing.signal;
+  }
+
+  /**
+   * got's options for every request of this client: the one place that sets agents,
+   * timeouts, retries, redirects and the close signal. A stream (a document) bounds
+   * the wait for an answer and each silence, not the whole transfer, and is not retried.
+   */
+  private gotOptions(call: { method: Method; headers: Record<string, string>; signal?: AbortSignal; retry?: boolean }, stream = false): OptionsInit {
+    const common: OptionsInit = { method: call.method, headers: call.headers, agent: this.agents, signal: this.signalFor(call.signal), followRedirect: true };
+    if (stream) return { ...common, timeout: { response: this.timeout, socket: this.timeout }, retry: { limit: 0 }, throwHttpErrors: false };
+    return { ...common, responseType: 'text', timeout: { request: this.timeout }, retry: this.retryFor(call.method, call.retry) };
   }
 
   private retryFor(method: Method, enabled: boolean | undefined): Partial<RetryObject['retryOptions']> {
@@ -283,33 +326,16 @@ export class AimsClient {
       ...options.headers,
       authorization: `Bearer ${token}`,
     };
-    const gotOptions: Partial<Options> = {
-      method,
-      headers,
-      responseType: 'text',
-      timeout: { request: this.timeout },
-      retry: this.retryFor(method, options.retry),
-      agent: this.agents,
-      signal: this.signalFor(options),
-      followRedirect: true,
-    };
+    const gotOptions = this.gotOptions({ method, headers, signal: options.signal, retry: options.retry });
     if (options.json !== undefined) gotOptions.json = options.json;
     else if (options.body !== undefined) gotOptions.body = options.body;
     return this.run(url, gotOptions);
   }
 
   private async postTokenForm(tokenUrl: URL, form: Record<string, string>): Promise<unknown> {
-    const response = await this.run(tokenUrl, {
-      method: 'POST',
-      form,
-      headers: { accept: 'application/json' },
-      responseType: 'text',
-      timeout: { request: this.timeout },
-      // A password grant changes nothing on the server, so it is safe to retry.
-      retry: this.retryFor('POST', true),
-      agent: this.agents,
-      signal: this.closing.signal,
-    }, 'token');
+    // A password grant changes nothing on the server, so it is safe to retry.
+    const options = this.gotOptions({ method: 'POST', headers: { accept: 'application/json' }, retry: true });
+    const response = await this.run(tokenUrl, { ...options, form }, 'token');
     if (typeof response.body === 'string') {
       throw new AimsError('BAD_RESPONSE', 'The token URL did not answer JSON: check the Token URL.');
     }
@@ -317,38 +343,31 @@ export class AimsClient {
   }
 
   /** Runs one got call and turns every failure into an AimsError built from safe parts only. */
-  private async run(url: URL, options: Partial<Options>, purpose: 'api' | 'token' = 'api'): Promise<ApiResponse> {
+  private async run(url: URL, options: OptionsInit, purpose: Purpose = 'api'): Promise<ApiResponse> {
     this.throwIfClosed();
     const got = await loadGot();
     let response: Response<string>;
     try {
-      response = (await got(url, options as Options & { responseType: 'text' })) as Response<string>;
+      response = (await got(url, options as OptionsInit & { responseType: 'text' })) as Response<string>;
     } catch (err) {
       throw this.describeFailure(err, purpose);
     }
     return { statusCode: response.statusCode, headers: response.headers, body: parseBody(response.body, response.headers['content-type']) };
   }
 
-  private describeFailure(err: unknown, purpose: 'api' | 'token' | 'download'): AimsError {
+  /** The words of an error body, redacted, ready to follow the status. */
+  private words(body: string): string {
+    const said = this.redact(apiMessage(body));
+    return said ? `: ${said}` : '';
+  }
+
+  private describeFailure(err: unknown, purpose: Purpose): AimsError {
     const e = err as { name?: string; code?: string; response?: { statusCode: number; body?: unknown }; request?: { retryCount?: number } };
     const retried = (e.request?.retryCount ?? 0) > 0 ? ', also after retries' : '';
-    if (this.closed) {
-      return new AimsError('NETWORK', 'The AIMS360 connection was closed (the flow was redeployed or stopped).');
-    }
+    if (this.closed) return closedError();
     if (e.response && e.name === 'HTTPError') {
-      const status = e.response.statusCode;
-      const said = this.redact(apiMessage(typeof e.response.body === 'string' ? e.response.body : ''));
-      const words = said ? `: ${said}` : '';
-      if (purpose === 'token') {
-        return new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}${words}): check client id, secret, user name and password.`, status);
-      }
-      if (status === 401 || status === 403) {
-        return new AimsError('AUTH_FAILED', `AIMS360 refused the credentials (${status}${words}): check the token or OAuth2 settings in the config node.`, status);
-      }
-      if (status === 429) {
-        return new AimsError('RATE_LIMITED', `AIMS360 is rate limiting this account (429${words})${retried}: send fewer requests or wait.`, status);
-      }
-      return new AimsError('API_ERROR', `AIMS360 answered ${status}${words}.`, status);
+      const body = typeof e.response.body === 'string' ? e.response.body : '';
+      return statusError(purpose, e.response.statusCode, this.words(body), retried);
     }
     if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
       return new AimsError('TIMEOUT', `AIMS360 did not answer within ${this.timeout} ms${retried}: try again later or raise the timeout.`);
@@ -390,16 +409,7 @@ export class AimsClient {
     const got = await loadGot();
     const headers: Record<string, string> = { accept: '*/*' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
-    const source = got.stream(url, {
-      headers,
-      // The whole transfer may take long: bound the wait for an answer and each silence instead.
-      timeout: { response: this.timeout, socket: this.timeout },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      agent: this.agents,
-      signal: this.signalFor({ signal }),
-      followRedirect: true,
-    });
+    const source = got.stream(url, this.gotOptions({ method: 'GET', headers, signal }, true) as StreamOptions);
     const body = new PassThrough();
     // The consumer reads the error; this only keeps one that arrives before it listens from crashing the process.
     body.on('error', () => undefined);
@@ -436,21 +446,7 @@ export class AimsClient {
       // The status alone says enough.
     }
     download.body.destroy();
-    const status = download.statusCode;
-    const said = this.redact(apiMessage(text));
-    const words = said ? `: ${said}` : '';
-    switch (status) {
-      case 401:
-        return new AimsError('AUTH_FAILED', `The document link refused the credentials (401${words}): check the token or OAuth2 settings in the config node.`, status);
-      case 403:
-        return new AimsError('ACCESS_DENIED', `The document link answered Access Denied (403${words}): the job's access scope does not include this account, or the link is wrong.`, status);
-      case 410:
-        return new AimsError('LINK_EXPIRED', `The document link has expired (410${words}): rerun the job to get a new link.`, status);
-      case 429:
-        return new AimsError('RATE_LIMITED', `AIMS360 is rate limiting this account (429${words}): try again later.`, status);
-      default:
-        return new AimsError('API_ERROR', `The document link answered ${status}${words}.`, status);
-    }
+    return statusError('download', download.statusCode, this.words(text), '');
   }
 }
 

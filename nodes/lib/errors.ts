@@ -1,4 +1,4 @@
-/** The error codes users see in `msg.error.code` (CONTRACT.md). */
+/** The error codes users see in `msg.error.code` (listed in the README, "Errors"). */
 export type ErrorCode =
   | 'BAD_INPUT'
   | 'AUTH_FAILED'

@@ -174,7 +174,7 @@ export interface StartedExport {
   path: string;
 }
 
-/** One POST, sent again only when refused unread (429): a retry after any other failure could start the export twice. */
+/** One POST, sent again only when refused unread (a 429 or a refused connection): a retry after any other failure could start the export twice. */
 async function post(client: AimsClient, path: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
   return (await client.requestJson(path, { method: 'POST', json: body, signal })).body;
 }

@@ -13,11 +13,21 @@ const STATUSES: Record<string, JobStatus> = {
   failed: 'Failed',
 };
 
-function field(job: Job, ...names: string[]): unknown {
+/**
+ * The first of these spellings the object has itself; null counts as absent, so a
+ * `jobId: null` beside a `jobID` does not hide it. Every reader of the API's objects uses this.
+ */
+export function readField(job: Job, ...names: string[]): unknown {
   for (const name of names) {
-    if (Object.prototype.hasOwnProperty.call(job, name) && job[name] !== undefined) return job[name];
+    if (Object.prototype.hasOwnProperty.call(job, name) && job[name] !== undefined && job[name] !== null) return job[name];
   }
   return undefined;
+}
+
+/** The first spelling given, when it is non-empty text. */
+export function readText(job: Job, ...names: string[]): string | undefined {
+  const value = readField(job, ...names);
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 export function isJob(value: unknown): value is Job {
@@ -25,20 +35,25 @@ export function isJob(value: unknown): value is Job {
 }
 
 export function readJobId(job: Job): string | undefined {
-  const id = field(job, 'jobId', 'jobID', 'JobId', 'JobID');
+  const id = readField(job, 'jobId', 'jobID', 'JobId', 'JobID');
   return typeof id === 'string' ? id : undefined;
 }
 
 /** The job's status in our one spelling, or undefined when the API sent none we know. */
 export function readJobStatus(job: Job): JobStatus | undefined {
-  const status = field(job, 'jobStatus', 'JobStatus');
+  const status = readField(job, 'jobStatus', 'JobStatus');
   if (typeof status !== 'string') return undefined;
   return STATUSES[status.replace(/[\s_-]/g, '').toLowerCase()];
 }
 
+/** canReRun as the API sent it, whatever its spelling: for telling the user. */
+export function canReRunAsSent(job: Job): unknown {
+  return readField(job, 'canReRun', 'CanReRun', 'canRerun');
+}
+
 /** canReRun is documented as "Yes"/"No"; any case, and a boolean, are read too. */
 export function readCanReRun(job: Job): boolean {
-  const value = field(job, 'canReRun', 'CanReRun', 'canRerun');
+  const value = canReRunAsSent(job);
   return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'yes');
 }
 
@@ -50,7 +65,7 @@ export function namedJob(body: unknown): { jobId: string; jobStatus?: unknown } 
   if (!isJob(body)) return undefined;
   const jobId = readJobId(body);
   if (!jobId) return undefined;
-  return { jobId, jobStatus: readJobStatus(body) ?? field(body, 'jobStatus', 'JobStatus') };
+  return { jobId, jobStatus: readJobStatus(body) ?? readField(body, 'jobStatus', 'JobStatus') };
 }
 
 export function isFinished(status: JobStatus | undefined): boolean {
@@ -58,7 +73,7 @@ export function isFinished(status: JobStatus | undefined): boolean {
 }
 
 export function readPercent(job: Job): number | undefined {
-  const percent = Number(field(job, 'percentCompleted', 'PercentCompleted'));
+  const percent = Number(readField(job, 'percentCompleted', 'PercentCompleted'));
   return Number.isFinite(percent) ? percent : undefined;
 }
 

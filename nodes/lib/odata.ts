@@ -87,7 +87,10 @@ function readPage(body: unknown): Page {
   return { jobs: value, nextLink: typeof next === 'string' && next ? next : undefined };
 }
 
-/** The job with this id, or JOB_NOT_FOUND. The single-job answer's nextLink is not followed. */
+/**
+ * The job with this id, or JOB_NOT_FOUND: an answer holding only other jobs is not this
+ * one (the poller reads answers the same way). The single-job answer's nextLink is not followed.
+ */
 export async function fetchJob(client: AimsClient, id: string, signal?: AbortSignal): Promise<Job> {
   const jobId = checkJobId(id);
   const response = await client.requestJson(JOBS_PATH, {
@@ -95,7 +98,7 @@ export async function fetchJob(client: AimsClient, id: string, signal?: AbortSig
     signal,
   });
   const { jobs } = readPage(response.body);
-  const job = jobs.find((j) => readJobId(j)?.toLowerCase() === jobId.toLowerCase()) ?? jobs[0];
+  const job = jobs.find((j) => readJobId(j)?.toLowerCase() === jobId.toLowerCase());
   if (!job) throw jobNotFound(jobId);
   return job;
 }
@@ -108,7 +111,9 @@ export interface QueryResult {
 
 /**
  * Runs a job query, following @odata.nextLink until a page is empty, there is no
- * nextLink, or maxPages pages were read. Only a nextLink's path and query are used.
+ * nextLink, or maxPages pages were read. An empty page ends the list even when it
+ * carries a nextLink, which would otherwise be followed to maxPages and reported as
+ * pages left. Only a nextLink's path and query are used.
  */
 export async function queryJobs(
   client: AimsClient,

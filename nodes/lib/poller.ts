@@ -20,7 +20,7 @@ export type WaitEnd =
   | { kind: 'error'; error: AimsError };
 
 export interface WaitListener {
-  /** Every answer the API gives for the job while it runs. */
+  /** Every answer the API gives for the job, the one that finishes it included (before end). */
   update(job: Job): void;
   /** Called once, when the wait ends for good (never after cancel()). */
   end(result: WaitEnd): void;

@@ -1,6 +1,6 @@
 import type { AimsClient } from './client';
 import { AimsError, isAimsError } from './errors';
-import { isJob, Job, readCanReRun } from './job';
+import { canReRunAsSent, isJob, Job, readCanReRun } from './job';
 import { checkJobId, fetchJob } from './odata';
 
 export function rerunPath(id: string): string {
@@ -11,7 +11,7 @@ export function rerunPath(id: string): string {
 export async function checkCanRerun(client: AimsClient, id: string, signal?: AbortSignal): Promise<Job> {
   const job = await fetchJob(client, id, signal);
   if (!readCanReRun(job)) {
-    const said = job.canReRun ?? job.CanReRun;
+    const said = canReRunAsSent(job);
     throw new AimsError(
       'RERUN_NOT_ALLOWED',
       `AIMS360 does not allow job ${id} to be rerun (canReRun is ${JSON.stringify(said ?? null)}): start a new job instead.`,

@@ -4,19 +4,8 @@ import type { Node, NodeAPI } from 'node-red';
 import type { AimsClient } from '../lib/client';
 import { AimsError, toAimsError } from '../lib/errors';
 import { Job, readJobId } from '../lib/job';
-import {
-  checkBeforeRequest,
-  checkCompleted,
-  chosenFileName,
-  DocumentInfo,
-  fetchDocument,
-  inlineOutput,
-  isPublishlink,
-  jobDocuments,
-  needsToken,
-  OutputSettings,
-  readSettings,
-} from '../lib/output';
+import { checkBeforeRequest, chosenFileName, fetchDocument, OutputSettings, readSettings } from '../lib/formats';
+import { checkCompleted, DocumentInfo, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../lib/job-output';
 import { busy, evaluate, Msg, Send } from './red';
 
 export interface OutputDef {
@@ -126,8 +115,12 @@ export function outputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (key: 
         fileName: fileName === undefined ? undefined : chosenFileName(fileName, doc.info, i),
         signal,
         onProgress: progress(),
-        // An incoming sequence is kept underneath ours, as the Split node does.
-        onRows: (payload, parts) => sendMsg({ ...withDoc(doc.info, payload), parts: base.parts ? { ...parts, parts: base.parts } : parts }),
+        // Each block a deep copy, as a node after this one may change it while later blocks are sent;
+        // an incoming sequence is kept underneath ours, as the Split node does.
+        onRows: (payload, parts) => {
+          const block = RED.util.cloneMessage(withDoc(doc.info, undefined));
+          sendMsg({ ...block, payload, parts: block.parts ? { ...parts, parts: block.parts } : parts });
+        },
       });
       count(payload);
       if (settings.format !== 'stream-rows') sendMsg(withDoc(info, payload));

@@ -1,12 +1,13 @@
 /**
  * The runtime side of the editor's AIMS360 sidebar: an admin API under Node-RED's admin
- * root (CONTRACT.md, "The AIMS360 sidebar") and live waits over the comms channel.
+ * root (README, "Sidebar admin API") and live waits over the comms channel.
  */
 import { pipeline } from 'node:stream/promises';
 import type { NodeAPI } from 'node-red';
 import type { Express, Request, Response } from 'express';
 import { AimsError, toAimsError } from '../lib/errors';
-import { checkBeforeRequest, checkCompleted, inlineOutput, isPublishlink, jobDocuments, needsToken, readSettings, safeFileName } from '../lib/output';
+import { checkBeforeRequest, readSettings, safeFileName } from '../lib/formats';
+import { checkCompleted, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../lib/job-output';
 import { checkJobId, fetchJob } from '../lib/odata';
 import { readRecentQuery, recentJobs } from '../lib/recent-jobs';
 import { checkCanRerun, postRerun } from '../lib/rerun';

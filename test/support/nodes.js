@@ -72,11 +72,15 @@ async function loadFast(flow, creds) {
 /** Records unhandled rejections and uncaught exceptions while installed. */
 function trackCrashes() {
   const seen = [];
-  const onRejection = (reason) => seen.push(reason);
-  process.on('unhandledRejection', onRejection);
+  const onCrash = (reason) => seen.push(reason);
+  process.on('unhandledRejection', onCrash);
+  process.on('uncaughtException', onCrash);
   return {
     seen,
-    stop: () => process.removeListener('unhandledRejection', onRejection),
+    stop: () => {
+      process.removeListener('unhandledRejection', onCrash);
+      process.removeListener('uncaughtException', onCrash);
+    },
   };
 }
 

@@ -130,7 +130,7 @@ async function sendOne(flow, credentials, input = {}, context = {}) {
   return answer;
 }
 
-/** The default job id lookup (CONTRACT), in order: [where, message carrying this id]. */
+/** The default job id lookup (README, "Nodes"), in order: [where, message carrying this id]. */
 const jobIdLookups = [
   ['msg.jobId', (id) => ({ jobId: id, payload: 'ignored' })],
   ['msg.payload.jobId', (id) => ({ payload: { jobId: id } })],

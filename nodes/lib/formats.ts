@@ -1,4 +1,4 @@
-/** A completed job's output: in-line JSON, or its documents downloaded and decoded. */
+/** Turning a downloaded document into what a format asks for: a buffer, text, JSON, rows, a file or blocks of rows. */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parse as parseCsv } from 'csv-parse';
 import type { AimsClient, Download } from './client';
 import { AimsError } from './errors';
-import { isJob, Job, readJobId, readJobStatus, readScope } from './job';
+import { DocumentInfo, extension, JobDocument, MB } from './job-output';
 import { readNumber } from './settings';
 
 export const FORMATS = ['auto', 'buffer', 'utf8', 'json', 'rows', 'file', 'stream-rows'] as const;
@@ -17,7 +17,6 @@ export type DocKind = 'csv' | 'xlsx' | 'json' | 'other';
 
 export const DEFAULT_MAX_SIZE_MB = 100;
 export const DEFAULT_ROWS_PER_MESSAGE = 1000;
-const MB = 1024 * 1024;
 // Lets fs batch socket chunks into fewer, larger writes (writev) instead of one per 64 KB.
 const WRITE_BUFFER = 4 * MB;
 
@@ -42,105 +41,6 @@ export function readSettings(def: { format?: unknown; maxSizeMB?: unknown; docum
     documents,
     rowsPerMessage: readNumber(def.rowsPerMessage, DEFAULT_ROWS_PER_MESSAGE, 'Block size (rows per message)', { min: 1, max: 1_000_000, integer: true }),
   };
-}
-
-/** Whether msg.payload is a job object to use as is, rather than something holding a job id. */
-export function looksLikeJob(value: unknown): value is Job {
-  return isJob(value) && readJobId(value) !== undefined && readJobStatus(value) !== undefined &&
-    ('responseType' in value || 'response' in value);
-}
-
-export function checkCompleted(job: Job): void {
-  const status = readJobStatus(job);
-  const id = readJobId(job) ?? '?';
-  if (status === 'Failed') {
-    const text = typeof job.jobStatusText === 'string' && job.jobStatusText ? `: ${job.jobStatusText}` : '';
-    throw new AimsError('JOB_FAILED', `Job ${id} failed${text}. It has no output: rerun it (rerun job node) and wait for it again.`);
-  }
-  if (status !== 'Completed') {
-    throw new AimsError('JOB_NOT_COMPLETED', `Job ${id} is ${String(job.jobStatus ?? 'in an unknown state')}, not Completed: put a wait for job node before this one.`);
-  }
-}
-
-function field(obj: Record<string, unknown>, ...names: string[]): unknown {
-  for (const name of names) if (obj[name] !== undefined && obj[name] !== null) return obj[name];
-  return undefined;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** `response` arrives as a JSON-encoded string or already as JSON. */
-function parseResponse(job: Job): unknown {
-  const raw = field(job, 'response', 'Response');
-  if (typeof raw !== 'string') return raw ?? null;
-  if (raw.trim() === '') return null;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    throw new AimsError('BAD_RESPONSE', `The response of job ${readJobId(job) ?? '?'} is not valid JSON.`);
-  }
-}
-
-export function isPublishlink(job: Job): boolean {
-  const type = text(field(job, 'responseType', 'ResponseType'))?.replace(/[^a-z]/gi, '').toLowerCase();
-  if (type === 'publishlink') return true;
-  if (type === 'inlinejson') return false;
-  return text(field(job, 'publishLink', 'PublishLink')) !== undefined;
-}
-
-export function inlineOutput(job: Job): unknown {
-  return parseResponse(job);
-}
-
-export interface DocumentInfo {
-  name: string;
-  /** The extension without its dot, lower case: csv, xlsx, json, pdf… */
-  type: string;
-  sizeBytes?: number;
-  expiryDate?: string;
-  documentId?: string;
-}
-
-export interface JobDocument {
-  info: DocumentInfo;
-  link: string;
-}
-
-function extension(name: string): string {
-  const m = /\.([a-z0-9]{1,10})$/i.exec(name);
-  return m ? m[1].toLowerCase() : '';
-}
-
-/** Every document a Publishlink job lists, each with its DownloadLink or else the job's publishLink. */
-export function jobDocuments(job: Job): JobDocument[] {
-  const id = readJobId(job) ?? 'document';
-  const publishLink = text(field(job, 'publishLink', 'PublishLink'));
-  const response = parseResponse(job);
-  const list = Array.isArray(response) ? response : isJob(response) ? [response] : [];
-  const docs: JobDocument[] = list.filter(isJob).map((d) => {
-    const name = text(field(d, 'documentName', 'DocumentName', 'name')) ?? id;
-    const type = (text(field(d, 'Type', 'type')) ?? '').replace(/^\./, '').toLowerCase() || extension(name);
-    const link = text(field(d, 'DownloadLink', 'downloadLink', 'downloadlink')) ?? publishLink;
-    if (!link) throw new AimsError('BAD_RESPONSE', `Document "${name}" of job ${id} has no DownloadLink and the job no publishLink.`);
-    const size = Number(field(d, 'SizeInMB', 'sizeInMB'));
-    const info: DocumentInfo = { name, type };
-    if (Number.isFinite(size) && size > 0) info.sizeBytes = Math.round(size * MB);
-    const expiry = text(field(d, 'ExpiryDate', 'expiryDate'));
-    if (expiry) info.expiryDate = expiry;
-    const docId = text(field(d, 'DocumentID', 'DocumentId', 'documentId', 'DocumentGUID'));
-    if (docId) info.documentId = docId;
-    return { info, link };
-  });
-  if (docs.length === 0 && publishLink) docs.push({ info: { name: id, type: '' }, link: publishLink });
-  if (docs.length === 0) throw new AimsError('BAD_RESPONSE', `Job ${id} is a Publishlink job but lists no document and no publishLink.`);
-  return docs;
-}
-
-/** The bearer token goes with a document request unless the scope is Public. */
-export function needsToken(job: Job): boolean {
-  return readScope(field(job, 'publishLinkAccessScope', 'PublishLinkAccessScope')) !== 'Public';
 }
 
 export function docKind(info: DocumentInfo, contentType?: string): DocKind {
