@@ -12,6 +12,8 @@ export interface FaultSpec {
   body?: string;
   /** A cut fault: the document body stops after this many bytes (the connection is destroyed). */
   atByte?: number;
+  /** A cut fault that also marks the document replaced (touchDocument), as if it changed mid-download. */
+  replace?: boolean;
   match?: { method?: string; path?: string; query?: string };
   /** How many matching requests it hits; -1, Infinity or 'Infinity' for all of them. Default 1. */
   times?: number | string | null;

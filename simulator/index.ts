@@ -411,7 +411,7 @@ export class Simulator {
       this.rerun(ctx, decodeSafe(m[1]));
     } else if ((m = DOCUMENT.exec(path))) {
       only('GET');
-      await this.download(ctx, decodeSafe(m[1]), m[2] === undefined ? undefined : decodeSafe(m[2]), fault?.atByte);
+      await this.download(ctx, decodeSafe(m[1]), m[2] === undefined ? undefined : decodeSafe(m[2]), fault);
     } else if (LATEST_EXPORT.test(path) || EARLIER_EXPORT.test(path)) {
       const earlier = EARLIER_EXPORT.test(path);
       // A path switched off is absent: 404 before any method or auth check.
@@ -468,7 +468,7 @@ export class Simulator {
     return undefined;
   }
 
-  private async download(ctx: Ctx, guid: string, token: string | undefined, cutAtByte?: number): Promise<void> {
+  private async download(ctx: Ctx, guid: string, token: string | undefined, cut?: Fault): Promise<void> {
     const found = this.findDocument(guid);
     if (!found) throw new HttpError(404, { Message: 'Document not found.' });
     const { job, doc } = found;
@@ -486,7 +486,8 @@ export class Simulator {
       throw new HttpError(410, { Message: `The document link expired on ${new Date(doc.expiresAt).toISOString()}.` });
     }
     if (stateOf(job, Date.now()).status !== 'Completed') throw new HttpError(404, { Message: 'The document is not available yet.' });
-    await sendDocument(ctx.req, ctx.res, doc, ctx.head, { ranges: this.config.serveRanges, cutAtByte });
+    await sendDocument(ctx.req, ctx.res, doc, ctx.head, { ranges: this.config.serveRanges, cutAtByte: cut?.atByte });
+    if (cut?.replace) this.touchDocument(doc.guid);
   }
 
   private exportData(ctx: Ctx, earlier: boolean): void {

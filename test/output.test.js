@@ -1,5 +1,6 @@
 // lib/job-output, lib/formats and AimsClient.download against the simulator, without Node-RED.
 const should = require('should');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
@@ -108,6 +109,103 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
       }
       // The simulator's own refusal of a Private link without a token.
       (await rejection(fetchFirst({ jobId: 'job-p', scope: 'Private' }, { auth: false }))).code.should.equal('ACCESS_DENIED');
+    });
+  });
+
+  describe('a download cut off part-way', function () {
+    this.timeout(120000);
+    const MB200 = 200 * 1024 * 1024;
+    let dir;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-resume-'));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    // Resumes wait the retry policy's delays: short ones here.
+    // (and time for the simulator, which generates a range's bytes from the start of the document).
+    const quick = () => client({ retry: { baseDelayMs: 10, maxDelayMs: 20 }, timeout: 30000 });
+    const sha256 = (stream) => new Promise((resolve, reject) => {
+      const hash = crypto.createHash('sha256');
+      stream.on('data', (c) => hash.update(c)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
+    });
+    /** The document straight from the simulator, hashed. */
+    async function simulatorSha(job) {
+      const res = await fetch(job.response[0].DownloadLink, { headers: { authorization: `Bearer ${TOKEN}` } });
+      return sha256(require('node:stream').Readable.fromWeb(res.body));
+    }
+    const statuses = () => downloads(sim).map((e) => e.status);
+    const ranges = () => downloads(sim).map((e) => e.headers.range ?? null);
+    /** Fetches to a file; `seen` is the downloads' statuses and ranges before anything else asks. */
+    async function fetchToFile(spec, size) {
+      const job = sim.addJob({ jobId: 'job-r', responseType: 'Publishlink', responseAsJson: true, scope: 'Private', documents: [{ name: 'big.csv', sizeBytes: size }] });
+      const [doc] = out.jobDocuments(job);
+      const result = await out.fetchDocument(quick(), doc, settings({ auth: true, format: 'file', directory: dir, ...spec }));
+      return { job, result, seen: { statuses: statuses(), ranges: ranges() } };
+    }
+
+    it('resumes a 200 MB Private download cut at 40% with a Range from the bytes written, and the file is the same', async () => {
+      const cutAt = Math.floor(MB200 * 0.4);
+      sim.addFault({ type: 'cut', atByte: cutAt, match: { path: DOCS } });
+      const { job, result, seen } = await fetchToFile({}, MB200);
+      fs.statSync(result.payload).size.should.equal(MB200);
+      seen.should.eql({ statuses: [200, 206], ranges: [null, `bytes=${cutAt}-`] });
+      (await sha256(fs.createReadStream(result.payload))).should.equal(await simulatorSha(job));
+      downloads(sim)[1].headers['if-range'].should.match(/^"[^"]+"$/);
+      downloads(sim)[1].headers.authorization.should.equal(`Bearer ${TOKEN}`);
+      fs.readdirSync(dir).should.eql(['big.csv']);
+    });
+
+    it('downloads once more from the start when the server offers no ranges, then fails with NETWORK and no partial file', async () => {
+      sim.setConfig({ serveRanges: false });
+      sim.addFault({ type: 'cut', atByte: 100000, match: { path: DOCS } });
+      const { job, result, seen } = await fetchToFile({}, 1024 * 1024);
+      seen.should.eql({ statuses: [200, 200], ranges: [null, null] });
+      (await sha256(fs.createReadStream(result.payload))).should.equal(await simulatorSha(job));
+      fs.rmSync(result.payload);
+      sim.reset();
+      sim.setConfig({ serveRanges: false });
+      sim.addFault({ type: 'cut', atByte: 100000, times: -1, match: { path: DOCS } });
+      const err = await rejection(fetchToFile({}, 1024 * 1024));
+      err.code.should.equal('NETWORK');
+      err.message.should.match(/cut off.*no way to resume/);
+      downloads(sim).length.should.equal(2);
+      fs.readdirSync(dir).should.eql([]);
+    });
+
+    it('starts again from zero when the document changed (a new ETag) before the resume', async () => {
+      sim.addFault({ type: 'cut', atByte: 300000, replace: true, match: { path: DOCS } });
+      const { job, result, seen } = await fetchToFile({}, 1024 * 1024);
+      // The resume's If-Range no longer matches: the whole body comes back, and is fetched anew.
+      seen.should.eql({ statuses: [200, 200, 200], ranges: [null, 'bytes=300000-', null] });
+      (await sha256(fs.createReadStream(result.payload))).should.equal(await simulatorSha(job));
+      fs.readdirSync(dir).should.eql(['big.csv']);
+    });
+
+    it('starts again from zero after a 416 to the resume', async () => {
+      sim.addFault({ type: 'cut', atByte: 300000, match: { path: DOCS } });
+      sim.addFault({ type: 'status', status: 416, match: { path: DOCS } });
+      const { job, result, seen } = await fetchToFile({}, 1024 * 1024);
+      seen.statuses.should.eql([200, 416, 200]);
+      (await sha256(fs.createReadStream(result.payload))).should.equal(await simulatorSha(job));
+    });
+
+    it('ends a body cut on every attempt in one NETWORK error after the retry policy\'s resumes, with no partial file', async () => {
+      sim.addFault({ type: 'cut', atByte: 100000, times: -1, match: { path: DOCS } });
+      const err = await rejection(fetchToFile({}, 1024 * 1024));
+      err.code.should.equal('NETWORK');
+      err.message.should.match(/cut off/);
+      // The first answer and 4 resumes (the default policy's limit), each cut again.
+      statuses().should.eql([200, 206, 206, 206, 206]);
+      ranges().slice(1).should.eql(['bytes=100000-', 'bytes=200000-', 'bytes=300000-', 'bytes=400000-']);
+      fs.readdirSync(dir).should.eql([]);
+    });
+
+    it('resumes an in-memory format as well', async () => {
+      sim.addFault({ type: 'cut', atByte: 5000, match: { path: DOCS } });
+      const job = sim.addJob({ jobId: 'job-rows', responseType: 'Publishlink', scope: 'Private', documents: [{ rows: 2000 }] });
+      const [doc] = out.jobDocuments(job);
+      const { payload } = await out.fetchDocument(quick(), doc, settings({ auth: true, format: 'rows' }));
+      payload.length.should.equal(2000);
+      statuses().should.eql([200, 206]);
     });
   });
 
@@ -274,7 +372,8 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
     });
 
     it('removes the partial file when a download is cut off or cancelled', async () => {
-      sim.addFault({ type: 'truncated', match: { path: DOCS } });
+      // Twice: a body that cannot be resumed is downloaded once more from the start.
+      sim.addFault({ type: 'truncated', match: { path: DOCS }, times: 2 });
       const err = await rejection(fetchFirst({ documents: [{ rows: 5000 }] }, { format: 'file', directory: dir }));
       err.code.should.equal('NETWORK');
       err.message.should.match(/cut off/);

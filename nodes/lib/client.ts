@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { PassThrough, type Readable } from 'node:stream';
+import { resumingBody } from './resume';
 import type { Got, OptionsInit, Response, RetryObject, StreamOptions } from 'got' with { 'resolution-mode': 'import' };
 import { PasswordGrant, PasswordGrantCredentials, StaticToken, tokenUrlFor, TokenSource } from './auth';
 import { AimsError } from './errors';
@@ -386,7 +387,8 @@ export class AimsClient {
    * Opens a document link as a stream. The token goes only when `auth` is set and the
    * host is trusted (UNTRUSTED_HOST otherwise, before any request); got drops it on a
    * redirect to another origin. got's afterResponse hook does not run for streams,
-   * so a 401 with OAuth2 fetches a token and tries once more here.
+   * so a 401 with OAuth2 fetches a token and tries once more here. A body cut off
+   * part-way is resumed with a Range request (lib/resume.ts), within the retry policy.
    */
   async download(target: string | URL, options: DownloadOptions): Promise<Download> {
     const url = parseHttpUrl(String(target), 'The document link');
@@ -394,20 +396,25 @@ export class AimsClient {
       throw new AimsError('UNTRUSTED_HOST', `The document link is on ${url.hostname}, which is not a trusted host, so the token is not sent there: add it to the config node's trusted hosts if it belongs to AIMS360.`);
     }
     let token = options.auth ? await this.token() : undefined;
-    let download = await this.openStream(url, token, options.signal);
-    if (download.statusCode === 401 && token !== undefined && this.auth.invalidate(token)) {
-      download.body.destroy();
-      token = await this.token();
-      download = await this.openStream(url, token, options.signal);
-    }
+    const open = async (headers: Record<string, string> = {}) => {
+      let download = await this.openStream(url, token, options.signal, headers);
+      if (download.statusCode === 401 && token !== undefined && this.auth.invalidate(token)) {
+        download.body.destroy();
+        token = await this.token();
+        download = await this.openStream(url, token, options.signal, headers);
+      }
+      return download;
+    };
+    const download = await open();
     if (download.statusCode >= 300) throw await this.downloadFailure(download);
-    return download;
+    const resumeAt = (from: number, validator: string) => open({ range: `bytes=${from}-`, 'if-range': validator });
+    return { ...download, body: resumingBody(download, resumeAt, this.retryPolicy, this.signalFor(options.signal)) };
   }
 
-  private async openStream(url: URL, token: string | undefined, signal: AbortSignal | undefined): Promise<Download> {
+  private async openStream(url: URL, token: string | undefined, signal: AbortSignal | undefined, extra: Record<string, string>): Promise<Download> {
     this.throwIfClosed();
     const got = await loadGot();
-    const headers: Record<string, string> = { accept: '*/*' };
+    const headers: Record<string, string> = { accept: '*/*', ...extra };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     const source = got.stream(url, this.gotOptions({ method: 'GET', headers, signal }, true) as StreamOptions);
     const body = new PassThrough();

@@ -9,6 +9,7 @@ import { parse as parseCsv } from 'csv-parse';
 import type { AimsClient, Download } from './client';
 import { AimsError } from './errors';
 import { DocumentInfo, extension, JobDocument, MB } from './job-output';
+import { NotResumable } from './resume';
 import { readNumber } from './settings';
 
 export const FORMATS = ['auto', 'buffer', 'utf8', 'json', 'rows', 'file', 'stream-rows'] as const;
@@ -318,8 +319,21 @@ export interface Fetched {
   info: DocumentInfo;
 }
 
-/** Downloads one document and turns it into what the format asks for. */
+/**
+ * Downloads one document and turns it into what the format asks for. A body cut off
+ * where the server cannot resume it is downloaded once more from the start, unless
+ * rows of it went out already.
+ */
 export async function fetchDocument(client: AimsClient, doc: JobDocument, options: FetchOptions): Promise<Fetched> {
+  try {
+    return await fetchOnce(client, doc, options);
+  } catch (err) {
+    if (!(err instanceof NotResumable) || options.format === 'stream-rows' || options.signal?.aborted) throw err;
+    return fetchOnce(client, doc, options);
+  }
+}
+
+async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOptions): Promise<Fetched> {
   const info = { ...doc.info };
   if (options.format === 'file') await makeDirectory(options.directory);
   const download: Download = await client.download(doc.link, { auth: options.auth, signal: options.signal });

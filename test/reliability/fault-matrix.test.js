@@ -59,7 +59,11 @@ const FAULTS = [
     { ...same(ok), 'export data': 'JOB_NOT_FOUND' }],
 ];
 
-/** Faults on the second request of a node: the rerun POST (sent again only on a 429) and the document download (never retried). */
+/**
+ * Faults on the second request of a node: the rerun POST (sent again only on a 429) and
+ * the document download (not retried before its body starts; a body cut off part-way is
+ * resumed with a Range, or downloaded once more when the server cannot resume it).
+ */
 const LATER_FAULTS = [
   ['rerun job', 'rerun POST 503 (not retried)', { type: 'status', status: 503, match: { method: 'POST' } }, 'API_ERROR'],
   ['rerun job', 'rerun POST reset (not retried)', { type: 'reset', match: { method: 'POST' } }, 'NETWORK'],
@@ -68,7 +72,10 @@ const LATER_FAULTS = [
   ['fetch output', 'download 403', { type: 'status', status: 403, match: { path: DOCS } }, 'ACCESS_DENIED'],
   ['fetch output', 'download reset', { type: 'reset', match: { path: DOCS } }, 'NETWORK'],
   ['fetch output', 'download hang past the timeout', { type: 'hang', match: { path: DOCS } }, 'TIMEOUT'],
-  ['fetch output', 'download truncated', { type: 'truncated', match: { path: DOCS } }, 'NETWORK'],
+  ['fetch output', 'download truncated once (no ranges: downloaded again)', { type: 'truncated', match: { path: DOCS } }, ok],
+  ['fetch output', 'download truncated twice', { type: 'truncated', times: 2, match: { path: DOCS } }, 'NETWORK'],
+  ['fetch output', 'download cut at byte 5 once (resumed)', { type: 'cut', atByte: 5, match: { path: DOCS } }, ok],
+  ['fetch output', 'download cut at byte 5 every time (5 bytes a try)', { type: 'cut', atByte: 5, times: -1, match: { path: DOCS } }, 'NETWORK'],
 ];
 
 describe('fault matrix: every node × every fault', function () {
