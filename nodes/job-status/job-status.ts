@@ -3,7 +3,8 @@ import { AimsError } from '../lib/errors';
 import { readJobId, readJobStatus } from '../lib/job';
 import { fetchJob, queryJobs } from '../lib/odata';
 import { readNumber } from '../lib/settings';
-import { answeredStatus, busy, evaluate, handleInput, jobStatusAt, Msg, readJobIdInput, ServerDef } from '../shared/red';
+import { answeredStatus, busy, evaluate, handleInput, jobStatusAt, Msg, readJobIdInput, ServerDef, readSpec } from '../shared/red';
+import { spec } from './spec';
 
 interface JobStatusDef extends ServerDef {
   mode?: 'single' | 'query';
@@ -23,9 +24,10 @@ interface JobStatusDef extends ServerDef {
 const DEFAULT_MAX_PAGES = 10;
 
 export = (RED: NodeAPI) => {
-  function JobStatusNode(this: Node, def: JobStatusDef) {
-    RED.nodes.createNode(this, def);
+  function JobStatusNode(this: Node, saved: JobStatusDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const { def, problem } = readSpec(spec, saved);
 
     /** An optional OData option from its typed input; empty means "not sent". */
     async function option(value: string | number | undefined, type: string | undefined, msg: Msg, what: string) {
@@ -72,7 +74,7 @@ export = (RED: NodeAPI) => {
         node.status(jobStatusAt(job));
       }
       send(msg);
-    });
+    }, problem);
   }
 
   RED.nodes.registerType('aims360-job-status', JobStatusNode);

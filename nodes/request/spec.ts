@@ -1,0 +1,38 @@
+import { commonSettings, NodeSpec } from '../lib/rules.js';
+
+export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+export const spec: NodeSpec = {
+  type: 'aims360-request',
+  prefix: 'aims360-request',
+  category: 'AIMS360',
+  color: '#7FC6D9',
+  icon: 'request.svg',
+  inputs: 1,
+  outputs: 1,
+  inputLabel: 'port.input',
+  outputLabels: ['port.output'],
+  version: 1,
+  migrations: [(def) => def],
+  settings: {
+    ...commonSettings(),
+    method: { value: 'GET', label: 'The method', rule: { kind: 'oneOf', values: METHODS } },
+    path: {
+      value: '',
+      label: 'The path',
+      required: true,
+      missing: 'errors.path',
+      rule: { kind: 'apiPath' },
+      error: 'errors.url',
+      typed: { types: ['str', 'msg', 'flow', 'global', 'env', 'jsonata'], default: 'str', literal: 'str' },
+    },
+    query: {
+      value: '',
+      label: 'The query',
+      rule: { kind: 'jsonObject' },
+      typed: { types: ['json', 'msg', 'flow', 'global', 'jsonata'], default: 'json', literal: 'json' },
+    },
+    body: { value: '', typed: { types: ['msg', 'flow', 'global', 'json', 'str', 'env', 'jsonata'], default: 'msg', literal: '' } },
+    retryPost: { value: false, rule: { kind: 'boolean' } },
+  },
+};
