@@ -33,7 +33,7 @@ export interface Typed {
   types: readonly string[];
   /** The type a new node starts with. */
   default: string;
-  /** The type whose value is the literal the rule checks (str, num, json). */
+  /** The type whose value is the literal the rule checks (str, num, json); '' for none. */
   literal: string;
 }
 
