@@ -1,4 +1,4 @@
-import { commonSettings, migrateDirectory, NodeSpec, outputSettings, Setting, waitSettings } from '../lib/rules.js';
+import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, migrateDirectory, NodeSpec, outputSettings, Setting, waitSettings } from '../lib/rules.js';
 
 // Only data mode waits and fetches: its settings count only there.
 const data = { setting: 'mode', is: ['data'] } as const;
@@ -30,8 +30,8 @@ export const spec: NodeSpec = {
     source: name('Source'),
     viewName: name('View name'),
     // The documentation writes `csv` and `JSON`: any case is read.
-    outputFormat: { value: 'CSV', label: 'The output format', rule: { kind: 'oneOf', values: ['CSV', 'Excel', 'JSON'], ignoreCase: true } },
-    scope: { value: 'Private', label: 'The access scope', rule: { kind: 'oneOf', values: ['Private', 'Public', 'PeopleInOrganization'], ignoreCase: true } },
+    outputFormat: { value: 'CSV', label: 'The output format', rule: { kind: 'oneOf', values: EXPORT_FORMATS, ignoreCase: true } },
+    scope: { value: 'Private', label: 'The access scope', rule: { kind: 'oneOf', values: EXPORT_SCOPES, ignoreCase: true } },
     criteriaVersion: { value: 'v1.0' },
     // Relative to the server's base URL, as the runtime sends it; empty means the default.
     path: { value: '/reports/v1.0/reports/exportdata', label: 'The endpoint path', rule: { kind: 'pattern', pattern: /^\/?[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/ } },

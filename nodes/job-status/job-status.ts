@@ -2,7 +2,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { AimsError } from '../lib/errors';
 import { readJobId, readJobStatus } from '../lib/job';
 import { fetchJob, queryJobs } from '../lib/odata';
-import { readNumber } from '../lib/settings';
+import { readNumberSetting } from '../lib/settings';
 import { answeredStatus, busy, evaluate, handleInput, jobStatusAt, Msg, readJobIdInput, ServerDef, readSpec } from '../shared/red';
 import { spec } from './spec';
 
@@ -21,7 +21,6 @@ interface JobStatusDef extends ServerDef {
   maxPages?: string | number;
 }
 
-const DEFAULT_MAX_PAGES = 10;
 
 export = (RED: NodeAPI) => {
   function JobStatusNode(this: Node, saved: JobStatusDef) {
@@ -45,7 +44,7 @@ export = (RED: NodeAPI) => {
 
     handleInput(RED, node, def, async ({ msg, send, client, signal }) => {
       if (def.mode === 'query') {
-        const maxPages = readNumber(def.maxPages, DEFAULT_MAX_PAGES, 'Max pages', { min: 1, max: 1000, integer: true });
+        const maxPages = readNumberSetting(def.maxPages, spec.settings.maxPages);
         const query = {
           filter: await text(def.filter, def.filterType, msg, 'the filter'),
           orderby: await text(def.orderby, def.orderbyType, msg, 'the order by'),
@@ -55,7 +54,7 @@ export = (RED: NodeAPI) => {
         node.status(busy(RED._('aims360-job-status.status.querying')));
         const result = await queryJobs(
           client,
-          { ...query, top: top === undefined ? undefined : readNumber(top, 0, 'Top', { min: 1, integer: true }) },
+          { ...query, top: top === undefined ? undefined : readNumberSetting(top, spec.settings.top) },
           maxPages,
           signal,
         );

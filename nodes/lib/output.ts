@@ -9,9 +9,10 @@ import { parse as parseCsv } from 'csv-parse';
 import type { AimsClient, Download } from './client';
 import { AimsError } from './errors';
 import { isJob, Job, readJobId, readJobStatus, readScope } from './job';
+import { OUTPUT_FORMATS } from './rules';
 import { readNumber } from './settings';
 
-export const FORMATS = ['auto', 'buffer', 'utf8', 'json', 'rows', 'file', 'stream-rows'] as const;
+export const FORMATS = OUTPUT_FORMATS;
 export type Format = (typeof FORMATS)[number];
 export type DocKind = 'csv' | 'xlsx' | 'json' | 'other';
 

@@ -284,6 +284,13 @@ export function jobIdSetting(): Setting {
 
 export const OUTPUT_FORMATS = ['auto', 'buffer', 'utf8', 'json', 'rows', 'file', 'stream-rows'] as const;
 
+/** The aims360 request node's methods. */
+export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** An export's output formats and access scopes, as the API spells them. */
+export const EXPORT_FORMATS = ['CSV', 'Excel', 'JSON'] as const;
+export const EXPORT_SCOPES = ['Private', 'Public', 'PeopleInOrganization'] as const;
+
 /**
  * The settings of fetch output's hand-on (format, directory, file name, size, documents,
  * block size); `when` limits them to a mode of the node (export's data mode).

@@ -1,5 +1,5 @@
 import { AimsError } from './errors';
-import { breaks, isEmpty, toNumber } from './rules';
+import { breaks, isEmpty, Setting, toNumber } from './rules';
 
 export interface NumberRule {
   min?: number;
@@ -17,6 +17,12 @@ export function readNumber(value: unknown, fallback: number, what: string, rule:
   const problem = breaks({ kind: 'number', ...rule }, value);
   if (problem) throw new AimsError('BAD_INPUT', `${what} ${problem}.`);
   return toNumber(value);
+}
+
+/** A number setting as its spec says: its default, label and limits. */
+export function readNumberSetting(value: unknown, setting: Setting): number {
+  const rule: NumberRule = setting.rule?.kind === 'number' ? setting.rule : {};
+  return readNumber(value, Number(setting.value), setting.label ?? 'The number', rule);
 }
 
 /** Reads a boolean saved as true/false or "true"/"false"; empty means the default. */

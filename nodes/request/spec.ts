@@ -1,6 +1,4 @@
-import { commonSettings, NodeSpec } from '../lib/rules.js';
-
-export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+import { commonSettings, METHODS, NodeSpec } from '../lib/rules.js';
 
 export const spec: NodeSpec = {
   type: 'aims360-request',
