@@ -1,4 +1,4 @@
-import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, migrateDirectory, NodeSpec, outputSettings, Setting, waitSettings } from '../lib/rules.js';
+import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, migrateDirectory, NodeSpec, outputSettings, Setting, waitSettings, workingNode } from '../lib/rules.js';
 
 // Only data mode waits and fetches: its settings count only there.
 const data = { setting: 'mode', is: ['data'] } as const;
@@ -10,17 +10,10 @@ function name(label: string): Setting {
 }
 
 export const spec: NodeSpec = {
-  type: 'aims360-export',
-  prefix: 'aims360-export',
-  category: 'AIMS360',
-  color: '#7FC6D9',
-  icon: 'export.svg',
-  inputs: 1,
+  ...workingNode('aims360-export', 'export.svg'),
+  // 1 output, 2 in data mode with progress on.
   variableOutputs: true,
-  // 2 in data mode with progress on.
-  outputs: 1,
   inputLabel: 'port.input',
-  version: 1,
   migrations: [
     // Saved before the mode existed (or imported without it): the data, as then.
     (def) => migrateDirectory(def.mode === undefined || def.mode === '' ? { ...def, mode: 'data' } : def),

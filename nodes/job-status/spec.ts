@@ -1,18 +1,11 @@
-import { commonSettings, jobIdSetting, NodeSpec } from '../lib/rules.js';
+import { commonSettings, jobIdSetting, NodeSpec, workingNode } from '../lib/rules.js';
 
 const query = { setting: 'mode', is: ['query'] } as const;
 const single = { setting: 'mode', is: ['single'] } as const;
 const OPTION_TYPES = ['str', 'msg', 'flow', 'global', 'env', 'jsonata'] as const;
 
 export const spec: NodeSpec = {
-  type: 'aims360-job-status',
-  prefix: 'aims360-job-status',
-  category: 'AIMS360',
-  color: '#7FC6D9',
-  icon: 'job-status.svg',
-  inputs: 1,
-  outputs: 1,
-  version: 1,
+  ...workingNode('aims360-job-status', 'job-status.svg'),
   migrations: [(def) => def],
   settings: {
     ...commonSettings(),

@@ -326,6 +326,14 @@ export function waitSettings(when?: Setting['when']): Record<string, Setting> {
   };
 }
 
+/**
+ * What every working node's spec starts with: its type (also its messages' prefix), the
+ * AIMS360 palette category and colour, its icon, one input and one output, settings version 1.
+ */
+export function workingNode(type: string, icon: string) {
+  return { type, prefix: type, category: 'AIMS360', color: '#7FC6D9', icon, inputs: 1, outputs: 1, version: 1 };
+}
+
 /** name and server: every working node has them. */
 export function commonSettings(): Record<string, Setting> {
   return {

@@ -1,16 +1,9 @@
-import { commonSettings, METHODS, NodeSpec } from '../lib/rules.js';
+import { commonSettings, METHODS, NodeSpec, workingNode } from '../lib/rules.js';
 
 export const spec: NodeSpec = {
-  type: 'aims360-request',
-  prefix: 'aims360-request',
-  category: 'AIMS360',
-  color: '#7FC6D9',
-  icon: 'request.svg',
-  inputs: 1,
-  outputs: 1,
+  ...workingNode('aims360-request', 'request.svg'),
   inputLabel: 'port.input',
   outputLabels: ['port.output'],
-  version: 1,
   migrations: [(def) => def],
   settings: {
     ...commonSettings(),
