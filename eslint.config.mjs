@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.ci/cache/', 'docs/'] },
+  { ignores: ['dist/', 'node_modules/', '.ci/cache/', 'docs/', 'resources/editor/', 'resources/aims360-editor.js'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -16,9 +16,9 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node, ...globals.mocha } },
   },
   {
-    // Editor code served to the browser by Node-RED (a plain script, not a module).
-    files: ['resources/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { ...globals.browser, RED: 'readonly', $: 'readonly' } },
+    // Editor code, compiled for the browser.
+    files: ['nodes/editor/**/*.ts', 'nodes/*/editor.ts'],
+    languageOptions: { globals: { ...globals.browser, RED: 'readonly', $: 'readonly' } },
   },
   {
     // Functions that playwright runs inside the editor page.

@@ -1,7 +1,5 @@
 const should = require('should');
-const fs = require('node:fs');
-const path = require('node:path');
-const vm = require('node:vm');
+const { JOB_QUERY_PRESETS } = require('../dist/nodes/job-status/spec');
 const {
   helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases, itRefusesBadJobIds, inTimeZone,
 } = require('./support/red');
@@ -178,10 +176,8 @@ describe('aims360-job-status', function () {
   });
 
   describe('query presets, as the editor saves them', () => {
-    // The presets' one definition, from the editor script the dialog loads.
-    const window = {};
-    vm.runInNewContext(fs.readFileSync(path.join(__dirname, '..', 'resources', 'aims360-editor.js'), 'utf8'), { window });
-    const presets = Object.fromEntries(window.AIMS360Editor.jobQueryPresets.map((p) => [p.id, p]));
+    // The presets' one definition, from the spec the dialog's compiled code imports.
+    const presets = Object.fromEntries(JOB_QUERY_PRESETS.map((p) => [p.id, p]));
     const hoursAgo = (h) => new Date(Date.now() - h * 60 * 60 * 1000).toISOString();
 
     function seed() {

@@ -5,7 +5,9 @@ import { AimsClient, ClientOptions } from '../lib/client';
 import { AimsError, toAimsError } from '../lib/errors';
 import { buildQueryString, JOBS_PATH } from '../lib/odata';
 import { JobPoller } from '../lib/poller';
+import { migrate, savedProblems } from '../lib/rules';
 import type { ConfigNode } from '../shared/red';
+import { spec } from './spec';
 
 interface ConfigDef extends NodeDef {
   baseUrl?: string;
@@ -84,10 +86,14 @@ function testSettings(RED: NodeAPI, body: Record<string, unknown>): { def: Confi
 }
 
 export = (RED: NodeAPI) => {
-  function Aims360ConfigNode(this: RunningConfigNode, def: ConfigDef) {
-    RED.nodes.createNode(this, def);
+  function Aims360ConfigNode(this: RunningConfigNode, saved: ConfigDef) {
+    RED.nodes.createNode(this, saved);
+    const def = migrate(spec, saved);
     this.settings = { ...def };
+    // A wrong setting stops the client: every node that uses this server says why.
+    const problem = savedProblems(spec, def)[0];
     try {
+      if (problem) throw new AimsError('BAD_INPUT', `AIMS360 server: ${problem.message}`);
       this.client = new AimsClient(clientOptions(def, (this.credentials ?? {}) as Credentials));
       this.poller = new JobPoller(this.client);
     } catch (err) {
@@ -100,15 +106,7 @@ export = (RED: NodeAPI) => {
     });
   }
 
-  RED.nodes.registerType('aims360-config', Aims360ConfigNode, {
-    credentials: {
-      token: { type: 'password' },
-      clientId: { type: 'text' },
-      clientSecret: { type: 'password' },
-      username: { type: 'text' },
-      password: { type: 'password' },
-    },
-  });
+  RED.nodes.registerType('aims360-config', Aims360ConfigNode, { credentials: spec.credentials });
 
   // "Test connection" in the edit dialog: one job query with the dialog's settings.
   RED.httpAdmin.post(

@@ -3,7 +3,8 @@ import { AimsError, toAimsError } from '../lib/errors';
 import { EXPORT_CHECKS, ExportField, startExport } from '../lib/export';
 import { readBoolean } from '../lib/settings';
 import { OutputDef, outputSender } from '../shared/fetch';
-import { accountOf, evaluate, failed, handleInput, jobStatus, jobStatusAt, Msg, readJobIdInput } from '../shared/red';
+import { accountOf, evaluate, handleInput, jobStatus, jobStatusAt, Msg, readJobIdInput, readSpec } from '../shared/red';
+import { spec } from './spec';
 import { nodeWaits, waitAnswer, WaitDef, waitTiming } from '../shared/waits';
 
 interface ExportDef extends WaitDef, OutputDef {
@@ -24,9 +25,10 @@ const MODES = ['data', 'start'] as const;
 type Mode = (typeof MODES)[number];
 
 export = (RED: NodeAPI) => {
-  function ExportNode(this: Node, def: ExportDef) {
-    RED.nodes.createNode(this, def);
+  function ExportNode(this: Node, saved: ExportDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const { def, problem: specProblem } = readSpec(spec, saved);
     const t = (key: string, opts?: Record<string, string | number>) => RED._(`${TYPE}.${key}`, opts);
     const mode = (def.mode === undefined || def.mode === '' ? 'data' : def.mode) as Mode;
     const data = mode === 'data';
@@ -52,8 +54,8 @@ export = (RED: NodeAPI) => {
       }
       return undefined;
     }
-    const problem = fixedProblem();
-    if (problem) node.status(failed(problem));
+    // Its own checks first: their messages say more; the spec's catch what they do not check.
+    const problem = fixedProblem() ?? specProblem;
 
     const waits = nodeWaits(RED, node, { ...def, persist: data ? def.persist : false }, TYPE, {
       changed(wait, job, send) {
@@ -86,7 +88,6 @@ export = (RED: NodeAPI) => {
     }
 
     handleInput(RED, node, def, async ({ msg, send, client, poller, signal }) => {
-      if (problem) throw problem;
       // Never an export: in start mode there is simply no wait to end.
       if (msg.reset === true) return void waits.cancel(() => true);
       if (msg.cancel === true) {
@@ -112,7 +113,7 @@ export = (RED: NodeAPI) => {
       }
       node.status(jobStatus(started.answer));
       await waits.wait(started.jobId, msg, poller, send);
-    });
+    }, problem);
   }
 
   RED.nodes.registerType(TYPE, ExportNode);

@@ -4,7 +4,8 @@ import { Job } from '../lib/job';
 import { fetchJob } from '../lib/odata';
 import { looksLikeJob } from '../lib/job-output';
 import { OutputDef, outputSender } from '../shared/fetch';
-import { busy, handleInput, Msg, readJobIdInput, ServerDef } from '../shared/red';
+import { busy, handleInput, Msg, readJobIdInput, ServerDef, readSpec } from '../shared/red';
+import { spec } from './spec';
 
 interface FetchOutputDef extends ServerDef, OutputDef {
   jobId?: string;
@@ -12,9 +13,10 @@ interface FetchOutputDef extends ServerDef, OutputDef {
 }
 
 export = (RED: NodeAPI) => {
-  function FetchOutputNode(this: Node, def: FetchOutputDef) {
-    RED.nodes.createNode(this, def);
+  function FetchOutputNode(this: Node, saved: FetchOutputDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const { def, problem } = readSpec(spec, saved);
     const running = new Set<Promise<unknown>>();
     const t = (key: string, opts?: Record<string, string | number>) => RED._(`aims360-fetch-output.${key}`, opts);
     const output = outputSender(RED, node, def, t);
@@ -38,7 +40,7 @@ export = (RED: NodeAPI) => {
       } finally {
         running.delete(task);
       }
-    });
+    }, problem);
 
     // handleInput aborts the downloads on close; wait until their partial files are gone.
     node.on('close', (_removed: boolean, done: () => void) => {

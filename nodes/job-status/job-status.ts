@@ -2,8 +2,9 @@ import type { Node, NodeAPI } from 'node-red';
 import { AimsError } from '../lib/errors';
 import { readJobId, readJobStatus } from '../lib/job';
 import { fetchJob, queryJobs } from '../lib/odata';
-import { readNumber } from '../lib/settings';
-import { answeredStatus, busy, evaluate, handleInput, jobStatusAt, Msg, readJobIdInput, ServerDef } from '../shared/red';
+import { readNumberSetting } from '../lib/settings';
+import { answeredStatus, busy, evaluate, handleInput, jobStatusAt, Msg, readJobIdInput, ServerDef, readSpec } from '../shared/red';
+import { spec } from './spec';
 
 interface JobStatusDef extends ServerDef {
   mode?: 'single' | 'query';
@@ -20,12 +21,12 @@ interface JobStatusDef extends ServerDef {
   maxPages?: string | number;
 }
 
-const DEFAULT_MAX_PAGES = 10;
 
 export = (RED: NodeAPI) => {
-  function JobStatusNode(this: Node, def: JobStatusDef) {
-    RED.nodes.createNode(this, def);
+  function JobStatusNode(this: Node, saved: JobStatusDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const { def, problem } = readSpec(spec, saved);
 
     /** An optional OData option from its typed input; empty means "not sent". */
     async function option(value: string | number | undefined, type: string | undefined, msg: Msg, what: string) {
@@ -43,7 +44,7 @@ export = (RED: NodeAPI) => {
 
     handleInput(RED, node, def, async ({ msg, send, client, signal }) => {
       if (def.mode === 'query') {
-        const maxPages = readNumber(def.maxPages, DEFAULT_MAX_PAGES, 'Max pages', { min: 1, max: 1000, integer: true });
+        const maxPages = readNumberSetting(def.maxPages, spec.settings.maxPages);
         const query = {
           filter: await text(def.filter, def.filterType, msg, 'the filter'),
           orderby: await text(def.orderby, def.orderbyType, msg, 'the order by'),
@@ -53,7 +54,7 @@ export = (RED: NodeAPI) => {
         node.status(busy(RED._('aims360-job-status.status.querying')));
         const result = await queryJobs(
           client,
-          { ...query, top: top === undefined ? undefined : readNumber(top, 0, 'Top', { min: 1, integer: true }) },
+          { ...query, top: top === undefined ? undefined : readNumberSetting(top, spec.settings.top) },
           maxPages,
           signal,
         );
@@ -72,7 +73,7 @@ export = (RED: NodeAPI) => {
         node.status(jobStatusAt(job));
       }
       send(msg);
-    });
+    }, problem);
   }
 
   RED.nodes.registerType('aims360-job-status', JobStatusNode);

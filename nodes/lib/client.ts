@@ -6,6 +6,7 @@ import { resumingBody } from './resume';
 import type { Got, OptionsInit, Response, RetryObject, StreamOptions } from 'got' with { 'resolution-mode': 'import' };
 import { PasswordGrant, PasswordGrantCredentials, StaticToken, tokenUrlFor, TokenSource } from './auth';
 import { AimsError } from './errors';
+import { hostList } from './rules';
 import { readNumber } from './settings';
 
 export type AuthSettings =
@@ -133,18 +134,13 @@ export function parseHttpUrl(value: string, what: string): URL {
   return url;
 }
 
-const HOST_PATTERN = /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/;
-
-/** Host names or `*.domain` patterns; a scheme, port or path would never match, so it is refused. */
+/** Host names or `*.domain` patterns (rules.ts, as the editor checks them); a scheme, port or path would never match, so it is refused. */
 function parseHostList(hosts: string | readonly string[] | undefined): string[] {
-  const list = typeof hosts === 'string' ? hosts.split(',') : [...(hosts ?? [])];
-  const names = list.map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0);
-  for (const name of names) {
-    if (!HOST_PATTERN.test(name) || (name.startsWith('*.') && !name.slice(2).includes('.'))) {
-      throw new AimsError('BAD_INPUT', `Trusted host "${name}" is not a host name or a *.domain.tld pattern (no scheme, port or path).`);
-    }
+  try {
+    return hostList(hosts);
+  } catch (err) {
+    throw new AimsError('BAD_INPUT', `Trusted host "${(err as Error).message}" is not a host name or a *.domain.tld pattern (no scheme, port or path).`);
   }
-  return names;
 }
 
 function hostMatches(host: string, pattern: string): boolean {

@@ -2,13 +2,12 @@
 import type { AimsClient } from './client';
 import { AimsError, isAimsError } from './errors';
 import { AccessScope, Job, namedJob, readScope } from './job';
+import { EXPORT_FORMATS, EXPORT_SCOPES } from './rules';
 
 // ---- settings: plain data and pure checks, so that an editor can apply the same rules ----
 
-export const EXPORT_FORMATS = ['CSV', 'Excel', 'JSON'] as const;
+export { EXPORT_FORMATS, EXPORT_SCOPES };
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-export const EXPORT_SCOPES: readonly AccessScope[] = ['Private', 'Public', 'PeopleInOrganization'];
 
 /** The latest documented endpoint, and the one the documentation named before it. */
 export const EXPORT_PATH = '/reports/v1.0/reports/exportdata';

@@ -10,9 +10,10 @@ import type { AimsClient, Download } from './client';
 import { AimsError } from './errors';
 import { DocumentInfo, extension, JobDocument, MB } from './job-output';
 import { NotResumable } from './resume';
+import { OUTPUT_FORMATS } from './rules';
 import { readNumber } from './settings';
 
-export const FORMATS = ['auto', 'buffer', 'utf8', 'json', 'rows', 'file', 'stream-rows'] as const;
+export const FORMATS = OUTPUT_FORMATS;
 export type Format = (typeof FORMATS)[number];
 export type DocKind = 'csv' | 'xlsx' | 'json' | 'other';
 

@@ -1,10 +1,9 @@
 import type { AimsClient } from './client';
 import { AimsError } from './errors';
 import { isJob, Job, readJobId } from './job';
+import { JOB_ID } from './rules';
 
 export const JOBS_PATH = '/jobsmanagement/odata/v1.0/backgroundjob';
-
-const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Refuses anything but a plausible job id, before any request is made. */
 export function checkJobId(id: unknown): string {

@@ -1,7 +1,8 @@
 import type { AimsClient, ApiResponse, Method, RequestOptions } from './client';
 import { AimsError } from './errors';
+import { METHODS } from './rules';
 
-export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export { METHODS };
 export type RequestMethod = (typeof METHODS)[number];
 
 /** Methods whose body defaults to msg.payload; GET never sends one. */

@@ -1,4 +1,5 @@
 import { AimsError } from './errors';
+import { breaks, isEmpty, Setting, toNumber } from './rules';
 
 export interface NumberRule {
   min?: number;
@@ -8,18 +9,20 @@ export interface NumberRule {
 
 /**
  * Reads a number the editor may have saved as a string; empty means the default.
- * Anything else that is not a number within the rule is BAD_INPUT.
+ * Anything else that is not a number within the rule is BAD_INPUT (the rule as rules.ts
+ * checks it, in the editor too).
  */
 export function readNumber(value: unknown, fallback: number, what: string, rule: NumberRule = {}): number {
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return fallback;
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
-  const { min = -Infinity, max = Infinity, integer = false } = rule;
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    const kind = integer ? 'a whole number' : 'a number';
-    const range = Number.isFinite(max) ? ` from ${min} to ${max}` : Number.isFinite(min) ? ` of at least ${min}` : '';
-    throw new AimsError('BAD_INPUT', `${what} must be ${kind}${range}.`);
-  }
-  return n;
+  if (isEmpty(value) || (typeof value === 'string' && value.trim() === '')) return fallback;
+  const problem = breaks({ kind: 'number', ...rule }, value);
+  if (problem) throw new AimsError('BAD_INPUT', `${what} ${problem}.`);
+  return toNumber(value);
+}
+
+/** A number setting as its spec says: its default, label and limits. */
+export function readNumberSetting(value: unknown, setting: Setting): number {
+  const rule: NumberRule = setting.rule?.kind === 'number' ? setting.rule : {};
+  return readNumber(value, Number(setting.value), setting.label ?? 'The number', rule);
 }
 
 /** Reads a boolean saved as true/false or "true"/"false"; empty means the default. */

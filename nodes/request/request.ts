@@ -1,7 +1,8 @@
 import type { Node, NodeAPI } from 'node-red';
 import { BODY_METHODS, callApi, readMethod, readPath, safeHeaders } from '../lib/request';
 import { readBoolean } from '../lib/settings';
-import { answeredStatus, busy, evaluate, handleInput, ServerDef, setJobFields } from '../shared/red';
+import { answeredStatus, busy, evaluate, handleInput, ServerDef, setJobFields, readSpec } from '../shared/red';
+import { spec } from './spec';
 
 interface RequestDef extends ServerDef {
   method?: string;
@@ -15,9 +16,10 @@ interface RequestDef extends ServerDef {
 }
 
 export = (RED: NodeAPI) => {
-  function RequestNode(this: Node, def: RequestDef) {
-    RED.nodes.createNode(this, def);
+  function RequestNode(this: Node, saved: RequestDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const { def, problem } = readSpec(spec, saved);
 
     handleInput(RED, node, def, async ({ msg, send, client, signal }) => {
       // Method and path come only from the node's settings (or typed inputs the user chose),
@@ -38,7 +40,7 @@ export = (RED: NodeAPI) => {
       const text = named && msg.jobStatus !== undefined ? `${response.statusCode} ${String(msg.jobStatus).toLowerCase()}` : String(response.statusCode);
       node.status(answeredStatus(text, 'green'));
       send(msg);
-    });
+    }, problem);
   }
 
   RED.nodes.registerType('aims360-request', RequestNode);

@@ -1,7 +1,8 @@
 import type { Node, NodeAPI } from 'node-red';
 import { checkCanRerun, postRerun } from '../lib/rerun';
 import { readBoolean } from '../lib/settings';
-import { answeredStatus, busy, handleInput, jobStatusAt, readJobIdInput, ServerDef, setJobFields } from '../shared/red';
+import { answeredStatus, busy, handleInput, jobStatusAt, readJobIdInput, ServerDef, setJobFields, readSpec } from '../shared/red';
+import { spec } from './spec';
 
 interface RerunJobDef extends ServerDef {
   jobId?: string;
@@ -10,9 +11,10 @@ interface RerunJobDef extends ServerDef {
 }
 
 export = (RED: NodeAPI) => {
-  function RerunJobNode(this: Node, def: RerunJobDef) {
-    RED.nodes.createNode(this, def);
+  function RerunJobNode(this: Node, saved: RerunJobDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const { def, problem } = readSpec(spec, saved);
     const checkFirst = readBoolean(def.checkFirst, true);
 
     handleInput(RED, node, def, async ({ msg, send, client, signal }) => {
@@ -31,7 +33,7 @@ export = (RED: NodeAPI) => {
       // The answer is a moment's state: say when, so a later look does not take it as live.
       node.status(msg.jobStatus !== undefined ? jobStatusAt(answer) : answeredStatus(RED._('aims360-rerun-job.status.rerun'), 'green'));
       send(msg);
-    });
+    }, problem);
   }
 
   RED.nodes.registerType('aims360-rerun-job', RerunJobNode);

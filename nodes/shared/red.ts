@@ -6,6 +6,7 @@ import type { JobPoller } from '../lib/poller';
 import { AimsError, toAimsError } from '../lib/errors';
 import { findJobId, Job, namedJob, readJobStatus, readPercent } from '../lib/job';
 import { checkJobId } from '../lib/odata';
+import { migrate, NodeSpec, savedProblems } from '../lib/rules';
 
 /** What the config node offers the nodes that use it: one client and one poller per account. */
 export interface ConfigNode extends Node {
@@ -130,6 +131,19 @@ export async function readJobIdInput(RED: NodeAPI, node: Node, def: JobIdDef, ms
 }
 
 /**
+ * A node's settings as its spec has them, read once in the constructor: migrated from the
+ * version they were saved by, and every setting that cannot change per message checked now,
+ * so a wrong one shows the red status at deploy. `problem` is the first wrong one; the
+ * input path refuses every message with it.
+ */
+export function readSpec<T extends object>(spec: NodeSpec, saved: T): { def: T; problem?: AimsError } {
+  const def = migrate(spec, saved);
+  const found = savedProblems(spec, def)[0];
+  if (!found) return { def };
+  return { def, problem: new AimsError('BAD_INPUT', found.message) };
+}
+
+/**
  * The single input path: finds the client, runs the handler, and turns any failure
  * into a red status and done(err) so a Catch node gets msg.error.code. A message
  * still in flight when the node closes is dropped quietly.
@@ -139,12 +153,18 @@ export function handleInput(
   node: Node,
   def: ServerDef,
   handler: (ctx: InputContext) => Promise<void>,
+  /** A wrong fixed setting (readSpec): shown at once, and every message is refused with it. */
+  problem?: AimsError,
 ): void {
+  if (problem) node.status(failed(problem));
   const closing = new AbortController();
   // One listener per message in flight; a wait node may hold thousands.
   setMaxListeners(0, closing.signal);
   node.on('input', (msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void) => {
-    const run = async () => handler({ msg: msg as Msg, send, ...accountOf(RED, def.server), signal: closing.signal });
+    const run = async () => {
+      if (problem) throw problem;
+      return handler({ msg: msg as Msg, send, ...accountOf(RED, def.server), signal: closing.signal });
+    };
     run().then(
       () => done(),
       (err: unknown) => {

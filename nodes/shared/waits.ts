@@ -8,7 +8,8 @@ import { AimsError, toAimsError } from '../lib/errors';
 import { Job, readJobId, readJobStatus, readPercent } from '../lib/job';
 import { checkJobId } from '../lib/odata';
 import type { JobPoller, WaitEnd, WaitHandle, WaitTiming } from '../lib/poller';
-import { readBoolean, readNumber } from '../lib/settings';
+import { waitSettings } from '../lib/rules';
+import { readBoolean, readNumberSetting } from '../lib/settings';
 import { waitRegistry, WaitRecord } from '../lib/wait-registry';
 import { accountOf, failed, jobStatus, Msg, Send, ServerDef } from './red';
 
@@ -86,11 +87,15 @@ export function waitAnswer(RED: NodeAPI, wait: PendingWait, job: Job | undefined
   return msg;
 }
 
+const WAIT = waitSettings();
+
 /** The node's interval, max interval and timeout, read when a wait starts (they may be bad: BAD_INPUT). */
 export function waitTiming(def: WaitDef): WaitTiming {
-  const intervalS = readNumber(def.interval, 5, 'Interval (s)', { min: 0.05 });
-  const maxIntervalS = Math.max(intervalS, readNumber(def.maxInterval, 60, 'Max interval (s)', { min: 0.05 }));
-  const timeoutS = readNumber(def.timeout, 3600, 'Timeout (s)', { min: 0 });
+  const read = (name: 'interval' | 'maxInterval' | 'timeout') => readNumberSetting(def[name], WAIT[name]);
+  const intervalS = read('interval');
+  // The deploy check refuses a max below the interval (readSpec); raised here too, so this holds on its own.
+  const maxIntervalS = Math.max(intervalS, read('maxInterval'));
+  const timeoutS = read('timeout');
   return { intervalMs: intervalS * 1000, maxIntervalMs: maxIntervalS * 1000, timeoutMs: timeoutS * 1000 };
 }
 

@@ -1,7 +1,8 @@
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { readJobStatus } from '../lib/job';
 import { readBoolean } from '../lib/settings';
-import { handleInput, jobStatus, Msg, readJobIdInput, Send } from '../shared/red';
+import { handleInput, jobStatus, Msg, readJobIdInput, Send, readSpec } from '../shared/red';
+import { spec } from './spec';
 import { nodeWaits, waitAnswer, WaitDef } from '../shared/waits';
 
 interface WaitForJobDef extends WaitDef {
@@ -14,9 +15,10 @@ const TYPE = 'aims360-wait-for-job';
 const OUTPUT: Record<'Completed' | 'Failed' | 'timeout', number> = { Completed: 0, Failed: 1, timeout: 2 };
 
 export = (RED: NodeAPI) => {
-  function WaitForJobNode(this: Node, def: WaitForJobDef) {
-    RED.nodes.createNode(this, def);
+  function WaitForJobNode(this: Node, saved: WaitForJobDef) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const { def, problem } = readSpec(spec, saved);
     const progress = readBoolean(def.progress, false);
 
     function sendTo(send: Send, output: number, msg: Msg): void {
@@ -47,7 +49,7 @@ export = (RED: NodeAPI) => {
       const jobId = await readJobIdInput(RED, node, def, msg);
       if (msg.cancel === true) return void waits.cancel((w) => w.jobId === jobId);
       await waits.wait(jobId, msg, poller, send);
-    });
+    }, problem);
   }
 
   RED.nodes.registerType(TYPE, WaitForJobNode);

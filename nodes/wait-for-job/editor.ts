@@ -1,0 +1,8 @@
+import { defineNode } from '../editor/define.js';
+import { spec } from './spec.js';
+
+defineNode(spec, {
+  oneditsave() {
+    this.outputs = $('#node-input-progress').prop('checked') ? 4 : 3;
+  },
+});
