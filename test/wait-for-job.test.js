@@ -282,9 +282,13 @@ describe('aims360-wait-for-job', function () {
     for (let i = 0; i < 1000; i++) node.receive({ jobId: realId(i), i });
     while (answers.length < 1000) await wait(100);
     new Set(answers.map((m) => m.i)).size.should.equal(1000);
-    const perRequest = idsPerRequest(sim);
+    const selected = (e) => new URLSearchParams(e.query).get('$select') !== null;
+    const idsOf = (entries) => idsPerRequest({ log: entries });
+    // Each job is read whole once, when it has ended: 1,000 ids over those requests.
+    idsOf(apiCalls(sim).filter((e) => !selected(e))).reduce((a, b) => a + b, 0).should.equal(1000);
+    // The polls of running jobs: every request but the last of a round is full; on average far more than 20 ids each.
+    const perRequest = idsOf(apiCalls(sim).filter(selected));
     const polls = perRequest.reduce((a, b) => a + b, 0);
-    // Every request but the last of a round is full; on average far more than 20 ids each.
     (polls / perRequest.length).should.be.above(20);
     Math.max(...perRequest).should.be.above(20);
     const firstRound = perRequest.slice(0, Math.ceil(1000 / Math.max(...perRequest)));

@@ -37,8 +37,15 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
     await page.getByRole('link', { name: 'Examples' }).click();
     const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
     await tree.locator('.red-ui-treeList-label', { hasText: PACKAGE.name }).click();
-    await tree.locator('.red-ui-treeList-label', { hasText: new RegExp(`^${file.replace(/\.json$/, '')}$`) }).click();
-    await page.locator('#red-ui-clipboard-dialog-ok').click();
+    const example = tree.locator('.red-ui-treeList-label', { hasText: new RegExp(`^${file.replace(/\.json$/, '')}$`) });
+    const ok = page.locator('#red-ui-clipboard-dialog-ok');
+    await example.click();
+    // On a loaded machine a click can land while the tree still opens: pick it again until Import is enabled.
+    for (let tries = 0; tries < 3 && !(await ok.isEnabled()); tries++) {
+      await page.waitForTimeout(2000);
+      if (!(await ok.isEnabled())) await example.click();
+    }
+    await ok.click();
     // Imported nodes follow the mouse until a click places them.
     await page.mouse.move(220, 110);
     await page.mouse.click(220, 110);

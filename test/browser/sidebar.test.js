@@ -186,11 +186,21 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       sim.addJob({ jobId: 'changed-mind', outcome: 'Failed', canReRun: 'Yes' });
       await page.locator('.aims360-refresh').click();
       await jobRow(page, 'changed-mind').waitFor({ timeout: 15000 });
+      // The list refreshes itself every 30 s, and would then show the button disabled: hold
+      // those refreshes until the click is done, so the list still says Yes when it comes.
+      const held = [];
+      const isJobList = (url) => /\/aims360\/servers\/[^/]+\/jobs$/.test(url.pathname);
+      await page.route(isJobList, (route) => held.push(route));
       sim.setJob('changed-mind', { canReRun: 'No' });
       sim.clearLog();
-      await jobRow(page, 'changed-mind').locator('.aims360-rerun').click();
-      await page.locator('.aims360-confirm-rerun').click();
-      await page.locator('.red-ui-notification', { hasText: 'Rerun of changed-mind refused' }).waitFor({ timeout: 10000 });
+      try {
+        await jobRow(page, 'changed-mind').locator('.aims360-rerun').click();
+        await page.locator('.aims360-confirm-rerun').click();
+        await page.locator('.red-ui-notification', { hasText: 'Rerun of changed-mind refused' }).waitFor({ timeout: 10000 });
+      } finally {
+        await page.unroute(isJobList);
+        for (const route of held) await route.continue();
+      }
       posts().should.be.empty();
     });
 
