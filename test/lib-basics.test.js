@@ -163,13 +163,20 @@ describe('lib: token sources', () => {
     now = 3_541_000;
     (await none.token()).should.equal('t4');
 
+    // A lifetime of 0 (or below) is no lifetime: an hour, as without one.
+    now = 0;
+    const zero = grant(0);
+    const first = await zero.token();
+    now = 3_539_000;
+    (await zero.token()).should.equal(first);
+
     now = 0;
     const short = grant(10);
     await short.token();
     now = 8_900;
-    (await short.token()).should.equal('t5');
-    now = 9_100;
     (await short.token()).should.equal('t6');
+    now = 9_100;
+    (await short.token()).should.equal('t7');
   });
 
   it('refuses an empty access_token and an answer that is no object', async () => {
