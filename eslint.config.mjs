@@ -3,7 +3,8 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.ci/cache/', 'docs/', 'resources/editor/', 'resources/aims360-editor.js'] },
+  // .stryker-tmp/ holds npm run mutation's sandboxes (copies with instrumented code).
+  { ignores: ['dist/', 'node_modules/', '.ci/cache/', 'docs/', 'resources/editor/', 'resources/aims360-editor.js', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
