@@ -3,6 +3,7 @@
 const should = require('should');
 const { AimsClient } = require('../dist/nodes/lib/client.js');
 const { checkJobId, buildQueryString, fetchJob, queryJobs, JOBS_PATH } = require('../dist/nodes/lib/odata.js');
+const { rejection } = require('./support/sim');
 
 const BASE = 'https://apiwest.aims360.rest';
 
@@ -16,15 +17,6 @@ function scriptedClient(...bodies) {
     return { statusCode: 200, headers: {}, body: bodies.shift() };
   };
   return client;
-}
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('lib: job queries (odata)', () => {

@@ -46,9 +46,10 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
       if (!(await ok.isEnabled())) await example.click();
     }
     await ok.click();
-    // Imported nodes follow the mouse until a click places them.
-    await page.mouse.move(220, 110);
-    await page.mouse.click(220, 110);
+    // Imported nodes follow the mouse until a click places them: far enough from the palette
+    // that an inject's button, left of its node, is not under it.
+    await page.mouse.move(320, 110);
+    await page.mouse.click(320, 110);
   }
 
   /** Opens the config node from one of the example's nodes and points it at the simulator. */
