@@ -9,8 +9,8 @@ export interface DocSpec {
   format?: DocFormat;
   /** Generated data rows (default 10 when neither content nor sizeBytes is given). */
   rows?: number;
-  /** Exact body to serve instead of generated rows. */
-  content?: string;
+  /** Exact body to serve instead of generated rows (a Buffer only in-process: bodies past a string's 512 MB limit). */
+  content?: string | Buffer;
   /** Exactly this many bytes (csv, json, txt; 256 at least), generated on the fly, never held in memory. */
   sizeBytes?: number;
   /** Lifetime from now; negative means already expired. Default 30 days. */
@@ -29,7 +29,7 @@ export interface DocRecord {
   format: DocFormat;
   rows: number;
   table: Table;
-  content?: string;
+  content?: string | Buffer;
   sizeBytes?: number;
   expiresInMs: number;
   expiresAt: number;
@@ -67,7 +67,7 @@ export function makeDoc(spec: DocSpec, now: number): DocRecord {
       throw new SpecError(`sizeBytes must be a whole number of at least ${MIN_GENERATED}.`);
     }
   }
-  if (spec.content !== undefined && typeof spec.content !== 'string') throw new SpecError('Document content must be a string.');
+  if (spec.content !== undefined && typeof spec.content !== 'string' && !Buffer.isBuffer(spec.content)) throw new SpecError('Document content must be a string.');
   if (spec.source !== undefined && (typeof spec.source !== 'string' || spec.source === '')) throw new SpecError('Document source must be a non-empty string.');
   const guid = newId(now);
   const expiresInMs = spec.expiresInMs ?? 30 * DAY_MS;
@@ -273,7 +273,7 @@ export function parseRange(header: string | undefined, size: number): [number, n
 }
 
 async function* bodyPieces(doc: DocRecord): AsyncGenerator<Buffer> {
-  if (doc.content !== undefined) yield Buffer.from(doc.content);
+  if (doc.content !== undefined) yield Buffer.isBuffer(doc.content) ? doc.content : Buffer.from(doc.content);
   else if (doc.xlsx) yield await doc.xlsx;
   else if (doc.format === 'pdf') yield Buffer.from(pdf(doc.table, doc.rows));
   else for (const chunk of textChunks(doc)) yield Buffer.from(chunk);

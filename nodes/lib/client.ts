@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { resumingBody } from './resume';
 import type { Got, OptionsInit, Response, RetryObject, StreamOptions } from 'got' with { 'resolution-mode': 'import' };
 import { PasswordGrant, PasswordGrantCredentials, StaticToken, tokenUrlFor, TokenSource } from './auth';
@@ -404,7 +404,7 @@ export class AimsClient {
     const download = await open();
     if (download.statusCode >= 300) throw await this.downloadFailure(download);
     const resumeAt = (from: number, validator: string) => open({ range: `bytes=${from}-`, 'if-range': validator });
-    return { ...download, body: resumingBody(download, resumeAt, this.retryPolicy, this.signalFor(options.signal)) };
+    return { ...download, body: resumingBody(download, resumeAt, { ...this.retryPolicy, describe: (err) => this.cutOff(err) }, this.signalFor(options.signal)) };
   }
 
   private async openStream(url: URL, token: string | undefined, signal: AbortSignal | undefined, extra: Record<string, string>): Promise<Download> {
@@ -412,18 +412,12 @@ export class AimsClient {
     const got = await loadGot();
     const headers: Record<string, string> = { accept: '*/*', ...extra };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
-    const source = got.stream(url, this.gotOptions({ method: 'GET', headers, signal }, true) as StreamOptions);
-    const body = new PassThrough();
+    const body = got.stream(url, this.gotOptions({ method: 'GET', headers, signal }, true) as StreamOptions);
     // The consumer reads the error; this only keeps one that arrives before it listens from crashing the process.
     body.on('error', () => undefined);
-    source.on('error', (err) => body.destroy(this.cutOff(err)));
-    body.on('close', () => {
-      if (!source.readableEnded) source.destroy();
-    });
     return new Promise((resolve, reject) => {
-      source.once('error', (err) => reject(this.describeFailure(err, 'download')));
-      source.once('response', (response: { statusCode: number; headers: Download['headers'] }) => {
-        source.pipe(body);
+      body.once('error', (err) => reject(this.describeFailure(err, 'download')));
+      body.once('response', (response: { statusCode: number; headers: Download['headers'] }) => {
         resolve({ statusCode: response.statusCode, headers: response.headers, body });
       });
     });

@@ -9,7 +9,7 @@ import { parse as parseCsv } from 'csv-parse';
 import type { AimsClient, Download } from './client';
 import { AimsError } from './errors';
 import { DocumentInfo, extension, JobDocument, MB } from './job-output';
-import { NotResumable } from './resume';
+import { BODY_BUFFER, NotResumable } from './resume';
 import { OUTPUT_FORMATS } from './rules';
 import { readNumber } from './settings';
 
@@ -97,6 +97,7 @@ export function checkBeforeRequest(client: AimsClient, docs: JobDocument[], auth
 function meter(onBytes: (bytes: number) => void, limit: number, name: string): Transform {
   let bytes = 0;
   return new Transform({
+    highWaterMark: BODY_BUFFER,
     transform(chunk: Buffer, _encoding, callback) {
       bytes += chunk.length;
       if (bytes > limit) return callback(tooLarge(name, bytes, limit));

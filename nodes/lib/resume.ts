@@ -8,6 +8,9 @@ import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AimsError } from './errors';
 
+/** What a stream on the body's path may hold before it pauses the one before it. */
+export const BODY_BUFFER = 1024 * 1024;
+
 export type Headers = Record<string, string | string[] | undefined>;
 
 export interface BodyAnswer {
@@ -21,6 +24,8 @@ export interface ResumePolicy {
   limit: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** A body's own error (the HTTP client's) as the AimsError it stands for. */
+  describe: (err: unknown) => AimsError;
 }
 
 /** A body that broke off and could not be resumed; the caller may download it again from the start. */
@@ -74,7 +79,8 @@ export function resumingBody(
   const total = contentLength(first.headers);
   const validator = validatorOf(first.headers);
   const ranges = /\bbytes\b/i.test(header(first.headers, 'accept-ranges') ?? '');
-  const out = new PassThrough();
+  // Socket reads come in chunks of up to 64 KB: a 16 KB buffer would pause the socket after each one.
+  const out = new PassThrough({ highWaterMark: BODY_BUFFER });
   // The consumer reads the error; this only keeps one that arrives before it listens from crashing the process.
   out.on('error', () => undefined);
   let source = first.body;
@@ -98,7 +104,7 @@ export function resumingBody(
         fail(new NotResumable(`The download ended after ${received} of ${total} bytes: try again.`));
       } else out.end();
     });
-    body.once('error', (err) => void resume(err).catch(fail));
+    body.once('error', (err) => void resume(policy.describe(err)).catch(fail));
     body.pipe(out, { end: false });
   };
 
