@@ -4,13 +4,19 @@
 // does not count), and the memory a wait costs against a core delay node holding
 // the same messages. Usage:
 //   node --expose-gc bench/wait.js [jobs=1000] [concurrent=10000] [memory counts=1000,10000,50000]
+//   node --expose-gc bench/wait.js --snapshot [count=10000]: what each held message costs, by
+//   kind of object (heap snapshots before and after, wait for job against the delay node)
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+const v8 = require('node:v8');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { helper, allNodes } = require('../test/support/red');
 
 // `--held <wait|delay> <count> <simulator url>`: one memory measurement in a fresh process, as JSON.
-const HELD = process.argv[2] === '--held' ? { kind: process.argv[3], count: Number(process.argv[4]), url: process.argv[5] } : undefined;
+const HELD = process.argv[2] === '--held' ? { kind: process.argv[3], count: Number(process.argv[4]), url: process.argv[5], snapshot: process.argv[6] === 'snapshot' } : undefined;
+const SNAPSHOT = process.argv[2] === '--snapshot' ? Number(process.argv[3] || 10000) : undefined;
 const JOBS = Number(process.argv[2] || 1000);
 const CONCURRENT = Number(process.argv[3] || 10000);
 const MEMORY_COUNTS = (process.argv[4] || '1000,10000,50000').split(',').map(Number);
@@ -156,28 +162,82 @@ const delayFlow = () => [
  * Heap growth after GC and peak RSS growth while `count` messages are held: by wait for
  * job (jobs that never end, polled for 15 s) or by a core delay node (an hour's delay).
  */
-async function heldMessages(sim, count, kind) {
+async function heldMessages(sim, count, kind, snapshot = false) {
   await control(sim, 'POST', 'reset');
   const ids = kind === 'wait' ? [...(await addJobs(sim, 'held', count, () => 3600000)).keys()] : Array.from({ length: count }, (_, i) => `held-${i}`);
   await helper.load([...allNodes, ...coreNodes], kind === 'wait' ? waitFlow(sim, { interval: '5', maxInterval: '60' }) : delayFlow(), { server: { token: TOKEN } });
   await sleep(1000);
+  // The snapshot's own parsing is garbage by the time of the gc() below.
+  const shapesBefore = snapshot ? heapByKind() : undefined;
   gc();
   const before = process.memoryUsage();
   let rssPeak = before.rss;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
   const input = helper.getNode('in');
+  let ended = 0;
+  helper.getNode('out').on('input', () => (ended += 1));
   for (const jobId of ids) input.receive({ jobId });
   await sleep(15000);
   clearInterval(sampler);
+  if (ended > 0) throw new Error(`${ended} of ${count} held messages ended early: the figures would not be per held message`);
   gc();
   const heap = process.memoryUsage().heapUsed - before.heapUsed;
+  const shapes = snapshot ? growthByKind(shapesBefore, heapByKind()) : undefined;
   await helper.unload();
-  return { heap, rss: rssPeak - before.rss };
+  return { heap, rss: rssPeak - before.rss, shapes };
+}
+
+/** Self size and count of every kind of object on the heap (V8 snapshot type and constructor or closure name). */
+function heapByKind() {
+  const file = v8.writeHeapSnapshot(path.join(os.tmpdir(), `aims360-wait-${process.pid}.heapsnapshot`));
+  try {
+    const { snapshot, nodes, strings } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const fields = snapshot.meta.node_fields;
+    const types = snapshot.meta.node_types[0];
+    const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
+    const kinds = new Map();
+    for (let i = 0; i < nodes.length; i += fields.length) {
+      const type = types[nodes[i + typeAt]];
+      // Strings and code are grouped by type; their "names" are their contents.
+      const name = ['object', 'closure', 'native'].includes(type) ? strings[nodes[i + nameAt]] : '';
+      const key = `${type} ${name}`.trim();
+      const kind = kinds.get(key) ?? { bytes: 0, count: 0 };
+      kind.bytes += nodes[i + sizeAt];
+      kind.count += 1;
+      kinds.set(key, kind);
+    }
+    return kinds;
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+function growthByKind(before, after) {
+  const growth = [];
+  for (const [key, { bytes, count }] of after) {
+    const was = before.get(key) ?? { bytes: 0, count: 0 };
+    if (bytes !== was.bytes) growth.push({ key, bytes: bytes - was.bytes, count: count - was.count });
+  }
+  return growth.sort((a, b) => b.bytes - a.bytes);
+}
+
+/** What each held message costs, by kind of object: wait for job, the delay node, and the difference. */
+async function snapshotPerWait(sim, count) {
+  const wait = await heldInChild(sim, count, 'wait', true);
+  const delay = await heldInChild(sim, count, 'delay', true);
+  const delayBytes = new Map(delay.shapes.map((s) => [s.key, s.bytes]));
+  const per = (bytes) => (bytes / count).toFixed(0).padStart(6);
+  console.log(`${count} messages held: heap growth after GC ${per(wait.heap)} bytes per wait, ${per(delay.heap)} per delayed message
+`);
+  console.log('| kind of object (V8 heap snapshot) | objects per wait | bytes per wait | bytes per delayed message |\n|---|---|---|---|');
+  for (const s of wait.shapes.slice(0, 25)) {
+    console.log(`| ${s.key.replace(/\|/g, '/').slice(0, 70)} | ${(s.count / count).toFixed(2)} | ${per(s.bytes)} | ${per(delayBytes.get(s.key) ?? 0)} |`);
+  }
 }
 
 /** heldMessages in a process of its own, so that its peak RSS is its own. */
-function heldInChild(sim, count, kind) {
-  const child = spawn(process.execPath, ['--expose-gc', __filename, '--held', kind, String(count), sim.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+function heldInChild(sim, count, kind, snapshot = false) {
+  const child = spawn(process.execPath, ['--expose-gc', __filename, '--held', kind, String(count), sim.url, ...(snapshot ? ['snapshot'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`--held ${kind} ${count} exited ${code}`)))));
@@ -226,13 +286,22 @@ async function main() {
 async function held() {
   await helper.startServer();
   try {
-    console.log(JSON.stringify(await heldMessages({ url: HELD.url }, HELD.count, HELD.kind)));
+    console.log(JSON.stringify(await heldMessages({ url: HELD.url }, HELD.count, HELD.kind, HELD.snapshot)));
   } finally {
     await helper.stopServer();
   }
 }
 
-(HELD ? held().then(() => process.exit(0)) : main()).catch((err) => {
+async function snapshots() {
+  const sim = await startSimulator();
+  try {
+    await snapshotPerWait(sim, SNAPSHOT);
+  } finally {
+    sim.child.kill('SIGTERM');
+  }
+}
+
+(HELD ? held().then(() => process.exit(0)) : SNAPSHOT ? snapshots() : main()).catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });
