@@ -9,7 +9,7 @@ import { parse as parseCsv } from 'csv-parse';
 import type { AimsClient, Download } from './client';
 import { AimsError } from './errors';
 import { DocumentInfo, extension, JobDocument, MB } from './job-output';
-import { BODY_BUFFER, NotResumable } from './resume';
+import { BODY_BUFFER, contentLength, NotResumable } from './resume';
 import { OUTPUT_FORMATS } from './rules';
 import { readNumber } from './settings';
 
@@ -342,8 +342,7 @@ async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOpt
   const contentType = String(download.headers['content-type'] ?? '');
   const kind = docKind(info, contentType);
   if (!info.type) info.type = kind === 'other' ? '' : kind;
-  const length = Number(download.headers['content-length']);
-  const total = Number.isFinite(length) && length >= 0 && download.headers['content-length'] !== undefined ? length : undefined;
+  const total = contentLength(download.headers);
   if (total !== undefined) info.sizeBytes = total;
   const format = options.format;
   const inMemory = holdsInMemory(format, kind);
