@@ -51,6 +51,8 @@ async function control(sim, method, route, body) {
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  // A refused control call would leave the bench measuring something else (e.g. waits on jobs that do not exist).
+  if (!res.ok) throw new Error(`simulator ${method} ${route}: ${res.status} ${await res.text()}`);
   return res.status === 204 ? undefined : res.json();
 }
 
@@ -65,8 +67,10 @@ async function addJobs(sim, prefix, count, runMs) {
   for (let start = 0; start < count; start += 50) {
     await Promise.all(ids.slice(start, start + 50).map((jobId, k) => {
       const run = runMs(start + k);
-      ends.set(jobId, runningAt + run);
-      return control(sim, 'POST', 'jobs', { jobId, queuedMs: runningAt - Date.now(), runMs: run });
+      // Adding many jobs can outlast the lead time: those added late start at once.
+      const queuedMs = Math.max(0, runningAt - Date.now());
+      ends.set(jobId, Date.now() + queuedMs + run);
+      return control(sim, 'POST', 'jobs', { jobId, queuedMs, runMs: run });
     }));
   }
   return ends;
@@ -144,6 +148,8 @@ async function concurrentWaits(sim, select = true) {
   for (let i = 0; i < CONCURRENT; i++) input.receive({ jobId: `many-6576767c-a264-4fc5-${String(i).padStart(12, '0')}` });
   await sleep(15000);
   loop.disable();
+  const waiting = helper.getNode('server').poller.size;
+  if (waiting !== CONCURRENT) throw new Error(`${CONCURRENT - waiting} of ${CONCURRENT} waits ended early`);
   gc();
   const heapMB = (process.memoryUsage().heapUsed - heapBefore) / 1048576;
   const { requests } = await control(sim, 'GET', 'info');
@@ -179,7 +185,8 @@ async function heldMessages(sim, count, kind, snapshot = false) {
   for (const jobId of ids) input.receive({ jobId });
   await sleep(15000);
   clearInterval(sampler);
-  if (ended > 0) throw new Error(`${ended} of ${count} held messages ended early: the figures would not be per held message`);
+  const waiting = kind === 'wait' ? helper.getNode('server').poller.size : count - ended;
+  if (waiting !== count) throw new Error(`${count - waiting} of ${count} held messages ended early: the figures would not be per held message`);
   gc();
   const heap = process.memoryUsage().heapUsed - before.heapUsed;
   const shapes = snapshot ? growthByKind(shapesBefore, heapByKind()) : undefined;

@@ -112,7 +112,8 @@ export = (RED: NodeAPI) => {
         return;
       }
       node.status(jobStatus(started.answer));
-      await waits.wait(started.jobId, msg, poller, send);
+      // Returned, not awaited: a handler suspended for every held message costs memory.
+      return waits.wait(started.jobId, msg, poller, send);
     }, problem);
   }
 

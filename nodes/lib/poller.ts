@@ -128,14 +128,18 @@ export class JobPoller {
     }
     entry.waits.add(wait);
     this.schedule();
-    const owner = entry;
-    return {
-      cancel: () => {
-        owner.waits.delete(wait);
-        if (owner.waits.size === 0 && this.entries.get(id) === owner) this.entries.delete(id);
-      },
-      nextPollAt: () => (owner.waits.has(wait) ? Math.max(owner.nextPollAt, this.pausedUntil) : undefined),
-    };
+    return new PollerWaitHandle(this, entry, wait);
+  }
+
+  /** Ends one wait (its handle's cancel). */
+  forget(entry: Entry, wait: Wait): void {
+    entry.waits.delete(wait);
+    if (entry.waits.size === 0 && this.isLive(entry)) this.entries.delete(entry.id);
+  }
+
+  /** When a wait's job is polled next, or undefined once the wait ended. */
+  nextPollOf(entry: Entry, wait: Wait): number | undefined {
+    return entry.waits.has(wait) ? Math.max(entry.nextPollAt, this.pausedUntil) : undefined;
   }
 
   /** Pushes the whole account's next round back, e.g. after a 429 with Retry-After. */
@@ -328,5 +332,22 @@ export class JobPoller {
     if (!entry.waits.delete(wait)) return;
     if (entry.waits.size === 0 && this.isLive(entry)) this.entries.delete(entry.id);
     wait.listener.end(result);
+  }
+}
+
+/** A class, not two closures: ten thousand held waits each keep one. */
+class PollerWaitHandle implements WaitHandle {
+  constructor(
+    private readonly poller: JobPoller,
+    private readonly entry: Entry,
+    private readonly wait: Wait,
+  ) {}
+
+  cancel(): void {
+    this.poller.forget(this.entry, this.wait);
+  }
+
+  nextPollAt(): number | undefined {
+    return this.poller.nextPollOf(this.entry, this.wait);
   }
 }

@@ -48,7 +48,8 @@ export = (RED: NodeAPI) => {
       if (msg.reset === true) return void waits.cancel(() => true);
       const jobId = await readJobIdInput(RED, node, def, msg);
       if (msg.cancel === true) return void waits.cancel((w) => w.jobId === jobId);
-      await waits.wait(jobId, msg, poller, send);
+      // Returned, not awaited: a handler suspended for every held message costs memory.
+      return waits.wait(jobId, msg, poller, send);
     }, problem);
   }
 
