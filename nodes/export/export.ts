@@ -73,7 +73,7 @@ export = (RED: NodeAPI) => {
         // output.send refuses a failed job with JOB_FAILED before any download.
         const handed = await output.send(outcome.job, msg, send, accountOf(RED, def.server).client, signal);
         const { rows, documents } = handed;
-        const text = rows !== undefined ? t('status.rows', { count: rows }) : documents === 0 ? t('status.inline') : t('status.done', { count: documents });
+        const text = rows !== undefined ? t('status.rows', { count: rows }) : documents === 0 ? `${TYPE}.status.inline` : t('status.done', { count: documents });
         waits.showStatus(done(text));
       },
     });

@@ -26,7 +26,7 @@ export = (RED: NodeAPI) => {
     async function jobOf(msg: Msg, client: AimsClient, signal: AbortSignal): Promise<Job> {
       if ((def.jobId === undefined || def.jobId === '') && looksLikeJob(msg.payload)) return msg.payload;
       const id = await readJobIdInput(RED, node, def, msg);
-      node.status(working(t('status.fetchingJob')));
+      node.status(working('aims360-fetch-output.status.fetchingJob'));
       return fetchJob(client, id, signal);
     }
 
@@ -37,7 +37,7 @@ export = (RED: NodeAPI) => {
       running.add(task);
       try {
         const { documents } = await task;
-        node.status(done(documents === 0 ? t('status.inline') : t('status.done', { count: documents })));
+        node.status(done(documents === 0 ? 'aims360-fetch-output.status.inline' : t('status.done', { count: documents })));
       } finally {
         running.delete(task);
       }

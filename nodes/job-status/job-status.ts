@@ -52,7 +52,7 @@ export = (RED: NodeAPI) => {
           select: await text(def.select, def.selectType, msg, 'the select'),
         };
         const top = await option(def.top, def.topType, msg, 'top');
-        node.status(working(RED._('aims360-job-status.status.querying')));
+        node.status(working('aims360-job-status.status.querying'));
         const result = await queryJobs(
           client,
           { ...query, top: top === undefined ? undefined : readNumberSetting(top, spec.settings.top) },
@@ -66,7 +66,7 @@ export = (RED: NodeAPI) => {
         node.status(answered(RED._('aims360-job-status.status.jobs', { count: result.jobs.length })));
       } else {
         const id = await readJobIdInput(RED, node, def, msg);
-        node.status(working(RED._('aims360-job-status.status.fetching')));
+        node.status(working('aims360-job-status.status.fetching'));
         const job = await fetchJob(client, id, signal);
         msg.payload = job;
         msg.jobId = readJobId(job) ?? id;

@@ -21,10 +21,10 @@ export = (RED: NodeAPI) => {
     handleInput(RED, node, def, async ({ msg, send, client, signal }) => {
       const id = await readJobIdInput(RED, node, def, msg);
       if (checkFirst) {
-        node.status(working(RED._('aims360-rerun-job.status.checking')));
+        node.status(working('aims360-rerun-job.status.checking'));
         await checkCanRerun(client, id, signal);
       }
-      node.status(working(RED._('aims360-rerun-job.status.rerunning')));
+      node.status(working('aims360-rerun-job.status.rerunning'));
       const answer = await postRerun(client, id, signal);
       msg.payload = answer;
       if (!setJobFields(msg, answer)) {

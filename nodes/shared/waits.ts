@@ -137,7 +137,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       if (pending.size === 0) return;
       const [only] = pending;
       if (pending.size === 1) {
-        node.status(only.lastJob ? jobStatus(only.lastJob) : waiting(RED._(`${type}.status.waiting`)));
+        node.status(only.lastJob ? jobStatus(only.lastJob) : waiting(`${type}.status.waiting`));
       } else {
         node.status(working(RED._(`${type}.status.jobs`, { count: pending.size })));
       }

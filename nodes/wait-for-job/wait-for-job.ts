@@ -37,7 +37,7 @@ export = (RED: NodeAPI) => {
         const status = result.kind === 'finished' ? readJobStatus(result.job) : undefined;
         const output = status === 'Completed' || status === 'Failed' ? OUTPUT[status] : OUTPUT.timeout;
         sendTo(send, output, waitAnswer(RED, wait, result.job ?? wait.lastJob, false));
-        waits.showStatus(result.kind === 'finished' ? jobStatus(result.job) : timedOut(RED._(`${TYPE}.status.timedOut`)));
+        waits.showStatus(result.kind === 'finished' ? jobStatus(result.job) : timedOut(`${TYPE}.status.timedOut`));
       },
     });
 
