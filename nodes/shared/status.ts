@@ -2,8 +2,9 @@
  * Every node status, named for what it means. A text with nothing interpolated goes as its
  * i18n key ("aims360-rerun-job.status.checking"), as core nodes send
  * "node-red:common.status.connected": the editor translates it in the node's catalogue, in
- * each browser's language. A text with a count, a name or a time is translated here with
- * RED._. AIMS360's own words (Completed, Queued…) stay as the API says them.
+ * each browser's language. A text with a count, a name or a time comes translated by the
+ * caller, with RED._ and its parameters. AIMS360's own words (Completed, Queued…) stay as
+ * the API says them.
  */
 import type { NodeStatus } from 'node-red';
 import type { AimsError } from '../lib/errors';
