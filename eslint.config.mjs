@@ -13,7 +13,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-this-alias': 'off' },
   },
   {
-    files: ['test/**/*.js', 'scripts/**/*.mjs', 'scripts/**/*.cjs', 'scripts/**/*.js', 'bench/**/*.js', 'bench/**/*.mjs', 'eslint.config.mjs'],
+    files: ['test/**/*.js', 'scripts/**/*.mjs', 'scripts/**/*.cjs', 'scripts/**/*.js', 'bench/**/*.js', 'bench/**/*.mjs', 'eslint.config.mjs', 'stryker.config.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.mocha } },
   },
   {

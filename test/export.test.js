@@ -81,8 +81,8 @@ describe('aims360-export', function () {
     const texts = statuses.map((s) => s.status.text);
     texts[0].should.equal('Queued');
     texts.some((t) => /^Inprogress \d+%$/.test(t)).should.be.true(texts.join(' | '));
-    texts.should.containEql('aims360-export.status.downloading');
-    statuses.pop().status.should.match({ fill: 'green', text: 'aims360-export.status.rows' });
+    texts.should.containEql(`downloading ${msg.document.name}`);
+    statuses.pop().status.should.match({ fill: 'green', text: '25 rows' });
   });
 
   it('in start mode sends the answer as soon as the job is queued, and polls nothing', async () => {
@@ -188,7 +188,7 @@ describe('aims360-export', function () {
     out.map((m) => m.parts.index).should.eql([0, 1, 2]);
     out.every((m) => m.jobStatus === 'Completed' && m.job).should.be.true();
     await wait(50);
-    statuses.pop().status.text.should.equal('aims360-export.status.rows');
+    statuses.pop().status.text.should.equal('25 rows');
   });
 
   for (const [scope, auth] of [['Private', true], ['PeopleInOrganization', true], ['Public', false]]) {

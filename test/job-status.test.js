@@ -113,7 +113,7 @@ describe('aims360-job-status', function () {
       msg.count.should.equal(3);
       await wait(50);
       // The count as answered, with its time: a ring, not a live state.
-      statuses[statuses.length - 1].status.should.match({ fill: 'green', shape: 'ring', text: /^aims360-job-status\.status\.jobs \d\d:\d\d$/ });
+      statuses[statuses.length - 1].status.should.match({ fill: 'green', shape: 'ring', text: /^3 jobs \d\d:\d\d$/ });
       msg.payload.map((j) => j.jobID).should.eql(['q-failed-6', 'q-failed-5', 'q-failed-4']);
       Object.keys(msg.payload[0]).filter((k) => !k.startsWith('@')).sort().should.eql(['jobID', 'jobStatus']);
       should(msg.nextLink).be.undefined();

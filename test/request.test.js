@@ -80,7 +80,7 @@ describe('aims360-request', function () {
     });
     await wait(50);
     const [requesting, answered] = statuses.map((m) => m.status);
-    requesting.should.match({ fill: 'blue', text: 'aims360-request.status.requesting' });
+    requesting.should.match({ fill: 'blue', text: 'POST request' });
     answered.should.match({ fill: 'green', shape: 'ring' });
     times.map((t) => `200 queued ${t}`).should.containEql(answered.text);
     completed.length.should.equal(1);

@@ -102,7 +102,7 @@ describe('aims360-rerun-job', function () {
     sim.addFault({ type: 'status', status: 200, body: '{"jobId":"job-n"}', match: { method: 'POST' } });
     const { statuses, times } = await rerunStatuses('job-n');
     statuses[2].should.match({ fill: 'green', shape: 'ring' });
-    times.map((t) => `aims360-rerun-job.status.rerun ${t}`).should.containEql(statuses[2].text);
+    times.map((t) => `rerun ${t}`).should.containEql(statuses[2].text);
   });
 
   it('with checkFirst off (saved as false or "false"), posts straight away', async () => {

@@ -3,7 +3,8 @@ import { AimsError, toAimsError } from '../lib/errors';
 import { EXPORT_CHECKS, ExportField, startExport } from '../lib/export';
 import { readBoolean } from '../lib/settings';
 import { OutputDef, outputSender } from '../shared/fetch';
-import { accountOf, evaluate, handleInput, jobStatus, jobStatusAt, Msg, readJobIdInput, readSpec } from '../shared/red';
+import { accountOf, evaluate, handleInput, Msg, readJobIdInput, readSpec } from '../shared/red';
+import { done, jobStatus, jobStatusAt } from '../shared/status';
 import { spec } from './spec';
 import { nodeWaits, waitAnswer, WaitDef, waitTiming } from '../shared/waits';
 
@@ -71,11 +72,9 @@ export = (RED: NodeAPI) => {
         }
         // output.send refuses a failed job with JOB_FAILED before any download.
         const handed = await output.send(outcome.job, msg, send, accountOf(RED, def.server).client, signal);
-        waits.showStatus({
-          fill: 'green',
-          shape: 'dot',
-          text: handed.rows !== undefined ? t('status.rows', { count: handed.rows }) : handed.documents === 0 ? t('status.inline') : t('status.done', { count: handed.documents }),
-        });
+        const { rows, documents } = handed;
+        const text = rows !== undefined ? t('status.rows', { count: rows }) : documents === 0 ? `${TYPE}.status.inline` : t('status.done', { count: documents });
+        waits.showStatus(done(text));
       },
     });
 

@@ -4,7 +4,8 @@ import { Job } from '../lib/job';
 import { fetchJob } from '../lib/odata';
 import { looksLikeJob } from '../lib/job-output';
 import { OutputDef, outputSender } from '../shared/fetch';
-import { busy, handleInput, Msg, readJobIdInput, ServerDef, readSpec } from '../shared/red';
+import { handleInput, Msg, readJobIdInput, ServerDef, readSpec } from '../shared/red';
+import { done, working } from '../shared/status';
 import { spec } from './spec';
 
 interface FetchOutputDef extends ServerDef, OutputDef {
@@ -25,7 +26,7 @@ export = (RED: NodeAPI) => {
     async function jobOf(msg: Msg, client: AimsClient, signal: AbortSignal): Promise<Job> {
       if ((def.jobId === undefined || def.jobId === '') && looksLikeJob(msg.payload)) return msg.payload;
       const id = await readJobIdInput(RED, node, def, msg);
-      node.status(busy(t('status.fetchingJob')));
+      node.status(working('aims360-fetch-output.status.fetchingJob'));
       return fetchJob(client, id, signal);
     }
 
@@ -36,7 +37,7 @@ export = (RED: NodeAPI) => {
       running.add(task);
       try {
         const { documents } = await task;
-        node.status({ fill: 'green', shape: 'dot', text: documents === 0 ? t('status.inline') : t('status.done', { count: documents }) });
+        node.status(done(documents === 0 ? 'aims360-fetch-output.status.inline' : t('status.done', { count: documents })));
       } finally {
         running.delete(task);
       }

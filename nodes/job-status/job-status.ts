@@ -3,7 +3,8 @@ import { AimsError } from '../lib/errors';
 import { readJobId, readJobStatus } from '../lib/job';
 import { fetchJob, queryJobs } from '../lib/odata';
 import { readNumberSetting } from '../lib/settings';
-import { answeredStatus, busy, evaluate, handleInput, jobStatusAt, Msg, readJobIdInput, ServerDef, readSpec } from '../shared/red';
+import { evaluate, handleInput, Msg, readJobIdInput, ServerDef, readSpec } from '../shared/red';
+import { answered, jobStatusAt, working } from '../shared/status';
 import { spec } from './spec';
 
 interface JobStatusDef extends ServerDef {
@@ -51,7 +52,7 @@ export = (RED: NodeAPI) => {
           select: await text(def.select, def.selectType, msg, 'the select'),
         };
         const top = await option(def.top, def.topType, msg, 'top');
-        node.status(busy(RED._('aims360-job-status.status.querying')));
+        node.status(working('aims360-job-status.status.querying'));
         const result = await queryJobs(
           client,
           { ...query, top: top === undefined ? undefined : readNumberSetting(top, spec.settings.top) },
@@ -62,10 +63,10 @@ export = (RED: NodeAPI) => {
         msg.count = result.jobs.length;
         if (result.nextLink) msg.nextLink = result.nextLink;
         else delete msg.nextLink;
-        node.status(answeredStatus(RED._('aims360-job-status.status.jobs', { count: result.jobs.length }), 'green'));
+        node.status(answered(RED._('aims360-job-status.status.jobs', { count: result.jobs.length })));
       } else {
         const id = await readJobIdInput(RED, node, def, msg);
-        node.status(busy(RED._('aims360-job-status.status.fetching')));
+        node.status(working('aims360-job-status.status.fetching'));
         const job = await fetchJob(client, id, signal);
         msg.payload = job;
         msg.jobId = readJobId(job) ?? id;

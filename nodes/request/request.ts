@@ -1,7 +1,8 @@
 import type { Node, NodeAPI } from 'node-red';
 import { BODY_METHODS, callApi, readMethod, readPath, safeHeaders } from '../lib/request';
 import { readBoolean } from '../lib/settings';
-import { answeredStatus, busy, evaluate, handleInput, ServerDef, setJobFields, readSpec } from '../shared/red';
+import { evaluate, handleInput, ServerDef, setJobFields, readSpec } from '../shared/red';
+import { answered, working } from '../shared/status';
 import { spec } from './spec';
 
 interface RequestDef extends ServerDef {
@@ -30,7 +31,7 @@ export = (RED: NodeAPI) => {
       let body: unknown;
       if (def.body) body = await evaluate(RED, node, def.body, def.bodyType || 'msg', msg, 'the body');
       else if (BODY_METHODS.includes(method)) body = msg.payload;
-      node.status(busy(RED._('aims360-request.status.requesting', { method })));
+      node.status(working(RED._('aims360-request.status.requesting', { method })));
       const response = await callApi(client, { method, path, query, body, retryPost: readBoolean(def.retryPost, false) }, signal);
       msg.payload = response.body;
       msg.statusCode = response.statusCode;
@@ -38,7 +39,7 @@ export = (RED: NodeAPI) => {
       // An answer that names a job feeds wait for job; otherwise the input's job fields stay.
       const named = setJobFields(msg, response.body);
       const text = named && msg.jobStatus !== undefined ? `${response.statusCode} ${String(msg.jobStatus).toLowerCase()}` : String(response.statusCode);
-      node.status(answeredStatus(text, 'green'));
+      node.status(answered(text));
       send(msg);
     }, problem);
   }

@@ -1,7 +1,8 @@
 import type { Node, NodeAPI } from 'node-red';
 import { checkCanRerun, postRerun } from '../lib/rerun';
 import { readBoolean } from '../lib/settings';
-import { answeredStatus, busy, handleInput, jobStatusAt, readJobIdInput, ServerDef, setJobFields, readSpec } from '../shared/red';
+import { handleInput, readJobIdInput, ServerDef, setJobFields, readSpec } from '../shared/red';
+import { answered, jobStatusAt, working } from '../shared/status';
 import { spec } from './spec';
 
 interface RerunJobDef extends ServerDef {
@@ -20,10 +21,10 @@ export = (RED: NodeAPI) => {
     handleInput(RED, node, def, async ({ msg, send, client, signal }) => {
       const id = await readJobIdInput(RED, node, def, msg);
       if (checkFirst) {
-        node.status(busy(RED._('aims360-rerun-job.status.checking')));
+        node.status(working('aims360-rerun-job.status.checking'));
         await checkCanRerun(client, id, signal);
       }
-      node.status(busy(RED._('aims360-rerun-job.status.rerunning')));
+      node.status(working('aims360-rerun-job.status.rerunning'));
       const answer = await postRerun(client, id, signal);
       msg.payload = answer;
       if (!setJobFields(msg, answer)) {
@@ -31,7 +32,7 @@ export = (RED: NodeAPI) => {
         delete msg.jobStatus;
       }
       // The answer is a moment's state: say when, so a later look does not take it as live.
-      node.status(msg.jobStatus !== undefined ? jobStatusAt(answer) : answeredStatus(RED._('aims360-rerun-job.status.rerun'), 'green'));
+      node.status(msg.jobStatus !== undefined ? jobStatusAt(answer) : answered(RED._('aims360-rerun-job.status.rerun')));
       send(msg);
     }, problem);
   }

@@ -6,7 +6,8 @@ import { AimsError, toAimsError } from '../lib/errors';
 import { Job, readJobId } from '../lib/job';
 import { checkBeforeRequest, chosenFileName, fetchDocument, OutputSettings, readSettings } from '../lib/formats';
 import { checkCompleted, DocumentInfo, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../lib/job-output';
-import { busy, evaluate, Msg, Send } from './red';
+import { evaluate, Msg, Send } from './red';
+import { working } from './status';
 
 export interface OutputDef {
   format?: string;
@@ -29,9 +30,9 @@ const PROGRESS_EVERY_MS = 500;
 const MB = 1024 * 1024;
 
 /**
- * The output sender of a node: `t(key)` gives its own status texts (status.downloading,
- * .percent, .bytes). Bad fixed settings (format, size, block) are `problem` at once, and
- * each message's BAD_INPUT.
+ * The output sender of a node: `t(key, params)` translates its own status texts
+ * (status.downloading, .percent, .bytes). Bad fixed settings (format, size, block) are
+ * `problem` at once, and each message's BAD_INPUT.
  */
 export function outputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (key: string, opts?: Record<string, string | number>) => string) {
   let settings: OutputSettings | undefined;
@@ -72,7 +73,7 @@ export function outputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (key: 
       if (now - shown < PROGRESS_EVERY_MS) return;
       shown = now;
       const text = total ? t('status.percent', { percent: Math.floor((bytes / total) * 100) }) : t('status.bytes', { mb: (bytes / MB).toFixed(1) });
-      node.status(busy(text));
+      node.status(working(text));
     };
   }
 
@@ -107,7 +108,7 @@ export function outputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (key: 
     for (const [i, doc] of docs.entries()) {
       const out = i === docs.length - 1 ? base : RED.util.cloneMessage(base);
       const withDoc = (info: DocumentInfo, payload: unknown) => ({ ...out, payload, document: { ...info }, jobId });
-      node.status(busy(t('status.downloading', { name: doc.info.name })));
+      node.status(working(t('status.downloading', { name: doc.info.name })));
       const { payload, info } = await fetchDocument(client, doc, {
         ...settings,
         auth,

@@ -1,12 +1,13 @@
-/** The Node-RED glue every working node shares: one input path, status, typed inputs. */
+/** The Node-RED glue every working node shares: one input path, typed inputs. */
 import { setMaxListeners } from 'node:events';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { AimsClient } from '../lib/client';
 import type { JobPoller } from '../lib/poller';
 import { AimsError, toAimsError } from '../lib/errors';
-import { findJobId, Job, namedJob, readJobStatus, readPercent } from '../lib/job';
+import { findJobId, namedJob } from '../lib/job';
 import { checkJobId } from '../lib/odata';
 import { migrate, NodeSpec, savedProblems } from '../lib/rules';
+import { failed } from './status';
 
 /** What the config node offers the nodes that use it: one client and one poller per account. */
 export interface ConfigNode extends Node {
@@ -33,52 +34,6 @@ export interface InputContext extends Account {
   send: Send;
   /** Aborted when the node closes. */
   signal: AbortSignal;
-}
-
-export function busy(text: string): NodeStatus {
-  return { fill: 'blue', shape: 'dot', text };
-}
-
-export function failed(err: AimsError): NodeStatus {
-  return { fill: 'red', shape: 'ring', text: err.code };
-}
-
-/** A job's status as a node status: colour by state, percent while it runs. */
-export function jobStatus(job: Job): NodeStatus {
-  const status = readJobStatus(job);
-  const percent = readPercent(job);
-  switch (status) {
-    case 'Completed':
-      return { fill: 'green', shape: 'dot', text: 'Completed' };
-    case 'Failed':
-      return { fill: 'red', shape: 'dot', text: 'Failed' };
-    case 'Inprogress':
-      return { fill: 'blue', shape: 'dot', text: percent === undefined ? 'Inprogress' : `Inprogress ${percent}%` };
-    case 'Queued':
-      return { fill: 'yellow', shape: 'ring', text: 'Queued' };
-    default:
-      return { fill: 'grey', shape: 'ring', text: String(job.jobStatus ?? job.JobStatus ?? '?') };
-  }
-}
-
-/** The time of day in the runtime's local time, as HH:MM. */
-function clockTime(at: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(at.getHours())}:${two(at.getMinutes())}`;
-}
-
-/**
- * A one-off answer as a node status: what it said and when ("200 queued 10:03"), as a
- * ring, so that hours later it does not read as the job's live state.
- */
-export function answeredStatus(text: string, fill: NodeStatus['fill'], at: Date = new Date()): NodeStatus {
-  return { fill, shape: 'ring', text: `${text} ${clockTime(at)}` };
-}
-
-/** A job as an answer showed it, coloured by state: "queued 10:03". */
-export function jobStatusAt(job: Job, at: Date = new Date()): NodeStatus {
-  const live = jobStatus(job);
-  return answeredStatus(String(live.text).toLowerCase(), live.fill, at);
 }
 
 /**

@@ -11,7 +11,8 @@ import type { JobPoller, WaitEnd, WaitHandle, WaitTiming } from '../lib/poller';
 import { waitSettings } from '../lib/rules';
 import { readBoolean, readNumberSetting } from '../lib/settings';
 import { waitRegistry, WaitRecord } from '../lib/wait-registry';
-import { accountOf, failed, jobStatus, Msg, Send, ServerDef } from './red';
+import { accountOf, Msg, Send, ServerDef } from './red';
+import { failed, jobStatus, waiting, working } from './status';
 
 export interface WaitDef extends ServerDef {
   interval?: string | number;
@@ -136,9 +137,9 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       if (pending.size === 0) return;
       const [only] = pending;
       if (pending.size === 1) {
-        node.status(only.lastJob ? jobStatus(only.lastJob) : { fill: 'blue', shape: 'ring', text: RED._(`${type}.status.waiting`) });
+        node.status(only.lastJob ? jobStatus(only.lastJob) : waiting(`${type}.status.waiting`));
       } else {
-        node.status({ fill: 'blue', shape: 'dot', text: RED._(`${type}.status.jobs`, { count: pending.size }) });
+        node.status(working(RED._(`${type}.status.jobs`, { count: pending.size })));
       }
     }, STATUS_EVERY_MS);
   }

@@ -1,7 +1,8 @@
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { readJobStatus } from '../lib/job';
 import { readBoolean } from '../lib/settings';
-import { handleInput, jobStatus, Msg, readJobIdInput, Send, readSpec } from '../shared/red';
+import { handleInput, Msg, readJobIdInput, Send, readSpec } from '../shared/red';
+import { jobStatus, timedOut } from '../shared/status';
 import { spec } from './spec';
 import { nodeWaits, waitAnswer, WaitDef } from '../shared/waits';
 
@@ -36,11 +37,7 @@ export = (RED: NodeAPI) => {
         const status = result.kind === 'finished' ? readJobStatus(result.job) : undefined;
         const output = status === 'Completed' || status === 'Failed' ? OUTPUT[status] : OUTPUT.timeout;
         sendTo(send, output, waitAnswer(RED, wait, result.job ?? wait.lastJob, false));
-        waits.showStatus(
-          result.kind === 'finished'
-            ? jobStatus(result.job)
-            : { fill: 'yellow', shape: 'ring', text: RED._(`${TYPE}.status.timedOut`) },
-        );
+        waits.showStatus(result.kind === 'finished' ? jobStatus(result.job) : timedOut(`${TYPE}.status.timedOut`));
       },
     });
 

@@ -15,13 +15,37 @@ const statusNode = coreNode('common/25-status.js');
 const completeNode = coreNode('common/24-complete.js');
 const splitJoinNodes = coreNode('sequence/17-split.js');
 
-const configNode = require('../../dist/nodes/aims360-config/aims360-config.js');
-const jobStatusNode = require('../../dist/nodes/job-status/job-status.js');
-const waitForJobNode = require('../../dist/nodes/wait-for-job/wait-for-job.js');
-const requestNode = require('../../dist/nodes/request/request.js');
-const rerunJobNode = require('../../dist/nodes/rerun-job/rerun-job.js');
-const fetchOutputNode = require('../../dist/nodes/fetch-output/fetch-output.js');
-const exportNode = require('../../dist/nodes/export/export.js');
+/**
+ * The i18n of the Node-RED under test, with each node's English catalogue, so that our
+ * nodes' RED._ translates as in a real runtime (the test helper's answers the key): a
+ * status sent as a key can then be told from one translated in the runtime.
+ */
+const { i18n } = require(require.resolve('@node-red/util', { paths: [path.dirname(nodeRedPath)] }));
+i18n.init({ lang: 'en-US' });
+const root = path.resolve(__dirname, '..', '..');
+const PACKAGE = require(path.join(root, 'package.json'));
+/** Node-RED's namespace of a node set: the module and the type, "@flowjobs/node-red-aims360/aims360-export". */
+const namespace = (type) => `${PACKAGE.name}/${type}`;
+const catalogues = Promise.all(Object.entries(PACKAGE['node-red'].nodes).map(([type, file]) =>
+  i18n.registerMessageCatalog(namespace(type), path.join(root, path.dirname(file), 'locales'), `${path.basename(file, '.js')}.json`)));
+
+/** The English text of one of our keys ("aims360-export.status.rows"), looked up in its node's catalogue; the key when missing. */
+const english = (key, opts) => i18n._(`${namespace(key.split('.')[0])}:${key}`, opts);
+
+/** A node module of ours, given a RED whose _ translates in its own catalogue, as Node-RED's does. */
+function ourNode(type) {
+  const register = require(path.join(root, PACKAGE['node-red'].nodes[type]));
+  const _ = (key, opts) => i18n._(key.includes(':') ? key : `${namespace(type)}:${key}`, opts);
+  return (RED) => register(Object.create(RED, { _: { value: _ } }));
+}
+
+const configNode = ourNode('aims360-config');
+const jobStatusNode = ourNode('aims360-job-status');
+const waitForJobNode = ourNode('aims360-wait-for-job');
+const requestNode = ourNode('aims360-request');
+const rerunJobNode = ourNode('aims360-rerun-job');
+const fetchOutputNode = ourNode('aims360-fetch-output');
+const exportNode = ourNode('aims360-export');
 
 /** Every node type of the pack, for helper.load. */
 const allNodes = [
@@ -51,7 +75,8 @@ function baseFlow(sim, config = {}) {
  * helper.load with every node of a tab placed: Node-RED treats a node without x/y
  * as a config node, and then sees its wires as circular config dependencies.
  */
-function load(flow, credentials) {
+async function load(flow, credentials) {
+  await catalogues;
   const placed = flow.map((n) => (n.z && n.x === undefined ? { x: 100, y: 100, ...n } : n));
   return helper.load(allNodes, placed, credentials);
 }
@@ -198,6 +223,6 @@ function useSimAndNodeRed(startSim) {
 }
 
 module.exports = {
-  helper, allNodes, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
+  helper, allNodes, english, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
   itRefusesBadJobIds,
 };
