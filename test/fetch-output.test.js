@@ -50,6 +50,12 @@ describe('aims360-fetch-output', function () {
     msg.payload.should.eql([{ a: 1 }]);
   });
 
+  it('reads a job id saved without its type as the spec\'s default type, msg, as the editor shows it', async () => {
+    sim.addJob({ jobId: 'job-i', inline: { total: 3 } });
+    const msg = await run({ jobId: 'myJob' }, { myJob: 'job-i' });
+    msg.payload.should.eql({ total: 3 });
+  });
+
   it('uses a job object in msg.payload as it is, and completes the message once', async () => {
     const job = sim.addJob({ jobId: 'job-o', scope: 'Public', documents: [{ name: 'Orders.csv', rows: 4 }] });
     await load(flow(sim), creds);

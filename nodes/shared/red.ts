@@ -6,7 +6,7 @@ import type { JobPoller } from '../lib/poller';
 import { AimsError, toAimsError } from '../lib/errors';
 import { findJobId, namedJob } from '../lib/job';
 import { checkJobId } from '../lib/odata';
-import { migrate, NodeSpec, savedProblems } from '../lib/rules';
+import { jobIdSetting, migrate, NodeSpec, savedProblems, typeOf } from '../lib/rules';
 import { failed } from './status';
 
 /** What the config node offers the nodes that use it: one client and one poller per account. */
@@ -78,10 +78,13 @@ export interface JobIdDef {
   jobIdType?: string;
 }
 
+const JOB_ID_SETTING = jobIdSetting();
+
 /** The job id from the node's typed input, or the default lookup when it is empty; checked. */
 export async function readJobIdInput(RED: NodeAPI, node: Node, def: JobIdDef, msg: Msg): Promise<string> {
   const empty = def.jobId === undefined || def.jobId === '';
-  const id = empty ? findJobId(msg) : await evaluate(RED, node, def.jobId as string, def.jobIdType || 'str', msg, 'the job id');
+  const type = typeOf(JOB_ID_SETTING, 'jobId', (name) => def[name as keyof JobIdDef]) as string;
+  const id = empty ? findJobId(msg) : await evaluate(RED, node, def.jobId as string, type, msg, 'the job id');
   return checkJobId(id);
 }
 
