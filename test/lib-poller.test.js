@@ -47,6 +47,24 @@ describe('lib: job poller', function () {
   let poller;
   afterEach(() => poller?.close());
 
+  it('adds many waits without going over every wait again for each one (linear, not quadratic)', async () => {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    poller = new JobPoller(client);
+    const walked = [];
+    // Each full schedule walks every entry; adding a wait that is due no sooner than the timer must not.
+    const schedule = poller.schedule;
+    poller.schedule = function () {
+      walked.push(this.size);
+      return schedule.call(this);
+    };
+    for (let i = 0; i < 1000; i++) poller.wait(`job-${i}`, GATHERED, listener());
+    poller.size.should.equal(1000);
+    walked.should.eql([1]);
+    const last = listener();
+    poller.wait('job-last', { ...GATHERED, intervalMs: 20 }, last);
+    (await last.ended).kind.should.equal('finished');
+  });
+
   it('asks about every waiting job in one request and ends each wait with its own job', async () => {
     const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id.toUpperCase(), id === 'b' ? 'Failed' : 'Completed')) }));
     poller = new JobPoller(client);

@@ -127,7 +127,7 @@ export class JobPoller {
       entry.delayMs = Math.min(entry.delayMs, timing.intervalMs);
     }
     entry.waits.add(wait);
-    this.schedule();
+    this.wakeBy(Math.min(entry.nextPollAt, wait.deadline));
     return new PollerWaitHandle(this, entry, wait);
   }
 
@@ -152,6 +152,15 @@ export class JobPoller {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.entries.clear();
+  }
+
+  /**
+   * A new wait can only bring the next round forward: when the timer already wakes by
+   * `time`, there is nothing to do (a full schedule() per wait made adding n waits O(n²)).
+   */
+  private wakeBy(time: number): void {
+    if (this.timer && this.wakeAt <= Math.max(time, this.pausedUntil)) return;
+    this.schedule();
   }
 
   private schedule(): void {
