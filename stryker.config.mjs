@@ -13,6 +13,7 @@ const spec = [
   'test/client.test.js',
   'test/export-lib.test.js',
   'test/request-lib.test.js',
+  'test/specs.test.js',
   'test/output.test.js',
 ];
 
@@ -33,7 +34,7 @@ export default {
   // Tests wait on a simulator over HTTP: allow for a loaded machine before calling a mutant a timeout.
   timeoutMS: 10000,
   // Nothing the tests read; keeps the sandboxes small.
-  ignorePatterns: ['/dist', '/docs', '/bench', '/.demo', '/test/.tmp', '/test/browser', '/test/e2e', '/test/reliability', '/examples', '/.ci'],
+  ignorePatterns: ['/dist', '/docs', '/bench', '/.demo', '/test/.tmp', '/test/browser', '/test/e2e', '/test/reliability', '/.ci'],
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
