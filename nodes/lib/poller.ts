@@ -131,10 +131,11 @@ export class JobPoller {
     return new PollerWaitHandle(this, entry, wait);
   }
 
-  /** Ends one wait (its handle's cancel). */
-  forget(entry: Entry, wait: Wait): void {
-    entry.waits.delete(wait);
+  /** Ends one wait without telling it (its handle's cancel); false when it had ended. */
+  forget(entry: Entry, wait: Wait): boolean {
+    if (!entry.waits.delete(wait)) return false;
     if (entry.waits.size === 0 && this.isLive(entry)) this.entries.delete(entry.id);
+    return true;
   }
 
   /** When a wait's job is polled next, or undefined once the wait ended. */
@@ -338,9 +339,7 @@ export class JobPoller {
   }
 
   private endWait(entry: Entry, wait: Wait, result: WaitEnd): void {
-    if (!entry.waits.delete(wait)) return;
-    if (entry.waits.size === 0 && this.isLive(entry)) this.entries.delete(entry.id);
-    wait.listener.end(result);
+    if (this.forget(entry, wait)) wait.listener.end(result);
   }
 }
 
