@@ -110,8 +110,8 @@ describe('lib: job output without a download', () => {
     out.readSettings({ format: '', documents: '', maxSizeMB: '', rowsPerMessage: '' })
       .should.eql({ format: 'auto', maxBytes: 100 * MB, documents: 'first', rowsPerMessage: 1000 });
     out.readSettings({ format: 'stream-rows', rowsPerMessage: 1_000_000, maxSizeMB: 0.001 }).should.match({ rowsPerMessage: 1_000_000 });
-    (() => out.readSettings({ format: 'xml' })).should.throw({ message: 'Format must be one of auto, buffer, utf8, json, rows, file, stream-rows.' });
-    (() => out.readSettings({ documents: 'some' })).should.throw({ message: 'Documents must be first or all.' });
+    (() => out.readSettings({ format: 'xml' })).should.throw({ message: 'Format must be one of auto, buffer, utf8, json, rows, file, stream-rows, not "xml".' });
+    (() => out.readSettings({ documents: 'some' })).should.throw({ message: 'Documents must be one of first, all, not "some".' });
     (() => out.readSettings({ rowsPerMessage: 1_000_001 })).should.throw({ code: 'BAD_INPUT' });
   });
 

@@ -10,15 +10,13 @@ import type { AimsClient, Download } from './client';
 import { AimsError } from './errors';
 import { DocumentInfo, extension, JobDocument, MB } from './job-output';
 import { BODY_BUFFER, contentLength, NotResumable } from './resume';
-import { OUTPUT_FORMATS } from './rules';
-import { readNumber } from './settings';
+import { OUTPUT_FORMATS, outputSettings, problemOf, Reader, valueOf } from './rules';
+import { readNumberSetting } from './settings';
 
 export const FORMATS = OUTPUT_FORMATS;
 export type Format = (typeof FORMATS)[number];
 export type DocKind = 'csv' | 'xlsx' | 'json' | 'other';
 
-export const DEFAULT_MAX_SIZE_MB = 100;
-export const DEFAULT_ROWS_PER_MESSAGE = 1000;
 // Lets fs batch socket chunks into fewer, larger writes (writev) instead of one per 64 KB.
 const WRITE_BUFFER = 4 * MB;
 
@@ -29,19 +27,21 @@ export interface OutputSettings {
   rowsPerMessage: number;
 }
 
+/** The output settings' defaults and rules: the spec's, which the editor and the deploy check use. */
+const OUTPUT = { settings: outputSettings() };
+
 /** The node's settings as saved by the editor (strings or numbers); empty means the default. */
 export function readSettings(def: { format?: unknown; maxSizeMB?: unknown; documents?: unknown; rowsPerMessage?: unknown }): OutputSettings {
-  const format = def.format === undefined || def.format === '' ? 'auto' : def.format;
-  if (!FORMATS.includes(format as Format)) {
-    throw new AimsError('BAD_INPUT', `Format must be one of ${FORMATS.join(', ')}.`);
+  const get: Reader = (name) => (def as Record<string, unknown>)[name];
+  for (const name of ['format', 'documents']) {
+    const problem = problemOf(OUTPUT, name, get);
+    if (problem) throw new AimsError('BAD_INPUT', problem.message);
   }
-  const documents = def.documents === undefined || def.documents === '' ? 'first' : def.documents;
-  if (documents !== 'first' && documents !== 'all') throw new AimsError('BAD_INPUT', 'Documents must be first or all.');
   return {
-    format: format as Format,
-    maxBytes: readNumber(def.maxSizeMB, DEFAULT_MAX_SIZE_MB, 'Max size (MB)', { min: 0.001 }) * MB,
-    documents,
-    rowsPerMessage: readNumber(def.rowsPerMessage, DEFAULT_ROWS_PER_MESSAGE, 'Block size (rows per message)', { min: 1, max: 1_000_000, integer: true }),
+    format: valueOf(OUTPUT, 'format', get) as Format,
+    maxBytes: readNumberSetting(def.maxSizeMB, OUTPUT.settings.maxSizeMB) * MB,
+    documents: valueOf(OUTPUT, 'documents', get) as OutputSettings['documents'],
+    rowsPerMessage: readNumberSetting(def.rowsPerMessage, OUTPUT.settings.rowsPerMessage),
   };
 }
 

@@ -84,6 +84,9 @@ export interface NodeSpec {
   credentials?: Readonly<Record<string, { type: 'text' | 'password' }>>;
 }
 
+/** What the checks read of a spec: its settings. */
+export type SettingsOf = Pick<NodeSpec, 'settings'>;
+
 export interface Problem {
   setting: string;
   /** The editor's reason: an i18n key under the node's prefix. */
@@ -180,7 +183,7 @@ export function breaks(rule: Rule, v: unknown): string | undefined {
 export type Reader = (name: string) => unknown;
 
 /** Whether the setting counts now: its `when` holds (an empty controlling setting means its default). */
-export function applies(spec: NodeSpec, name: string, get: Reader): boolean {
+export function applies(spec: SettingsOf, name: string, get: Reader): boolean {
   const when = spec.settings[name]?.when;
   if (!when) return true;
   const v = get(when.setting);
@@ -199,7 +202,7 @@ export function typeOf(setting: Setting, name: string, get: Reader): string | un
  * literal one is left to that type (the editor checks its syntax, the runtime evaluates it
  * per message).
  */
-export function problemOf(spec: NodeSpec, name: string, get: Reader): Problem | undefined {
+export function problemOf(spec: SettingsOf, name: string, get: Reader): Problem | undefined {
   const s = spec.settings[name];
   if (!s || s.config || !applies(spec, name, get)) return undefined;
   if (s.typed && typeOf(s, name, get) !== s.typed.literal) return undefined;
@@ -242,7 +245,7 @@ export function savedProblems(spec: NodeSpec, def: object): Problem[] {
 }
 
 /** A setting's value with empty meaning its default. */
-export function valueOf(spec: NodeSpec, name: string, get: Reader): unknown {
+export function valueOf(spec: SettingsOf, name: string, get: Reader): unknown {
   const s = spec.settings[name];
   const v = get(name);
   if (!s) return v;
