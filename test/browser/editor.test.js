@@ -4,7 +4,7 @@ require('should');
 const path = require('node:path');
 const { usePackedNodeRed, workingTypes, configTypes, PACKAGE, root } = require('../support/packed');
 const { useEditor, openDialog, done, closeTrays, hasErrorBadge, snap, useScreenshots } = require('../support/browser');
-const { startSim, TOKEN } = require('../support/sim');
+const { useSim, TOKEN } = require('../support/sim');
 
 /** Values that make a node valid besides its server, by property name. */
 const REQUIRED = { path: 'reports/v1.0/exportdata', source: 'Orders', viewName: 'All orders' };
@@ -26,18 +26,12 @@ const RAW_KEY = /aims360-[a-z0-9-]+\.[a-zA-Z]+\.[a-zA-Z]/;
 
 describe('editor in a browser (chromium)', function () {
   this.timeout(60000);
-  let sim;
+  const sim = useSim({ demo: true });
   const shots = useScreenshots();
-  before(async () => {
-    sim = await startSim({ demo: true });
-  });
-  after(async () => {
-    if (sim) await sim.close();
-  });
   const red = usePackedNodeRed(() => ({
     flows: [
       { id: 'tab', type: 'tab', label: 'Flow 1' },
-      { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim.url, authType: 'token', timeout: 5000 },
+      { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim().url, authType: 'token', timeout: 5000 },
     ],
     credentials: { server: { token: TOKEN } },
   }));
@@ -479,7 +473,7 @@ describe('editor in a browser (chromium)', function () {
       await page.locator('.red-ui-tray #node-input-btn-server-edit').click();
       await page.waitForSelector('.red-ui-tray #node-config-dialog-ok', { state: 'visible' });
       (await page.locator('#node-config-aims360-region').inputValue()).should.equal('custom');
-      (await page.locator('#node-config-input-baseUrl').inputValue()).should.equal(sim.url);
+      (await page.locator('#node-config-input-baseUrl').inputValue()).should.equal(sim().url);
       (await page.locator('.red-ui-tray-titlebar').last().innerText()).should.not.containEql('aims360-config');
       const visible = (sel) => page.locator(sel).isVisible();
 
@@ -497,7 +491,7 @@ describe('editor in a browser (chromium)', function () {
       await page.locator('#node-config-aims360-test').click();
       await page.waitForFunction(() => $('#node-config-aims360-test-result .fa-check, #node-config-aims360-test-result .fa-times').length > 0);
       (await result.locator('.fa-check').count()).should.equal(1, await result.innerText());
-      (await result.innerText()).trim().should.equal(`Connected to ${new URL(sim.url).host}.`);
+      (await result.innerText()).trim().should.equal(`Connected to ${new URL(sim().url).host}.`);
       await snap(page.locator('.red-ui-tray').last(), shots, 'dialog-config');
 
       await page.locator('#node-config-input-token').fill('wrong-token');

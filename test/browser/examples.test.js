@@ -4,23 +4,15 @@
 require('should');
 const { usePackedNodeRed, examples, workingTypes, PACKAGE } = require('../support/packed');
 const { useEditor, openEditor, openDialog, done, snap, useScreenshots, onCanvas } = require('../support/browser');
-const { startSim, TOKEN } = require('../support/sim');
+const { useSim, shorterExports, TOKEN } = require('../support/sim');
 const { expectations, clickedInjects } = require('../support/examples');
 const { deploy } = require('../support/node-red-process');
 const { WEBHOOK_BASE } = require('../../scripts/example-flows.cjs');
 
 describe('examples in a browser (Import › Examples, Deploy)', function () {
   this.timeout(60000);
-  let sim;
+  const sim = useSim({ demo: true }, shorterExports);
   const shots = useScreenshots();
-  before(async () => {
-    sim = await startSim({ demo: true });
-    // Shorter than the demo's 14 s exports, still long enough to show progress.
-    sim.setConfig({ exportQueuedMs: 1000, exportRunMs: 3000 });
-  });
-  after(async () => {
-    if (sim) await sim.close();
-  });
   const red = usePackedNodeRed();
   const editor = useEditor(() => red().url, { width: 1400, height: 900 });
 
@@ -59,7 +51,7 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
     await page.locator('.red-ui-tray #node-input-btn-server-edit').click();
     await page.waitForSelector('.red-ui-tray #node-config-dialog-ok', { state: 'visible' });
     await page.locator('#node-config-aims360-region').selectOption('custom');
-    await page.locator('#node-config-input-baseUrl').fill(sim.url);
+    await page.locator('#node-config-input-baseUrl').fill(sim().url);
     await page.locator('#node-config-input-authType').selectOption('token');
     await page.locator('#node-config-input-token').fill(TOKEN);
     await done(page);

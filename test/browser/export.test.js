@@ -6,7 +6,7 @@ const should = require('should');
 const path = require('node:path');
 const { usePackedNodeRed, root } = require('../support/packed');
 const { useEditor, openDialog, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots } = require('../support/browser');
-const { startSim, TOKEN } = require('../support/sim');
+const { useSim, TOKEN } = require('../support/sim');
 
 const catalogue = require(path.join(root, 'resources', 'aims360-views.json')).modules;
 const sourcesOf = (module) => [...new Set(catalogue.find((m) => m.module === module).views.map((v) => v.source))];
@@ -14,18 +14,12 @@ const viewsOf = (source) => catalogue.flatMap((m) => m.views).filter((v) => v.so
 
 describe('export data in a browser: catalogue dropdowns, and a flow built from the palette', function () {
   this.timeout(60000);
-  let sim;
+  const sim = useSim();
   const shots = useScreenshots();
-  before(async () => {
-    sim = await startSim();
-  });
-  after(async () => {
-    if (sim) await sim.close();
-  });
   const red = usePackedNodeRed(() => ({
     flows: [
       { id: 'tab', type: 'tab', label: 'Flow 1' },
-      { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim.url, authType: 'token', timeout: 5000 },
+      { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim().url, authType: 'token', timeout: 5000 },
     ],
     credentials: { server: { token: TOKEN } },
   }));

@@ -8,7 +8,7 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { usePackedNodeRed } = require('../support/packed');
 const { useEditor, openEditor, snap, useScreenshots } = require('../support/browser');
-const { startSim, TOKEN } = require('../support/sim');
+const { useSim, TOKEN } = require('../support/sim');
 const { nodeRedRoot } = require('../support/node-red-process');
 
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
@@ -19,7 +19,7 @@ const RAW_KEY = /aims360-sidebar\.[a-z]+\.[a-zA-Z]/;
 function flows(sim) {
   return [
     { id: 'tab', type: 'tab', label: 'Flow 1' },
-    { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim.url, authType: 'token', timeout: 5000 },
+    { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim().url, authType: 'token', timeout: 5000 },
     { id: 'inject', type: 'inject', z: 'tab', x: 120, y: 60, name: 'start', props: [{ p: 'payload' }], payload: 'inject-job', payloadType: 'str', repeat: '', once: false, wires: [['wait']] },
     { id: 'start', type: 'http in', z: 'tab', x: 120, y: 120, url: '/start', method: 'post', upload: false, wires: [['split', 'ok']] },
     { id: 'ok', type: 'http response', z: 'tab', x: 300, y: 180, statusCode: '204', headers: {}, wires: [] },
@@ -50,26 +50,20 @@ const jobRow = (page, jobId) => page.locator(`.aims360-job[data-job-id="${jobId}
 
 describe('AIMS360 sidebar in a browser (chromium)', function () {
   this.timeout(90000);
-  let sim;
+  const sim = useSim();
   const shots = useScreenshots();
-  before(async () => {
-    sim = await startSim();
-  });
-  after(async () => {
-    if (sim) await sim.close();
-  });
 
   describe('an editor without adminAuth', () => {
     // A second config node whose token the API refuses.
     const red = usePackedNodeRed(() => ({
-      flows: [...flows(sim), { id: 'other', type: 'aims360-config', name: 'Wrong token', baseUrl: sim.url, authType: 'token', timeout: 5000 }],
+      flows: [...flows(sim), { id: 'other', type: 'aims360-config', name: 'Wrong token', baseUrl: sim().url, authType: 'token', timeout: 5000 }],
       credentials: { server: { token: TOKEN }, other: { token: 'not-the-token' } },
     }));
     const editor = useEditor(() => red().url);
     const post = (route, body) => fetch(`${red().url}${route}`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const posts = () => sim.log.filter((e) => e.method === 'POST' && /\/rerun$/.test(e.path));
+    const posts = () => sim().log.filter((e) => e.method === 'POST' && /\/rerun$/.test(e.path));
 
     it('adds the tab once, in the tab bar and the View menu, also when the plugin is added again or the page reloads', async () => {
       const page = editor();
@@ -109,8 +103,8 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
     it('shows a wait started by an inject with a progress bar that moves, and drops it when the job completes', async () => {
       const page = editor();
       await showTab(page);
-      sim.addJob({ jobId: 'inject-job', queuedMs: 0, runMs: 600000 });
-      sim.setJob('inject-job', { percentCompleted: 20 });
+      sim().addJob({ jobId: 'inject-job', queuedMs: 0, runMs: 600000 });
+      sim().setJob('inject-job', { percentCompleted: 20 });
       (await post('/inject/inject')).status.should.equal(200);
       const row = waitRow(page, 'inject-job');
       await row.waitFor({ timeout: 15000 });
@@ -119,7 +113,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       (await row.locator('.aims360-status').innerText()).should.equal('Inprogress');
       const width = () => row.locator('.aims360-bar > div').evaluate((e) => e.style.width);
       (await width()).should.equal('20%');
-      sim.setJob('inject-job', { percentCompleted: 60 });
+      sim().setJob('inject-job', { percentCompleted: 60 });
       await page.waitForFunction(() => $('.aims360-wait[data-job-id="inject-job"] .aims360-bar > div')[0].style.width === '60%', null, { timeout: 15000 });
       (await row.locator('.aims360-percent').innerText()).should.equal('60 %');
       (await row.locator('.aims360-waited').innerText()).should.match(/^waited \d+/);
@@ -134,7 +128,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       });
       await row.locator('.aims360-node').click();
       (await page.evaluate(() => window.__revealed)).should.equal('wait');
-      sim.setJob('inject-job', { jobStatus: 'Completed' });
+      sim().setJob('inject-job', { jobStatus: 'Completed' });
       await row.waitFor({ state: 'detached', timeout: 15000 });
       (await page.locator('.aims360-waits-state').innerText()).should.match(/No wait in flight/);
     });
@@ -142,7 +136,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
     it('cancel ends the wait', async () => {
       const page = editor();
       await showTab(page);
-      sim.addJob({ jobId: 'cancel-me', runMs: 600000 });
+      sim().addJob({ jobId: 'cancel-me', runMs: 600000 });
       (await post('/start', ['cancel-me'])).status.should.equal(204);
       const row = waitRow(page, 'cancel-me');
       await row.waitFor({ timeout: 15000 });
@@ -155,8 +149,8 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
     it('lists a failed job in Recent jobs; rerun asks, posts the rerun, and a refused rerun says why', async () => {
       const page = editor();
       await showTab(page);
-      sim.addJob({ jobId: 'failed-job', outcome: 'Failed', canReRun: 'Yes', description: 'Nightly orders report', createdDate: new Date(Date.now() - 3600000).toISOString() });
-      sim.addJob({ jobId: 'no-rerun', outcome: 'Failed', canReRun: 'No' });
+      sim().addJob({ jobId: 'failed-job', outcome: 'Failed', canReRun: 'Yes', description: 'Nightly orders report', createdDate: new Date(Date.now() - 3600000).toISOString() });
+      sim().addJob({ jobId: 'no-rerun', outcome: 'Failed', canReRun: 'No' });
       await page.locator('.aims360-refresh').click();
       const row = jobRow(page, 'failed-job');
       await row.waitFor({ timeout: 15000 });
@@ -172,7 +166,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await page.locator('.aims360-status-filter').selectOption('Failed');
       await row.waitFor({ timeout: 15000 });
 
-      sim.clearLog();
+      sim().clearLog();
       await row.locator('.aims360-rerun').click();
       const confirm = page.locator('.aims360-confirm-rerun');
       await confirm.waitFor({ timeout: 5000 });
@@ -183,7 +177,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await page.locator('.red-ui-notification', { hasText: 'failed-job rerun' }).waitFor({ timeout: 10000 });
 
       // Listed as rerunnable, refused by then: the answer's message is shown, nothing posted.
-      sim.addJob({ jobId: 'changed-mind', outcome: 'Failed', canReRun: 'Yes' });
+      sim().addJob({ jobId: 'changed-mind', outcome: 'Failed', canReRun: 'Yes' });
       await page.locator('.aims360-refresh').click();
       await jobRow(page, 'changed-mind').waitFor({ timeout: 15000 });
       // The list refreshes itself every 30 s, and would then show the button disabled: hold
@@ -191,8 +185,8 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       const held = [];
       const isJobList = (url) => /\/aims360\/servers\/[^/]+\/jobs$/.test(url.pathname);
       await page.route(isJobList, (route) => held.push(route));
-      sim.setJob('changed-mind', { canReRun: 'No' });
-      sim.clearLog();
+      sim().setJob('changed-mind', { canReRun: 'No' });
+      sim().clearLog();
       try {
         await jobRow(page, 'changed-mind').locator('.aims360-rerun').click();
         await page.locator('.aims360-confirm-rerun').click();
@@ -208,7 +202,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       const page = editor();
       await showTab(page);
       const state = page.locator('.aims360-recent-state');
-      sim.addJob({ jobId: 'state-job', outcome: 'Failed' });
+      sim().addJob({ jobId: 'state-job', outcome: 'Failed' });
       await page.route('**/aims360/servers', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"servers":[]}' }));
       await page.locator('.aims360-refresh').click();
       await page.locator('.aims360-recent-state', { hasText: 'No AIMS360 server is deployed yet' }).waitFor({ timeout: 10000 });
@@ -218,13 +212,13 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await page.locator('.aims360-refresh').click();
       await page.locator('.aims360-recent-state', { hasText: 'Node-RED cannot be reached' }).waitFor({ timeout: 10000 });
       await page.unroute('**/aims360/servers');
-      sim.addFault({ type: 'status', status: 401, body: '{"Message":"Authorization has been denied for this request."}', times: -1 });
+      sim().addFault({ type: 'status', status: 401, body: '{"Message":"Authorization has been denied for this request."}', times: -1 });
       try {
         await page.locator('.aims360-refresh').click();
         await page.locator('.aims360-recent-state.aims360-error', { hasText: 'refused the credentials' }).waitFor({ timeout: 15000 });
         (await state.innerText()).should.match(/check the token/).and.not.containEql(TOKEN);
       } finally {
-        sim.clearFaults();
+        sim().clearFaults();
       }
       await page.locator('.aims360-refresh').click();
       await jobRow(page, 'state-job').waitFor({ timeout: 15000 });
@@ -238,7 +232,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
     it('offers a server selector when there are several config nodes, each with its own jobs or error', async () => {
       const page = editor();
       await showTab(page);
-      sim.addJob({ jobId: 'selector-job', outcome: 'Failed' });
+      sim().addJob({ jobId: 'selector-job', outcome: 'Failed' });
       await page.locator('.aims360-refresh').click();
       const select = page.locator('.aims360-server');
       await select.waitFor({ state: 'visible', timeout: 10000 });
@@ -253,7 +247,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
     it('downloads the output: the bytes are the simulator\'s document', async () => {
       const page = editor();
       await showTab(page);
-      const job = sim.addJob({ jobId: 'doc-job', scope: 'Private', responseType: 'Publishlink', documents: [{ name: 'Orders 2024.csv', rows: 2000 }] });
+      const job = sim().addJob({ jobId: 'doc-job', scope: 'Private', responseType: 'Publishlink', documents: [{ name: 'Orders 2024.csv', rows: 2000 }] });
       const link = JSON.parse(job.response)[0].DownloadLink;
       const direct = Buffer.from(await (await fetch(link, { headers: { authorization: `Bearer ${TOKEN}` } })).arrayBuffer());
       direct.length.should.be.above(1000);
@@ -281,8 +275,8 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await showTab(page);
       const ids = Array.from({ length: 1000 }, (_, i) => `many-${String(i).padStart(4, '0')}`);
       for (const [i, jobId] of ids.entries()) {
-        sim.addJob({ jobId, runMs: 600000 });
-        sim.setJob(jobId, { percentCompleted: (i * 7) % 100 });
+        sim().addJob({ jobId, runMs: 600000 });
+        sim().setJob(jobId, { percentCompleted: (i * 7) % 100 });
       }
       await page.evaluate(() => { RED.plugins.getPlugin('aims360-sidebar').renderTimes.length = 0; });
       (await post('/start', ids)).status.should.equal(204);
@@ -296,26 +290,26 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       const figures = (values) => `median ${values[Math.floor(values.length / 2)].toFixed(1)} ms, max ${values.at(-1).toFixed(1)} ms`;
       console.log(`      1,000 waits, 200 rows shown: comms handler ${figures(sorted('ms'))}; until painted ${figures(sorted('paintedMs'))}; over ${renders.length} updates (each: ${renders.map((r) => r.ms.toFixed(0)).join(', ')} ms)`);
       (await page.locator('.aims360-sidebar').innerText()).should.not.match(RAW_KEY);
-      for (const jobId of ids) sim.setJob(jobId, { jobStatus: 'Completed' });
+      for (const jobId of ids) sim().setJob(jobId, { jobStatus: 'Completed' });
       await page.locator('.aims360-wait').first().waitFor({ state: 'detached', timeout: 60000 });
       await until(async () => (await page.locator('.aims360-wait').count()) === 0, 'every wait to end', 60000);
 
       // The screenshot: three waits under way and the recent jobs.
       for (const [jobId, percent] of [['report-7781', 35], ['export-orders', 80], ['invoice-batch', null]]) {
-        sim.addJob({ jobId, runMs: 600000, queuedMs: percent === null ? 600000 : 0 });
-        if (percent !== null) sim.setJob(jobId, { percentCompleted: percent });
+        sim().addJob({ jobId, runMs: 600000, queuedMs: percent === null ? 600000 : 0 });
+        if (percent !== null) sim().setJob(jobId, { percentCompleted: percent });
       }
       (await post('/start', ['report-7781', 'export-orders', 'invoice-batch'])).status.should.equal(204);
       await page.waitForFunction(() => $('.aims360-wait').length === 3 && $('.aims360-wait[data-job-id="export-orders"]').attr('data-percent') === '80', null, { timeout: 20000 });
       // The failed ones: the 1,000 just completed fill the newest 100.
-      sim.addJob({ jobId: 'stock-sync', outcome: 'Failed', canReRun: 'Yes', description: 'Stock sync to warehouse', createdDate: new Date(Date.now() - 7200000).toISOString() });
+      sim().addJob({ jobId: 'stock-sync', outcome: 'Failed', canReRun: 'Yes', description: 'Stock sync to warehouse', createdDate: new Date(Date.now() - 7200000).toISOString() });
       await page.locator('.aims360-status-filter').selectOption('Failed');
       await jobRow(page, 'stock-sync').waitFor({ timeout: 15000 });
       await page.mouse.move(0, 0);
       const box = await page.locator('.aims360-sidebar').boundingBox();
       const file = await snap(page, shots, 'sidebar', { x: box.x - 2, y: Math.max(0, box.y - 40), width: box.width + 4, height: Math.min(box.height + 40, 860) });
       fs.statSync(file).size.should.be.above(1000);
-      for (const jobId of ['report-7781', 'export-orders', 'invoice-batch']) sim.setJob(jobId, { jobStatus: 'Completed' });
+      for (const jobId of ['report-7781', 'export-orders', 'invoice-batch']) sim().setJob(jobId, { jobStatus: 'Completed' });
     });
   });
 
@@ -346,9 +340,9 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
     });
 
     it('sees the waits and the jobs with every action button disabled', async () => {
-      sim.addJob({ jobId: 'ro-wait', runMs: 600000 });
-      sim.addJob({ jobId: 'ro-failed', outcome: 'Failed', canReRun: 'Yes' });
-      sim.addJob({ jobId: 'ro-done', responseType: 'Publishlink', documents: [{ name: 'done.csv' }] });
+      sim().addJob({ jobId: 'ro-wait', runMs: 600000 });
+      sim().addJob({ jobId: 'ro-failed', outcome: 'Failed', canReRun: 'Yes' });
+      sim().addJob({ jobId: 'ro-done', responseType: 'Publishlink', documents: [{ name: 'done.csv' }] });
       (await page.evaluate(() => RED.user.hasPermission('aims360.write'))).should.be.false();
       await showTab(page);
       (await fetch(`${red().url}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '["ro-wait"]' })).status.should.equal(204);
@@ -360,7 +354,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       enabled.should.equal(0);
       (await page.locator('.aims360-cancel, .aims360-rerun, .aims360-download').count()).should.be.aboveOrEqual(3);
       (await page.locator('.aims360-readonly').innerText()).should.match(/aims360\.write/);
-      sim.setJob('ro-wait', { jobStatus: 'Completed' });
+      sim().setJob('ro-wait', { jobStatus: 'Completed' });
       await waitRow(page, 'ro-wait').waitFor({ state: 'detached', timeout: 15000 });
     });
   });

@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { usePackedNodeRed, workingTypes, PACKAGE, root } = require('../support/packed');
 const { useEditor, onCanvas } = require('../support/browser');
-const { startSim, TOKEN } = require('../support/sim');
+const { useSim, TOKEN } = require('../support/sim');
 
 /** A node's English catalogue, as the package ships it. */
 function catalogue(type) {
@@ -16,14 +16,9 @@ function catalogue(type) {
 
 describe('node status in a browser (chromium)', function () {
   this.timeout(60000);
-  let sim;
-  before(async () => {
-    sim = await startSim();
-    sim.addJob({ jobId: 'job-inline', responseType: 'In-line JSON', inline: { synced: 0 } });
-    sim.addJob({ jobId: 'job-slow', queuedMs: 600000 });
-  });
-  after(async () => {
-    if (sim) await sim.close();
+  const sim = useSim({}, (started) => {
+    started.addJob({ jobId: 'job-inline', responseType: 'In-line JSON', inline: { synced: 0 } });
+    started.addJob({ jobId: 'job-slow', queuedMs: 600000 });
   });
   // Each inject fires once at deploy; the node's last status is one sent as a key.
   const inject = (id, x, payload, target) =>
@@ -31,7 +26,7 @@ describe('node status in a browser (chromium)', function () {
   const red = usePackedNodeRed(() => ({
     flows: [
       { id: 'tab', type: 'tab', label: 'Flow 1' },
-      { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim.url, authType: 'token', timeout: 5000 },
+      { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim().url, authType: 'token', timeout: 5000 },
       inject('inject-fetch', 120, 'job-inline', 'fetch'),
       { id: 'fetch', type: 'aims360-fetch-output', z: 'tab', x: 320, y: 80, server: 'server', wires: [[]] },
       inject('inject-wait', 620, 'job-slow', 'wait'),

@@ -5,7 +5,7 @@ require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 const { usePackedNodeRed, examples } = require('../support/packed');
-const { startSim, TOKEN } = require('../support/sim');
+const { useSim, shorterExports, TOKEN } = require('../support/sim');
 const { listen, debugFrom } = require('../support/comms');
 const { expectations, checkShown, firesByItself, actsReached, clickedInjects, clickInject } = require('../support/examples');
 const { deploy, freePort } = require('../support/node-red-process');
@@ -13,17 +13,9 @@ const { exampleFlows } = require('../../scripts/example-flows.cjs');
 
 describe('example flows, packed and installed, against the simulator', function () {
   this.timeout(60000);
-  let sim;
   let comms;
   let deployedAt;
-  before(async () => {
-    sim = await startSim({ demo: true });
-    // Shorter than the demo's 14 s exports, still long enough to show progress.
-    sim.setConfig({ exportQueuedMs: 1000, exportRunMs: 3000 });
-  });
-  after(async () => {
-    if (sim) await sim.close();
-  });
+  const sim = useSim({ demo: true }, shorterExports);
   const red = usePackedNodeRed();
 
   before(async () => {
@@ -32,7 +24,7 @@ describe('example flows, packed and installed, against the simulator', function 
     // example posting to this Node-RED; its MQTT broker a port where none listens (the
     // rows reach a real broker in export-examples.test.js), not a broker of this machine.
     const nowhere = { host: '127.0.0.1', port: await freePort() };
-    const { flows, credentials } = exampleFlows(sim.url, TOKEN, { nodeRedUrl: red().url, mqtt: nowhere });
+    const { flows, credentials } = exampleFlows(sim().url, TOKEN, { nodeRedUrl: red().url, mqtt: nowhere });
     await deploy(red().url, flows.map((n) => (credentials[n.id] ? { ...n, credentials: credentials[n.id] } : n)));
     deployedAt = Date.now();
   });
@@ -49,9 +41,9 @@ describe('example flows, packed and installed, against the simulator', function 
 
   it('deploying every example sends no POST to the API and writes no file within 10 s', async () => {
     await new Promise((r) => setTimeout(r, Math.max(0, deployedAt + 10000 - Date.now())));
-    sim.log.filter((e) => e.method !== 'GET').map((e) => `${e.method} ${e.path}`).should.eql([]);
+    sim().log.filter((e) => e.method !== 'GET').map((e) => `${e.method} ${e.path}`).should.eql([]);
     // The examples that only read did run.
-    sim.log.length.should.be.above(0);
+    sim().log.length.should.be.above(0);
     fs.readdirSync(red().userDir).filter((f) => /^aims360-/.test(f)).should.eql([]);
     // What a user clicks next.
     for (const { flow } of examples()) {

@@ -7,6 +7,27 @@ function startSim(options = {}) {
   return start({ port: 0, host: '127.0.0.1', token: TOKEN, ...options });
 }
 
+/**
+ * A simulator for the enclosing describe: started before its tests (then `prepare(sim)`),
+ * closed after them. Returns a getter, as the simulator exists only once started.
+ */
+function useSim(options = {}, prepare = () => {}) {
+  let sim;
+  before(async () => {
+    sim = await startSim(options);
+    await prepare(sim);
+  });
+  after(async () => {
+    if (sim) await sim.close();
+  });
+  return () => sim;
+}
+
+/** The demo's 14 s exports made shorter for a test, still long enough to show progress. */
+function shorterExports(sim) {
+  sim.setConfig({ exportQueuedMs: 1000, exportRunMs: 3000 });
+}
+
 /** Every log entry that is an API call (not a token or control request). */
 function apiCalls(sim, pathPart = '/jobsmanagement/') {
   return sim.log.filter((entry) => entry.path.includes(pathPart));
@@ -22,4 +43,4 @@ async function rejection(promise) {
   throw new Error('expected a rejection');
 }
 
-module.exports = { startSim, apiCalls, rejection, TOKEN };
+module.exports = { startSim, useSim, shorterExports, apiCalls, rejection, TOKEN };
