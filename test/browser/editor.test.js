@@ -4,7 +4,7 @@ require('should');
 const path = require('node:path');
 const { usePackedNodeRed, workingTypes, configTypes, PACKAGE, root } = require('../support/packed');
 const { useEditor, openDialog, done, closeTrays, hasErrorBadge, snap, useScreenshots } = require('../support/browser');
-const { useSim, TOKEN } = require('../support/sim');
+const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
 
 /** Values that make a node valid besides its server, by property name. */
 const REQUIRED = { path: 'reports/v1.0/exportdata', source: 'Orders', viewName: 'All orders' };
@@ -28,13 +28,7 @@ describe('editor in a browser (chromium)', function () {
   this.timeout(60000);
   const sim = useSim({ demo: true });
   const shots = useScreenshots();
-  const red = usePackedNodeRed(() => ({
-    flows: [
-      { id: 'tab', type: 'tab', label: 'Flow 1' },
-      { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim().url, authType: 'token', timeout: 5000 },
-    ],
-    credentials: { server: { token: TOKEN } },
-  }));
+  const red = usePackedNodeRed(() => ({ flows: simulatorFlow(sim()), credentials: { server: { token: TOKEN } } }));
   const editor = useEditor(() => red().url);
   afterEach(() => closeTrays(editor()));
 

@@ -6,7 +6,7 @@ const should = require('should');
 const path = require('node:path');
 const { usePackedNodeRed, root } = require('../support/packed');
 const { useEditor, openDialog, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots } = require('../support/browser');
-const { useSim, TOKEN } = require('../support/sim');
+const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
 
 const catalogue = require(path.join(root, 'resources', 'aims360-views.json')).modules;
 const sourcesOf = (module) => [...new Set(catalogue.find((m) => m.module === module).views.map((v) => v.source))];
@@ -16,13 +16,7 @@ describe('export data in a browser: catalogue dropdowns, and a flow built from t
   this.timeout(60000);
   const sim = useSim();
   const shots = useScreenshots();
-  const red = usePackedNodeRed(() => ({
-    flows: [
-      { id: 'tab', type: 'tab', label: 'Flow 1' },
-      { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim().url, authType: 'token', timeout: 5000 },
-    ],
-    credentials: { server: { token: TOKEN } },
-  }));
+  const red = usePackedNodeRed(() => ({ flows: simulatorFlow(sim()), credentials: { server: { token: TOKEN } } }));
   const editor = useEditor(() => red().url);
   afterEach(() => closeTrays(editor()));
 

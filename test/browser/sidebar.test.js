@@ -8,7 +8,7 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { usePackedNodeRed } = require('../support/packed');
 const { useEditor, openEditor, snap, useScreenshots } = require('../support/browser');
-const { useSim, TOKEN } = require('../support/sim');
+const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
 const { nodeRedRoot } = require('../support/node-red-process');
 
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
@@ -17,15 +17,13 @@ const TAB_SELECTOR = '#red-ui-tab-aims360, .red-ui-sidebar-tab-bar button[data-t
 const RAW_KEY = /aims360-sidebar\.[a-z]+\.[a-zA-Z]/;
 
 function flows(sim) {
-  return [
-    { id: 'tab', type: 'tab', label: 'Flow 1' },
-    { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim().url, authType: 'token', timeout: 5000 },
+  return simulatorFlow(sim(), [
     { id: 'inject', type: 'inject', z: 'tab', x: 120, y: 60, name: 'start', props: [{ p: 'payload' }], payload: 'inject-job', payloadType: 'str', repeat: '', once: false, wires: [['wait']] },
     { id: 'start', type: 'http in', z: 'tab', x: 120, y: 120, url: '/start', method: 'post', upload: false, wires: [['split', 'ok']] },
     { id: 'ok', type: 'http response', z: 'tab', x: 300, y: 180, statusCode: '204', headers: {}, wires: [] },
     { id: 'split', type: 'split', z: 'tab', x: 300, y: 120, splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', wires: [['wait']] },
     { id: 'wait', type: 'aims360-wait-for-job', z: 'tab', x: 480, y: 90, name: 'Wait here', server: 'server', interval: '0.2', maxInterval: '0.5', timeout: '600', wires: [[], [], []] },
-  ];
+  ]);
 }
 
 async function until(check, what, ms = 20000) {

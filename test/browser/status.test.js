@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { usePackedNodeRed, workingTypes, PACKAGE, root } = require('../support/packed');
 const { useEditor, onCanvas } = require('../support/browser');
-const { useSim, TOKEN } = require('../support/sim');
+const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
 
 /** A node's English catalogue, as the package ships it. */
 function catalogue(type) {
@@ -24,14 +24,12 @@ describe('node status in a browser (chromium)', function () {
   const inject = (id, x, payload, target) =>
     ({ id, type: 'inject', z: 'tab', x, y: 80, props: [{ p: 'payload' }], payload, payloadType: 'str', repeat: '', once: true, onceDelay: 0.1, wires: [[target]] });
   const red = usePackedNodeRed(() => ({
-    flows: [
-      { id: 'tab', type: 'tab', label: 'Flow 1' },
-      { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim().url, authType: 'token', timeout: 5000 },
+    flows: simulatorFlow(sim(), [
       inject('inject-fetch', 120, 'job-inline', 'fetch'),
       { id: 'fetch', type: 'aims360-fetch-output', z: 'tab', x: 320, y: 80, server: 'server', wires: [[]] },
       inject('inject-wait', 620, 'job-slow', 'wait'),
       { id: 'wait', type: 'aims360-wait-for-job', z: 'tab', x: 820, y: 80, server: 'server', timeout: '0.5', wires: [[], [], []] },
-    ],
+    ]),
     credentials: { server: { token: TOKEN } },
   }));
   const editor = useEditor(() => red().url);

@@ -23,6 +23,15 @@ function useSim(options = {}, prepare = () => {}) {
   return () => sim;
 }
 
+/** A tab and a config node "server" for the simulator, then `nodes`: a flow file's entries. */
+function simulatorFlow(sim, nodes = []) {
+  return [
+    { id: 'tab', type: 'tab', label: 'Flow 1' },
+    { id: 'server', type: 'aims360-config', name: 'AIMS360 simulator', baseUrl: sim.url, authType: 'token', timeout: 5000 },
+    ...nodes,
+  ];
+}
+
 /** The demo's 14 s exports made shorter for a test, still long enough to show progress. */
 function shorterExports(sim) {
   sim.setConfig({ exportQueuedMs: 1000, exportRunMs: 3000 });
@@ -43,4 +52,4 @@ async function rejection(promise) {
   throw new Error('expected a rejection');
 }
 
-module.exports = { startSim, useSim, shorterExports, apiCalls, rejection, TOKEN };
+module.exports = { startSim, useSim, shorterExports, simulatorFlow, apiCalls, rejection, TOKEN };
