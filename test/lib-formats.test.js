@@ -1,0 +1,326 @@
+// lib/formats on its own: what each format makes of a document, the size limits, the
+// file format's directory and clean-up, and which failures download the document again.
+// The client is a stand-in whose download() answers with headers and a body the test
+// writes, so each test controls the exact bytes, headers and failures formats.ts sees.
+require('should');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Readable } = require('node:stream');
+const { AimsClient } = require('../dist/nodes/lib/client.js');
+const { AimsError } = require('../dist/nodes/lib/errors.js');
+const { NotResumable } = require('../dist/nodes/lib/resume.js');
+const out = require('../dist/nodes/lib/formats.js');
+const { rejection } = require('./support/sim');
+
+const settings = (extra = {}) => ({ ...out.readSettings({}), auth: false, ...extra });
+const csvType = { 'content-type': 'text/csv' };
+
+/**
+ * A body that hands out its chunks one read at a time; `cut` ends it with that error
+ * after the chunks. It records whether it was read at all and whether it was destroyed.
+ */
+function body(chunks, { cut } = {}) {
+  const queue = chunks.map((c) => Buffer.from(c));
+  const stream = new Readable({
+    read() {
+      stream.reads++;
+      if (queue.length) this.push(queue.shift());
+      else if (cut) this.destroy(cut);
+      else this.push(null);
+    },
+  });
+  stream.reads = 0;
+  return stream;
+}
+
+/** A client whose n-th download answers with answer(n); it counts the downloads. */
+function fakeClient(answer) {
+  const client = {
+    calls: 0,
+    async download() {
+      client.calls++;
+      const { headers = {}, body: b } = await answer(client.calls);
+      return { statusCode: 200, headers, body: b };
+    },
+  };
+  return client;
+}
+
+const serve = (content, headers = csvType) => fakeClient(() => ({ headers, body: body([content]) }));
+const fetch = (client, info, options = {}) => out.fetchDocument(client, { info, link: 'https://docs.example.com/d' }, settings(options));
+
+/** An XLSX workbook with these cell values (null for an empty cell). */
+async function xlsx(rows) {
+  const { default: write } = await import('write-excel-file/node');
+  return write(rows.map((row) => row.map((value) => (value === null ? null : { value })))).toBuffer();
+}
+
+describe('lib/formats', () => {
+  describe('settings and names', () => {
+    it('names the setting that is wrong', () => {
+      (() => out.readSettings({ maxSizeMB: '0' })).should.throw({ code: 'BAD_INPUT', message: 'Max size (MB) must be a number of at least 0.001.' });
+      (() => out.readSettings({ rowsPerMessage: '0' }))
+        .should.throw({ code: 'BAD_INPUT', message: 'Block size (rows per message) must be a whole number from 1 to 1000000.' });
+    });
+
+    it('says which host is not trusted and how to trust it', () => {
+      const client = new AimsClient({ baseUrl: 'https://apiwest.aims360.rest', auth: { type: 'token', token: 't' } });
+      try {
+        const docs = [{ info: { name: 'r.csv', type: 'csv' }, link: 'https://evil.example.com/r.csv' }];
+        (() => out.checkBeforeRequest(client, docs, true, settings())).should.throw({
+          code: 'UNTRUSTED_HOST',
+          message: 'Document "r.csv" is on evil.example.com, which is not a trusted host, and its scope needs the token: add the host to the config node\'s trusted hosts if it belongs to AIMS360.',
+        });
+      } finally {
+        client.close();
+      }
+    });
+
+    it('cuts a file name to 200 characters and strips every leading and trailing space and dot', () => {
+      out.safeFileName('y'.repeat(300)).should.equal('y'.repeat(200));
+      out.safeFileName(' . report.csv . ').should.equal('report.csv');
+      out.safeFileName('\t \treport\t \t').should.equal('report');
+    });
+
+    it('numbers a chosen name before an extension of up to 10 characters, else at its end', () => {
+      const info = { name: 'doc.csv', type: 'csv' };
+      out.chosenFileName('sales', info, 2).should.equal('sales-3');
+      out.chosenFileName('data.abcdefghij', info, 1).should.equal('data-2.abcdefghij');
+      // A dot 11 characters from the end is part of the name.
+      out.chosenFileName('data.abcdefghijk', info, 1).should.equal('data.abcdefghijk-2');
+      out.chosenFileName('v1.2 final report', info, 1).should.equal('v1.2 final report-2');
+    });
+  });
+
+  describe('in memory', () => {
+    it('reads a body of exactly Max size, and refuses one byte more as it reads', async () => {
+      const content = 'x'.repeat(1000);
+      (await fetch(serve(content, {}), { name: 'a.txt', type: 'txt' }, { maxBytes: 1000, format: 'utf8' })).payload.should.equal(content);
+      const err = await rejection(fetch(serve(`${content}y`, {}), { name: 'a.txt', type: 'txt' }, { maxBytes: 1000, format: 'utf8' }));
+      err.should.match({ code: 'TOO_LARGE', message: /^Document "a\.txt" is 0\.0 MB, more than Max size \(0\.001 MB\)/ });
+    });
+
+    it('refuses a Content-Length above Max size before reading the body, and takes one equal to it', async () => {
+      const b = body(['x'.repeat(100)]);
+      const client = fakeClient(() => ({ headers: { 'content-length': String(3 * 1024 * 1024) }, body: b }));
+      const err = await rejection(fetch(client, { name: 'big.txt', type: 'txt' }, { maxBytes: 1024 * 1024 }));
+      // The size is the announced one: nothing was read to count it.
+      err.should.match({ code: 'TOO_LARGE', message: /^Document "big\.txt" is 3\.0 MB, more than Max size \(1 MB\)/ });
+      b.reads.should.equal(0);
+      b.destroyed.should.be.true();
+      const exact = fakeClient(() => ({ headers: { 'content-length': '10' }, body: body(['0123456789']) }));
+      (await fetch(exact, { name: 'e.txt', type: 'txt' }, { maxBytes: 10, format: 'utf8' })).payload.should.equal('0123456789');
+    });
+
+    it('reads CSV with a BOM, blank lines and rows of any length', async () => {
+      const { payload } = await fetch(serve('\uFEFFa,b\n\n1\n2,3,4\n'), { name: 'r.csv', type: 'csv' }, { format: 'rows' });
+      payload.should.eql([{ a: '1' }, { a: '2', b: '3' }]);
+    });
+
+    it('names the CSV error of a document that is not valid CSV', async () => {
+      const err = await rejection(fetch(serve('a,b\n"x,1\n'), { name: 'bad.csv', type: 'csv' }, { format: 'rows' }));
+      err.should.match({ code: 'BAD_RESPONSE', message: 'Document "bad.csv" is not valid CSV: CSV_QUOTE_NOT_CLOSED.' });
+    });
+
+    it('names a document that is not valid JSON or not a readable workbook', async () => {
+      (await rejection(fetch(serve('{"a":', {}), { name: 'x.json', type: 'json' })))
+        .should.match({ code: 'BAD_RESPONSE', message: 'Document "x.json" is not valid JSON.' });
+      (await rejection(fetch(serve('not a zip', {}), { name: 'x.xlsx', type: 'xlsx' })))
+        .should.match({ code: 'BAD_RESPONSE', message: /^Document "x\.xlsx" is not a readable XLSX workbook \(.+\)\.$/ });
+    });
+
+    it('keys XLSX rows by the header, columnN for a blank header cell, and skips empty rows', async () => {
+      const workbook = await xlsx([
+        ['style', null, 'qty'],
+        ['A1', 'red', 3],
+        [null, null, null],
+        [null, null, 'last only'],
+        ['B2', null, null],
+      ]);
+      const { payload } = await fetch(serve(workbook, {}), { name: 'w.xlsx', type: 'xlsx' }, { format: 'rows' });
+      payload.should.eql([
+        { style: 'A1', column2: 'red', qty: 3 },
+        { style: null, column2: null, qty: 'last only' },
+        { style: 'B2', column2: null, qty: null },
+      ]);
+    });
+
+    it('refuses rows of a document that is neither CSV nor XLSX, by its type, without reading it', async () => {
+      for (const format of ['rows', 'stream-rows']) {
+        const pdf = body(['%PDF-1.4']);
+        const err = await rejection(fetch(fakeClient(() => ({ headers: {}, body: pdf })), { name: 'r.pdf', type: 'pdf' }, { format, onRows: () => {} }));
+        err.should.match({ code: 'BAD_INPUT', message: 'Document "r.pdf" is pdf: rows and stream-rows read CSV and XLSX only; use buffer, utf8 or file.' });
+        pdf.reads.should.equal(0);
+        pdf.destroyed.should.be.true();
+      }
+      const json = body(['[]']);
+      const err = await rejection(fetch(fakeClient(() => ({ headers: {}, body: json })), { name: 'r.json', type: 'json' }, { format: 'stream-rows', onRows: () => {} }));
+      err.code.should.equal('BAD_INPUT');
+      json.reads.should.equal(0);
+      (await rejection(fetch(serve('x', { 'content-type': 'application/octet-stream' }), { name: 'blob', type: '' }, { format: 'rows' })))
+        .message.should.startWith('Document "blob" is not CSV or XLSX: rows and stream-rows');
+    });
+
+    it('takes the kind of an untyped document from its Content-Type and records it', async () => {
+      const json = await fetch(serve('{"k":1}', { 'content-type': 'application/json; charset=utf-8' }), { name: 'export', type: '' });
+      json.payload.should.eql({ k: 1 });
+      json.info.type.should.equal('json');
+      const csv = await fetch(serve('a\n1\n', { 'content-type': 'text/csv' }), { name: 'export' });
+      csv.payload.should.eql([{ a: '1' }]);
+      csv.info.type.should.equal('csv');
+      // A type the job gave stays; an unknown kind is recorded as no type.
+      const pdf = await fetch(serve('%PDF', { 'content-type': 'application/pdf' }), { name: 'export' });
+      Buffer.isBuffer(pdf.payload).should.be.true();
+      pdf.info.type.should.equal('');
+      (await fetch(serve('%PDF', {}), { name: 'export', type: 'pdf' })).info.type.should.equal('pdf');
+    });
+
+    it('gives the rows of format rows as one array even with a row handler', async () => {
+      let called = 0;
+      const csv = await fetch(serve('a\n1\n2\n'), { name: 'r.csv', type: 'csv' }, { format: 'rows', onRows: () => called++ });
+      csv.payload.should.eql([{ a: '1' }, { a: '2' }]);
+      const workbook = await xlsx([['a'], [1]]);
+      (await fetch(serve(workbook, {}), { name: 'w.xlsx', type: 'xlsx' }, { onRows: () => called++ })).payload.should.eql([{ a: 1 }]);
+      called.should.equal(0);
+    });
+  });
+
+  describe('stream-rows', () => {
+    it('puts count only on the last block, and sends an empty document as one empty block', async () => {
+      const blocks = [];
+      const onRows = (payload, parts) => blocks.push({ payload, parts });
+      (await fetch(serve('a\n1\n2\n3\n'), { name: 'r.csv', type: 'csv' }, { format: 'stream-rows', rowsPerMessage: 2, onRows })).payload.should.equal(3);
+      blocks.map((b) => Object.keys(b.parts).sort()).should.eql([['id', 'index', 'len', 'type'], ['count', 'id', 'index', 'len', 'type']]);
+      blocks.length = 0;
+      // One row per message sends the row itself, but an empty document still an array.
+      await fetch(serve('a\n'), { name: 'r.csv', type: 'csv' }, { format: 'stream-rows', rowsPerMessage: 1, onRows });
+      blocks.should.eql([{ payload: [], parts: { id: blocks[0].parts.id, index: 0, count: 1, type: 'array' } }]);
+    });
+
+    it('sends the first CSV block before the body has ended', async () => {
+      let ended = false;
+      let endedAtFirstBlock;
+      const b = new Readable({ read() {} });
+      // The parser holds the end of a chunk back: ten rows make sure the first block is out.
+      b.push('a\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n');
+      const finish = () => {
+        if (ended) return;
+        ended = true;
+        b.push('11\n');
+        b.push(null);
+      };
+      // Only a reader that waits for the end needs this; the streaming one ends the body itself.
+      const fallback = setTimeout(finish, 3000);
+      const onRows = () => {
+        endedAtFirstBlock ??= ended;
+        finish();
+      };
+      try {
+        const done = await fetch(fakeClient(() => ({ headers: csvType, body: b })), { name: 'r.csv', type: 'csv' }, { format: 'stream-rows', rowsPerMessage: 2, onRows });
+        done.payload.should.equal(11);
+        endedAtFirstBlock.should.be.false();
+      } finally {
+        clearTimeout(fallback);
+      }
+    });
+
+    it('streams XLSX rows from the whole workbook', async () => {
+      const blocks = [];
+      const workbook = await xlsx([['a'], [1], [2], [3]]);
+      const done = await fetch(serve(workbook, {}), { name: 'w.xlsx', type: 'xlsx' }, { format: 'stream-rows', rowsPerMessage: 2, onRows: (p) => blocks.push(p) });
+      done.payload.should.equal(3);
+      blocks.should.eql([[{ a: 1 }, { a: 2 }], [{ a: 3 }]]);
+    });
+
+    it('names the CSV error of a streamed document', async () => {
+      const err = await rejection(fetch(serve('a,b\n"x,1\n'), { name: 'bad.csv', type: 'csv' }, { format: 'stream-rows', onRows: () => {} }));
+      err.should.match({ code: 'BAD_RESPONSE', message: 'Document "bad.csv" is not valid CSV: CSV_QUOTE_NOT_CLOSED.' });
+    });
+
+    it('records the Content-Length as the size, else keeps the size the job gave', async () => {
+      const progress = [];
+      const sized = fakeClient(() => ({ headers: { ...csvType, 'content-length': '8' }, body: body(['a\n1\n2\n3\n']) }));
+      (await fetch(sized, { name: 'r.csv', type: 'csv', sizeBytes: 5000 }, { format: 'stream-rows', onRows: () => {}, onProgress: (n, total) => progress.push([n, total]) }))
+        .info.sizeBytes.should.equal(8);
+      progress.should.eql([[8, 8]]);
+      (await fetch(serve('a\n1\n'), { name: 'r.csv', type: 'csv', sizeBytes: 5000 }, { format: 'stream-rows', onRows: () => {} }))
+        .info.sizeBytes.should.equal(5000);
+    });
+  });
+
+  describe('file', () => {
+    let dir;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-formats-'));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('asks for a directory, and names one it cannot create, before any download', async () => {
+      const client = serve('a\n1\n');
+      (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file' })))
+        .should.match({ code: 'BAD_INPUT', message: 'No directory for the file format: set the Directory property or msg.directory.' });
+      const blocked = path.join(dir, 'plain-file');
+      fs.writeFileSync(blocked, '');
+      const under = path.join(blocked, 'sub');
+      (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: under })))
+        .should.match({ code: 'BAD_INPUT', message: `Could not create the directory ${under}: ENOTDIR.` });
+      client.calls.should.equal(0);
+    });
+
+    it('creates the directory and its parents', async () => {
+      const nested = path.join(dir, 'a', 'b');
+      const { payload, info } = await fetch(serve('a\n1\n'), { name: 'r.csv', type: 'csv' }, { format: 'file', directory: nested });
+      payload.should.equal(path.join(nested, 'r.csv'));
+      fs.readFileSync(payload, 'utf8').should.equal('a\n1\n');
+      info.sizeBytes.should.equal(4);
+    });
+
+    it('says which file it could not write when the directory went away', async () => {
+      const gone = path.join(dir, 'gone');
+      const b = body(['a\n1\n']);
+      // The directory is made before the download and removed while it starts.
+      const client = fakeClient(() => {
+        fs.rmSync(gone, { recursive: true });
+        return { headers: csvType, body: b };
+      });
+      const err = await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: gone }));
+      err.should.match({ code: 'BAD_INPUT', message: `Could not write ${path.join(gone, 'r.csv')}: ENOENT.` });
+      b.destroyed.should.be.true();
+    });
+
+    it('leaves no partial file and passes the download\'s own error on when the body breaks', async () => {
+      const cut = new AimsError('NETWORK', 'The download was cut off before its end (ECONNRESET): try again.');
+      const client = fakeClient(() => ({ headers: csvType, body: body(['a\n', '1\n'], { cut }) }));
+      (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir }))).should.equal(cut);
+      fs.readdirSync(dir).should.eql([]);
+    });
+  });
+
+  describe('downloading again', () => {
+    const cutThenWhole = () => fakeClient((n) => ({
+      headers: csvType,
+      body: n === 1 ? body(['a\n1\n'], { cut: new NotResumable('cut off, no way to resume') }) : body(['a\n1\n2\n']),
+    }));
+
+    it('downloads a document once more from the start when its body cannot be resumed', async () => {
+      const client = cutThenWhole();
+      (await fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'rows' })).payload.should.eql([{ a: '1' }, { a: '2' }]);
+      client.calls.should.equal(2);
+    });
+
+    it('does not download again after other errors, after rows went out, or once cancelled', async () => {
+      const other = fakeClient(() => ({ headers: csvType, body: body(['a\n'], { cut: new AimsError('NETWORK', 'reset') }) }));
+      (await rejection(fetch(other, { name: 'r.csv', type: 'csv' }, { format: 'rows' }))).message.should.equal('reset');
+      other.calls.should.equal(1);
+      const streamed = cutThenWhole();
+      (await rejection(fetch(streamed, { name: 'r.csv', type: 'csv' }, { format: 'stream-rows', onRows: () => {} }))).should.be.instanceOf(NotResumable);
+      streamed.calls.should.equal(1);
+      const abort = new AbortController();
+      abort.abort();
+      const cancelled = cutThenWhole();
+      (await rejection(fetch(cancelled, { name: 'r.csv', type: 'csv' }, { format: 'rows', signal: abort.signal }))).should.be.instanceOf(NotResumable);
+      cancelled.calls.should.equal(1);
+    });
+  });
+});
