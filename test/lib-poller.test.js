@@ -41,6 +41,32 @@ function listener() {
 
 const job = (jobId, jobStatus) => ({ jobId, jobStatus });
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const SELECT = 'jobID,jobStatus,percentCompleted';
+// The 400 AIMS360 gives for a query it does not take (an 'or' filter, or $select).
+const refused = () => new AimsError('API_ERROR', 'AIMS360 answered 400 (The query specified in the URI is not valid).', 400);
+
+/** Resolves once `check()` holds, looking every few ms (no fixed sleep to guess). */
+async function until(check) {
+  while (!check()) await delay(2);
+}
+
+/** A promise and the function that resolves it: holds an answer back until the test lets it go. */
+function held() {
+  let release;
+  const promise = new Promise((resolve) => (release = resolve));
+  return { promise, release };
+}
+
+/** Counts the poller's rounds and keeps what a round rejects with (its timer ignores it: Node would see an unhandled rejection). */
+function watchRounds(poller) {
+  const seen = { count: 0, errors: [] };
+  const round = poller.round;
+  poller.round = function () {
+    seen.count += 1;
+    return round.call(this).catch((err) => seen.errors.push(err));
+  };
+  return seen;
+}
 
 describe('lib: job poller', function () {
   this.timeout(10000);
@@ -223,7 +249,7 @@ describe('lib: job poller', function () {
     await Promise.all(ends);
     client.requests.should.eql([['a1', 'a2'], ['a3', 'a4'], ['a5'], ['a1', 'a2'], ['a3', 'a4'], ['a5']]);
 
-    // Each clause "jobId eq 'bN' or " is 29 encoded characters: 60 fit two.
+    // Each clause "jobId eq 'bN' or " is 25 encoded characters: 60 fit two.
     const short = scriptedClient((list) => ({ value: list.map((id) => job(id, 'Completed')) }));
     poller.close();
     poller = new JobPoller(short, { maxFilterLength: 60 });
@@ -304,5 +330,346 @@ describe('lib: job poller', function () {
     poller = new JobPoller(scriptedClient(() => ({ value: [] })));
     (() => poller.wait("a'b", FAST, listener())).should.throw({ code: 'BAD_INPUT' });
     poller.size.should.equal(0);
+  });
+
+  it('tries TIMEOUT and a 500 again after the interval, like other transient failures', async () => {
+    const times = [];
+    const failures = [new AimsError('TIMEOUT', 'AIMS360 did not answer within 100 ms.'), new AimsError('API_ERROR', 'AIMS360 answered 500.', 500)];
+    const client = scriptedClient((ids, n) => {
+      times.push(Date.now());
+      if (n <= failures.length) throw failures[n - 1];
+      return { value: [job(ids[0], 'Completed')] };
+    });
+    poller = new JobPoller(client, { maxFailures: 3 });
+    const l = listener();
+    poller.wait('a', { intervalMs: 200, maxIntervalMs: 400, timeoutMs: 0 }, l);
+    (await l.ended).kind.should.equal('finished');
+    client.requests.should.have.length(4);
+    // Not at once: a failed poll waits its interval (200 ms, -20 % jitter at most).
+    (times[1] - times[0]).should.be.aboveOrEqual(150);
+  });
+
+  it('ends the wait at once when the token URL refuses, whatever its status (neither a server fault nor a refused $select)', async () => {
+    for (const status of [400, 503]) {
+      const error = new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}).`, status);
+      const client = scriptedClient(() => {
+        throw error;
+      });
+      poller = new JobPoller(client, { maxFailures: 3 });
+      const l = listener();
+      poller.wait('a', FAST, l);
+      (await l.ended).should.eql({ kind: 'error', error });
+      client.requests.should.have.length(1);
+      poller.selectFields.should.be.true();
+      poller.close();
+    }
+  });
+
+  it('spreads each re-poll over the interval ±20 % (jitter), so jobs started together drift apart', async () => {
+    const random = Math.random;
+    try {
+      for (const [r, share] of [[0, 0.8], [0.999999, 1.2]]) {
+        Math.random = () => r;
+        poller = new JobPoller(scriptedClient((ids) => ({ value: [job(ids[0], 'Inprogress')] })));
+        const answered = held();
+        const handle = poller.wait('a', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, {
+          update: () => answered.release(Date.now()),
+          end() {},
+        });
+        const at = await answered.promise;
+        await new Promise(setImmediate);
+        (handle.nextPollAt() - at).should.be.approximately(10000 * share, 50);
+        poller.close();
+      }
+    } finally {
+      Math.random = random;
+    }
+  });
+
+  it('gathers waits started a few ms apart into one first request', async () => {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    poller = new JobPoller(client);
+    const a = listener();
+    const b = listener();
+    poller.wait('a', GATHERED, a);
+    // The first poll waits 20 ms for company; this timer is due before it, whatever the load.
+    await delay(5);
+    poller.wait('b', GATHERED, b);
+    await Promise.all([a.ended, b.ended]);
+    client.requests.should.eql([['a', 'b'], ['a', 'b']]);
+  });
+
+  it('polls each job on its own interval, bringing it forward by at most a quarter of it to join another job\'s round', async () => {
+    const random = Math.random;
+    Math.random = () => 0.5; // no jitter: a re-poll is due exactly one interval later
+    try {
+      const aTimes = [];
+      const client = scriptedClient((ids) => {
+        if (ids.includes('a')) aTimes.push(Date.now());
+        const status = aTimes.length >= 2 ? 'Completed' : 'Inprogress';
+        return { value: ids.map((id) => job(id, status)) };
+      });
+      poller = new JobPoller(client);
+      const a = listener();
+      const b = listener();
+      poller.wait('a', { intervalMs: 1200, maxIntervalMs: 1200, timeoutMs: 0 }, a);
+      poller.wait('b', FAST, b);
+      await Promise.all([a.ended, b.ended]);
+      // b's rounds come every 20-40 ms; a joins one no sooner than 1200 - 300 ms after its first poll.
+      (aTimes[1] - aTimes[0]).should.be.aboveOrEqual(850);
+      client.requests.filter((ids) => ids.includes('b')).length.should.be.above(5);
+    } finally {
+      Math.random = random;
+    }
+  });
+
+  it('polls a new wait soon even while the timer sleeps until a later re-poll', async () => {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, id === 'slow' ? 'Inprogress' : 'Completed')) }));
+    poller = new JobPoller(client);
+    const answered = held();
+    poller.wait('slow', { intervalMs: 3000, maxIntervalMs: 3000, timeoutMs: 0 }, { update: answered.release, end() {} });
+    await answered.promise;
+    await new Promise(setImmediate); // the round is over: the timer waits for slow's re-poll, 2.4 s or more away
+    const started = Date.now();
+    const l = listener();
+    poller.wait('b', FAST, l);
+    (await l.ended).kind.should.equal('finished');
+    (Date.now() - started).should.be.below(1000);
+  });
+
+  it('sends a wait started during a poll after that round, never in a second round at the same time', async () => {
+    const first = held();
+    const client = scriptedClient(async (ids, n) => {
+      if (n === 1) await first.promise;
+      return { value: ids.map((id) => job(id, id === 'a' ? 'Inprogress' : 'Completed')) };
+    });
+    poller = new JobPoller(client);
+    poller.wait('a', { intervalMs: 5000, maxIntervalMs: 5000, timeoutMs: 0 }, listener());
+    await until(() => client.requests.length === 1);
+    const b = listener();
+    poller.wait('b', GATHERED, b);
+    await delay(100);
+    client.requests.should.eql([['a']]);
+    first.release();
+    (await b.ended).kind.should.equal('finished');
+    client.requests.should.eql([['a'], ['b'], ['b']]);
+  });
+
+  it('stops waking up once no wait is left', async () => {
+    const client = scriptedClient((ids) => ({ value: [job(ids[0], 'Completed')] }));
+    poller = new JobPoller(client);
+    const rounds = watchRounds(poller);
+    const l = listener();
+    poller.wait('a', FAST, l);
+    await l.ended;
+    await delay(20);
+    const count = rounds.count;
+    should(poller.timer).be.undefined();
+    await delay(50);
+    rounds.count.should.equal(count);
+  });
+
+  it('ends every round without a rejection (an unhandled one would stop Node-RED)', async () => {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    poller = new JobPoller(client, { concurrency: 2, maxIdsPerRequest: 2 });
+    const rounds = watchRounds(poller);
+    const ends = ['a', 'b', 'c'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l.ended;
+    });
+    await Promise.all(ends);
+    await delay(20);
+    rounds.count.should.be.aboveOrEqual(2);
+    rounds.errors.should.eql([]);
+  });
+
+  it('holds back a poll already timed when a pause comes, and sleeps through the pause', async () => {
+    const times = [];
+    const client = scriptedClient((ids) => {
+      times.push(Date.now());
+      return { value: [job(ids[0], 'Completed')] };
+    });
+    poller = new JobPoller(client);
+    const rounds = watchRounds(poller);
+    const l = listener();
+    poller.wait('a', FAST, l);
+    // Another request of the account got a 429 with Retry-After after the timer was set.
+    const pauseEnd = Date.now() + 300;
+    client.onRetryAfter(pauseEnd);
+    (await l.ended).kind.should.equal('finished');
+    times[0].should.be.aboveOrEqual(pauseEnd);
+    // The timer that fires in the pause is put off to its end, not fired again at once.
+    rounds.count.should.be.below(8);
+  });
+
+  it('keeps at most `concurrency` requests in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const client = scriptedClient(async (ids) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await delay(10);
+      inFlight -= 1;
+      return { value: ids.map((id) => job(id, 'Completed')) };
+    });
+    poller = new JobPoller(client, { maxIdsPerRequest: 1, concurrency: 2 });
+    const ends = ['a', 'b', 'c', 'd', 'e'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l.ended;
+    });
+    await Promise.all(ends);
+    most.should.equal(2);
+    client.requests.should.have.length(10);
+  });
+
+  it('puts ids in one request while their clauses reach maxFilterLength exactly', async () => {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    // Two clauses "jobId eq 'bN' or " of 25 encoded characters each.
+    poller = new JobPoller(client, { maxFilterLength: 50 });
+    await Promise.all(['b1', 'b2'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l.ended;
+    }));
+    client.requests.should.eql([['b1', 'b2'], ['b1', 'b2']]);
+  });
+
+  it('sends an id whose clause alone is over maxFilterLength in a request of its own, never an empty one', async () => {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    poller = new JobPoller(client, { maxFilterLength: 10 });
+    const rounds = watchRounds(poller);
+    await Promise.all(['a', 'b'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l.ended;
+    }));
+    await delay(20);
+    client.requests.should.eql([['a'], ['b'], ['a'], ['b']]);
+    rounds.errors.should.eql([]);
+  });
+
+  it('says which answer it could not read: one without a "value" list', async () => {
+    const client = scriptedClient(() => ({ jobs: [] }));
+    poller = new JobPoller(client);
+    const l = listener();
+    poller.wait('a', FAST, l);
+    const end = await l.ended;
+    end.error.code.should.equal('BAD_RESPONSE');
+    end.error.message.should.equal('AIMS360 answered a job query without a "value" list of jobs.');
+  });
+
+  it('skips entries of the value list that are not jobs', async () => {
+    const client = scriptedClient((ids) => ({ value: [null, 7, 'a', [], job(ids[0], 'Completed')] }));
+    poller = new JobPoller(client);
+    const l = listener();
+    poller.wait('a', FAST, l);
+    (await l.ended).should.eql({ kind: 'finished', job: job('a', 'Completed') });
+  });
+
+  it('ends one wait on its timeout and keeps polling the job for the other', async () => {
+    let status = 'Inprogress';
+    const client = scriptedClient((ids) => ({ value: [job(ids[0], status)] }));
+    poller = new JobPoller(client);
+    const short = listener();
+    const long = listener();
+    poller.wait('a', { intervalMs: 20, maxIntervalMs: 20, timeoutMs: 80 }, short);
+    poller.wait('a', FAST, long);
+    (await short.ended).kind.should.equal('timeout');
+    poller.size.should.equal(1);
+    status = 'Completed';
+    (await long.ended).kind.should.equal('finished');
+  });
+
+  it('lets a late cancel of an ended wait leave a newer wait on the same job alone', async () => {
+    let status = 'Inprogress';
+    const client = scriptedClient((ids) => ({ value: [job(ids[0], status)] }));
+    poller = new JobPoller(client);
+    const first = listener();
+    const ended = poller.wait('a', { intervalMs: 20, maxIntervalMs: 20, timeoutMs: 60 }, first);
+    (await first.ended).kind.should.equal('timeout');
+    const second = listener();
+    poller.wait('a', FAST, second);
+    // A node cancels every handle it holds when it closes, ended ones too.
+    ended.cancel();
+    poller.size.should.equal(1);
+    status = 'Completed';
+    (await second.ended).kind.should.equal('finished');
+  });
+
+  it('after close, sends no request and hands an answer still on its way to no listener', async () => {
+    const answer = held();
+    const client = scriptedClient(async (ids) => {
+      await answer.promise;
+      return { value: [job(ids[0], 'Inprogress')] };
+    });
+    poller = new JobPoller(client);
+    const calls = [];
+    poller.wait('a', FAST, { update: () => calls.push('update'), end: () => calls.push('end') });
+    await until(() => client.requests.length === 1);
+    poller.close();
+    poller.size.should.equal(0);
+    answer.release();
+    await delay(100);
+    calls.should.eql([]);
+    client.requests.should.have.length(1);
+  });
+
+  describe('a server that refuses $select or the combined filter (400)', () => {
+    /** Refuses $select, and with `combined` also filters of more than one id; never more than 8 requests. */
+    function refusing({ combined = false, all = false } = {}) {
+      const client = scriptedClient((ids, n) => {
+        if (n > 8) throw new AimsError('API_ERROR', 'Too many requests in this test.', 404);
+        if (all || client.selects[n - 1] !== null || (combined && ids.length > 1)) throw refused();
+        return { value: ids.map((id) => job(id, 'Completed')) };
+      });
+      return client;
+    }
+
+    function waitAll(ids) {
+      return Promise.all(ids.map((id) => {
+        const l = listener();
+        poller.wait(id, GATHERED, l);
+        return l.ended;
+      }));
+    }
+
+    it('reads a lone job whole after its $select was refused', async () => {
+      const client = refusing();
+      poller = new JobPoller(client);
+      (await waitAll(['a']))[0].kind.should.equal('finished');
+      client.requests.should.eql([['a'], ['a']]);
+      client.selects.should.eql([SELECT, null]);
+      poller.selectFields.should.be.false();
+      poller.singleIdMode.should.be.false();
+    });
+
+    it('goes back to the combined filter once one-id requests show that $select was refused, not the filter', async () => {
+      const client = refusing();
+      poller = new JobPoller(client);
+      for (const end of await waitAll(['a', 'b'])) end.kind.should.equal('finished');
+      client.requests.should.eql([['a', 'b'], ['a'], ['b'], ['a', 'b']]);
+      client.selects.should.eql([SELECT, SELECT, SELECT, null]);
+      poller.singleIdMode.should.be.false();
+    });
+
+    it('asks one id per request when the combined filter is refused without $select too', async () => {
+      const client = refusing({ combined: true });
+      poller = new JobPoller(client);
+      for (const end of await waitAll(['a', 'b'])) end.kind.should.equal('finished');
+      client.requests.should.eql([['a', 'b'], ['a'], ['b'], ['a', 'b'], ['a'], ['b']]);
+      client.selects.should.eql([SELECT, SELECT, SELECT, null, null, null]);
+      poller.singleIdMode.should.be.true();
+    });
+
+    it('ends the wait with the 400 when a one-id request for the whole job is refused too', async () => {
+      const client = refusing({ all: true });
+      poller = new JobPoller(client);
+      const [end] = await waitAll(['a']);
+      end.kind.should.equal('error');
+      end.error.status.should.equal(400);
+      client.selects.should.eql([SELECT, null]);
+    });
   });
 });
