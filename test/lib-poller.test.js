@@ -237,6 +237,27 @@ describe('lib: job poller', function () {
     client.requests.should.eql([['a', 'b', 'c'], ['a'], ['b'], ['c'], ['a'], ['b'], ['c']]);
   });
 
+  it('a refused combined filter in several batches of one round still ends in one id per request, with $select kept', async () => {
+    // This API takes $select but no 'or': each batch of the first round is refused.
+    const client = scriptedClient((ids) => {
+      if (ids.length > 1) throw new AimsError('API_ERROR', 'AIMS360 answered 400.', 400);
+      return { value: [job(ids[0], 'Completed')] };
+    });
+    poller = new JobPoller(client, { maxIdsPerRequest: 2 });
+    const waits = ['a', 'b', 'c', 'd'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l;
+    });
+    for (const l of waits) (await l.ended).kind.should.equal('finished');
+    poller.selectFields.should.be.true();
+    client.requests.slice(0, 2).should.eql([['a', 'b'], ['c', 'd']]);
+    client.requests.slice(2).every((ids) => ids.length === 1).should.be.true();
+    // Each id asked with $select once, then read whole once it ended.
+    client.selects.slice(2, 6).every(Boolean).should.be.true();
+    client.requests.should.have.length(10);
+  });
+
   it('keeps each request within maxIdsPerRequest ids and maxFilterLength characters', async () => {
     const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
     poller = new JobPoller(client, { maxIdsPerRequest: 2, concurrency: 1 });

@@ -302,8 +302,9 @@ export class JobPoller {
   }
 
   private failed(batch: Entry[], error: AimsError, selected: boolean): void {
-    if (error.code === 'API_ERROR' && error.status === 400 && (selected || (batch.length > 1 && !this.singleIdMode))) {
-      if (batch.length > 1 && !this.singleIdMode) {
+    // Judged by what this request sent: another batch of the same round may have changed the mode already.
+    if (error.code === 'API_ERROR' && error.status === 400 && (selected || batch.length > 1)) {
+      if (batch.length > 1) {
         // The API refused the combined filter (or $select: a one-id request tells): one id per request.
         this.singleIdMode = true;
         this.orRefused ||= !selected;
