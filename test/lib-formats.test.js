@@ -238,14 +238,15 @@ describe('lib/formats', () => {
       err.should.match({ code: 'BAD_RESPONSE', message: 'Document "bad.csv" is not valid CSV: CSV_QUOTE_NOT_CLOSED.' });
     });
 
-    it('records the Content-Length as the size, else keeps the size the job gave', async () => {
+    it('records the size read, not the one the job announced, with the Content-Length as the progress total', async () => {
       const progress = [];
       const sized = fakeClient(() => ({ headers: { ...csvType, 'content-length': '8' }, body: body(['a\n1\n2\n3\n']) }));
       (await fetch(sized, { name: 'r.csv', type: 'csv', sizeBytes: 5000 }, { format: 'stream-rows', onRows: () => {}, onProgress: (n, total) => progress.push([n, total]) }))
         .info.sizeBytes.should.equal(8);
       progress.should.eql([[8, 8]]);
+      // No Content-Length: the bytes read, as the file and in-memory formats record.
       (await fetch(serve('a\n1\n'), { name: 'r.csv', type: 'csv', sizeBytes: 5000 }, { format: 'stream-rows', onRows: () => {} }))
-        .info.sizeBytes.should.equal(5000);
+        .info.sizeBytes.should.equal(4);
     });
   });
 

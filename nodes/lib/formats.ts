@@ -375,6 +375,8 @@ async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOpt
     } catch (err) {
       throw wrap(err, `Document "${info.name}" is not valid CSV`, 'BAD_RESPONSE');
     }
+    // The bytes read, as for every other format (without Content-Length it held the size the job announced).
+    info.sizeBytes = bytes;
     return { payload: count, info };
   }
   const buffer = await readAll(download.body, counter);
