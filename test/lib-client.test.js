@@ -11,6 +11,11 @@ describe('lib: AimsClient, answer by answer', function () {
   let base;
   let reply;
   const seen = [];
+  // Answers the test holds open (a hang, a stalled body), ended after each test.
+  const held = [];
+  let arrivals = [];
+  /** Resolves when the server has read the next request. */
+  const arrival = () => new Promise((resolve) => arrivals.push(resolve));
   const clients = [];
   const client = (options = {}) => {
     const c = new AimsClient({ baseUrl: base, auth: { type: 'token', token: 'tok-123' }, retry: NO_RETRY, timeout: 3000, ...options });
@@ -26,8 +31,15 @@ describe('lib: AimsClient, answer by answer', function () {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
-        seen.push({ method: req.method, url: req.url, headers: req.headers, body });
-        const { status = 200, headers = { 'content-type': 'application/json' }, text = '{}' } = reply(req);
+        seen.push({ method: req.method, url: req.url, headers: req.headers, body, port: req.socket.remotePort });
+        arrivals.splice(0).forEach((resolve) => resolve());
+        const { status = 200, headers = { 'content-type': 'application/json' }, text = '{}', answer } = reply(req);
+        // `answer` writes the reply itself, or nothing (a hang): the response is held until the test ends.
+        if (answer) {
+          held.push(res);
+          answer(res);
+          return;
+        }
         res.writeHead(status, headers);
         res.end(text);
       });
@@ -40,7 +52,11 @@ describe('lib: AimsClient, answer by answer', function () {
     seen.length = 0;
     reply = () => ({});
   });
-  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+  afterEach(() => {
+    clients.splice(0).forEach((c) => c.close());
+    held.splice(0).forEach((res) => res.destroy());
+    arrivals = [];
+  });
 
   it('gives the API\'s own words from every error shape it sends', async () => {
     const shapes = [
@@ -168,5 +184,288 @@ describe('lib: AimsClient, answer by answer', function () {
     seen[0].headers.authorization.should.equal('Bearer tok-123');
     await failure(client().download(`${base}/doc`, { auth: false }));
     should(seen[1].headers.authorization).be.undefined();
+  });
+
+  it('names the setting and shows the value in every refused URL', async () => {
+    const auth = { type: 'token', token: 't' };
+    (() => new AimsClient({ auth })).should.throw({ code: 'BAD_INPUT', message: 'The base URL "" is not a URL: use e.g. https://apiwest.aims360.rest.' });
+    (() => new AimsClient({ baseUrl: 'not a url', auth })).should.throw({ message: 'The base URL "not a url" is not a URL: use e.g. https://apiwest.aims360.rest.' });
+    (() => new AimsClient({ baseUrl: 'ftp://files.example.com', auth })).should.throw({ code: 'BAD_INPUT', message: 'The base URL must start with http:// or https://.' });
+    const oauth = { type: 'oauth2', tokenUrl: 'nope', clientId: 'c', clientSecret: 's', username: 'u', password: 'p' };
+    (() => new AimsClient({ baseUrl: base, auth: oauth })).should.throw({ code: 'BAD_INPUT', message: 'The token URL "nope" is not a URL: use e.g. https://apiwest.aims360.rest.' });
+    (() => client().resolve('ftp://files.example.com/x')).should.throw({ code: 'BAD_INPUT', message: 'The URL must start with http:// or https://.' });
+    (await failure(client().download('mailto:someone@example.com', { auth: false }))).should.match({ code: 'BAD_INPUT', message: 'The document link must start with http:// or https://.' });
+  });
+
+  it('refuses a timeout that is not a whole number of at least 1 ms, and a token config without a token', () => {
+    (() => client({ timeout: 0 })).should.throw({ code: 'BAD_INPUT', message: /^The timeout \(ms\) must be a whole number/ });
+    (() => client({ timeout: 1.5 })).should.throw({ code: 'BAD_INPUT', message: /^The timeout \(ms\) must be a whole number/ });
+    client({ timeout: '' }).timeout.should.equal(30000);
+    (() => client({ auth: { type: 'token' } })).should.throw({ code: 'BAD_INPUT', message: /^No token/ });
+    (() => client({ auth: undefined })).should.throw({ code: 'BAD_INPUT', message: /^No token/ });
+  });
+
+  it('keeps the base URL without its trailing slashes', () => {
+    const c = client({ baseUrl: `${base}/aims//` });
+    c.baseUrl.href.should.equal(`${base}/aims`);
+    c.resolve('jobs').href.should.equal(`${base}/aims/jobs`);
+  });
+
+  it('trusts the base URL\'s host however it was typed, and an exact host name only as itself', () => {
+    const c = client({ baseUrl: 'https://Gw.Example.COM/aims', trustedHosts: 'one.example.org' });
+    c.isTrustedHost('https://gw.example.com/other').should.be.true();
+    c.resolve('https://GW.example.com/x').href.should.equal('https://gw.example.com/x');
+    // A host that merely ends with a trusted name is another host.
+    c.isTrustedHost('https://bone.example.org/').should.be.false();
+    c.isTrustedHost('https://w.example.com/').should.be.false();
+    c.isTrustedHost('https://aims360.rest/').should.be.false();
+  });
+
+  it('never sends the token to an untrusted host, even when a URL gets past resolve()', async () => {
+    // send() is the last guard before the Authorization header: localhost is the same
+    // server under another host name, so the token would reach it without the guard.
+    const port = new URL(base).port;
+    const c = client();
+    c.resolve = () => new URL(`http://localhost:${port}/x`);
+    const err = await failure(c.request('/x'));
+    err.should.match({ code: 'UNTRUSTED_HOST', message: 'localhost is not a trusted host; the token is not sent there.' });
+    seen.should.have.length(0);
+  });
+
+  it('replaces the token by [redacted] in what the API says back, and the OAuth2 secrets in what the token URL says', async () => {
+    reply = () => ({ status: 400, text: '{"Message":"bad token tok-123 (tok-123)"}' });
+    (await failure(client().request('/x'))).message.should.equal('AIMS360 answered 400: bad token [redacted] ([redacted]).');
+    reply = () => ({ status: 400, text: '{"error_description":"no user u with pass-word-1 for sec-ret-9"}' });
+    const oauth = client({ auth: { type: 'oauth2', tokenUrl: `${base}/token`, clientId: 'c', clientSecret: 'sec-ret-9', username: 'u', password: 'pass-word-1' } });
+    (await failure(oauth.request('/x'))).message.should.equal('The token URL refused the password grant (400: no user u with [redacted] for [redacted]): check client id, secret, user name and password.');
+  });
+
+  it('adds no query when none is given, and takes a colon in a relative path as part of the path', async () => {
+    await client().request('/plain');
+    await client().request('/plain', { query: '' });
+    await client().request('/at?time=10:30');
+    await client().request("jobs('a:b')", { query: 'x=1' });
+    seen.map((s) => s.url).should.eql(['/plain', '/plain', '/at?time=10:30', "/jobs('a:b')?x=1"]);
+  });
+
+  it('keeps its connection alive between requests', async () => {
+    const c = client();
+    await c.request('/a');
+    await c.request('/b');
+    seen[1].port.should.equal(seen[0].port);
+  });
+
+  describe('OAuth2: a token per grant, a new one after a 401', () => {
+    let grants;
+    const oauthClient = () => client({ auth: { type: 'oauth2', tokenUrl: `${base}/token`, clientId: 'c', clientSecret: 's', username: 'u', password: 'p' } });
+    const apiCalls = () => seen.filter((s) => s.url !== '/token');
+    /** The token URL hands out tok-1, tok-2…; `api` answers everything else. */
+    const serve = (api) => {
+      reply = (req) => (req.url === '/token' ? { text: JSON.stringify({ access_token: `tok-${++grants}`, expires_in: 3600 }) } : api(req));
+    };
+    beforeEach(() => {
+      grants = 0;
+    });
+
+    it('asks the token URL for JSON, and retries it when it is unavailable', async () => {
+      let unavailable = 1;
+      reply = (req) => (req.url === '/token' && unavailable-- > 0 ? { status: 503, text: '' } : { text: '{"access_token":"tok-x"}' });
+      const c = client({ retry: { limit: 1, baseDelayMs: 1 }, auth: { type: 'oauth2', tokenUrl: `${base}/token`, clientId: 'c', clientSecret: 's', username: 'u', password: 'p' } });
+      (await c.request('/x')).statusCode.should.equal(200);
+      seen.map((s) => s.url).should.eql(['/token', '/token', '/x']);
+      seen[0].headers.accept.should.equal('application/json');
+      seen[2].headers.authorization.should.equal('Bearer tok-x');
+    });
+
+    it('after a 401 fetches a new token once and sends the request again with it', async () => {
+      serve((req) => (req.headers.authorization === 'Bearer tok-1' ? { status: 401, text: '' } : {}));
+      (await oauthClient().request('/x')).statusCode.should.equal(200);
+      apiCalls().map((s) => s.headers.authorization).should.eql(['Bearer tok-1', 'Bearer tok-2']);
+      grants.should.equal(2);
+    });
+
+    it('does not fetch a new token for any other failure', async () => {
+      serve(() => ({ status: 500, text: '' }));
+      (await failure(oauthClient().request('/x'))).should.match({ code: 'API_ERROR', status: 500 });
+      apiCalls().should.have.length(1);
+      grants.should.equal(1);
+    });
+
+    it('opens a document link with the token once when it answers', async () => {
+      serve(() => ({ headers: { 'content-type': 'text/plain' }, text: 'doc' }));
+      const download = await oauthClient().download(`${base}/doc`, { auth: true });
+      download.body.resume();
+      download.statusCode.should.equal(200);
+      apiCalls().map((s) => s.headers.authorization).should.eql(['Bearer tok-1']);
+      grants.should.equal(1);
+    });
+
+    it('opens a document link again with a new token after a 401', async () => {
+      serve((req) => (req.headers.authorization === 'Bearer tok-1' ? { status: 401, text: '' } : { headers: { 'content-type': 'text/plain' }, text: 'doc' }));
+      const download = await oauthClient().download(`${base}/doc`, { auth: true });
+      download.body.resume();
+      download.statusCode.should.equal(200);
+      apiCalls().map((s) => s.headers.authorization).should.eql(['Bearer tok-1', 'Bearer tok-2']);
+    });
+
+    it('fetches no token for a document link opened without one, even when it answers 401', async () => {
+      serve(() => ({ status: 401, headers: { 'content-type': 'text/plain' }, text: 'Sign in' }));
+      const err = await failure(oauthClient().download(`${base}/doc`, { auth: false }));
+      err.should.match({ code: 'AUTH_FAILED', status: 401, message: 'The document link refused the credentials (401: Sign in): check the token or OAuth2 settings in the config node.' });
+      grants.should.equal(0);
+      apiCalls().should.have.length(1);
+      should(apiCalls()[0].headers.authorization).be.undefined();
+    });
+  });
+
+  describe('the end of a request: closed, cancelled, timed out', () => {
+    const hang = () => ({ answer: () => undefined });
+
+    it('says the connection was closed, for a request in flight and for one after', async () => {
+      reply = hang;
+      const c = client();
+      const pending = failure(c.request('/x'));
+      await arrival();
+      c.close();
+      const closedWords = 'The AIMS360 connection was closed (the flow was redeployed or stopped).';
+      (await pending).should.match({ code: 'NETWORK', message: closedWords });
+      (await failure(c.request('/x'))).should.match({ code: 'NETWORK', message: closedWords });
+    });
+
+    it('says a request was cancelled when its signal aborts', async () => {
+      reply = hang;
+      const controller = new AbortController();
+      const pending = failure(client().request('/x', { signal: controller.signal }));
+      await arrival();
+      controller.abort();
+      (await pending).should.match({ code: 'NETWORK', message: 'The request was cancelled.' });
+    });
+
+    it('says how long it waited when the API does not answer in time', async () => {
+      reply = hang;
+      const err = await failure(client({ timeout: 200 }).request('/x'));
+      err.should.match({ code: 'TIMEOUT', message: 'AIMS360 did not answer within 200 ms: try again later or raise the timeout.' });
+    });
+  });
+
+  describe('document links', () => {
+    const doc = () => `${base}/doc`;
+    const refusal = (status, text) => () => ({ status, headers: { 'content-type': 'text/plain' }, text });
+
+    it('answers ACCESS_DENIED for a 403 and LINK_EXPIRED for a 410, each saying what to do', async () => {
+      reply = refusal(403, 'AccessDenied');
+      (await failure(client().download(doc(), { auth: false }))).should.match({
+        code: 'ACCESS_DENIED', status: 403,
+        message: 'The document link answered Access Denied (403: AccessDenied): the job\'s access scope does not include this account, or the link is wrong.',
+      });
+      reply = refusal(410, 'Gone');
+      (await failure(client().download(doc(), { auth: false }))).should.match({
+        code: 'LINK_EXPIRED', status: 410, message: 'The document link has expired (410: Gone): rerun the job to get a new link.',
+      });
+      reply = refusal(429, '');
+      (await failure(client().download(doc(), { auth: false }))).should.match({
+        code: 'RATE_LIMITED', message: 'AIMS360 is rate limiting this account (429): send fewer requests or wait.',
+      });
+    });
+
+    it('takes a 3xx it cannot follow as a failure, not as the document', async () => {
+      reply = refusal(300, 'Pick one');
+      (await failure(client().download(doc(), { auth: false }))).should.match({ code: 'API_ERROR', status: 300, message: 'The document link answered 300: Pick one.' });
+    });
+
+    it('asks for any type, and names an untrusted host before sending anything', async () => {
+      reply = () => ({ headers: { 'content-type': 'text/csv' }, text: 'a,b' });
+      (await client().download(doc(), { auth: false })).body.resume();
+      seen[0].headers.accept.should.equal('*/*');
+      const err = await failure(client().download('https://files.example.com/doc.csv', { auth: true }));
+      err.should.match({
+        code: 'UNTRUSTED_HOST',
+        message: 'The document link is on files.example.com, which is not a trusted host, so the token is not sent there: add it to the config node\'s trusted hosts if it belongs to AIMS360.',
+      });
+      seen.should.have.length(1);
+    });
+
+    it('reads a refusal\'s words across chunks, up to 300 characters, and stops reading an endless one', async () => {
+      // Each part is written on its own, after the one before has had time to arrive.
+      const parts = (...texts) => () => ({
+        answer: (res) => {
+          res.writeHead(400, { 'content-type': 'text/plain' });
+          const next = () => (texts.length ? res.write(texts.shift(), () => setTimeout(next, 30)) : res.end());
+          next();
+        },
+      });
+      reply = parts('No such ', 'document');
+      (await failure(client().download(doc(), { auth: false }))).message.should.equal('The document link answered 400: No such document.');
+      reply = parts('w'.repeat(300), 'w');
+      (await failure(client().download(doc(), { auth: false }))).message.should.equal(`The document link answered 400: ${'w'.repeat(300)}….`);
+      // An error page that never ends: the client reads its first words and lets go.
+      reply = () => ({
+        answer: (res) => {
+          res.writeHead(400, { 'content-type': 'text/plain' });
+          const timer = setInterval(() => res.write('x'.repeat(100)), 5);
+          res.on('close', () => clearInterval(timer));
+        },
+      });
+      (await failure(client().download(doc(), { auth: false }))).message.should.equal(`The document link answered 400: ${'x'.repeat(300)}….`);
+    });
+
+    it('answers TIMEOUT when a document link does not answer in time', async function () {
+      this.timeout(10000);
+      reply = () => ({ answer: () => undefined });
+      (await failure(client({ timeout: 300 }).download(doc(), { auth: false }))).should.match({ code: 'TIMEOUT', message: /^AIMS360 did not answer within 300 ms/ });
+    });
+
+    describe('a body that stops part-way (no byte ranges, so no resume)', () => {
+      /** Sends the head and 3 bytes of 100, then `then(res)`. */
+      const partial = (then) => () => ({
+        answer: (res) => {
+          res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+          res.write('abc', () => then && then(res));
+        },
+      });
+      const read = async (body) => {
+        let text = '';
+        for await (const chunk of body) text += chunk;
+        return text;
+      };
+
+      it('says the download was cut off, with the reason', async () => {
+        reply = partial((res) => res.socket.destroy());
+        const download = await client().download(doc(), { auth: false });
+        const err = await failure(read(download.body));
+        err.should.match({ code: 'NETWORK', message: /^The download was cut off before its end \(ECONNRESET\): try again\. The server offers no way to resume/ });
+      });
+
+      it('says it timed out when the body falls silent', async function () {
+        this.timeout(10000);
+        reply = partial();
+        const download = await client({ timeout: 300 }).download(doc(), { auth: false });
+        (await failure(read(download.body))).message.should.match(/^AIMS360 did not answer within 300 ms/);
+      });
+
+      it('says it was cancelled, or closed, when that stopped it', async () => {
+        reply = partial();
+        const controller = new AbortController();
+        const download = await client().download(doc(), { auth: false, signal: controller.signal });
+        const reading = failure(read(download.body));
+        controller.abort();
+        (await reading).message.should.match(/^The request was cancelled\./);
+        const c = client();
+        const open = await c.download(doc(), { auth: false });
+        const closing = failure(read(open.body));
+        c.close();
+        (await closing).message.should.match(/^The AIMS360 connection was closed/);
+      });
+    });
+  });
+
+  it('reads JSON only from text that starts with [ or {, after any white space', async () => {
+    const bodies = [['[1,2]', [1, 2]], ['\n\t {"a":1}', { a: 1 }], ['hello {name}', 'hello {name}'], ['x [1]', 'x [1]']];
+    for (const [text, body] of bodies) {
+      reply = () => ({ headers: { 'content-type': 'text/plain' }, text });
+      should((await client().request('/x')).body).eql(body);
+    }
+    reply = () => ({ headers: { 'content-type': 'application/json' }, text: ' \n ' });
+    should((await client().request('/x')).body).be.null();
   });
 });
