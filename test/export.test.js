@@ -1,6 +1,6 @@
 const should = require('should');
+const { useTempDir } = require('./support/temp');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
@@ -27,15 +27,13 @@ const posts = (sim) => sim.log.filter((e) => e.method === 'POST' && /exportdata/
 
 describe('aims360-export', function () {
   let sim;
-  let dir;
   const currentSim = useSimAndNodeRed(startSim);
   beforeEach(() => {
     sim = currentSim();
     // Exports queue and run briefly, so that each test sees every state.
     sim.setConfig({ exportQueuedMs: 100, exportRunMs: 300 });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-export-'));
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('aims360-export-');
 
   /** Loads the flow, sends one message, resolves the first output or Catch message. */
   async function run(props, input = {}) {
@@ -172,8 +170,8 @@ describe('aims360-export', function () {
   });
 
   it('writes a file under the File name set (format file)', async () => {
-    const msg = await run({ format: 'file', directory: dir, directoryType: 'str', filename: 'orders.csv', filenameType: 'str' });
-    msg.payload.should.equal(path.join(dir, 'orders.csv'));
+    const msg = await run({ format: 'file', directory: dir(), directoryType: 'str', filename: 'orders.csv', filenameType: 'str' });
+    msg.payload.should.equal(path.join(dir(), 'orders.csv'));
     fs.readFileSync(msg.payload, 'utf8').trim().split('\n').should.have.length(26);
   });
 

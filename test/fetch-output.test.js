@@ -1,6 +1,6 @@
 const should = require('should');
+const { useTempDir } = require('./support/temp');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
@@ -19,13 +19,11 @@ function flow(sim, props = {}, config = {}, extra = []) {
 
 describe('aims360-fetch-output', function () {
   let sim;
-  let dir;
   const currentSim = useSimAndNodeRed(startSim);
   beforeEach(() => {
     sim = currentSim();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-fetch-'));
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('aims360-fetch-');
 
   const downloads = () => apiCalls(sim, DOCS);
 
@@ -151,14 +149,14 @@ describe('aims360-fetch-output', function () {
 
   it('writes a file into the directory (property or msg.directory) under a safe name', async () => {
     sim.addJob({ jobId: 'job-f', documents: [{ name: '../../x.csv', rows: 3 }] });
-    let msg = await run({ format: 'file', directory: dir, directoryType: 'str' }, { jobId: 'job-f' });
-    msg.payload.should.equal(path.join(dir, '_._x.csv'));
+    let msg = await run({ format: 'file', directory: dir(), directoryType: 'str' }, { jobId: 'job-f' });
+    msg.payload.should.equal(path.join(dir(), '_._x.csv'));
     fs.readFileSync(msg.payload, 'utf8').split('\n')[0].should.equal('style,color,size,qty,price');
     msg.document.sizeBytes.should.equal(fs.statSync(msg.payload).size);
-    fs.readdirSync(dir).should.eql(['_._x.csv']);
-    fs.existsSync(path.join(dir, '..', 'x.csv')).should.be.false();
+    fs.readdirSync(dir()).should.eql(['_._x.csv']);
+    fs.existsSync(path.join(dir(), '..', 'x.csv')).should.be.false();
     await helper.unload();
-    const sub = path.join(dir, 'sub');
+    const sub = path.join(dir(), 'sub');
     msg = await run({ format: 'file' }, { jobId: 'job-f', directory: sub });
     path.dirname(msg.payload).should.equal(sub);
     await helper.unload();
@@ -167,7 +165,7 @@ describe('aims360-fetch-output', function () {
 
   it('writes under the File name setting (str, msg, jsonata), made safe; empty keeps the document\'s name', async () => {
     sim.addJob({ jobId: 'job-n', documents: [{ name: 'Orders.csv', rows: 2 }] });
-    const file = { format: 'file', directory: dir, directoryType: 'str' };
+    const file = { format: 'file', directory: dir(), directoryType: 'str' };
     const cases = [
       [{ filename: 'sales.csv', filenameType: 'str' }, {}, 'sales.csv'],
       [{ filename: 'name', filenameType: 'msg' }, { name: '../../../evil.csv' }, '_._._evil.csv'],
@@ -177,18 +175,18 @@ describe('aims360-fetch-output', function () {
     ];
     for (const [props, extra, name] of cases) {
       const msg = await run({ ...file, ...props }, { jobId: 'job-n', ...extra });
-      msg.payload.should.equal(path.join(dir, name), JSON.stringify(props));
+      msg.payload.should.equal(path.join(dir(), name), JSON.stringify(props));
       fs.readFileSync(msg.payload, 'utf8').split('\n')[0].should.equal('style,color,size,qty,price');
       msg.document.name.should.equal('Orders.csv');
       await helper.unload();
     }
-    fs.readdirSync(dir).sort().should.eql(['Orders.csv', '_._._evil.csv', 'sales-job-n.csv', 'sales.csv']);
+    fs.readdirSync(dir()).sort().should.eql(['Orders.csv', '_._._evil.csv', 'sales-job-n.csv', 'sales.csv']);
     (await run({ ...file, filename: 'name', filenameType: 'msg' }, { jobId: 'job-n', name: { a: 1 } })).error.code.should.equal('BAD_INPUT');
   });
 
   it('numbers the files of documents "all" under one file name: report.csv, report-2.csv, …', async () => {
     sim.addJob({ jobId: 'job-all', documents: [{ name: 'a.csv', rows: 1 }, { name: 'b.csv', rows: 2 }, { name: 'c.csv', rows: 3 }] });
-    await load(flow(sim, { format: 'file', directory: dir, filename: 'report.csv', filenameType: 'str', documents: 'all' }), creds);
+    await load(flow(sim, { format: 'file', directory: dir(), filename: 'report.csv', filenameType: 'str', documents: 'all' }), creds);
     const seen = collect(helper.getNode('out'));
     const completed = collect(helper.getNode('completed'));
     helper.getNode('node').receive({ jobId: 'job-all' });
@@ -203,21 +201,21 @@ describe('aims360-fetch-output', function () {
     sim.addJob({ jobId: 'job-c', documents: [{ rows: 20000 }] });
     // Twice: a body that cannot be resumed is downloaded once more from the start.
     sim.addFault({ type: 'truncated', match: { path: DOCS }, times: 2 });
-    const err = await run({ format: 'file', directory: dir }, { jobId: 'job-c' });
+    const err = await run({ format: 'file', directory: dir() }, { jobId: 'job-c' });
     err.error.code.should.equal('NETWORK');
-    fs.readdirSync(dir).should.eql([]);
+    fs.readdirSync(dir()).should.eql([]);
   });
 
   it('shows progress, and a redeploy aborts the download and removes the partial file', async () => {
     sim.addJob({ jobId: 'job-big', documents: [{ sizeBytes: 4 * 1024 * 1024 * 1024 }] });
-    await load(flow(sim, { format: 'file', directory: dir }), creds);
+    await load(flow(sim, { format: 'file', directory: dir() }), creds);
     const statuses = collect(helper.getNode('statuses'));
     const caught = collect(helper.getNode('caught'));
     helper.getNode('node').receive({ jobId: 'job-big' });
     while (!statuses.some((s) => /^\d+%$/.test(s.status.text))) await wait(20);
-    fs.readdirSync(dir).length.should.equal(1);
+    fs.readdirSync(dir()).length.should.equal(1);
     await helper.unload();
-    fs.readdirSync(dir).should.eql([]);
+    fs.readdirSync(dir()).should.eql([]);
     caught.length.should.equal(0);
   });
 

@@ -3,8 +3,8 @@
 // The client is a stand-in whose download() answers with headers and a body the test
 // writes, so each test controls the exact bytes, headers and failures formats.ts sees.
 require('should');
+const { useTempDir } = require('./support/temp');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { Readable } = require('node:stream');
 const { AimsClient } = require('../dist/nodes/lib/client.js');
@@ -251,17 +251,13 @@ describe('lib/formats', () => {
   });
 
   describe('file', () => {
-    let dir;
-    beforeEach(() => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-formats-'));
-    });
-    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = useTempDir('aims360-formats-');
 
     it('asks for a directory, and names one it cannot create, before any download', async () => {
       const client = serve('a\n1\n');
       (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file' })))
         .should.match({ code: 'BAD_INPUT', message: 'No directory for the file format: set the Directory property or msg.directory.' });
-      const blocked = path.join(dir, 'plain-file');
+      const blocked = path.join(dir(), 'plain-file');
       fs.writeFileSync(blocked, '');
       const under = path.join(blocked, 'sub');
       (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: under })))
@@ -270,7 +266,7 @@ describe('lib/formats', () => {
     });
 
     it('creates the directory and its parents', async () => {
-      const nested = path.join(dir, 'a', 'b');
+      const nested = path.join(dir(), 'a', 'b');
       const { payload, info } = await fetch(serve('a\n1\n'), { name: 'r.csv', type: 'csv' }, { format: 'file', directory: nested });
       payload.should.equal(path.join(nested, 'r.csv'));
       fs.readFileSync(payload, 'utf8').should.equal('a\n1\n');
@@ -278,7 +274,7 @@ describe('lib/formats', () => {
     });
 
     it('says which file it could not write when the directory went away', async () => {
-      const gone = path.join(dir, 'gone');
+      const gone = path.join(dir(), 'gone');
       const b = body(['a\n1\n']);
       // The directory is made before the download and removed while it starts.
       const client = fakeClient(() => {
@@ -293,8 +289,8 @@ describe('lib/formats', () => {
     it('leaves no partial file and passes the download\'s own error on when the body breaks', async () => {
       const cut = new AimsError('NETWORK', 'The download was cut off before its end (ECONNRESET): try again.');
       const client = fakeClient(() => ({ headers: csvType, body: body(['a\n', '1\n'], { cut }) }));
-      (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir }))).should.equal(cut);
-      fs.readdirSync(dir).should.eql([]);
+      (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir() }))).should.equal(cut);
+      fs.readdirSync(dir()).should.eql([]);
     });
   });
 

@@ -206,8 +206,9 @@ describe('lib: job poller', function () {
     client.requests.should.have.length(7);
   });
 
-  it('gives up at once on a failure that asking again cannot mend', async () => {
-    for (const error of [new AimsError('AUTH_FAILED', 'no', 401), new AimsError('API_ERROR', 'bad', 404)]) {
+  it('gives up at once on a failure that asking again cannot mend, a refused token whatever its status (neither a server fault nor a refused $select)', async () => {
+    const refusedToken = (status) => new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}).`, status);
+    for (const error of [new AimsError('AUTH_FAILED', 'no', 401), new AimsError('API_ERROR', 'bad', 404), refusedToken(400), refusedToken(503)]) {
       const client = scriptedClient(() => {
         throw error;
       });
@@ -216,6 +217,7 @@ describe('lib: job poller', function () {
       poller.wait('a', FAST, l);
       (await l.ended).should.eql({ kind: 'error', error });
       client.requests.should.have.length(1);
+      poller.selectFields.should.be.true();
       poller.close();
     }
   });
@@ -368,22 +370,6 @@ describe('lib: job poller', function () {
     client.requests.should.have.length(4);
     // Not at once: a failed poll waits its interval (200 ms, -20 % jitter at most).
     (times[1] - times[0]).should.be.aboveOrEqual(150);
-  });
-
-  it('ends the wait at once when the token URL refuses, whatever its status (neither a server fault nor a refused $select)', async () => {
-    for (const status of [400, 503]) {
-      const error = new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}).`, status);
-      const client = scriptedClient(() => {
-        throw error;
-      });
-      poller = new JobPoller(client, { maxFailures: 3 });
-      const l = listener();
-      poller.wait('a', FAST, l);
-      (await l.ended).should.eql({ kind: 'error', error });
-      client.requests.should.have.length(1);
-      poller.selectFields.should.be.true();
-      poller.close();
-    }
   });
 
   it('spreads each re-poll over the interval ±20 % (jitter), so jobs started together drift apart', async () => {

@@ -1,9 +1,9 @@
 // lib/job-output, lib/formats and AimsClient.download against the simulator, without Node-RED.
 const should = require('should');
+const { useTempDir } = require('./support/temp');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
-const os = require('node:os');
 const path = require('node:path');
 const { AimsClient } = require('../dist/nodes/lib/client.js');
 const out = { ...require('../dist/nodes/lib/job-output.js'), ...require('../dist/nodes/lib/formats.js') };
@@ -115,11 +115,7 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
   describe('a download cut off part-way', function () {
     this.timeout(120000);
     const MB200 = 200 * 1024 * 1024;
-    let dir;
-    beforeEach(() => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-resume-'));
-    });
-    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = useTempDir('aims360-resume-');
     // Resumes wait the retry policy's delays: short ones here.
     // (and time for the simulator, which generates a range's bytes from the start of the document).
     const quick = () => client({ retry: { baseDelayMs: 10, maxDelayMs: 20 }, timeout: 30000 });
@@ -138,7 +134,7 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
     async function fetchToFile(spec, size) {
       const job = sim.addJob({ jobId: 'job-r', responseType: 'Publishlink', responseAsJson: true, scope: 'Private', documents: [{ name: 'big.csv', sizeBytes: size }] });
       const [doc] = out.jobDocuments(job);
-      const result = await out.fetchDocument(quick(), doc, settings({ auth: true, format: 'file', directory: dir, ...spec }));
+      const result = await out.fetchDocument(quick(), doc, settings({ auth: true, format: 'file', directory: dir(), ...spec }));
       return { job, result, seen: { statuses: statuses(), ranges: ranges() } };
     }
 
@@ -152,7 +148,7 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
       (await sha256(fs.createReadStream(result.payload))).should.equal(await simulatorSha(job));
       downloads(sim)[1].headers['if-range'].should.match(/^"[^"]+"$/);
       downloads(sim)[1].headers.authorization.should.equal(`Bearer ${TOKEN}`);
-      fs.readdirSync(dir).should.eql(['big.csv']);
+      fs.readdirSync(dir()).should.eql(['big.csv']);
     });
 
     it('downloads once more from the start when the server offers no ranges, then fails with NETWORK and no partial file', async () => {
@@ -169,7 +165,7 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
       err.code.should.equal('NETWORK');
       err.message.should.match(/cut off.*no way to resume/);
       downloads(sim).length.should.equal(2);
-      fs.readdirSync(dir).should.eql([]);
+      fs.readdirSync(dir()).should.eql([]);
     });
 
     it('starts again from zero when the document changed (a new ETag) before the resume', async () => {
@@ -178,7 +174,7 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
       // The resume's If-Range no longer matches: the whole body comes back, and is fetched anew.
       seen.should.eql({ statuses: [200, 200, 200], ranges: [null, 'bytes=300000-', null] });
       (await sha256(fs.createReadStream(result.payload))).should.equal(await simulatorSha(job));
-      fs.readdirSync(dir).should.eql(['big.csv']);
+      fs.readdirSync(dir()).should.eql(['big.csv']);
     });
 
     it('starts again from zero after a 416 to the resume', async () => {
@@ -197,7 +193,7 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
       // The first answer and 4 resumes (the default policy's limit), each cut again.
       statuses().should.eql([200, 206, 206, 206, 206]);
       ranges().slice(1).should.eql(['bytes=100000-', 'bytes=200000-', 'bytes=300000-', 'bytes=400000-']);
-      fs.readdirSync(dir).should.eql([]);
+      fs.readdirSync(dir()).should.eql([]);
     });
 
     it('resumes an in-memory format as well', async () => {
@@ -290,11 +286,7 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
   });
 
   describe('formats', () => {
-    let dir;
-    beforeEach(() => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-out-'));
-    });
-    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = useTempDir('aims360-out-');
 
     it('decodes CSV, XLSX and JSON as auto, and gives other documents as a Buffer', async () => {
       const csv = await fetchFirst({ scope: 'Public', documents: [{ rows: 3 }] });
@@ -334,7 +326,7 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
       delete doc.info.sizeBytes;
       (await rejection(out.fetchDocument(client(), doc, settings({ ...limit, auth: false })))).code.should.equal('TOO_LARGE');
       // file and stream-rows of a CSV are not bounded.
-      (await out.fetchDocument(client(), doc, settings({ ...limit, auth: false, format: 'file', directory: dir }))).info.sizeBytes.should.equal(big.length);
+      (await out.fetchDocument(client(), doc, settings({ ...limit, auth: false, format: 'file', directory: dir() }))).info.sizeBytes.should.equal(big.length);
       // Without a Content-Length, reading stops as soon as the bytes pass the limit.
       let sent = 0;
       const endless = http.createServer((req, res) => {
@@ -358,9 +350,9 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
     });
 
     it('writes a file under a safe name inside the directory, replacing a symlink rather than following it', async () => {
-      const outside = path.join(dir, 'outside.txt');
+      const outside = path.join(dir(), 'outside.txt');
       fs.writeFileSync(outside, 'keep');
-      const inside = path.join(dir, 'in');
+      const inside = path.join(dir(), 'in');
       fs.mkdirSync(inside);
       fs.symlinkSync(outside, path.join(inside, 'report.csv'));
       const saved = await fetchFirst({ documents: [{ name: 'report.csv', rows: 2 }] }, { format: 'file', directory: inside });
@@ -375,17 +367,17 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
     it('removes the partial file when a download is cut off or cancelled', async () => {
       // Twice: a body that cannot be resumed is downloaded once more from the start.
       sim.addFault({ type: 'truncated', match: { path: DOCS }, times: 2 });
-      const err = await rejection(fetchFirst({ documents: [{ rows: 5000 }] }, { format: 'file', directory: dir }));
+      const err = await rejection(fetchFirst({ documents: [{ rows: 5000 }] }, { format: 'file', directory: dir() }));
       err.code.should.equal('NETWORK');
       err.message.should.match(/cut off/);
-      fs.readdirSync(dir).should.eql([]);
+      fs.readdirSync(dir()).should.eql([]);
       const abort = new AbortController();
       const pending = fetchFirst({ jobId: 'big', documents: [{ sizeBytes: 500 * 1024 * 1024 }] }, {
-        format: 'file', directory: dir, signal: abort.signal,
+        format: 'file', directory: dir(), signal: abort.signal,
         onProgress: (bytes) => bytes > 1024 * 1024 && abort.abort(),
       });
       (await rejection(pending)).code.should.equal('NETWORK');
-      fs.readdirSync(dir).should.eql([]);
+      fs.readdirSync(dir()).should.eql([]);
     });
 
     it('sends stream-rows in blocks that carry what a Join node needs', async () => {
