@@ -294,6 +294,25 @@ describe('lib/formats', () => {
     });
   });
 
+  describe('a body that breaks before its file has opened', () => {
+    const dir = useTempDir('aims360-formats-');
+    it('leaves no partial file, even when the file opens after the download has failed', async () => {
+      // A busy machine's thread pool can open the file late; here it opens 50 ms late.
+      const realOpen = fs.open;
+      fs.open = (...args) => setTimeout(() => realOpen(...args), 50);
+      try {
+        const cut = new AimsError('NETWORK', 'The download was cut off before its end (ECONNRESET): try again.');
+        const client = fakeClient(() => ({ headers: csvType, body: body([], { cut }) }));
+        (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir() }))).should.equal(cut);
+      } finally {
+        fs.open = realOpen;
+      }
+      // Past the late open, had the file stream been left to it.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      fs.readdirSync(dir()).should.eql([]);
+    });
+  });
+
   describe('downloading again', () => {
     const cutThenWhole = () => fakeClient((n) => ({
       headers: csvType,

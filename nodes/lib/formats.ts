@@ -169,11 +169,14 @@ async function makeDirectory(directory: string | undefined): Promise<void> {
 async function saveFile(body: Readable, counter: Transform, directory: string, name: string): Promise<string> {
   const final = path.join(directory, safeFileName(name));
   const temp = path.join(directory, `.${path.basename(final)}.${randomUUID()}.part`);
+  const file = createWriteStream(temp, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_BUFFER });
   try {
-    await pipeline(body, counter, createWriteStream(temp, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_BUFFER }));
+    await pipeline(body, counter, file);
     await fsp.rename(temp, final);
   } catch (err) {
     body.destroy();
+    // pipeline rejects before a file still opening is created and closed: removed earlier, it would stay.
+    if (!file.closed) await new Promise<void>((closed) => file.once('close', () => closed()));
     await fsp.rm(temp, { force: true });
     throw wrap(err, `Could not write ${final}`, 'BAD_INPUT');
   }
