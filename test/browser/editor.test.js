@@ -81,6 +81,11 @@ describe('editor in a browser (chromium)', function () {
   /** Checks every field of a dialog against the type's defaults: present, labelled, default value, placeholder. */
   async function checkDefaults(type, prefix) {
     const page = editor();
+    // The tray's buttons can show before its form is filled (seen in CI): give the fields a moment.
+    await page.waitForFunction(([t, pre]) => {
+      const defaults = RED.nodes.getType(t).defaults;
+      return Object.keys(defaults).filter((p) => !defaults[p].type && p !== 'outputs').every((p) => $(`#${pre}-${p}`).length === 1);
+    }, [type, prefix], { timeout: 10000 }).catch(() => {});
     const fields = await page.evaluate(([t, pre]) => {
       const defaults = RED.nodes.getType(t).defaults;
       return Object.keys(defaults).filter((p) => !defaults[p].type && p !== 'outputs').map((p) => {
