@@ -115,15 +115,14 @@ describe('lib: AimsClient retries', function () {
 
   describe('the waits between attempts', () => {
     const NOW = 1_700_000_000_000;
-    /** Half-way jitter and a clock that stands still: each wait is 3/4 of its backoff, and only it counts against maxTotalMs. */
-    const holdTime = () => {
+    // Half-way jitter and a clock that stands still: each wait is 3/4 of its backoff, and only it counts against maxTotalMs.
+    beforeEach(() => {
       Math.random = () => 0.5;
       Date.now = () => NOW;
-    };
+    });
     const unavailable = (times) => (n) => (n <= times ? { status: 503, text: '' } : {});
 
     it('waits 3/4 of the backoff at half-way jitter before the first retry, and retries when that wait just fits maxTotalMs', async () => {
-      holdTime();
       reply = unavailable(1);
       // 400 ms backoff, 300 ms wait: exactly maxTotalMs still retries.
       const c = client({ retry: { limit: 1, baseDelayMs: 400, maxDelayMs: 10_000, maxTotalMs: 300 } });
@@ -133,7 +132,6 @@ describe('lib: AimsClient retries', function () {
     });
 
     it('does not retry when the wait would pass maxTotalMs', async () => {
-      holdTime();
       reply = unavailable(1);
       const c = client({ retry: { limit: 1, baseDelayMs: 400, maxDelayMs: 10_000, maxTotalMs: 299 } });
       (await failure(c.request('/x'))).should.match({ code: 'API_ERROR', status: 503 });
@@ -141,7 +139,6 @@ describe('lib: AimsClient retries', function () {
     });
 
     it('doubles the backoff after each attempt, up to maxDelayMs', async () => {
-      holdTime();
       reply = unavailable(3);
       // Backoffs 100, 200, then 300 (not 400): waits 75, 150, 225, all within maxTotalMs.
       const c = client({ retry: { limit: 3, baseDelayMs: 100, maxDelayMs: 300, maxTotalMs: 225 } });
@@ -154,7 +151,6 @@ describe('lib: AimsClient retries', function () {
     });
 
     it('waits as long as Retry-After says, and tells onRetryAfter until when', async () => {
-      holdTime();
       reply = (n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' }, text: '' } : {});
       const c = client({ retry: { limit: 1, baseDelayMs: 1 } });
       const told = [];

@@ -40,6 +40,8 @@ function listener() {
 }
 
 const job = (jobId, jobStatus) => ({ jobId, jobStatus });
+/** An answer in which every job asked for has completed. */
+const allCompleted = (ids) => ({ value: ids.map((id) => job(id, 'Completed')) });
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const SELECT = 'jobID,jobStatus,percentCompleted';
 // The 400 AIMS360 gives for a query it does not take (an 'or' filter, or $select).
@@ -74,7 +76,7 @@ describe('lib: job poller', function () {
   afterEach(() => poller?.close());
 
   it('adds many waits without going over every wait again for each one (linear, not quadratic)', async () => {
-    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    const client = scriptedClient(allCompleted);
     poller = new JobPoller(client);
     const walked = [];
     // Each full schedule walks every entry; adding a wait that is due no sooner than the timer must not.
@@ -125,7 +127,7 @@ describe('lib: job poller', function () {
   });
 
   it('polls a job once for two waits on it and answers both', async () => {
-    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    const client = scriptedClient(allCompleted);
     poller = new JobPoller(client);
     const first = listener();
     const second = listener();
@@ -261,7 +263,7 @@ describe('lib: job poller', function () {
   });
 
   it('keeps each request within maxIdsPerRequest ids and maxFilterLength characters', async () => {
-    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    const client = scriptedClient(allCompleted);
     poller = new JobPoller(client, { maxIdsPerRequest: 2, concurrency: 1 });
     const ids = ['a1', 'a2', 'a3', 'a4', 'a5'];
     const ends = ids.map((id) => {
@@ -394,7 +396,7 @@ describe('lib: job poller', function () {
   });
 
   it('gathers waits started a few ms apart into one first request', async () => {
-    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    const client = scriptedClient(allCompleted);
     poller = new JobPoller(client);
     const a = listener();
     const b = listener();
@@ -477,7 +479,7 @@ describe('lib: job poller', function () {
   });
 
   it('ends every round without a rejection (an unhandled one would stop Node-RED)', async () => {
-    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    const client = scriptedClient(allCompleted);
     poller = new JobPoller(client, { concurrency: 2, maxIdsPerRequest: 2 });
     const rounds = watchRounds(poller);
     const ends = ['a', 'b', 'c'].map((id) => {
@@ -532,7 +534,7 @@ describe('lib: job poller', function () {
   });
 
   it('puts ids in one request while their clauses reach maxFilterLength exactly', async () => {
-    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    const client = scriptedClient(allCompleted);
     // Two clauses "jobId eq 'bN' or " of 25 encoded characters each.
     poller = new JobPoller(client, { maxFilterLength: 50 });
     await Promise.all(['b1', 'b2'].map((id) => {
@@ -544,7 +546,7 @@ describe('lib: job poller', function () {
   });
 
   it('sends an id whose clause alone is over maxFilterLength in a request of its own, never an empty one', async () => {
-    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    const client = scriptedClient(allCompleted);
     poller = new JobPoller(client, { maxFilterLength: 10 });
     const rounds = watchRounds(poller);
     await Promise.all(['a', 'b'].map((id) => {
