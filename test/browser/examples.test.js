@@ -22,7 +22,7 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
     await openEditor(editor(), red().url);
   });
 
-  async function importExample(file) {
+  async function importExample(file, flow) {
     const page = editor();
     await page.locator('#red-ui-header-button-sidemenu').click();
     await page.locator('#menu-item-import').click();
@@ -38,6 +38,12 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
       if (!(await ok.isEnabled())) await example.click();
     }
     await ok.click();
+    // A click placing the nodes before the editor has drawn them (sized them) puts each
+    // node's left edge where its centre belongs (seen on Node-RED 5 under load).
+    await page.waitForFunction((ids) => ids.every((id) => {
+      const body = document.querySelector(`[id="${id}"] .red-ui-flow-node`);
+      return body && body.getBoundingClientRect().width > 0;
+    }), flow.filter((n) => n.z).map((n) => n.id), { timeout: 10000 });
     // Imported nodes follow the mouse until a click places them: far enough from the palette
     // that an inject's button, left of its node, is not under it.
     await page.mouse.move(320, 110);
@@ -61,7 +67,7 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
   for (const { file, flow } of examples()) {
     it(`${file}: imports from the menu, deploys, and runs`, async () => {
       const page = editor();
-      await importExample(file);
+      await importExample(file, flow);
       const ours = flow.find((n) => workingTypes.includes(n.type));
       // Under load the import can land a moment after the click that places it.
       const imported = await page.waitForFunction((id) => !!RED.nodes.node(id), ours.id, { timeout: 10000 }).then(() => true, () => false);
@@ -136,7 +142,7 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
         if (p.status && other !== p && other.body && overlaps(p.status, other.body)) problems.push(`${p.name}'s status covers ${other.name}`);
       }
       for (const target of p.wiredTo.map((id) => byId.get(id))) {
-        if (target.x - target.w / 2 < p.x + p.w / 2) problems.push(`the wire ${p.name} → ${target.name} runs backwards`);
+        if (target.x - target.w / 2 < p.x + p.w / 2) problems.push(`the wire ${p.name} (ends at ${p.x + p.w / 2} px) → ${target.name} (starts at ${target.x - target.w / 2} px) runs backwards`);
       }
     }
     problems.should.eql([]);
