@@ -86,14 +86,13 @@ writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.string
 
 // Every example, with its config node pointed at the simulator and given its token, the
 // webhook example posting to this Node-RED, the MQTT one publishing to the demo's broker.
-// Nothing fires on deploy: the runner fires every enabled inject once the first
+// No example fires on deploy: the runner fires every enabled inject once the first
 // editor is there to see the results.
 const { flows, credentials } = require('./example-flows.cjs').exampleFlows(sim.url, sim.token, {
   nodeRedUrl: `http://127.0.0.1:${redPort}`,
   mqtt: broker ? { host: '127.0.0.1', port: broker.port } : undefined,
 });
 const injects = flows.filter((n) => n.type === 'inject' && !n.d);
-for (const inject of injects) inject.once = false;
 
 /** Node types an inject leads to, following wires and links. */
 function reached(inject) {

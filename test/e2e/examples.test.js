@@ -7,7 +7,7 @@ const path = require('node:path');
 const { usePackedNodeRed, examples } = require('../support/packed');
 const { useSim, shorterExports, TOKEN } = require('../support/sim');
 const { listen, debugFrom } = require('../support/comms');
-const { expectations, checkShown, firesByItself, actsReached, clickedInjects, clickInject } = require('../support/examples');
+const { expectations, checkShown, firesByItself, clickedInjects, clickInject } = require('../support/examples');
 const { deploy, freePort } = require('../support/node-red-process');
 const { exampleFlows } = require('../../scripts/example-flows.cjs');
 
@@ -30,20 +30,16 @@ describe('example flows, packed and installed, against the simulator', function 
   });
   after(() => comms && comms.close());
 
-  it('no example fires an inject by itself that starts, reruns or writes anything, and their server says it is the simulator', () => {
+  it('no example fires an inject by itself (on Deploy or a schedule left on), and their server says it is the simulator', () => {
     for (const { file, flow } of examples()) {
-      for (const inject of flow.filter(firesByItself)) {
-        actsReached(flow, inject).map((n) => `${n.type} ${n.name || n.id}`).should.eql([], `${file}: inject "${inject.name}" fires by itself`);
-      }
+      flow.filter(firesByItself).map((n) => n.name || n.id).should.eql([], `${file} fires injects by itself`);
       for (const server of flow.filter((n) => n.type === 'aims360-config')) server.name.should.equal('AIMS360 simulator — change before use');
     }
   });
 
-  it('deploying every example sends no POST to the API and writes no file within 10 s', async () => {
+  it('deploying every example sends nothing to the API and writes no file within 10 s', async () => {
     await new Promise((r) => setTimeout(r, Math.max(0, deployedAt + 10000 - Date.now())));
-    sim().log.filter((e) => e.method !== 'GET').map((e) => `${e.method} ${e.path}`).should.eql([]);
-    // The examples that only read did run.
-    sim().log.length.should.be.above(0);
+    sim().log.map((e) => `${e.method} ${e.path}`).should.eql([]);
     fs.readdirSync(red().userDir).filter((f) => /^aims360-/.test(f)).should.eql([]);
     // What a user clicks next.
     for (const { flow } of examples()) {

@@ -34,30 +34,8 @@ function checkShown(expectation, data) {
   }
 }
 
-/** Does this node act on the account or the disk (start, rerun, write)? */
-const acts = (node) => node.type === 'aims360-rerun-job' || node.type === 'aims360-export' || node.type === 'file'
-  || (node.type === 'aims360-request' && (node.method || 'GET') !== 'GET');
-
 /** Does this inject fire without a click: on deploy, on a repeat or on a schedule? */
 const firesByItself = (node) => node.type === 'inject' && !node.d && (node.once === true || node.once === 'true' || !!node.repeat || !!node.crontab);
-
-/** The acting nodes an inject leads to, following the wires. */
-function actsReached(flow, inject) {
-  const byId = new Map(flow.map((n) => [n.id, n]));
-  const seen = new Set();
-  const found = [];
-  const visit = (id) => {
-    const node = byId.get(id);
-    if (!node || seen.has(id)) return;
-    seen.add(id);
-    if (acts(node)) found.push(node);
-    for (const port of node.wires || []) port.forEach(visit);
-    // A link out node leads to its link in nodes without a wire.
-    if (node.type === 'link out') (node.links || []).forEach(visit);
-  };
-  for (const port of inject.wires || []) port.forEach(visit);
-  return found;
-}
 
 /** The injects a user clicks to run an example: enabled, and not fired on deploy. */
 const clickedInjects = (flow) => flow.filter((n) => n.type === 'inject' && !n.d && !firesByItself(n));
@@ -68,4 +46,4 @@ async function clickInject(editorUrl, id) {
   if (res.status !== 200) throw new Error(`inject ${id} answered ${res.status}`);
 }
 
-module.exports = { expectations, checkShown, acts, firesByItself, actsReached, clickedInjects, clickInject };
+module.exports = { expectations, checkShown, firesByItself, clickedInjects, clickInject };
