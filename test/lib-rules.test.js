@@ -29,6 +29,7 @@ describe('settings rules (rules.ts)', () => {
     it('says the range as the runtime words it', () => {
       numberText({ min: 1, max: 1000, integer: true }).should.equal('a whole number from 1 to 1000');
       numberText({ min: 0.05 }).should.equal('a number of at least 0.05');
+      numberText({ max: 10 }).should.equal('a number of at most 10');
       numberText({}).should.equal('a number');
     });
 

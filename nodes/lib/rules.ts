@@ -137,7 +137,10 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 export function numberText(rule: { min?: number; max?: number; integer?: boolean }): string {
   const { min = -Infinity, max = Infinity, integer = false } = rule;
   const kind = integer ? 'a whole number' : 'a number';
-  const range = Number.isFinite(max) ? ` from ${min} to ${max}` : Number.isFinite(min) ? ` of at least ${min}` : '';
+  let range = '';
+  if (Number.isFinite(min) && Number.isFinite(max)) range = ` from ${min} to ${max}`;
+  else if (Number.isFinite(min)) range = ` of at least ${min}`;
+  else if (Number.isFinite(max)) range = ` of at most ${max}`;
   return `${kind}${range}`;
 }
 
