@@ -146,6 +146,12 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
 
     it('lists a failed job in Recent jobs; rerun asks, posts the rerun, and a refused rerun says why', async () => {
       const page = editor();
+      // The job lists asked for and not yet answered: a refresh answered late shows an old list.
+      const isJobList = (url) => /\/aims360\/servers\/[^/]+\/jobs$/.test(url.pathname);
+      const listsAsked = new Set();
+      const asked = (request) => { if (isJobList(new URL(request.url()))) listsAsked.add(request); };
+      const answered = (request) => listsAsked.delete(request);
+      page.on('request', asked).on('requestfinished', answered).on('requestfailed', answered);
       await showTab(page);
       sim().addJob({ jobId: 'failed-job', outcome: 'Failed', canReRun: 'Yes', description: 'Nightly orders report', createdDate: new Date(Date.now() - 3600000).toISOString() });
       sim().addJob({ jobId: 'no-rerun', outcome: 'Failed', canReRun: 'No' });
@@ -179,10 +185,11 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await page.locator('.aims360-refresh').click();
       await jobRow(page, 'changed-mind').waitFor({ timeout: 15000 });
       // The list refreshes itself every 30 s, and would then show the button disabled: hold
-      // those refreshes until the click is done, so the list still says Yes when it comes.
+      // those refreshes until the click is done, and let the lists already asked for be
+      // answered before the change, so the list still says Yes when the click comes.
       const held = [];
-      const isJobList = (url) => /\/aims360\/servers\/[^/]+\/jobs$/.test(url.pathname);
       await page.route(isJobList, (route) => held.push(route));
+      await until(() => listsAsked.size === held.length, 'answers to the job lists asked before the hold');
       sim().setJob('changed-mind', { canReRun: 'No' });
       sim().clearLog();
       try {
@@ -190,6 +197,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
         await page.locator('.aims360-confirm-rerun').click();
         await page.locator('.red-ui-notification', { hasText: 'Rerun of changed-mind refused' }).waitFor({ timeout: 10000 });
       } finally {
+        page.off('request', asked).off('requestfinished', answered).off('requestfailed', answered);
         await page.unroute(isJobList);
         for (const route of held) await route.continue();
       }
