@@ -81,6 +81,8 @@ const IDEMPOTENT: readonly Method[] = ['GET', 'HEAD', 'PUT', 'DELETE'];
 const REFUSED_STATUS = [429];
 const REFUSED_ERRORS = ['ECONNREFUSED'];
 const API_MESSAGE_LIMIT = 300;
+// Node's codes for a TLS certificate it will not trust (self-signed, unknown CA, expired, wrong name).
+const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
 
 /** What every request of a closed client answers, whether it was in flight or comes after. */
 function closedError(): AimsError {
@@ -376,6 +378,9 @@ export class AimsClient {
       return new AimsError('BAD_RESPONSE', `The answer from AIMS360 was cut off before its end${retried}.`);
     }
     const where = purpose === 'token' ? 'the token URL' : purpose === 'download' ? 'the document link' : 'AIMS360';
+    if (typeof e.code === 'string' && UNTRUSTED_CERTIFICATE.test(e.code)) {
+      return new AimsError('NETWORK', `The TLS certificate of ${where} is not trusted (${e.code}): check the URL, or start Node-RED with NODE_EXTRA_CA_CERTS naming your CA's certificate.`);
+    }
     return new AimsError('NETWORK', `Could not reach ${where} (${e.code ?? e.name ?? 'network error'})${retried}: check the URL and the network.`);
   }
 
