@@ -93,8 +93,12 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
       for (const inject of clickedInjects(flow)) await page.locator(`${onCanvas(inject.id)} .red-ui-flow-node-button`).click();
       const results = expectations(flow).filter((e) => e.kind === 'result');
       for (const e of results) {
-        // The sidebar names each message's debug node.
-        await page.locator('.red-ui-debug-msg .red-ui-debug-msg-name', { hasText: e.name }).first().waitFor({ timeout: 50000 });
+        // The sidebar names each message's debug node; if none comes, say what did.
+        await page.locator('.red-ui-debug-msg .red-ui-debug-msg-name', { hasText: e.name }).first().waitFor({ timeout: 50000 }).catch(async (err) => {
+          const shown = await page.locator('.red-ui-debug-msg').allInnerTexts();
+          const calls = sim().log.slice(-20).map((c) => `${c.method} ${c.path}`);
+          throw new Error(`no message from "${e.name}" in 50 s; the debug sidebar shows ${JSON.stringify(shown.map((t) => t.slice(0, 300)))}; the API's last calls: ${JSON.stringify(calls)}\n${err.message}`);
+        });
       }
       const errors = await page.locator('.red-ui-debug-msg-error, .red-ui-debug-msg .red-ui-debug-msg-type-string', { hasText: /AUTH_FAILED|NETWORK/ }).count();
       errors.should.equal(0);
