@@ -81,8 +81,9 @@ const IDEMPOTENT: readonly Method[] = ['GET', 'HEAD', 'PUT', 'DELETE'];
 const REFUSED_STATUS = [429];
 const REFUSED_ERRORS = ['ECONNREFUSED'];
 const API_MESSAGE_LIMIT = 300;
-// Node's codes for a TLS certificate it will not trust (self-signed, unknown CA, expired, wrong name).
-const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+// Node's codes for a TLS certificate it will not trust: each has CERT in it (self-signed, expired,
+// wrong name, unknown issuer…) but UNABLE_TO_VERIFY_LEAF_SIGNATURE (a leaf from an unknown CA).
+const UNTRUSTED_CERTIFICATE = /CERT|UNABLE_TO_VERIFY/;
 
 /** What every request of a closed client answers, whether it was in flight or comes after. */
 function closedError(): AimsError {
