@@ -176,6 +176,8 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await confirm.waitFor({ timeout: 5000 });
       (await page.locator('.red-ui-notification:visible').last().innerText()).should.match(/failed-job/);
       await confirm.click();
+      // The dialog slides away before it is removed: gone, so the next confirm is the only one.
+      await confirm.waitFor({ state: 'detached', timeout: 10000 });
       await until(() => posts().length === 1, 'the rerun POST');
       posts()[0].path.should.equal('/jobsmanagement/v1.0/backgroundjob/failed-job/rerun');
       await page.locator('.red-ui-notification', { hasText: 'failed-job rerun' }).waitFor({ timeout: 10000 });
@@ -194,7 +196,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       sim().clearLog();
       try {
         await jobRow(page, 'changed-mind').locator('.aims360-rerun').click();
-        await page.locator('.aims360-confirm-rerun').click();
+        await page.locator('.red-ui-notification', { hasText: 'changed-mind' }).locator('.aims360-confirm-rerun').click();
         await page.locator('.red-ui-notification', { hasText: 'Rerun of changed-mind refused' }).waitFor({ timeout: 10000 });
       } finally {
         page.off('request', asked).off('requestfinished', answered).off('requestfailed', answered);

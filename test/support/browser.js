@@ -35,6 +35,11 @@ function useEditor(getUrl, viewport = { width: 1400, height: 900 }) {
     await page.route('**/*', (route) => (/^https?:\/\/127\.0\.0\.1[:/]/.test(route.request().url()) ? route.continue() : route.abort()));
     await openEditor(page, getUrl());
   });
+  // A test that fails with a dialog open leaves its shade over the page: closed, so the
+  // next test fails (or passes) for its own reasons.
+  afterEach(async () => {
+    if (page) await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.close && n.close())).catch(() => {});
+  });
   after(async () => {
     if (browser) await browser.close();
   });
