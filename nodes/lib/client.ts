@@ -155,11 +155,6 @@ function originOf(url: URL): Origin {
   return { protocol: url.protocol, host: url.hostname.toLowerCase(), port: url.port || (url.protocol === 'https:' ? '443' : '80') };
 }
 
-/** An origin as a user reads it: https://host, or with its port when that is not the default. */
-function originText(url: URL): string {
-  return url.origin;
-}
-
 /** A trusted hosts entry (rules.ts checks its form): no scheme means https, no port the scheme's own. */
 function entryOrigin(entry: string): Origin {
   const m = /^(?:(https?):\/\/)?([^:]+)(?::(\d+))?$/.exec(entry);
@@ -274,7 +269,7 @@ export class AimsClient {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
       const url = parseHttpUrl(target, 'The URL');
       if (!this.isTrustedHost(url)) {
-        throw new AimsError('UNTRUSTED_HOST', `${originText(url)} is not a trusted host: add it to the config node's trusted hosts if it belongs to AIMS360.`);
+        throw new AimsError('UNTRUSTED_HOST', `${url.origin} is not a trusted host: add it to the config node's trusted hosts if it belongs to AIMS360.`);
       }
       return url;
     }
@@ -405,7 +400,7 @@ export class AimsClient {
 
   private async send(url: URL, token: string, options: RequestOptions): Promise<ApiResponse> {
     if (!this.isTrustedHost(url)) {
-      throw new AimsError('UNTRUSTED_HOST', `${originText(url)} is not a trusted host; the token is not sent there.`);
+      throw new AimsError('UNTRUSTED_HOST', `${url.origin} is not a trusted host; the token is not sent there.`);
     }
     const method = options.method ?? 'GET';
     const headers: Record<string, string> = {
@@ -462,7 +457,7 @@ export class AimsClient {
   private refusedRedirect(url: URL, response: Response<string>, purpose: Purpose): AimsError {
     const status = response.statusCode;
     const target = redirectTarget(response);
-    const where = target ? ` to ${this.redact(originText(target))}` : '';
+    const where = target ? ` to ${this.redact(target.origin)}` : '';
     if (purpose === 'token') {
       return new AimsError('AUTH_FAILED', `The token URL answered ${status}, a redirect${where}: the client secret and password are not sent on to another address. Set the Token URL to the address that answers.`, status);
     }
@@ -471,9 +466,12 @@ export class AimsClient {
     return new AimsError('UNTRUSTED_HOST', `AIMS360 redirected the request${where}${downgrade}, which may not receive the token: the redirect was not followed. Add the origin to the config node's trusted hosts if it belongs to AIMS360.`, status);
   }
 
-  /** The words of an error body, redacted before they are cut, ready to follow the status. */
+  /**
+   * The words of an error body, redacted before they are cut (so no piece of a secret
+   * is left at the cut), ready to follow the status. Only what can be shown is redacted.
+   */
   private words(body: string): string {
-    const said = cut(this.redact(apiMessage(body)));
+    const said = cut(this.redact(apiMessage(body).slice(0, 2 * API_MESSAGE_LIMIT)));
     return said ? `: ${said}` : '';
   }
 
@@ -511,7 +509,7 @@ export class AimsClient {
   async download(target: string | URL, options: DownloadOptions): Promise<Download> {
     const url = parseHttpUrl(String(target), 'The document link');
     if (options.auth && !this.isTrustedHost(url)) {
-      throw new AimsError('UNTRUSTED_HOST', `The document link is on ${originText(url)}, which is not a trusted host, so the token is not sent there: add it to the config node's trusted hosts if it belongs to AIMS360.`);
+      throw new AimsError('UNTRUSTED_HOST', `The document link is on ${url.origin}, which is not a trusted host, so the token is not sent there: add it to the config node's trusted hosts if it belongs to AIMS360.`);
     }
     let token = options.auth ? await this.token() : undefined;
     const open = async (headers: Record<string, string> = {}) => {

@@ -76,6 +76,37 @@ describe('secrets: nodes never reveal the token, client secret or password', fun
     }
   }
 
+  it('a token endpoint that echoes the form URL-encoded, JSON-escaped or in base64: no piece of the secret or password in msg.error or the log', async () => {
+    const sim = getSim();
+    addJob(sim, 'job status (single)');
+    const odd = { ...OAUTH, clientSecret: 'Sé/cr+t&"x=y\\z end', password: 'p@ss w0rd!*(q)~"pw"' };
+    const form = new URLSearchParams({ grant_type: 'password', client_id: odd.clientId, client_secret: odd.clientSecret, username: odd.username, password: odd.password }).toString();
+    const echoes = [`Bad form: ${form}`, JSON.stringify(Object.fromEntries(new URLSearchParams(form))), `trace ${Buffer.from(form).toString('base64')}`,
+      `secret ${encodeURIComponent(odd.clientSecret)} password ${encodeURIComponent(odd.password)}`];
+    const everything = [];
+    for (const echo of echoes) {
+      sim.clearFaults();
+      sim.addFault({ type: 'status', status: 400, body: JSON.stringify({ error: 'invalid_request', error_description: echo }), match: { path: '/connect/token' }, times: -1 });
+      await loadFast(nodeFlow(sim, 'job status (single)', { auth: 'oauth2' }), { server: odd });
+      const seen = ['out', 'caught', 'statuses'].map((id) => collect(helper.getNode(id)));
+      const answer = next(helper.getNode('out'), helper.getNode('caught'));
+      helper.getNode('node').receive({ jobId: JOB });
+      (await answer).error.code.should.equal('AUTH_FAILED');
+      everything.push(...seen, helper.log().args);
+      await helper.unload();
+    }
+    const text = visible(everything);
+    text.should.containEql('[redacted]');
+    const pieces = [odd.clientSecret, odd.password].flatMap((secret) => [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1)]);
+    // Eight characters in a row of any form, or the base64 of the form's secret part, is a leak.
+    const base64 = Buffer.from(form).toString('base64');
+    const from = form.indexOf('client_secret=') + 'client_secret='.length;
+    pieces.push(base64.slice(Math.ceil((8 * from) / 6), Math.floor((8 * form.indexOf('&username')) / 6)));
+    for (const piece of pieces) {
+      for (let i = 0; i + 8 <= piece.length; i++) text.includes(piece.slice(i, i + 8)).should.be.false(`"${piece.slice(i, i + 8)}" leaked`);
+    }
+  });
+
   describe('the token stays on trusted hosts', function () {
     let elsewhere;
     let otherUrl;
