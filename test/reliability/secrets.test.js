@@ -152,6 +152,16 @@ describe('secrets: nodes never reveal the token, client secret or password', fun
       elsewhere.log.length.should.equal(0);
     });
 
+    it('a private DownloadLink on another port of the base host: UNTRUSTED_HOST, nothing sent there', async () => {
+      const sim = getSim();
+      addJob(sim, 'fetch output', 'job-port');
+      const otherPort = `http://127.0.0.1:${elsewhere.port}`;
+      const job = JSON.parse(JSON.stringify(sim.getJob('job-port')).split(sim.url).join(otherPort));
+      const msg = await run('fetch output', { payload: job });
+      msg.error.should.match({ code: 'UNTRUSTED_HOST', message: new RegExp(`is on ${otherPort}, which is not a trusted host`) });
+      elsewhere.log.length.should.equal(0);
+    });
+
     it('a public DownloadLink to another host is fetched without the token', async () => {
       const sim = getSim();
       sim.addJob({ jobId: 'job-pub', documents: [{ name: 'p.csv' }], scope: 'Public' });
