@@ -1,5 +1,6 @@
 require('should');
 const fs = require('node:fs');
+const http = require('node:http');
 const path = require('node:path');
 const { DEFAULT_TOKEN_PATH, tokenUrlFor } = require('../dist/nodes/lib/auth.js');
 const { helper, baseFlow, load, next, useSimAndNodeRed } = require('./support/red');
@@ -169,6 +170,32 @@ describe('aims360-config', function () {
       sim.clearLog();
       const other = await post({ id: 'server', baseUrl: sim.url, authType: 'oauth2', tokenUrl: 'http://localhost:1/token', credentials: saved });
       other.code.should.equal('UNTRUSTED_HOST');
+      sim.log.length.should.equal(0);
+    });
+
+    it('does not post the secret and password on to where the token URL redirects: AUTH_FAILED says so', async () => {
+      const received = [];
+      const elsewhere = http.createServer((req, res) => {
+        received.push(req.url);
+        res.end('{"access_token":"stolen","expires_in":3600}');
+      });
+      await new Promise((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+      try {
+        for (const status of [302, 307, 308]) {
+          sim.addFault({ type: 'status', status, location: `http://127.0.0.1:${elsewhere.address().port}/connect/token`, body: '', match: { path: '/connect/token' } });
+          const answer = await post({ baseUrl: sim.url, authType: 'oauth2', tokenUrl: `${sim.url}/connect/token`, credentials: OAUTH });
+          answer.should.match({ ok: false, code: 'AUTH_FAILED', message: new RegExp(`^The token URL answered ${status}, a redirect to http://127\\.0\\.0\\.1:\\d+: the client secret and password are not sent on`) });
+        }
+        received.should.be.empty();
+      } finally {
+        elsewhere.close();
+      }
+    });
+
+    it('does not send a saved token over http when the deployed URL was https on the same host and port', async () => {
+      await load(flow(sim, { baseUrl: sim.url.replace('http:', 'https:') }), { server: { token: TOKEN } });
+      const answer = await post({ id: 'server', baseUrl: sim.url, authType: 'token', credentials: { token: '__PWRD__' } });
+      answer.should.match({ ok: false, code: 'UNTRUSTED_HOST' });
       sim.log.length.should.equal(0);
     });
 

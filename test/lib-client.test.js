@@ -2,7 +2,7 @@
 // words a user reads in msg.error, what goes on the wire, and which hosts get the token.
 const should = require('should');
 const http = require('node:http');
-const { AimsClient } = require('../dist/nodes/lib/client.js');
+const { AimsClient, redactSecrets } = require('../dist/nodes/lib/client.js');
 
 const NO_RETRY = { limit: 0 };
 
@@ -85,6 +85,55 @@ describe('lib: AimsClient, answer by answer', function () {
     (await failure(client().request('/x'))).message.should.equal(`AIMS360 answered 400: ${'w'.repeat(300)}.`);
   });
 
+  it('ends the API\'s own sentence with one full stop, never two', async () => {
+    for (const [said, shown] of [['Job not found.', 'Job not found.'], ['Really?', 'Really?'], ['Stop!', 'Stop!'], ['no stop', 'no stop.']]) {
+      reply = () => ({ status: 404, text: JSON.stringify({ Message: said }) });
+      (await failure(client().request('/x'))).message.should.equal(`AIMS360 answered 404: ${shown}`);
+    }
+    reply = () => ({ status: 404, headers: { 'content-type': 'text/plain' }, text: 'No such document.' });
+    (await failure(client().download(`${base}/doc`, { auth: false }))).message.should.equal('The document link answered 404: No such document.');
+  });
+
+  it('trusts origins: a host means https on 443, host:port and http://host:port exactly that origin, never another scheme or port', () => {
+    const c = client({ baseUrl: 'https://gw.example.com', trustedHosts: 'files.example.com, alt.example.com:8443, http://plain.example.com:8080, *.cdn.example.net' });
+    const trusted = ['https://gw.example.com/x', 'https://gw.example.com:443/x', 'https://files.example.com/x', 'https://alt.example.com:8443/x',
+      'http://plain.example.com:8080/x', 'https://a.cdn.example.net/x', 'https://api.aims360.rest/x'];
+    const untrusted = ['http://gw.example.com/x', 'https://gw.example.com:8443/x', 'http://files.example.com/x', 'https://files.example.com:444/x',
+      'https://alt.example.com/x', 'http://alt.example.com:8443/x', 'https://plain.example.com:8080/x', 'http://plain.example.com/x',
+      'http://a.cdn.example.net/x', 'http://api.aims360.rest/x', 'https://api.aims360.rest:8443/x'];
+    for (const url of trusted) c.isTrustedHost(url).should.be.true(url);
+    for (const url of untrusted) c.isTrustedHost(url).should.be.false(url);
+  });
+
+  it('trusts the token URL\'s origin, which receives the password grant anyway', () => {
+    const c = client({ auth: { type: 'oauth2', tokenUrl: 'https://login.example.com:9443/token', clientId: 'c', clientSecret: 's', username: 'u', password: 'p' } });
+    c.isTrustedHost('https://login.example.com:9443/other').should.be.true();
+    c.isTrustedHost('https://login.example.com/other').should.be.false();
+  });
+
+  it('bounds a whole document at 120 timeouts, and never below an hour, unless told', () => {
+    client().documentTimeout.should.equal(3_600_000);
+    client({ timeout: 60_000 }).documentTimeout.should.equal(7_200_000);
+    client({ documentTimeout: 1500 }).documentTimeout.should.equal(1500);
+  });
+
+  it('redacts a secret in every form a server may echo it, and the piece a cut leaves at either end', () => {
+    const secret = 'Sé cr+t&"x\\y';
+    const json = JSON.stringify(secret).slice(1, -1);
+    const echoes = [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2),
+      encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()), json, JSON.stringify(json).slice(1, -1), json.replace('é', '\\u00e9'),
+      Buffer.from(secret).toString('base64'), Buffer.from(`id:${secret}`).toString('base64'), Buffer.from(`x${secret}`).toString('base64url')];
+    for (const echo of echoes) {
+      const shown = redactSecrets(`before ${echo} after`, ['other', secret]);
+      shown.should.match(/^before .*\[redacted\].* after$/, echo);
+      shown.length.should.be.below(`before [redacted] after`.length + 8, `${echo} -> ${shown}`);
+    }
+    redactSecrets(`cut at ${secret.slice(0, 7)}`, [secret]).should.equal('cut at [redacted]');
+    redactSecrets(`${secret.slice(-7)} and more`, [secret]).should.equal('[redacted] and more');
+    // Short secrets go only whole: their pieces would be ordinary words.
+    redactSecrets('abc abcd', ['abcd']).should.equal('abc [redacted]');
+  });
+
   it('names the failure by status: AUTH_FAILED for 401 and 403, RATE_LIMITED for 429', async () => {
     for (const [status, code, words] of [[401, 'AUTH_FAILED', /refused the credentials \(401: no\)/], [403, 'AUTH_FAILED', /\(403: no\)/], [429, 'RATE_LIMITED', /rate limiting this account \(429: no\): send fewer/]]) {
       reply = () => ({ status, text: '{"Message":"no"}' });
@@ -147,7 +196,7 @@ describe('lib: AimsClient, answer by answer', function () {
 
   it('refuses an absolute URL on an untrusted host, naming it, and resolves a trusted one', () => {
     const c = client();
-    (() => c.resolve('https://evil.example.com/x')).should.throw({ code: 'UNTRUSTED_HOST', message: /^evil\.example\.com is not a trusted host/ });
+    (() => c.resolve('https://evil.example.com/x')).should.throw({ code: 'UNTRUSTED_HOST', message: /^https:\/\/evil\.example\.com is not a trusted host/ });
     c.resolve('https://api.aims360.rest/x?y=1').href.should.equal('https://api.aims360.rest/x?y=1');
     c.resolve('jobs').href.should.equal(`${base}/jobs`);
   });
@@ -228,7 +277,7 @@ describe('lib: AimsClient, answer by answer', function () {
     const c = client();
     c.resolve = () => new URL(`http://localhost:${port}/x`);
     const err = await failure(c.request('/x'));
-    err.should.match({ code: 'UNTRUSTED_HOST', message: 'localhost is not a trusted host; the token is not sent there.' });
+    err.should.match({ code: 'UNTRUSTED_HOST', message: `http://localhost:${port} is not a trusted host; the token is not sent there.` });
     seen.should.have.length(0);
   });
 
@@ -380,7 +429,7 @@ describe('lib: AimsClient, answer by answer', function () {
       const err = await failure(client().download('https://files.example.com/doc.csv', { auth: true }));
       err.should.match({
         code: 'UNTRUSTED_HOST',
-        message: 'The document link is on files.example.com, which is not a trusted host, so the token is not sent there: add it to the config node\'s trusted hosts if it belongs to AIMS360.',
+        message: 'The document link is on https://files.example.com, which is not a trusted host, so the token is not sent there: add it to the config node\'s trusted hosts if it belongs to AIMS360.',
       });
       seen.should.have.length(1);
     });

@@ -70,7 +70,7 @@ describe('lib/formats', () => {
         const docs = [{ info: { name: 'r.csv', type: 'csv' }, link: 'https://evil.example.com/r.csv' }];
         (() => out.checkBeforeRequest(client, docs, true, settings())).should.throw({
           code: 'UNTRUSTED_HOST',
-          message: 'Document "r.csv" is on evil.example.com, which is not a trusted host, and its scope needs the token: add the host to the config node\'s trusted hosts if it belongs to AIMS360.',
+          message: 'Document "r.csv" is on https://evil.example.com, which is not a trusted host, and its scope needs the token: add the host to the config node\'s trusted hosts if it belongs to AIMS360.',
         });
       } finally {
         client.close();

@@ -130,6 +130,9 @@ describe('lib: job output without a download', () => {
       .should.throw({ code: 'BAD_RESPONSE', message: 'The link of document "r.csv" is not a URL.' });
     (() => out.checkBeforeRequest(client, doc({}, 'ftp://apieast.aims360.rest/d'), false, settings, now))
       .should.throw({ code: 'BAD_RESPONSE', message: /is not http or https \(ftp:\)/ });
-    out.checkBeforeRequest(client, doc({}, 'http://apieast.aims360.rest/d'), true, settings, now);
+    out.checkBeforeRequest(client, doc({}, 'http://apieast.aims360.rest/d'), false, settings, now);
+    // The token goes to https://*.aims360.rest only, not over http.
+    (() => out.checkBeforeRequest(client, doc({}, 'http://apieast.aims360.rest/d'), true, settings, now))
+      .should.throw({ code: 'UNTRUSTED_HOST', message: /^Document "r\.csv" is on http:\/\/apieast\.aims360\.rest, which is not a trusted host/ });
   });
 });

@@ -78,10 +78,11 @@ describe('settings rules (rules.ts)', () => {
 
     it('hostList: host names with single-letter labels, a wildcard only over two labels or more', () => {
       hostList(' A.example , x.y,*.b.example,, ').should.eql(['a.example', 'x.y', '*.b.example']);
+      hostList('a.example:8443, http://A.example:8080, https://*.b.example').should.eql(['a.example:8443', 'http://a.example:8080', 'https://*.b.example']);
       hostList(['Files.Example.com']).should.eql(['files.example.com']);
       hostList('').should.eql([]);
       hostList(undefined).should.eql([]);
-      for (const bad of ['*.com', 'a..b', '-a.b', 'a b', 'http://a.b', `${'a'.repeat(64)}.b`]) {
+      for (const bad of ['*.com', 'a..b', '-a.b', 'a b', 'http://a.b/x', 'ftp://a.b', 'a.b:0', 'a.b:65536', 'http://*.com:80', `${'a'.repeat(64)}.b`]) {
         (() => hostList(`good.example, ${bad}`)).should.throw(bad.toLowerCase());
       }
       breaks({ kind: 'hostList' }, 'ok.example, *.com').should.equal('holds "*.com", which is not a host name');

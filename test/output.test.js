@@ -57,7 +57,7 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
       const c = client();
       const err = await rejection(c.download('http://evil.example.com:1/doc', { auth: true }));
       err.code.should.equal('UNTRUSTED_HOST');
-      const trusted = client({ trustedHosts: 'localhost' });
+      const trusted = client({ trustedHosts: `http://localhost:${sim.port}` });
       (await trusted.download(`${sim.url.replace('127.0.0.1', 'localhost')}/nothing`, { auth: true }).catch((e) => e)).code.should.equal('API_ERROR');
       downloads(sim).length.should.equal(0);
       sim.log.length.should.equal(1);
@@ -81,7 +81,7 @@ describe('lib/job-output, lib/formats and AimsClient.download', function () {
       await new Promise((r) => redirector.listen(0, '127.0.0.1', r));
       try {
         const link = `http://127.0.0.1:${redirector.address().port}/doc`;
-        const err = await rejection(client().download(link, { auth: true }));
+        const err = await rejection(client({ trustedHosts: `http://127.0.0.1:${redirector.address().port}` }).download(link, { auth: true }));
         err.code.should.equal('ACCESS_DENIED');
         const [call] = downloads(sim);
         call.host.should.startWith('localhost:');

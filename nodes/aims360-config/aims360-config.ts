@@ -48,9 +48,10 @@ function clientOptions(def: ConfigDef, creds: Credentials): ClientOptions {
   return { baseUrl: def.baseUrl ?? '', timeout: def.timeout, trustedHosts: def.trustedHosts, auth };
 }
 
-function hostOf(url: string | undefined): string | undefined {
+/** Scheme, host and port: a saved secret goes where the deployed node sends it, not to http in place of https. */
+function originOf(url: string | undefined): string | undefined {
   try {
-    return new URL(url ?? '').host.toLowerCase();
+    return new URL(url ?? '').origin.toLowerCase();
   } catch {
     return undefined;
   }
@@ -72,11 +73,11 @@ function testSettings(RED: NodeAPI, body: Record<string, unknown>): { def: Confi
       throw new AimsError('BAD_INPUT', 'The saved secret is not deployed yet: type the token (or secret and password) again, or deploy first.');
     }
     const sameTarget =
-      hostOf(def.baseUrl) === hostOf(deployed.settings.baseUrl) &&
+      originOf(def.baseUrl) === originOf(deployed.settings.baseUrl) &&
       (def.authType !== 'oauth2' ||
-        hostOf(tokenUrlFor(def.baseUrl ?? '', def.tokenUrl)) === hostOf(tokenUrlFor(deployed.settings.baseUrl ?? '', deployed.settings.tokenUrl)));
+        originOf(tokenUrlFor(def.baseUrl ?? '', def.tokenUrl)) === originOf(tokenUrlFor(deployed.settings.baseUrl ?? '', deployed.settings.tokenUrl)));
     if (!sameTarget) {
-      throw new AimsError('UNTRUSTED_HOST', 'The URL changed: type the token (or secret and password) again, so the saved one is not sent to a new host.');
+      throw new AimsError('UNTRUSTED_HOST', 'The URL changed (scheme, host or port): type the token (or secret and password) again, so the saved one is not sent to a new place.');
     }
     for (const field of SECRET_FIELDS) {
       if (creds[field] === SAVED_SECRET) creds[field] = saved[field];

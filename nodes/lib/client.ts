@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { resumingBody } from './resume';
-import type { Got, OptionsInit, Response, RetryObject, StreamOptions } from 'got' with { 'resolution-mode': 'import' };
+import type { CancelableRequest, Got, OptionsInit, Progress, Response, RetryObject, StreamOptions } from 'got' with { 'resolution-mode': 'import' };
 import { PasswordGrant, PasswordGrantCredentials, StaticToken, tokenUrlFor, TokenSource } from './auth';
 import { AimsError } from './errors';
 import { hostList } from './rules';
@@ -24,14 +24,21 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { limit: 4, baseDelayMs: 500, maxDelayMs: 15_000, maxTotalMs: 60_000 };
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** An API answer (not a document) larger than this is refused unread (CONTRACT.md). */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+/** A document's whole transfer may take this many timeouts, and never less than an hour (a trickle must end). */
+export const DOCUMENT_TIME_FACTOR = 120;
+const MIN_DOCUMENT_TIME_MS = 3_600_000;
 
 export interface ClientOptions {
   baseUrl: string;
   auth: AuthSettings;
   timeout?: number | string;
-  /** Extra host names (or `*.domain`) that may receive the bearer token. */
+  /** Extra origins that may receive the bearer token: `host` (https on 443), `host:port`, `http://host:port`, `*.domain`. */
   trustedHosts?: string | readonly string[];
   retry?: Partial<RetryPolicy>;
+  /** The most a document may take from request to last byte (ms); default DOCUMENT_TIME_FACTOR × timeout, at least an hour. */
+  documentTimeout?: number;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -114,7 +121,7 @@ function statusError(purpose: Purpose, status: number, words: string, retried: s
   if (status === 429) {
     return new AimsError('RATE_LIMITED', `AIMS360 is rate limiting this account (429${words})${retried}: send fewer requests or wait.`, status);
   }
-  return new AimsError('API_ERROR', `${who} answered ${status}${words}.`, status);
+  return new AimsError('API_ERROR', sentence(`${who} answered ${status}${words}`), status);
 }
 
 let gotLoading: Promise<Got> | undefined;
@@ -137,21 +144,56 @@ export function parseHttpUrl(value: string, what: string): URL {
   return url;
 }
 
-/** Host names or `*.domain` patterns (rules.ts, as the editor checks them); a scheme, port or path would never match, so it is refused. */
-function parseHostList(hosts: string | readonly string[] | undefined): string[] {
+/** Where a token may go: a scheme, a host name (or `*.domain`) and a port. */
+interface Origin {
+  protocol: string;
+  host: string;
+  port: string;
+}
+
+function originOf(url: URL): Origin {
+  return { protocol: url.protocol, host: url.hostname.toLowerCase(), port: url.port || (url.protocol === 'https:' ? '443' : '80') };
+}
+
+/** A trusted hosts entry (rules.ts checks its form): no scheme means https, no port the scheme's own. */
+function entryOrigin(entry: string): Origin {
+  const m = /^(?:(https?):\/\/)?([^:]+)(?::(\d+))?$/.exec(entry);
+  const protocol = `${m?.[1] ?? 'https'}:`;
+  return { protocol, host: m?.[2] ?? '', port: m?.[3] ?? (protocol === 'https:' ? '443' : '80') };
+}
+
+/** The trusted hosts setting as origins (rules.ts, as the editor checks them); a path is refused. */
+function parseHostList(hosts: string | readonly string[] | undefined): Origin[] {
   try {
-    return hostList(hosts);
+    return hostList(hosts).map(entryOrigin);
   } catch (err) {
-    throw new AimsError('BAD_INPUT', `Trusted host "${(err as Error).message}" is not a host name or a *.domain.tld pattern (no scheme, port or path).`);
+    throw new AimsError('BAD_INPUT', `Trusted host "${(err as Error).message}" is not a host name, host:port, http://host:port or *.domain.tld pattern (no path).`);
   }
 }
 
-function hostMatches(host: string, pattern: string): boolean {
-  if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1));
-  return host === pattern;
+function originMatches(origin: Origin, trusted: Origin): boolean {
+  if (origin.protocol !== trusted.protocol || origin.port !== trusted.port) return false;
+  if (trusted.host.startsWith('*.')) return origin.host.endsWith(trusted.host.slice(1));
+  return origin.host === trusted.host;
 }
 
-/** The API's own words from an error body, whatever shape it has. */
+/** The redirect target of an answer, if it is one. */
+function redirectTarget(response: { statusCode: number; url: string; headers: Record<string, string | string[] | undefined> }): URL | undefined {
+  const location = response.headers.location;
+  if (response.statusCode < 300 || response.statusCode >= 400 || typeof location !== 'string') return undefined;
+  try {
+    return new URL(location, response.url);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A sentence: the API's own words keep their full stop, and get one when they have none. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** The API's own words from an error body, whatever shape it has (not yet cut to API_MESSAGE_LIMIT). */
 function apiMessage(body: string): string {
   let text = body.trim();
   try {
@@ -164,6 +206,10 @@ function apiMessage(body: string): string {
   } catch {
     // Not JSON: the text itself is the message.
   }
+  return text;
+}
+
+function cut(text: string): string {
   return text.length > API_MESSAGE_LIMIT ? `${text.slice(0, API_MESSAGE_LIMIT)}…` : text;
 }
 
@@ -176,7 +222,9 @@ export class AimsClient {
   readonly baseUrl: URL;
   readonly timeout: number;
   readonly retryPolicy: RetryPolicy;
-  private readonly trusted: string[];
+  /** The most a document may take from request to last byte (ms). */
+  readonly documentTimeout: number;
+  private readonly trusted: Origin[];
   private readonly auth: TokenSource;
   /** Told when the API asks to wait (Retry-After), so a poller can hold the whole account back. */
   onRetryAfter?: (until: number) => void;
@@ -190,24 +238,27 @@ export class AimsClient {
     this.baseUrl = parseHttpUrl(String(options.baseUrl ?? '').replace(/\/+$/, ''), 'The base URL');
     this.timeout = readNumber(options.timeout, DEFAULT_TIMEOUT_MS, 'The timeout (ms)', { min: 1, integer: true });
     this.retryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-    this.trusted = [this.baseUrl.hostname.toLowerCase(), '*.aims360.rest', ...parseHostList(options.trustedHosts)];
+    this.documentTimeout = options.documentTimeout ?? Math.max(MIN_DOCUMENT_TIME_MS, DOCUMENT_TIME_FACTOR * this.timeout);
+    this.trusted = [originOf(this.baseUrl), entryOrigin('*.aims360.rest'), ...parseHostList(options.trustedHosts)];
     this.auth = this.makeTokenSource(options.auth);
     // Every request in flight listens to this one signal; many at once is normal.
     setMaxListeners(0, this.closing.signal);
   }
 
+  /** Whether the token may go to this URL's origin (scheme, host and port). */
   isTrustedHost(url: string | URL): boolean {
-    const host = (typeof url === 'string' ? new URL(url) : url).hostname.toLowerCase();
-    return this.trusted.some((pattern) => hostMatches(host, pattern));
+    const origin = originOf(typeof url === 'string' ? new URL(url) : url);
+    return this.trusted.some((trusted) => originMatches(origin, trusted));
   }
 
-  /** Replaces every secret this client knows by a marker. */
+  /** Whether a redirect from `from` may take the token to `to`: a trusted origin, and never from https to http. */
+  private mayCarryToken(from: URL, to: URL): boolean {
+    return this.isTrustedHost(to) && !(from.protocol === 'https:' && to.protocol === 'http:');
+  }
+
+  /** Replaces every secret this client knows, as it is and as a server may encode it, by a marker. */
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.auth.secrets()) {
-      if (secret) out = out.split(secret).join('[redacted]');
-    }
-    return out;
+    return redactSecrets(text, this.auth.secrets());
   }
 
   /**
@@ -218,7 +269,7 @@ export class AimsClient {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
       const url = parseHttpUrl(target, 'The URL');
       if (!this.isTrustedHost(url)) {
-        throw new AimsError('UNTRUSTED_HOST', `${url.hostname} is not a trusted host: add it to the config node's trusted hosts if it belongs to AIMS360.`);
+        throw new AimsError('UNTRUSTED_HOST', `${url.origin} is not a trusted host: add it to the config node's trusted hosts if it belongs to AIMS360.`);
       }
       return url;
     }
@@ -265,6 +316,8 @@ export class AimsClient {
   private makeTokenSource(auth: AuthSettings): TokenSource {
     if (auth?.type === 'oauth2') {
       const tokenUrl = parseHttpUrl(tokenUrlFor(this.baseUrl.href, auth.tokenUrl), 'The token URL');
+      // The token URL's origin gets the password grant, so it may get the token too (CONTRACT.md).
+      this.trusted.push(originOf(tokenUrl));
       const { clientId, clientSecret, username, password } = auth;
       return new PasswordGrant({ clientId, clientSecret, username, password }, (form) => this.postTokenForm(tokenUrl, form));
     }
@@ -287,12 +340,41 @@ export class AimsClient {
   /**
    * got's options for every request of this client: the one place that sets agents,
    * timeouts, retries, redirects and the close signal. A stream (a document) bounds
-   * the wait for an answer and each silence, not the whole transfer, and is not retried.
+   * the wait for an answer and each silence here, its whole transfer in download(),
+   * and is not retried.
    */
-  private gotOptions(call: { method: Method; headers: Record<string, string>; signal?: AbortSignal; retry?: boolean }, stream = false): OptionsInit {
-    const common: OptionsInit = { method: call.method, headers: call.headers, agent: this.agents, signal: this.signalFor(call.signal), followRedirect: true };
-    if (stream) return { ...common, timeout: { response: this.timeout, socket: this.timeout }, retry: { limit: 0 }, throwHttpErrors: false };
+  private gotOptions(call: { method: Method; headers: Record<string, string>; signal?: AbortSignal; retry?: boolean }, purpose: Purpose): OptionsInit {
+    const common: OptionsInit = { method: call.method, headers: call.headers, agent: this.agents, signal: this.signalFor(call.signal), ...this.redirects(purpose) };
+    if (purpose === 'download') return { ...common, timeout: { response: this.timeout, socket: this.timeout }, retry: { limit: 0 }, throwHttpErrors: false };
     return { ...common, responseType: 'text', timeout: { request: this.timeout }, retry: this.retryFor(call.method, call.retry) };
+  }
+
+  /**
+   * Which redirects are followed, decided here by origin (got keeps the token on a
+   * change of scheme). The password grant follows none; an API call only one whose
+   * target may get the token (run() refuses the others); a document every one, the
+   * token dropped where it may not go.
+   */
+  private redirects(purpose: Purpose): Pick<OptionsInit, 'followRedirect' | 'hooks'> {
+    if (purpose === 'token') return { followRedirect: false };
+    if (purpose === 'api') {
+      return {
+        followRedirect: (response) => {
+          const target = redirectTarget(response);
+          return target === undefined || this.mayCarryToken(new URL(response.url), target);
+        },
+      };
+    }
+    return {
+      followRedirect: true,
+      hooks: {
+        beforeRedirect: [
+          (next, response) => {
+            if (!this.mayCarryToken(new URL(response.url), next.url as URL)) delete next.headers.authorization;
+          },
+        ],
+      },
+    };
   }
 
   private retryFor(method: Method, enabled: boolean | undefined): Partial<RetryObject['retryOptions']> {
@@ -318,7 +400,7 @@ export class AimsClient {
 
   private async send(url: URL, token: string, options: RequestOptions): Promise<ApiResponse> {
     if (!this.isTrustedHost(url)) {
-      throw new AimsError('UNTRUSTED_HOST', `${url.hostname} is not a trusted host; the token is not sent there.`);
+      throw new AimsError('UNTRUSTED_HOST', `${url.origin} is not a trusted host; the token is not sent there.`);
     }
     const method = options.method ?? 'GET';
     const headers: Record<string, string> = {
@@ -326,7 +408,7 @@ export class AimsClient {
       ...options.headers,
       authorization: `Bearer ${token}`,
     };
-    const gotOptions = this.gotOptions({ method, headers, signal: options.signal, retry: options.retry });
+    const gotOptions = this.gotOptions({ method, headers, signal: options.signal, retry: options.retry }, 'api');
     if (options.json !== undefined) gotOptions.json = options.json;
     else if (options.body !== undefined) gotOptions.body = options.body;
     return this.run(url, gotOptions);
@@ -334,7 +416,7 @@ export class AimsClient {
 
   private async postTokenForm(tokenUrl: URL, form: Record<string, string>): Promise<unknown> {
     // A password grant changes nothing on the server, so it is safe to retry.
-    const options = this.gotOptions({ method: 'POST', headers: { accept: 'application/json' }, retry: true });
+    const options = this.gotOptions({ method: 'POST', headers: { accept: 'application/json' }, retry: true }, 'token');
     const response = await this.run(tokenUrl, { ...options, form }, 'token');
     if (typeof response.body === 'string') {
       throw new AimsError('BAD_RESPONSE', 'The token URL did not answer JSON: check the Token URL.');
@@ -342,22 +424,54 @@ export class AimsClient {
     return response.body;
   }
 
-  /** Runs one got call and turns every failure into an AimsError built from safe parts only. */
+  /**
+   * Runs one got call and turns every failure into an AimsError built from safe parts only.
+   * The answer is read up to MAX_ANSWER_BYTES (announced or received); beyond, reading
+   * stops at once and the call is not retried.
+   */
   private async run(url: URL, options: OptionsInit, purpose: Purpose = 'api'): Promise<ApiResponse> {
     this.throwIfClosed();
     const got = await loadGot();
     let response: Response<string>;
+    const call = got(url, options as OptionsInit & { responseType: 'text' }) as CancelableRequest<Response<string>>;
+    let tooLarge = false;
+    call.on('downloadProgress', ({ transferred, total }: Progress) => {
+      if (tooLarge || Math.max(transferred, total ?? 0) <= MAX_ANSWER_BYTES) return;
+      tooLarge = true;
+      call.cancel();
+    });
     try {
-      response = (await got(url, options as OptionsInit & { responseType: 'text' })) as Response<string>;
+      response = await call;
     } catch (err) {
+      if (tooLarge && !this.closed) {
+        const who = purpose === 'token' ? 'The token URL' : 'AIMS360';
+        throw new AimsError('BAD_RESPONSE', `${who} sent an answer larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MB; it was not read further.`);
+      }
       throw this.describeFailure(err, purpose);
     }
+    if (response.statusCode >= 300 && response.statusCode < 400) throw this.refusedRedirect(url, response, purpose);
     return { statusCode: response.statusCode, headers: response.headers, body: parseBody(response.body, response.headers['content-type']) };
   }
 
-  /** The words of an error body, redacted, ready to follow the status. */
+  /** A redirect run() did not follow: the password grant follows none, an API call none that would take the token elsewhere. */
+  private refusedRedirect(url: URL, response: Response<string>, purpose: Purpose): AimsError {
+    const status = response.statusCode;
+    const target = redirectTarget(response);
+    const where = target ? ` to ${this.redact(target.origin)}` : '';
+    if (purpose === 'token') {
+      return new AimsError('AUTH_FAILED', `The token URL answered ${status}, a redirect${where}: the client secret and password are not sent on to another address. Set the Token URL to the address that answers.`, status);
+    }
+    if (!target) return statusError(purpose, status, this.words(response.body ?? ''), '');
+    const downgrade = url.protocol === 'https:' && target.protocol === 'http:' ? ' (from https to http)' : '';
+    return new AimsError('UNTRUSTED_HOST', `AIMS360 redirected the request${where}${downgrade}, which may not receive the token: the redirect was not followed. Add the origin to the config node's trusted hosts if it belongs to AIMS360.`, status);
+  }
+
+  /**
+   * The words of an error body, redacted before they are cut (so no piece of a secret
+   * is left at the cut), ready to follow the status. Only what can be shown is redacted.
+   */
   private words(body: string): string {
-    const said = this.redact(apiMessage(body));
+    const said = cut(this.redact(apiMessage(body).slice(0, 2 * API_MESSAGE_LIMIT)));
     return said ? `: ${said}` : '';
   }
 
@@ -395,7 +509,7 @@ export class AimsClient {
   async download(target: string | URL, options: DownloadOptions): Promise<Download> {
     const url = parseHttpUrl(String(target), 'The document link');
     if (options.auth && !this.isTrustedHost(url)) {
-      throw new AimsError('UNTRUSTED_HOST', `The document link is on ${url.hostname}, which is not a trusted host, so the token is not sent there: add it to the config node's trusted hosts if it belongs to AIMS360.`);
+      throw new AimsError('UNTRUSTED_HOST', `The document link is on ${url.origin}, which is not a trusted host, so the token is not sent there: add it to the config node's trusted hosts if it belongs to AIMS360.`);
     }
     let token = options.auth ? await this.token() : undefined;
     const open = async (headers: Record<string, string> = {}) => {
@@ -407,10 +521,23 @@ export class AimsClient {
       }
       return download;
     };
+    const started = Date.now();
     const download = await open();
     if (download.statusCode >= 300) throw await this.downloadFailure(download);
     const resumeAt = (from: number, validator: string) => open({ range: `bytes=${from}-`, 'if-range': validator });
-    return { ...download, body: resumingBody(download, resumeAt, { ...this.retryPolicy, describe: (err) => this.cutOff(err) }, this.signalFor(options.signal)) };
+    const body = resumingBody(download, resumeAt, { ...this.retryPolicy, describe: (err) => this.cutOff(err) }, this.signalFor(options.signal));
+    return { ...download, body: this.timeBound(body, this.documentTimeout - (Date.now() - started)) };
+  }
+
+  /** Ends a document body that is still arriving after `left` ms (each silence is bounded by the timeout already). */
+  private timeBound(body: Readable, left: number): Readable {
+    const limit = this.documentTimeout;
+    const words = limit % 60_000 === 0 ? `${limit / 60_000} min` : `${limit / 1000} s`;
+    const timer = setTimeout(() => {
+      body.destroy(new AimsError('TIMEOUT', `The document was still arriving after ${words}, the most a download may take: it was stopped. Check the link's server, or use a smaller export.`));
+    }, Math.max(0, left));
+    body.once('close', () => clearTimeout(timer));
+    return body;
   }
 
   private async openStream(url: URL, token: string | undefined, signal: AbortSignal | undefined, extra: Record<string, string>): Promise<Download> {
@@ -418,7 +545,7 @@ export class AimsClient {
     const got = await loadGot();
     const headers: Record<string, string> = { accept: '*/*', ...extra };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
-    const body = got.stream(url, this.gotOptions({ method: 'GET', headers, signal }, true) as StreamOptions);
+    const body = got.stream(url, this.gotOptions({ method: 'GET', headers, signal }, 'download') as StreamOptions);
     // The consumer reads the error; this only keeps one that arrives before it listens from crashing the process.
     body.on('error', () => undefined);
     return new Promise((resolve, reject) => {
@@ -462,4 +589,56 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   } catch {
     throw new AimsError('BAD_RESPONSE', 'AIMS360 sent a JSON answer that could not be parsed (malformed or cut off).');
   }
+}
+
+const REDACTED = '[redacted]';
+/** Below this length a secret is only removed whole: its pieces or base64 cores would match ordinary words. */
+const MIN_PARTIAL = 6;
+
+/** A secret's base64 wherever it starts in a longer encoded text: the characters of each byte alignment that depend on it alone. */
+function base64Cores(secret: string): string[] {
+  const bytes = Buffer.from(secret);
+  const cores: string[] = [];
+  for (let pad = 0; pad < 3; pad++) {
+    const text = Buffer.concat([Buffer.alloc(pad), bytes]).toString('base64');
+    const core = text.slice(Math.ceil((8 * pad) / 6), Math.floor((8 * (pad + bytes.length)) / 6));
+    cores.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return cores;
+}
+
+/** The forms a secret takes in a server's words: as it is, URL- and form-encoded, JSON-escaped (once or twice), and each in base64. */
+function secretForms(secret: string): string[] {
+  const forms = new Set<string>([secret]);
+  for (const encoded of [encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]) {
+    forms.add(encoded);
+    forms.add(encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
+  }
+  const json = JSON.stringify(secret).slice(1, -1);
+  forms.add(json);
+  forms.add(JSON.stringify(json).slice(1, -1));
+  forms.add(json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  if (secret.length >= MIN_PARTIAL) [...forms].forEach((form) => base64Cores(form).forEach((core) => forms.add(core)));
+  return [...forms];
+}
+
+/**
+ * Every form of every secret replaced by a marker, longest first; and a text that
+ * ends with the start of one (or starts with the end of one), as a read or a cut
+ * leaves it, loses that piece too.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  const forms = secrets.filter(Boolean).flatMap(secretForms).sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const form of forms) out = out.split(form).join(REDACTED);
+  const longest = (matches: (length: number) => boolean) => {
+    const most = Math.max(0, ...forms.map((form) => form.length - 1));
+    for (let length = Math.min(most, out.length); length >= MIN_PARTIAL; length--) if (matches(length)) return length;
+    return 0;
+  };
+  const tail = longest((length) => forms.some((form) => length < form.length && out.endsWith(form.slice(0, length))));
+  if (tail) out = out.slice(0, -tail) + REDACTED;
+  const head = longest((length) => forms.some((form) => length < form.length && out.startsWith(form.slice(-length))));
+  if (head) out = REDACTED + out.slice(head);
+  return out;
 }

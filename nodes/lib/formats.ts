@@ -85,7 +85,7 @@ export function checkBeforeRequest(client: AimsClient, docs: JobDocument[], auth
       throw new AimsError('LINK_EXPIRED', `The link of document "${info.name}" expired on ${info.expiryDate}: rerun the job to get a new one.`);
     }
     if (auth && !client.isTrustedHost(url)) {
-      throw new AimsError('UNTRUSTED_HOST', `Document "${info.name}" is on ${url.hostname}, which is not a trusted host, and its scope needs the token: add the host to the config node's trusted hosts if it belongs to AIMS360.`);
+      throw new AimsError('UNTRUSTED_HOST', `Document "${info.name}" is on ${url.origin}, which is not a trusted host, and its scope needs the token: add the host to the config node's trusted hosts if it belongs to AIMS360.`);
     }
     if (holdsInMemory(settings.format, docKind(info)) && info.sizeBytes !== undefined && info.sizeBytes > settings.maxBytes) {
       throw tooLarge(info.name, info.sizeBytes, settings.maxBytes);

@@ -6,8 +6,11 @@
 
 /** A job id as AIMS360 issues it. */
 export const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
-/** A host name in the trusted hosts list; `*.` before it matches its subdomains. */
-export const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+/**
+ * An origin in the trusted hosts list: `name` (https on 443), `name:port` (https), or
+ * `http://` / `https://` before either; `*.` before the name matches its subdomains.
+ */
+export const HOST = /^(?:https?:\/\/)?(\*\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::(\d{1,5}))?$/i;
 
 export type Value = string | number | boolean;
 
@@ -19,7 +22,7 @@ export type Rule =
   | { kind: 'pattern'; pattern: RegExp }
   /** An http or https URL with a host. */
   | { kind: 'httpUrl' }
-  /** Comma separated host names (HOST), a wildcard only over two labels or more. */
+  /** Comma separated origins (HOST), a wildcard only over two labels or more. */
   | { kind: 'hostList' }
   /** JSON text of an object (not a list, not null). */
   | { kind: 'jsonObject' }
@@ -126,7 +129,10 @@ export function hostList(v: unknown): string[] {
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean);
   for (const h of hosts) {
-    if (!HOST.test(h) || (h.startsWith('*.') && !h.slice(2).includes('.'))) throw new Error(h);
+    const m = HOST.exec(h);
+    const name = h.replace(/^https?:\/\//, '').replace(/:\d+$/, '');
+    const port = Number(m?.[2] ?? 1);
+    if (!m || (m[1] && !name.slice(2).includes('.')) || port < 1 || port > 65535) throw new Error(h);
   }
   return hosts;
 }
