@@ -288,6 +288,23 @@ describe('aims360-wait-for-job', function () {
     msg.jobStatus.should.equal('Completed');
   });
 
+  it('with persist on, sends an answer only once the context store no longer holds its wait (a crash cannot bring it back)', async () => {
+    sim.addJob({ jobId: 'answered', runMs: 60000 });
+    sim.addJob({ jobId: 'still-running', runMs: 60000 });
+    await load(flow(sim, { persist: true }), creds);
+    const kept = () => (helper.getNode('node').context().flow.get('aims360-wait-for-job-node') || []).map((w) => w.jobId);
+    helper.getNode('node').receive({ jobId: 'answered' });
+    helper.getNode('node').receive({ jobId: 'still-running' });
+    while (kept().length < 2) await wait(20);
+    // What the store held as each answer went out.
+    const heldAtAnswer = [];
+    helper.getNode('completed-out').on('input', () => heldAtAnswer.push(kept()));
+    const answer = next(helper.getNode('completed-out'));
+    sim.setJob('answered', { jobStatus: 'Completed' });
+    (await answer).jobId.should.equal('answered');
+    heldAtAnswer.should.eql([['still-running']]);
+  });
+
   it('forgets waits on a redeploy when persist is off', async () => {
     sim.addJob({ jobId: 'lost', runMs: 60000 });
     const f = flow(sim);
