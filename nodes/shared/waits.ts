@@ -236,7 +236,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
         });
       }
       // Kept in the store until its answer has gone out: a redeploy or restart meanwhile makes it again.
-      wait.ended = true;
+      wait.ended = result.kind === 'finished';
       delivering.add(wait);
       save();
       // The hook's messages go out one behind, so that its last one can wait for the store.
@@ -250,10 +250,14 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
         held = undefined;
       };
       const task = (async () => hooks.ended(wait, result, answer, closing.signal))().then(
-        () => release(wait, () => {
-          sendHeld();
-          finish();
-        }),
+        () => {
+          // Done after the node closed, which kept the wait: its answer is made again after the restart.
+          if (closing.signal.aborted) return finish();
+          release(wait, () => {
+            sendHeld();
+            finish();
+          });
+        },
         (err: unknown) => {
           // Aborted by the node closing: the wait stays in the store, and its answer is made again after the restart.
           if (closing.signal.aborted) return finish();
