@@ -42,6 +42,8 @@ export interface PendingWait extends StoredWait {
   record?: WaitRecord;
   /** Its last poll failed for a passing reason (an outage). */
   unreachable?: boolean;
+  /** Its message as stored, made once: every answer rewrites the whole list. */
+  storedMsg?: Record<string, unknown>;
 }
 
 /** A wait's end other than a poll error (which the message gets as its error). */
@@ -176,7 +178,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       startedAt: p.startedAt,
       deadline: p.deadline,
       ...(p.ended ? { ended: true } : {}),
-      msg: storable(p.msg),
+      msg: (p.storedMsg ??= storable(p.msg)),
     }));
     return records.length > 0 ? records : undefined;
   }
