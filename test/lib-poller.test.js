@@ -183,29 +183,49 @@ describe('lib: job poller', function () {
     poller.size.should.equal(0);
   });
 
-  it('tries a transient failure again, and gives up after maxFailures in a row', async () => {
-    const client = scriptedClient(() => {
-      throw new AimsError('API_ERROR', 'AIMS360 answered 503.', 503);
-    });
-    poller = new JobPoller(client, { maxFailures: 3 });
+  it('keeps polling through an outage of passing failures (NETWORK, TIMEOUT, 429, 5xx), telling the wait each time, and finishes when AIMS360 is back', async () => {
+    const passing = [
+      new AimsError('API_ERROR', 'AIMS360 answered 503.', 503),
+      new AimsError('NETWORK', 'Could not reach AIMS360 (ECONNREFUSED).'),
+      new AimsError('TIMEOUT', 'AIMS360 did not answer within 100 ms.'),
+      new AimsError('RATE_LIMITED', 'AIMS360 is rate limiting this account (429).', 429),
+      new AimsError('API_ERROR', 'AIMS360 answered 500.', 500),
+      new AimsError('API_ERROR', 'AIMS360 answered 502.', 502),
+      new AimsError('NETWORK', 'Could not reach AIMS360 (ECONNRESET).'),
+    ];
+    const client = scriptedClient((ids, n) => {
+      if (n <= passing.length) throw passing[n - 1];
+      return { value: [job(ids[0], n === passing.length + 1 ? 'Inprogress' : 'Completed')] };
+    }, { maxDelayMs: 5 });
+    poller = new JobPoller(client);
     const l = listener();
-    poller.wait('a', FAST, l);
-    const end = await l.ended;
-    end.error.status.should.equal(503);
-    client.requests.should.have.length(3);
+    l.unreachable = [];
+    poller.wait('a', FAST, { ...l, unreachable: (error) => l.unreachable.push(error.code) });
+    (await l.ended).should.eql({ kind: 'finished', job: job('a', 'Completed') });
+    l.unreachable.should.eql(passing.map((e) => e.code));
+    l.updates.map((j) => j.jobStatus).should.eql(['Inprogress', 'Completed']);
+    // The failures, Inprogress, Completed (as $select fields), then the whole job.
+    client.requests.should.have.length(passing.length + 3);
   });
 
-  it('forgets earlier failures once an answer comes', async () => {
-    const plan = ['fail', 'fail', 'Inprogress', 'fail', 'fail', 'Completed', 'Completed'];
-    const client = scriptedClient((ids, n) => {
-      if (plan[n - 1] === 'fail') throw new AimsError('NETWORK', 'Could not reach AIMS360.');
-      return { value: [job(ids[0], plan[n - 1])] };
+  it('backs off toward the longest interval while AIMS360 is unreachable, and gives up only at the wait\'s own timeout', async () => {
+    const times = [];
+    const client = scriptedClient(() => {
+      times.push(Date.now());
+      throw new AimsError('NETWORK', 'Could not reach AIMS360 (ECONNREFUSED).');
     });
-    poller = new JobPoller(client, { maxFailures: 3 });
+    poller = new JobPoller(client);
     const l = listener();
-    poller.wait('a', FAST, l);
-    (await l.ended).kind.should.equal('finished');
-    client.requests.should.have.length(7);
+    const started = Date.now();
+    poller.wait('a', { intervalMs: 50, maxIntervalMs: 120, timeoutMs: 900 }, { ...l, unreachable() {} });
+    const end = await l.ended;
+    end.should.eql({ kind: 'timeout', job: undefined });
+    (Date.now() - started).should.be.aboveOrEqual(880);
+    times.length.should.be.above(3);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    // 50 ms growing ×1.5 toward 120 ms, ±20 % jitter: the last gaps are near 120 ms, never far above.
+    gaps.at(-1).should.be.aboveOrEqual(90);
+    poller.size.should.equal(0);
   });
 
   it('gives up at once on a failure that asking again cannot mend, a refused token whatever its status (neither a server fault nor a refused $select)', async () => {
@@ -214,7 +234,7 @@ describe('lib: job poller', function () {
       const client = scriptedClient(() => {
         throw error;
       });
-      poller = new JobPoller(client, { maxFailures: 3 });
+      poller = new JobPoller(client);
       const l = listener();
       poller.wait('a', FAST, l);
       (await l.ended).should.eql({ kind: 'error', error });
@@ -365,7 +385,7 @@ describe('lib: job poller', function () {
       if (n <= failures.length) throw failures[n - 1];
       return { value: [job(ids[0], 'Completed')] };
     });
-    poller = new JobPoller(client, { maxFailures: 3 });
+    poller = new JobPoller(client);
     const l = listener();
     poller.wait('a', { intervalMs: 200, maxIntervalMs: 400, timeoutMs: 0 }, l);
     (await l.ended).kind.should.equal('finished');

@@ -247,6 +247,33 @@ describe('aims360-wait-for-job', function () {
     after.every((e) => at(e) - at(limited) >= 950).should.be.true();
   });
 
+  it('goes on through an outage longer than three polls, shows AIMS360 unreachable, and completes once it is back', async () => {
+    sim.addJob({ jobId: 'outage', runMs: 60000 });
+    await load(flow(sim, { interval: '0.05', maxInterval: '0.1', timeout: '0' }), creds);
+    const policy = helper.getNode('server').client.retryPolicy;
+    policy.baseDelayMs = 5;
+    policy.maxDelayMs = 10;
+    const statuses = collect(helper.getNode('statuses'));
+    const caught = collect(helper.getNode('caught'));
+    helper.getNode('node').receive({ jobId: 'outage', topic: 'through the outage' });
+    while (apiCalls(sim).length === 0) await wait(10);
+    sim.addFault({ type: 'status', status: 503, times: -1 });
+    const unreachable = 'aims360-wait-for-job.status.unreachable';
+    // Each poll is a request and 4 retries: more than three polls in a row fail.
+    const failed = () => apiCalls(sim).filter((e) => e.status === 503).length;
+    while ((failed() < 4 * 5 || !statuses.some((m) => m.status.text === unreachable)) && caught.length === 0) await wait(20);
+    caught.should.eql([]);
+    statuses.at(-1).status.should.match({ fill: 'yellow', shape: 'dot', text: unreachable });
+    sim.clearFaults();
+    const answer = next(helper.getNode('completed-out'), helper.getNode('caught'));
+    sim.setJob('outage', { jobStatus: 'Completed' });
+    const msg = await answer;
+    msg.topic.should.equal('through the outage');
+    msg.jobStatus.should.equal('Completed');
+    await wait(300);
+    statuses.at(-1).status.text.should.equal('Completed');
+  });
+
   it('keeps waits across a redeploy when persist is on', async () => {
     sim.addJob({ jobId: 'kept', runMs: 60000 });
     const f = flow(sim, { persist: true });
@@ -259,6 +286,23 @@ describe('aims360-wait-for-job', function () {
     const msg = await answer;
     msg.topic.should.equal('before redeploy');
     msg.jobStatus.should.equal('Completed');
+  });
+
+  it('with persist on, sends an answer only once the context store no longer holds its wait (a crash cannot bring it back)', async () => {
+    sim.addJob({ jobId: 'answered', runMs: 60000 });
+    sim.addJob({ jobId: 'still-running', runMs: 60000 });
+    await load(flow(sim, { persist: true }), creds);
+    const kept = () => (helper.getNode('node').context().flow.get('aims360-wait-for-job-node') || []).map((w) => w.jobId);
+    helper.getNode('node').receive({ jobId: 'answered' });
+    helper.getNode('node').receive({ jobId: 'still-running' });
+    while (kept().length < 2) await wait(20);
+    // What the store held as each answer went out.
+    const heldAtAnswer = [];
+    helper.getNode('completed-out').on('input', () => heldAtAnswer.push(kept()));
+    const answer = next(helper.getNode('completed-out'));
+    sim.setJob('answered', { jobStatus: 'Completed' });
+    (await answer).jobId.should.equal('answered');
+    heldAtAnswer.should.eql([['still-running']]);
   });
 
   it('forgets waits on a redeploy when persist is off', async () => {

@@ -24,6 +24,8 @@ export interface WaitListener {
   update(job: Job): void;
   /** Called once, when the wait ends for good (never after cancel()). */
   end(result: WaitEnd): void;
+  /** A poll failed for a passing reason (an outage): the wait goes on, polled again later. */
+  unreachable?(error: AimsError): void;
 }
 
 export interface WaitHandle {
@@ -39,8 +41,6 @@ export interface PollerOptions {
   maxIdsPerRequest?: number;
   /** Requests in flight at once for this account. */
   concurrency?: number;
-  /** Failed polls in a row (each already retried by the client) before a wait gives up. */
-  maxFailures?: number;
 }
 
 interface Wait {
@@ -55,7 +55,6 @@ interface Entry {
   waits: Set<Wait>;
   nextPollAt: number;
   delayMs: number;
-  failures: number;
   lastJob?: Job;
   inFlight: boolean;
   /** The next poll reads the whole job: a $select answer said it ended, or did not list it. */
@@ -72,6 +71,7 @@ const EARLY_SHARE = 0.25;
 const EARLY_MAX_MS = 1000;
 const TRANSIENT: ReadonlySet<string> = new Set(['NETWORK', 'TIMEOUT', 'RATE_LIMITED']);
 
+/** A failure that passes (an outage, a busy server): waits go on. Any other one lasts, and ends them. */
 function isTransient(err: AimsError): boolean {
   return TRANSIENT.has(err.code) || (err.code === 'API_ERROR' && (err.status ?? 0) >= 500);
 }
@@ -104,7 +104,7 @@ export class JobPoller {
     private readonly client: AimsClient,
     options: PollerOptions = {},
   ) {
-    this.options = { maxFilterLength: 1800, maxIdsPerRequest: 100, concurrency: 4, maxFailures: 3, ...options };
+    this.options = { maxFilterLength: 1800, maxIdsPerRequest: 100, concurrency: 4, ...options };
     client.onRetryAfter = (until) => this.pauseUntil(until);
     setMaxListeners(0, this.closing.signal);
   }
@@ -121,7 +121,7 @@ export class JobPoller {
     let entry = this.entries.get(id);
     if (!entry) {
       // First look soon (gathered with other new waits), re-polls every interval after.
-      entry = { id, waits: new Set(), nextPollAt: now + GATHER_MS, delayMs: timing.intervalMs, failures: 0, inFlight: false, needsFull: false };
+      entry = { id, waits: new Set(), nextPollAt: now + GATHER_MS, delayMs: timing.intervalMs, inFlight: false, needsFull: false };
       this.entries.set(id, entry);
     } else {
       entry.delayMs = Math.min(entry.delayMs, timing.intervalMs);
@@ -279,7 +279,6 @@ export class JobPoller {
 
   private answer(entry: Entry, job: Job | undefined, selected: boolean): void {
     if (!this.isLive(entry)) return;
-    entry.failures = 0;
     if (selected && (!job || isFinished(readJobStatus(job)))) {
       // Waits end with the whole job, and only a whole answer proves a job missing: read it again, now.
       entry.needsFull = true;
@@ -319,12 +318,13 @@ export class JobPoller {
     if (error.code === 'RATE_LIMITED') this.pauseUntil(Date.now() + this.client.retryPolicy.maxDelayMs);
     for (const entry of batch) {
       if (!this.isLive(entry)) continue;
-      entry.failures += 1;
-      if (!isTransient(error) || entry.failures >= this.options.maxFailures) {
+      if (!isTransient(error)) {
         for (const wait of [...entry.waits]) this.endWait(entry, wait, { kind: 'error', error });
-      } else {
-        this.reschedule(entry);
+        continue;
       }
+      // An outage ends no wait, however long: each is polled again with backoff until its own timeout.
+      for (const wait of [...entry.waits]) wait.listener.unreachable?.(error);
+      this.reschedule(entry);
     }
   }
 

@@ -19,6 +19,9 @@ export const waiting = (text: string): NodeStatus => ({ fill: 'blue', shape: 'ri
 /** The message is handled: its output went out. */
 export const done = (text: string): NodeStatus => ({ fill: 'green', shape: 'dot', text });
 
+/** AIMS360 does not answer for now (an outage): the node goes on trying. */
+export const unreachable = (text: string): NodeStatus => ({ fill: 'yellow', shape: 'dot', text });
+
 /** A wait that gave up while the job went on. */
 export const timedOut = (text: string): NodeStatus => ({ fill: 'yellow', shape: 'ring', text });
 

@@ -12,7 +12,7 @@ import { waitSettings } from '../lib/rules';
 import { readBoolean, readNumberSetting } from '../lib/settings';
 import { waitRegistry, WaitRecord } from '../lib/wait-registry';
 import { accountOf, Msg, Send, ServerDef } from './red';
-import { failed, jobStatus, waiting, working } from './status';
+import { failed, jobStatus, unreachable, waiting, working } from './status';
 
 export interface WaitDef extends ServerDef {
   interval?: string | number;
@@ -27,6 +27,8 @@ interface StoredWait {
   startedAt: number;
   /** 0 = never. */
   deadline: number;
+  /** The job had ended and its answer was being made (export data's download): resumed without a deadline. */
+  ended?: boolean;
   msg: Record<string, unknown>;
 }
 
@@ -38,6 +40,10 @@ export interface PendingWait extends StoredWait {
   lastJob?: Job;
   /** Its entry in the runtime's list of waits (the sidebar). */
   record?: WaitRecord;
+  /** Its last poll failed for a passing reason (an outage). */
+  unreachable?: boolean;
+  /** Its message as stored, made once: every answer rewrites the whole list. */
+  storedMsg?: Record<string, unknown>;
 }
 
 /** A wait's end other than a poll error (which the message gets as its error). */
@@ -46,7 +52,10 @@ export type WaitOutcome = Exclude<WaitEnd, { kind: 'error' }>;
 export interface WaitHooks {
   /** The job's status or percent changed. */
   changed(wait: PendingWait, job: Job, send: Send): void;
-  /** The wait ended; a rejection is the message's error. Runs to its end even as the node closes (signal aborts). */
+  /**
+   * The wait ended; a rejection is the message's error. Runs to its end even as the node closes (signal aborts).
+   * Its last message goes out once the context store no longer holds the wait (at most once across a crash).
+   */
   ended(wait: PendingWait, outcome: WaitOutcome, send: Send, signal: AbortSignal): Promise<void> | void;
 }
 
@@ -106,12 +115,20 @@ export function waitTiming(def: WaitDef): WaitTiming {
  */
 export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, hooks: WaitHooks): NodeWaits {
   const persist = readBoolean(def.persist, false);
+  /** Waits being polled. */
   const pending = new Set<PendingWait>();
+  /** Waits whose job ended and whose answer is being made (a download): still kept in the store. */
+  const delivering = new Set<PendingWait>();
   const cancelled = new WeakMap<PendingWait, () => void>();
   const ending = new Set<Promise<void>>();
   const closing = new AbortController();
+  /** Answers held until the store has written that their waits are gone. */
+  let releases: (() => void)[] = [];
+  let releaseTimer: NodeJS.Immediate | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
   let saveTimer: NodeJS.Timeout | undefined;
+  /** Pending waits whose last poll failed for a passing reason. */
+  let offline = 0;
   let closed = false;
   // Kept in the flow context, not the node's: Node-RED deletes a node's context
   // whenever the node closes unless a context store is configured.
@@ -136,7 +153,9 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       statusTimer = undefined;
       if (pending.size === 0) return;
       const [only] = pending;
-      if (pending.size === 1) {
+      if (offline > 0) {
+        node.status(unreachable(`${type}.status.unreachable`));
+      } else if (pending.size === 1) {
         node.status(only.lastJob ? jobStatus(only.lastJob) : waiting(`${type}.status.waiting`));
       } else {
         node.status(working(RED._(`${type}.status.jobs`, { count: pending.size })));
@@ -144,24 +163,65 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
     }, STATUS_EVERY_MS);
   }
 
-  function save(now = false): void {
-    if (!persist) return;
-    const write = () => {
-      saveTimer = undefined;
-      const records: StoredWait[] = [...pending].map((p) => ({
-        jobId: p.jobId,
-        startedAt: p.startedAt,
-        deadline: p.deadline,
-        msg: storable(p.msg),
-      }));
-      store.set(storeKey, records.length > 0 ? records : undefined);
+  /** Marks a wait reachable again; true when it had been unreachable. */
+  function reached(wait: PendingWait): boolean {
+    if (!wait.unreachable) return false;
+    wait.unreachable = false;
+    offline -= 1;
+    return true;
+  }
+
+  /** What the store is to hold now: every wait not yet answered. */
+  function kept(): StoredWait[] | undefined {
+    const records: StoredWait[] = [...pending, ...delivering].map((p) => ({
+      jobId: p.jobId,
+      startedAt: p.startedAt,
+      deadline: p.deadline,
+      ...(p.ended ? { ended: true } : {}),
+      msg: (p.storedMsg ??= storable(p.msg)),
+    }));
+    return records.length > 0 ? records : undefined;
+  }
+
+  /** Writes the waits to the store; `after` runs once the store took them (a store with a cache writes to disk later). */
+  function write(records: StoredWait[] | undefined, after?: () => void): void {
+    clearTimeout(saveTimer);
+    saveTimer = undefined;
+    if (!after) return store.set(storeKey, records);
+    let ran = false;
+    const run = (err?: Error) => {
+      if (ran) return;
+      ran = true;
+      if (err) node.warn(`The kept waits could not be written to the context store (${err.message}): after a restart, answered ones may be answered again.`);
+      after();
     };
-    if (now) {
-      clearTimeout(saveTimer);
-      write();
-    } else {
-      saveTimer ??= setTimeout(write, SAVE_EVERY_MS);
+    try {
+      store.set(storeKey, records, run);
+    } catch (err) {
+      run(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  function save(): void {
+    if (!persist || closed) return;
+    saveTimer ??= setTimeout(() => write(kept()), SAVE_EVERY_MS);
+  }
+
+  /**
+   * Runs `emit` (a wait's answer) once the store no longer holds the wait, so that a
+   * crash cannot bring back a wait that has answered: at most once, as far as the store
+   * has written. Waits answered in one tick share one write.
+   */
+  function release(wait: PendingWait, emit: () => void): void {
+    delivering.delete(wait);
+    if (!persist || closed) return emit();
+    releases.push(emit);
+    releaseTimer ??= setImmediate(() => {
+      releaseTimer = undefined;
+      const emits = releases;
+      releases = [];
+      write(kept(), () => emits.forEach((e) => e()));
+    });
   }
 
   /** Starts polling for one wait; settles `finish` once when it ends (not on cancel). */
@@ -169,20 +229,46 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
     const remaining = wait.deadline > 0 ? Math.max(1, wait.deadline - Date.now()) : 0;
     const end = (result: WaitEnd) => {
       pending.delete(wait);
+      reached(wait);
       waitRegistry.remove(wait.record);
-      save();
       if (result.kind === 'error') {
-        showStatus(failed(result.error));
-        return finish(result.error);
+        return release(wait, () => {
+          showStatus(failed(result.error));
+          finish(result.error);
+        });
       }
-      const task = (async () => hooks.ended(wait, result, send, closing.signal))().then(
-        () => finish(),
+      // Kept in the store until its answer has gone out: a redeploy or restart meanwhile makes it again.
+      wait.ended = result.kind === 'finished';
+      delivering.add(wait);
+      save();
+      // The hook's messages go out one behind, so that its last one can wait for the store.
+      let held: Parameters<Send>[0] | undefined;
+      const answer: Send = (msg) => {
+        if (held !== undefined) send(held);
+        held = msg;
+      };
+      const sendHeld = () => {
+        if (held !== undefined) send(held);
+        held = undefined;
+      };
+      const task = (async () => hooks.ended(wait, result, answer, closing.signal))().then(
+        () => {
+          // Done after the node closed, which kept the wait: its answer is made again after the restart.
+          if (closing.signal.aborted) return finish();
+          release(wait, () => {
+            sendHeld();
+            finish();
+          });
+        },
         (err: unknown) => {
-          // Aborted by the node closing: the message is dropped quietly, as handleInput does.
+          // Aborted by the node closing: the wait stays in the store, and its answer is made again after the restart.
           if (closing.signal.aborted) return finish();
           const error = toAimsError(err);
-          showStatus(failed(error));
-          finish(error);
+          release(wait, () => {
+            sendHeld();
+            showStatus(failed(error));
+            finish(error);
+          });
         },
       );
       ending.add(task);
@@ -193,14 +279,23 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       const status = String(readJobStatus(job) ?? job.jobStatus);
       const percent = readPercent(job);
       waitRegistry.update(wait.record, status, percent ?? null);
+      const back = reached(wait);
       if (status !== wait.lastStatus || percent !== wait.lastPercent) {
         wait.lastStatus = status;
         wait.lastPercent = percent;
         hooks.changed(wait, job, send);
         showStatus();
+      } else if (back) {
+        showStatus();
       }
     };
-    wait.handle = poller.wait(wait.jobId, { ...waitTiming(def), timeoutMs: remaining }, { update, end });
+    const lost = () => {
+      if (wait.unreachable) return;
+      wait.unreachable = true;
+      offline += 1;
+      showStatus();
+    };
+    wait.handle = poller.wait(wait.jobId, { ...waitTiming(def), timeoutMs: remaining }, { update, end, unreachable: lost });
     wait.record = waitRegistry.add(owner, wait.jobId, wait.startedAt, wait.handle);
     pending.add(wait);
     save();
@@ -213,6 +308,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       if (!matches(wait)) continue;
       wait.handle?.cancel();
       pending.delete(wait);
+      reached(wait);
       waitRegistry.remove(wait.record);
       cancelled.get(wait)?.();
       count++;
@@ -245,7 +341,15 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
     for (const record of records as StoredWait[]) {
       const msg = (record?.msg ?? {}) as Msg;
       try {
-        const entry: PendingWait = { jobId: checkJobId(record.jobId), msg, startedAt: Number(record.startedAt) || Date.now(), deadline: Number(record.deadline) || 0 };
+        // A job that had ended is asked about once more for its answer, whatever its deadline.
+        const ended = record.ended === true;
+        const entry: PendingWait = {
+          jobId: checkJobId(record.jobId),
+          msg,
+          startedAt: Number(record.startedAt) || Date.now(),
+          deadline: ended ? 0 : Number(record.deadline) || 0,
+          ended,
+        };
         start(entry, poller, send, (err) => err && node.error(err, msg));
       } catch (err) {
         node.error(toAimsError(err), msg);
@@ -262,12 +366,15 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
   }
 
   node.on('close', (removed: boolean, done: () => void) => {
-    closed = true;
     closing.abort();
     clearTimeout(statusTimer);
-    if (persist && !removed) save(true);
-    else store.set(storeKey, undefined);
-    clearTimeout(saveTimer);
+    clearImmediate(releaseTimer);
+    const emits = releases;
+    releases = [];
+    // Waits being answered (a download) are kept with the pending ones: the answer is made again after the restart.
+    if (persist && !removed) write(kept(), () => emits.forEach((e) => e()));
+    else write(undefined, () => emits.forEach((e) => e()));
+    closed = true;
     waitRegistry.removeOwner(owner);
     for (const entry of pending) {
       entry.handle?.cancel();
@@ -275,6 +382,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       cancelled.get(entry)?.();
     }
     pending.clear();
+    offline = 0;
     // An end still running (a download) is aborted; wait until its partial file is gone.
     Promise.allSettled([...ending]).then(() => done());
   });

@@ -85,3 +85,73 @@ describe('wait for job across a Node-RED restart (file context store)', function
     red.output().should.not.containEql(TOKEN);
   });
 });
+
+// Export data stopped while it downloads its job's output (a normal restart, SIGTERM): the
+// wait is still kept, so the next start fetches the output again and sends it once.
+describe('export data across a Node-RED restart during its download (file context store)', function () {
+  this.timeout(90000);
+  const DOCS = '/documentmanagement/';
+  let work;
+  let sim;
+  let red;
+
+  before(async () => {
+    work = userDirWithPack('aims360-restart-export-', {
+      flowFile: 'flows.json',
+      credentialSecret: false,
+      contextStorage: { default: { module: 'localfilesystem', config: { flushInterval: 1 } } },
+    });
+    sim = await startSim();
+    sim.setConfig({ exportQueuedMs: 0, exportRunMs: 600000 });
+    const out = path.join(work, 'answers.txt');
+    fs.writeFileSync(path.join(work, 'flows.json'), JSON.stringify([
+      { id: 'tab', type: 'tab', label: 'restart export' },
+      { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout: 30000 },
+      { id: 'start', type: 'http in', z: 'tab', x: 100, y: 100, url: '/start', method: 'post', upload: false, wires: [['topic', 'ok']] },
+      // An http in message is not JSON (req, res): only _msgid, topic and jobId are kept of it.
+      { id: 'topic', type: 'change', z: 'tab', x: 200, y: 100, rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'payload.topic', tot: 'msg' }], wires: [['export']] },
+      { id: 'ok', type: 'http response', z: 'tab', x: 200, y: 150, statusCode: '204', headers: {}, wires: [] },
+      {
+        id: 'export', type: 'aims360-export', z: 'tab', x: 300, y: 100, server: 'server', source: 'Orders', sourceType: 'str', viewName: 'All orders',
+        viewNameType: 'str', outputFormat: 'CSV', interval: '0.1', maxInterval: '0.2', timeout: '0', persist: true, wires: [['line']],
+      },
+      {
+        id: 'line', type: 'function', z: 'tab', x: 400, y: 100, func: "msg.payload = msg.topic + ' ' + msg.jobId + ' ' + msg.payload.length;\nreturn msg;",
+        outputs: 1, wires: [['file']],
+      },
+      { id: 'file', type: 'file', z: 'tab', x: 500, y: 100, filename: out, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', wires: [] },
+    ]));
+    fs.writeFileSync(path.join(work, 'flows_cred.json'), JSON.stringify({ server: { token: TOKEN } }));
+  });
+
+  after(async () => {
+    if (red) await red.stop();
+    if (sim) await sim.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('fetches the output again after the restart and sends it once', async () => {
+    red = await startNodeRed(work);
+    const started = await fetch(`${red.url}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: 'restart' }) });
+    started.status.should.equal(204);
+    while (sim.listJobs().length === 0) await new Promise((r) => setTimeout(r, 20));
+    const job = sim.listJobs()[0];
+    const jobId = job.jobID ?? job.jobId;
+    // The first download never answers: it is in flight when Node-RED stops.
+    const hang = sim.addFault({ type: 'hang', match: { path: DOCS } });
+    sim.setJob(jobId, { jobStatus: 'Completed' });
+    while (sim.listFaults().find((f) => f.id === hang.id).hits === 0) await new Promise((r) => setTimeout(r, 20));
+    await red.stop();
+    red = undefined;
+
+    red = await startNodeRed(work);
+    const out = path.join(work, 'answers.txt');
+    const lines = () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : []);
+    // Bounded: the old code dropped the message on close, and nothing would ever come.
+    for (const until = Date.now() + 10000; lines().length === 0 && Date.now() < until;) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    lines().should.eql([`restart ${jobId} 25`]);
+    sim.log.filter((e) => e.path.startsWith(DOCS)).length.should.equal(2);
+    red.output().should.not.containEql(TOKEN);
+  });
+});

@@ -1,7 +1,7 @@
 // Every node against every fault the simulator can inject: a success after retries
 // (fault injected once) or exactly one error with the right code (fault always on).
 // Either way the message completes once and the runtime keeps answering.
-require('should');
+const should = require('should');
 const { helper, collect, next, wait, useSimAndNodeRed } = require('../support/red');
 const { startSim } = require('../support/sim');
 const { NODES, JOB, credentials, addJob, nodeFlow, loadFast, trackCrashes } = require('../support/nodes');
@@ -17,7 +17,16 @@ function endlessPage(sim) {
 }
 
 const ok = 'success';
+const TIMED_OUT = 'timed out';
 const same = (outcome) => Object.fromEntries(Object.keys(NODES).map((name) => [name, outcome]));
+/**
+ * A passing fault (NETWORK, TIMEOUT, 429, 5xx) that lasts: wait for job goes on polling
+ * through it until its own timeout (output 3); the others fail with the code. (Export data's
+ * POST meets the fault first, and is not retried.)
+ */
+const outlasted = (code) => ({ ...same(code), 'wait for job': TIMED_OUT });
+// Wait for job's timeout in this matrix: long enough for every passing fault's retries.
+const WAIT_TIMEOUT = '2.5';
 const EXPORTS = Object.keys(NODES).filter((name) => NODES[name].export);
 /**
  * A fault that hits the first request once: the export node's POST is sent again only when
@@ -31,21 +40,21 @@ const once = (exportCode) => ({ ...same(ok), ...Object.fromEntries(EXPORTS.map((
  * outcome per node: 'success' or the error code.
  */
 const FAULTS = [
-  ['500 always', { type: 'status', status: 500, times: ALWAYS }, same('API_ERROR')],
+  ['500 always', { type: 'status', status: 500, times: ALWAYS }, outlasted('API_ERROR')],
   ['502 once', { type: 'status', status: 502 }, once('API_ERROR')],
   ['503 once', { type: 'status', status: 503 }, once('API_ERROR')],
   ['504 once', { type: 'status', status: 504 }, once('API_ERROR')],
   ['429 once with Retry-After: 1', { type: 'status', status: 429, retryAfter: 1 }, same(ok)],
   ['429 once without Retry-After', { type: 'status', status: 429 }, same(ok)],
-  ['429 always', { type: 'status', status: 429, times: ALWAYS }, same('RATE_LIMITED')],
+  ['429 always', { type: 'status', status: 429, times: ALWAYS }, outlasted('RATE_LIMITED')],
   ['connection reset once', { type: 'reset' }, once('NETWORK')],
-  ['connection reset always', { type: 'reset', times: ALWAYS }, same('NETWORK')],
+  ['connection reset always', { type: 'reset', times: ALWAYS }, outlasted('NETWORK')],
   ['hang past the 300 ms timeout once', { type: 'hang' }, once('TIMEOUT')],
-  ['hang past the 300 ms timeout always', { type: 'hang', times: ALWAYS }, same('TIMEOUT')],
+  ['hang past the 300 ms timeout always', { type: 'hang', times: ALWAYS }, outlasted('TIMEOUT')],
   ['malformed JSON always', { type: 'malformed', times: ALWAYS }, same('BAD_RESPONSE')],
   ['truncated body once', { type: 'truncated' }, once('NETWORK')],
   // The connection drops mid-body: a network failure, after retries.
-  ['truncated body always', { type: 'truncated', times: ALWAYS }, same('NETWORK')],
+  ['truncated body always', { type: 'truncated', times: ALWAYS }, outlasted('NETWORK')],
   ['401 with an expired OAuth2 token', 'expire-token', same(ok)],
   ['401 always', { type: 'status', status: 401, times: ALWAYS }, same('AUTH_FAILED')],
   ['403 always', { type: 'status', status: 403, times: ALWAYS }, same('AUTH_FAILED')],
@@ -92,7 +101,8 @@ describe('fault matrix: every node × every fault', function () {
     const sim = getSim();
     addJob(sim, name);
     const auth = setup === 'expire-token' ? 'oauth2' : 'token';
-    await loadFast(nodeFlow(sim, name, { auth, server: { timeout: 300 } }), credentials(auth));
+    const props = name === 'wait for job' ? { timeout: WAIT_TIMEOUT } : {};
+    await loadFast(nodeFlow(sim, name, { auth, server: { timeout: 300 }, props }), credentials(auth));
     const client = helper.getNode('server').client;
     if (setup === 'expire-token') {
       await client.request(`${JOBS}/v1.0/backgroundjob`, { query: '$top=1' });
@@ -105,9 +115,14 @@ describe('fault matrix: every node × every fault', function () {
     helper.getNode('node').receive({ jobId: JOB, topic: 'matrix' });
     const msg = await first;
     await wait(150);
-    if (expected === ok) {
-      (msg.error === undefined).should.be.true(`expected success, got ${msg.error && msg.error.code}: ${msg.error && msg.error.message}`);
+    if (expected === ok || expected === TIMED_OUT) {
+      (msg.error === undefined).should.be.true(`expected ${expected}, got ${msg.error && msg.error.code}: ${msg.error && msg.error.message}`);
       [out.length, caught.length, completed.length].should.eql([1, 0, 1]);
+      if (expected === TIMED_OUT) {
+        // Output 3, at the wait's own timeout, without a job status: the job was never read.
+        should(msg.jobStatus).be.undefined();
+        msg.waitedMs.should.be.aboveOrEqual(Number(WAIT_TIMEOUT) * 1000);
+      }
     } else {
       (msg.error || {}).should.have.property('code', expected);
       [out.length, caught.length, completed.length].should.eql([0, 1, 0]);
