@@ -3,6 +3,7 @@
 const should = require('should');
 const http = require('node:http');
 const { AimsClient, redactSecrets } = require('../dist/nodes/lib/client.js');
+const { isTransient } = require('../dist/nodes/lib/poller.js');
 
 const NO_RETRY = { limit: 0 };
 
@@ -224,6 +225,18 @@ describe('lib: AimsClient, answer by answer', function () {
     seen[0].body.should.equal('grant_type=password&client_id=c&client_secret=sec&username=u&password=pass-word-1');
     reply = (req) => (req.url === '/token' ? { headers: { 'content-type': 'text/html' }, text: '<html>login</html>' } : {});
     (await failure(oauth().request('/x'))).should.match({ code: 'BAD_RESPONSE', message: /did not answer JSON/ });
+  });
+
+  it('reports a token URL that fails (5xx) or is busy (429) as such, not as refused credentials, so waits go on through it', async () => {
+    const oauth = () => client({ auth: { type: 'oauth2', tokenUrl: `${base}/token`, clientId: 'c', clientSecret: 'sec', username: 'u', password: 'pass-word-1' } });
+    reply = (req) => (req.url === '/token' ? { status: 503, text: 'Service Unavailable' } : {});
+    const down = await failure(oauth().request('/x'));
+    down.should.match({ code: 'API_ERROR', status: 503, message: 'The token URL answered 503: Service Unavailable.' });
+    isTransient(down).should.be.true();
+    reply = (req) => (req.url === '/token' ? { status: 429, text: 'Slow down' } : {});
+    const busy = await failure(oauth().request('/x'));
+    busy.should.match({ code: 'RATE_LIMITED', status: 429, message: /^The token URL is rate limiting this account \(429: Slow down\)/ });
+    isTransient(busy).should.be.true();
   });
 
   it('gives a document\'s refusal with the first words of its body', async () => {

@@ -104,11 +104,12 @@ type Purpose = 'api' | 'token' | 'download';
  * codes of its own: 403 is its access scope (ACCESS_DENIED), 410 an expired link.
  */
 function statusError(purpose: Purpose, status: number, words: string, retried: string): AimsError {
-  if (purpose === 'token') {
+  // A busy or failing token URL has not refused the credentials: that passes, like an API outage.
+  if (purpose === 'token' && status < 500 && status !== 429) {
     return new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}${words}): check client id, secret, user name and password.`, status);
   }
   const link = purpose === 'download';
-  const who = link ? 'The document link' : 'AIMS360';
+  const who = link ? 'The document link' : purpose === 'token' ? 'The token URL' : 'AIMS360';
   if (status === 401 || (status === 403 && !link)) {
     return new AimsError('AUTH_FAILED', `${who} refused the credentials (${status}${words}): check the token or OAuth2 settings in the config node.`, status);
   }
@@ -119,7 +120,7 @@ function statusError(purpose: Purpose, status: number, words: string, retried: s
     return new AimsError('LINK_EXPIRED', `The document link has expired (410${words}): rerun the job to get a new link.`, status);
   }
   if (status === 429) {
-    return new AimsError('RATE_LIMITED', `AIMS360 is rate limiting this account (429${words})${retried}: send fewer requests or wait.`, status);
+    return new AimsError('RATE_LIMITED', `${purpose === 'token' ? 'The token URL' : 'AIMS360'} is rate limiting this account (429${words})${retried}: send fewer requests or wait.`, status);
   }
   return new AimsError('API_ERROR', sentence(`${who} answered ${status}${words}`), status);
 }

@@ -72,7 +72,7 @@ const EARLY_MAX_MS = 1000;
 const TRANSIENT: ReadonlySet<string> = new Set(['NETWORK', 'TIMEOUT', 'RATE_LIMITED']);
 
 /** A failure that passes (an outage, a busy server): waits go on. Any other one lasts, and ends them. */
-function isTransient(err: AimsError): boolean {
+export function isTransient(err: AimsError): boolean {
   return TRANSIENT.has(err.code) || (err.code === 'API_ERROR' && (err.status ?? 0) >= 500);
 }
 
