@@ -96,25 +96,26 @@ type Purpose = 'api' | 'token' | 'download';
  * The one map from an HTTP status to an error code and words. A document link has
  * codes of its own: 403 is its access scope (ACCESS_DENIED), 410 an expired link.
  */
-function statusError(purpose: Purpose, status: number, words: string, retried: string): AimsError {
+function statusError(purpose: Purpose, status: number, said: string, retried: string): AimsError {
+  const words = said ? `: ${said}` : '';
   if (purpose === 'token') {
-    return new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}${words}): check client id, secret, user name and password.`, status);
+    return new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}${words}): check client id, secret, user name and password.`, status, said);
   }
   const link = purpose === 'download';
   const who = link ? 'The document link' : 'AIMS360';
   if (status === 401 || (status === 403 && !link)) {
-    return new AimsError('AUTH_FAILED', `${who} refused the credentials (${status}${words}): check the token or OAuth2 settings in the config node.`, status);
+    return new AimsError('AUTH_FAILED', `${who} refused the credentials (${status}${words}): check the token or OAuth2 settings in the config node.`, status, said);
   }
   if (status === 403) {
-    return new AimsError('ACCESS_DENIED', `The document link answered Access Denied (403${words}): the job's access scope does not include this account, or the link is wrong.`, status);
+    return new AimsError('ACCESS_DENIED', `The document link answered Access Denied (403${words}): the job's access scope does not include this account, or the link is wrong.`, status, said);
   }
   if (status === 410 && link) {
-    return new AimsError('LINK_EXPIRED', `The document link has expired (410${words}): rerun the job to get a new link.`, status);
+    return new AimsError('LINK_EXPIRED', `The document link has expired (410${words}): rerun the job to get a new link.`, status, said);
   }
   if (status === 429) {
-    return new AimsError('RATE_LIMITED', `AIMS360 is rate limiting this account (429${words})${retried}: send fewer requests or wait.`, status);
+    return new AimsError('RATE_LIMITED', `AIMS360 is rate limiting this account (429${words})${retried}: send fewer requests or wait.`, status, said);
   }
-  return new AimsError('API_ERROR', `${who} answered ${status}${words}.`, status);
+  return new AimsError('API_ERROR', `${who} answered ${status}${words}.`, status, said);
 }
 
 let gotLoading: Promise<Got> | undefined;
@@ -355,10 +356,9 @@ export class AimsClient {
     return { statusCode: response.statusCode, headers: response.headers, body: parseBody(response.body, response.headers['content-type']) };
   }
 
-  /** The words of an error body, redacted, ready to follow the status. */
-  private words(body: string): string {
-    const said = this.redact(apiMessage(body));
-    return said ? `: ${said}` : '';
+  /** The API's own words in an error body, redacted. */
+  private said(body: string): string {
+    return this.redact(apiMessage(body));
   }
 
   private describeFailure(err: unknown, purpose: Purpose): AimsError {
@@ -367,7 +367,7 @@ export class AimsClient {
     if (this.closed) return closedError();
     if (e.response && e.name === 'HTTPError') {
       const body = typeof e.response.body === 'string' ? e.response.body : '';
-      return statusError(purpose, e.response.statusCode, this.words(body), retried);
+      return statusError(purpose, e.response.statusCode, this.said(body), retried);
     }
     if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
       return new AimsError('TIMEOUT', `AIMS360 did not answer within ${this.timeout} ms${retried}: try again later or raise the timeout.`);
@@ -449,7 +449,7 @@ export class AimsClient {
       // The status alone says enough.
     }
     download.body.destroy();
-    return statusError('download', download.statusCode, this.words(text), '');
+    return statusError('download', download.statusCode, this.said(text), '');
   }
 }
 
