@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // `aims360-simulator`: runs the AIMS360 Jobs API stand-in until Ctrl-C.
-import { DEFAULT_TOKEN, start, type SimulatorOptions } from './index';
+import { DEFAULT_TOKEN, exposureWarning, start, type SimulatorOptions } from './index';
 import { demoGuide } from './demo';
 
-const USAGE = `Usage: aims360-simulator [--port 8360] [--host 127.0.0.1] [--token TOKEN] [--demo]
+const USAGE = `Usage: aims360-simulator [--port 8360] [--host 127.0.0.1] [--allow-host NAME] [--token TOKEN] [--demo]
 
-  --port   TCP port to listen on (default 8360, 0 for any free port)
-  --host   interface to bind (default 127.0.0.1; 0.0.0.0 for every interface)
-  --token  static bearer token to accept (default ${DEFAULT_TOKEN})
-  --demo   seed a few jobs in motion
-  --help   show this text`;
+  --port        TCP port to listen on (default 8360, 0 for any free port)
+  --host        interface to bind (default 127.0.0.1; 0.0.0.0 for every interface)
+  --allow-host  a host name the control API (/_sim/) answers besides localhost, 127.0.0.1,
+                ::1 and the bound address (repeat it or separate names with commas)
+  --token       static bearer token to accept (default ${DEFAULT_TOKEN})
+  --demo        seed a few jobs in motion
+  --help        show this text`;
 
 function parseArgs(argv: string[]): SimulatorOptions {
   const options: SimulatorOptions = { port: 8360, host: '127.0.0.1' };
@@ -33,6 +35,12 @@ function parseArgs(argv: string[]): SimulatorOptions {
       case '--host':
         options.host = value();
         break;
+      case '--allow-host': {
+        const names = value().split(',').map((n) => n.trim()).filter(Boolean);
+        if (names.length === 0) throw new Error('--allow-host needs a host name.');
+        options.allowedHosts = [...(options.allowedHosts ?? []), ...names];
+        break;
+      }
       case '--token':
         options.token = value();
         if (!options.token) throw new Error('--token must not be empty.');
@@ -62,6 +70,8 @@ async function main(): Promise<void> {
     return;
   }
   const sim = await start(options);
+  const warning = exposureWarning(sim.host);
+  if (warning.length) console.error(warning.join('\n'));
   console.log(`AIMS360 simulator listening on ${sim.url}`);
   console.log(`  bearer token:  ${sim.token}`);
   console.log(`  OAuth:         POST ${sim.url}/authentication/v1/authentication/token (client sim-client / sim-secret, user operator@example.com / sim-password)`);

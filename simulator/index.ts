@@ -19,7 +19,7 @@ import {
   type JobSpec,
   type RenderContext,
 } from './jobs';
-import { control } from './control';
+import { control, ControlGuard, isLoopback } from './control';
 import { fail, HttpError, parseJson, readBody, send, type Ctx } from './http';
 import { OAuth, TOKEN_PATH, type OAuthOptions } from './oauth';
 import { queryJobs } from './query';
@@ -44,6 +44,11 @@ export interface SimulatorOptions {
   exportPaths?: { latest?: boolean; earlier?: boolean };
   /** The account's custom views, exportable beside the System Views; default one, Orders / My Open Orders. */
   customViews?: CustomView[];
+  /**
+   * Host names the control API (/_sim/) answers besides loopback and the bound address:
+   * the names a browser or a client on another machine uses for this one.
+   */
+  allowedHosts?: string[];
 }
 
 export interface SimConfig {
@@ -101,6 +106,7 @@ export class Simulator {
   private readonly oauth: OAuth;
   private customViews: CustomView[] = [];
   private closing?: Promise<void>;
+  private readonly guard: ControlGuard;
 
   constructor(
     private readonly server: http.Server,
@@ -113,6 +119,7 @@ export class Simulator {
     this.host = h;
     const shown = h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '::1' : h;
     this.url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${this.port}`;
+    this.guard = new ControlGuard(h, options.allowedHosts);
     this.oauth = new OAuth(options.oauth, () => this.config.token);
     this.config = this.defaultConfig();
     this.customViews = this.defaultCustomViews();
@@ -335,6 +342,8 @@ export class Simulator {
     const query = qi < 0 ? '' : url.slice(qi + 1);
     const method = (req.method ?? 'GET').toUpperCase();
     if (path === '/_sim' || path.startsWith('/_sim/')) {
+      const refusal = this.guard.refusal(req);
+      if (refusal) throw new HttpError(403, { error: refusal });
       await control(this, () => this.info(), req, res, method, path);
       return;
     }
@@ -505,6 +514,24 @@ export class Simulator {
     this.jobs.set(job.id, job);
     send(ctx, 200, this.startedAnswer(job, ctx.base));
   }
+}
+
+/**
+ * What to print, loudly, when the simulator listens beyond this machine: its control API
+ * has no authentication. Empty for a loopback address.
+ */
+export function exposureWarning(host: string): string[] {
+  if (isLoopback(host)) return [];
+  const where = host === '0.0.0.0' || host === '::' ? `${host} (every network interface)` : host;
+  return [
+    '!'.repeat(78),
+    `!! WARNING: the simulator listens on ${where}, not only on this machine.`,
+    '!! Anyone who can reach its port can read its token and change its jobs, faults and',
+    '!! settings through the control API (/_sim/), which has no authentication. It answers',
+    '!! only Host names that are loopback, the bound address or given with --allow-host.',
+    '!! Use --host 127.0.0.1 unless other machines must reach it.',
+    '!'.repeat(78),
+  ];
 }
 
 /** Starts a simulator; resolves once it listens. */

@@ -5,11 +5,14 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const { helper, next, useSimAndNodeRed } = require('./support/red');
+const { helper, next, english, useSimAndNodeRed } = require('./support/red');
 const { startSim } = require('./support/sim');
 const { NODES, JOB, credentials, addJob, nodeFlow, loadFast } = require('./support/nodes');
 
 const root = path.resolve(__dirname, '..');
+/** Node-RED's own util (of the Node-RED under test): its encodeObject is what the debug node sends the sidebar. */
+const nodeRedPath = process.env.NODE_RED_PATH || require.resolve('node-red');
+const { util } = require(require.resolve('@node-red/util', { paths: [path.dirname(nodeRedPath)] }));
 const HELP_DIR = path.join(root, 'nodes/locales/en-US');
 /** An HTTP status no code path treats specially, so finding it proves where the status is. */
 const API_STATUS = 418;
@@ -69,6 +72,34 @@ describe('help pages and README name only the msg.error paths a Catch node recei
       });
     }
   }
+
+  it('an unnamed node is named by its palette label in msg.error.source (and so in the debug sidebar)', () => {
+    for (const name of Object.keys(NODES)) {
+      const type = NODES[name].props.type;
+      const label = english(`${type}.paletteLabel`);
+      label.should.not.equal(`${type}.paletteLabel`);
+      for (const code of FAILURES.map(([c]) => c)) caught[name][code].source.should.match({ id: 'node', type, name: label });
+    }
+  });
+
+  it('msg.error.cause shows the HTTP status and the API\'s words in the debug sidebar, never "[object Object]"', async () => {
+    const sim = getSim();
+    addJob(sim, 'job status (single)');
+    await loadFast(nodeFlow(sim, 'job status (single)'), credentials());
+    sim.addFault({ type: 'status', status: API_STATUS, body: JSON.stringify({ Message: 'I am a teapot' }), times: -1 });
+    const node = helper.getNode('node');
+    const logged = new Promise((resolve) => node.on('call:error', (call) => resolve(call.args[0])));
+    const first = next(helper.getNode('out'), helper.getNode('caught'));
+    node.receive({ jobId: JOB });
+    const [error, caughtMsg] = await Promise.all([logged, first]);
+    // The debug node hands the sidebar util.encodeObject of what it shows: an uncaught error
+    // (the log's error object, its cause made text)…
+    const uncaught = JSON.parse(util.encodeObject({ msg: error }).msg).data;
+    uncaught.should.match({ code: 'API_ERROR', cause: `HTTP ${API_STATUS}: I am a teapot` });
+    // …or a Catch node's message, msg.error as JSON.
+    const inMessage = JSON.parse(util.encodeObject({ msg: caughtMsg }).msg);
+    inMessage.error.cause.should.eql({ status: API_STATUS, message: 'I am a teapot' });
+  });
 
   /** What is wrong with one text's mentions, checked against the errors caught from these NODES entries. */
   function wrongMentions(where, text, names) {

@@ -233,7 +233,7 @@ describe('aims360-job-status', function () {
         const err = await caught;
         err.error.code.should.equal(code);
         await wait(20);
-        statuses.pop().status.should.match({ fill: 'red', shape: 'ring', text: code });
+        statuses.pop().status.should.match({ fill: 'red', shape: 'ring', text: new RegExp(`^${code}: `) });
       });
     }
 

@@ -127,7 +127,7 @@ describe('lib: edges of the small modules', () => {
       readRecentQuery({}).should.eql({ hours: 24, status: undefined, top: 100 });
       readRecentQuery({ hours: '48', status: 'failed', top: '10' }).should.eql({ hours: 48, status: 'Failed', top: 10 });
       (() => readRecentQuery({ hours: '0' })).should.throw(badInput('hours must be a whole number from 1 to 8760.'));
-      (() => readRecentQuery({ top: '2.5' })).should.throw(badInput('top must be a whole number from 1 to 1000.'));
+      (() => readRecentQuery({ top: '2.5' })).should.throw(badInput('top must be a whole number from 1 to 300.'));
       (() => readRecentQuery({ status: ['Failed'] })).should.throw(badInput('status must be one of Queued, Inprogress, Completed, Failed.'));
     });
   });

@@ -222,6 +222,11 @@ describe('sidebar admin API (real Node-RED)', function () {
       servers.status.should.equal(200);
       servers.json.servers.should.eql([{ id: 'server', name: 'Simulator', baseUrl: sim.url }]);
       shouldRefuse(await api('POST', '/aims360/waits/cancel', { body: { node: 'wait', jobId: 'nothing' } }), 404, 'NOT_FOUND');
+      // Everyone may download here, so the publish links stay.
+      sim.addJob({ jobId: 'public-open', scope: 'Public', documents: [{ name: 'open.csv' }] });
+      const jobs = await api('GET', '/aims360/servers/server/jobs');
+      jobs.json.jobs.find((j) => (j.jobID ?? j.jobId) === 'public-open').publishLink.should.equal(sim.getJob('public-open').publishLink);
+      sim.reset();
     });
   });
 
@@ -276,7 +281,7 @@ describe('sidebar admin API (real Node-RED)', function () {
         ['GET', '/aims360/servers/server/jobs?hours=1.5'],
         ['GET', '/aims360/servers/server/jobs?hours=9000'],
         ['GET', '/aims360/servers/server/jobs?top=0'],
-        ['GET', '/aims360/servers/server/jobs?top=1001'],
+        ['GET', '/aims360/servers/server/jobs?top=301'],
         ['GET', '/aims360/servers/server/jobs?status=Broken'],
         ['GET', '/aims360/servers/server/jobs?status=Failed&status=Completed'],
         ['GET', `/aims360/servers/server/jobs/${encodeURIComponent("x' or jobStatus eq 'Failed")}/output`],
@@ -336,6 +341,39 @@ describe('sidebar admin API (real Node-RED)', function () {
         ids(answer).should.eql(['failed-now', 'failed-5h']);
         sim.log.length.should.equal(2);
         decodeURIComponent(sim.log[1].query).should.not.match(/jobStatus/);
+      });
+
+      it('gives a Public job\'s publish link (a download without the token) to writers only', async () => {
+        sim.addJob({ jobId: 'public-job', scope: 'Public', documents: [{ name: 'open.csv' }] });
+        const link = sim.getJob('public-job').publishLink;
+        link.should.match(/^http/);
+        const links = (answer) => answer.json.jobs.flatMap((j) => Object.keys(j).filter((k) => /link$/i.test(k)).map((k) => j[k]));
+        const read = await api('GET', '/aims360/servers/server/jobs', { key: READER });
+        read.status.should.equal(200, read.text);
+        ids(read).should.containEql('public-job');
+        links(read).should.eql([]);
+        read.text.should.not.containEql(link);
+        const admin = await api('GET', '/aims360/servers/server/jobs', { key: ADMIN });
+        admin.json.jobs.find((j) => (j.jobID ?? j.jobId) === 'public-job').publishLink.should.equal(link);
+      });
+
+      it('reads at most 3 pages per call, however many jobs match, and says when the list is cut', async () => {
+        sim.setConfig({ pageSize: 2 });
+        for (let i = 0; i < 20; i++) sim.addJob({ jobId: `many-${i}`, createdDate: hoursAgo(1 + i / 100) });
+        sim.clearLog();
+        const answer = await api('GET', '/aims360/servers/server/jobs', { key: READER });
+        answer.status.should.equal(200, answer.text);
+        sim.log.length.should.equal(3);
+        answer.json.jobs.should.have.length(6);
+        answer.json.truncated.should.be.true();
+        // The status filtered here, after the API refused it: one request more, no more pages.
+        sim.clearLog();
+        sim.addFault({ type: 'status', status: 400, body: '{"Message":"The query specified in the URI is not valid."}', match: { path: '/jobsmanagement/odata' } });
+        const filtered = await api('GET', '/aims360/servers/server/jobs?status=Failed', { key: READER });
+        filtered.json.truncated.should.be.true();
+        sim.log.length.should.equal(4);
+        sim.setConfig({ pageSize: 100 });
+        (await api('GET', '/aims360/servers/server/jobs', { key: READER })).json.truncated.should.be.false();
       });
 
       it('answers 502 with the API failure\'s code and message, without the token', async () => {

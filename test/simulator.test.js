@@ -1,8 +1,10 @@
-require('should');
+const should = require('should');
 const { spawn } = require('node:child_process');
+const http = require('node:http');
 const path = require('node:path');
 const readXlsx = require('read-excel-file/node').default;
 const { start } = require('../dist/simulator/index.js');
+const { ControlGuard } = require('../dist/simulator/control.js');
 const { rejection } = require('./support/sim');
 
 const TOKEN = 'simulator-token';
@@ -12,6 +14,19 @@ const DENIED = { Message: 'Authorization has been denied for this request.' };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // Strict OData encoding as a careful client does it: %20 for spaces, %27 for quotes.
 const enc = (s) => encodeURIComponent(s).replace(/'/g, '%27');
+
+/** A request with headers fetch will not set as given (Host): answers status and text. */
+function rawRequest(url, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 
 describe('AIMS360 simulator', function () {
@@ -56,7 +71,8 @@ describe('AIMS360 simulator', function () {
       const s = await another();
       s.addFault({ type: 'hang', times: -1 });
       const pending = rejection(fetch(`${s.url}${JOBS}`, { headers: AUTH }));
-      await sleep(50);
+      // Until the request arrives (a fixed 50 ms was too short on a loaded machine).
+      for (const deadline = Date.now() + 5000; s.log.length === 0 && Date.now() < deadline;) await sleep(10);
       s.log.length.should.equal(1);
       s.log[0].status.should.equal(0);
       await s.close();
@@ -1078,6 +1094,53 @@ describe('AIMS360 simulator', function () {
     });
   });
 
+  describe('who may use the control API', () => {
+    const port = () => new URL(sim.url).port;
+
+    it('answers only requests addressed to loopback, the bound address or an allowed name (DNS rebinding)', async () => {
+      for (const host of [`localhost:${port()}`, `127.0.0.1:${port()}`, `[::1]:${port()}`, `app.localhost:${port()}`, 'LOCALHOST']) {
+        (await rawRequest(`${sim.url}/_sim/`, { headers: { host } })).status.should.equal(200, host);
+      }
+      for (const host of [`evil.example:${port()}`, 'evil.example', `192.168.1.20:${port()}`, 'localhost.evil.example']) {
+        const answer = await rawRequest(`${sim.url}/_sim/`, { headers: { host } });
+        answer.status.should.equal(403, host);
+        answer.text.should.not.containEql(TOKEN);
+        JSON.parse(answer.text).error.should.match(/--allow-host/);
+      }
+      // A refused control request changes nothing.
+      sim.addJob({ jobId: 'kept' });
+      (await rawRequest(`${sim.url}/_sim/reset`, { method: 'POST', headers: { host: 'evil.example' } })).status.should.equal(403);
+      sim.listJobs().length.should.equal(1);
+      // The API itself keeps answering whatever name a client uses for it.
+      (await rawRequest(`${sim.url}${JOBS}`, { headers: { ...AUTH, host: 'api.example' } })).status.should.equal(200);
+
+      const allowing = await another({ allowedHosts: ['sim.lan', 'Other.Lan'] });
+      for (const host of ['sim.lan', `sim.lan:${new URL(allowing.url).port}`, 'other.lan']) {
+        (await rawRequest(`${allowing.url}/_sim/`, { headers: { host } })).status.should.equal(200, host);
+      }
+      (await rawRequest(`${allowing.url}/_sim/`, { headers: { host: 'third.lan' } })).status.should.equal(403);
+      // The address it is bound to, when that is no wildcard.
+      const request = (host) => ({ headers: { host } });
+      should(new ControlGuard('192.168.1.20').refusal(request('192.168.1.20:8360'))).be.undefined();
+      should(new ControlGuard('0.0.0.0').refusal(request('192.168.1.20:8360'))).be.a.String();
+      should(new ControlGuard('::').refusal(request('[fe80::1]:8360'))).be.a.String();
+    });
+
+    it('refuses web pages of other sites (Origin), a simple cross-site POST included', async () => {
+      sim.addJob({ jobId: 'kept' });
+      for (const origin of ['http://evil.example', 'https://evil.example:443', 'null', 'not a url']) {
+        const answer = await rawRequest(`${sim.url}/_sim/reset`, { method: 'POST', headers: { origin, 'content-type': 'text/plain' }, body: 'x' });
+        answer.status.should.equal(403, origin);
+        JSON.parse(answer.text).error.should.match(/other sites/);
+      }
+      sim.listJobs().length.should.equal(1);
+      // A page on this machine (Node-RED's editor on another port) may.
+      for (const origin of ['http://localhost:1880', 'http://127.0.0.1:1880', 'http://[::1]:1880']) {
+        (await rawRequest(`${sim.url}/_sim/`, { headers: { origin } })).status.should.equal(200, origin);
+      }
+    });
+  });
+
   describe('command line', () => {
     it('prints the URL and token, serves, and exits cleanly on SIGTERM', async function () {
       this.timeout(10000);
@@ -1093,14 +1156,43 @@ describe('AIMS360 simulator', function () {
           });
           child.once('exit', (code) => reject(new Error(`cli exited early with ${code}`)));
         });
+        let err = '';
+        child.stderr.on('data', (d) => (err += d));
         const res = await fetch(`${url}${JOBS}`, { headers: { authorization: 'Bearer cli-token' } });
         res.status.should.equal(200);
         (await res.json()).value.length.should.be.aboveOrEqual(6);
         const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
         child.kill('SIGTERM');
         (await exited).should.eql({ code: 0, signal: null });
+        // Bound to loopback: nothing to warn about.
+        err.should.equal('');
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+    });
+
+    it('warns loudly when bound beyond loopback, and answers the names given with --allow-host', async function () {
+      this.timeout(10000);
+      const cli = path.join(__dirname, '..', 'dist', 'simulator', 'cli.js');
+      const child = spawn(process.execPath, [cli, '--port', '0', '--host', '0.0.0.0', '--allow-host', 'sim.lan,sim.home'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        let out = '';
+        let err = '';
+        child.stderr.on('data', (d) => (err += d));
+        const url = await new Promise((resolve, reject) => {
+          child.stdout.on('data', (d) => {
+            out += d;
+            const m = /listening on (http:\/\/\S+)/.exec(out);
+            if (m) resolve(m[1]);
+          });
+          child.once('exit', (code) => reject(new Error(`cli exited early with ${code}: ${err}`)));
+        });
+        err.should.match(/WARNING: the simulator listens on 0\.0\.0\.0 \(every network interface\)/);
+        err.should.match(/no authentication/);
+        for (const host of ['sim.lan', 'sim.home:8360', 'localhost']) (await rawRequest(`${url}/_sim/`, { headers: { host } })).status.should.equal(200, host);
+        (await rawRequest(`${url}/_sim/`, { headers: { host: 'evil.example' } })).status.should.equal(403);
+      } finally {
+        child.kill('SIGKILL');
       }
     });
 

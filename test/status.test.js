@@ -77,7 +77,10 @@ describe('status texts', function () {
       for (const file of runtime) {
         const text = fs.readFileSync(path.join(root, 'nodes', file), 'utf8');
         // answered() adds the time to its text, so that text is translated here.
-        for (const m of text.matchAll(/(?<!answered\()\b(?:RED\._|t)\(\s*(['`])[^'`]*\1\s*\)/g)) bare.push(`${file}: ${m[0]}`);
+        for (const m of text.matchAll(/(?<!answered\()\b(?:RED\._|t)\(\s*(['`])[^'`]*\1\s*\)/g)) {
+          // A node's default name (its palette label) is no status: the runtime names it once.
+          if (!m[0].includes('.paletteLabel')) bare.push(`${file}: ${m[0]}`);
+        }
       }
       bare.should.eql([]);
     });
@@ -127,6 +130,38 @@ describe('status texts', function () {
         }
       });
     }
+
+    describe('a failure: the code and a short reason', () => {
+      /** The red status a job status node shows when each poll answers `status` with `body`. */
+      async function failedStatus(status, body) {
+        sim.addFault({ type: 'status', status, body: JSON.stringify(body), times: -1 });
+        const texts = await statusTexts('aims360-job-status', {}, [{ jobId: 'job-1' }], (seen) => seen.some((t) => /^[A-Z_]+(: |$)/.test(t)));
+        return texts.find((t) => /^[A-Z_]+(: |$)/.test(t));
+      }
+
+      it("shows the API's own words after the code: \"API_ERROR: view not found\"", async () => {
+        (await failedStatus(404, { Message: 'View not found.' })).should.equal('API_ERROR: view not found');
+      });
+
+      it('cuts a long reason at a word, short enough for a status', async () => {
+        const text = await failedStatus(400, { Message: 'The view named Open Orders with a very long explanation of what went wrong here.' });
+        text.should.equal('API_ERROR: the view named Open Orders with a very…');
+      });
+
+      it('never shows the token, even when the API echoes it', async () => {
+        const text = await failedStatus(401, { Message: `${TOKEN} is not valid` });
+        text.should.startWith('AUTH_FAILED: ');
+        text.should.not.containEql(TOKEN);
+      });
+
+      it('shows the first clause of our own message when the API said nothing', async () => {
+        await load([...baseFlow(sim), { id: 'node', type: 'aims360-job-status', z: 'tab', server: 'no-such-config', wires: [] }], creds);
+        const seen = collect(helper.getNode('statuses'));
+        helper.getNode('node').receive({ jobId: 'job-1' });
+        while (!seen.length) await wait(10);
+        seen[0].status.should.match({ fill: 'red', shape: 'ring', text: 'BAD_INPUT: no AIMS360 server is set' });
+      });
+    });
 
     it('translates in the runtime what has a count or a name: "GET request", "waiting on 2 jobs"', async () => {
       (await statusTexts('aims360-request', { method: 'GET', path: 'jobsmanagement/odata/v1.0/backgroundjob' }, [{}], (t) => t.length >= 2))[0]

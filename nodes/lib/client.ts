@@ -103,26 +103,27 @@ type Purpose = 'api' | 'token' | 'download';
  * The one map from an HTTP status to an error code and words. A document link has
  * codes of its own: 403 is its access scope (ACCESS_DENIED), 410 an expired link.
  */
-function statusError(purpose: Purpose, status: number, words: string, retried: string): AimsError {
+function statusError(purpose: Purpose, status: number, said: string, retried: string): AimsError {
+  const words = said ? `: ${said}` : '';
   // A busy or failing token URL has not refused the credentials: that passes, like an API outage.
   if (purpose === 'token' && status < 500 && status !== 429) {
-    return new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}${words}): check client id, secret, user name and password.`, status);
+    return new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}${words}): check client id, secret, user name and password.`, status, said);
   }
   const link = purpose === 'download';
   const who = link ? 'The document link' : purpose === 'token' ? 'The token URL' : 'AIMS360';
   if (status === 401 || (status === 403 && !link)) {
-    return new AimsError('AUTH_FAILED', `${who} refused the credentials (${status}${words}): check the token or OAuth2 settings in the config node.`, status);
+    return new AimsError('AUTH_FAILED', `${who} refused the credentials (${status}${words}): check the token or OAuth2 settings in the config node.`, status, said);
   }
   if (status === 403) {
-    return new AimsError('ACCESS_DENIED', `The document link answered Access Denied (403${words}): the job's access scope does not include this account, or the link is wrong.`, status);
+    return new AimsError('ACCESS_DENIED', `The document link answered Access Denied (403${words}): the job's access scope does not include this account, or the link is wrong.`, status, said);
   }
   if (status === 410 && link) {
-    return new AimsError('LINK_EXPIRED', `The document link has expired (410${words}): rerun the job to get a new link.`, status);
+    return new AimsError('LINK_EXPIRED', `The document link has expired (410${words}): rerun the job to get a new link.`, status, said);
   }
   if (status === 429) {
-    return new AimsError('RATE_LIMITED', `${purpose === 'token' ? 'The token URL' : 'AIMS360'} is rate limiting this account (429${words})${retried}: send fewer requests or wait.`, status);
+    return new AimsError('RATE_LIMITED', `${purpose === 'token' ? 'The token URL' : 'AIMS360'} is rate limiting this account (429${words})${retried}: send fewer requests or wait.`, status, said);
   }
-  return new AimsError('API_ERROR', sentence(`${who} answered ${status}${words}`), status);
+  return new AimsError('API_ERROR', sentence(`${who} answered ${status}${words}`), status, said);
 }
 
 let gotLoading: Promise<Got> | undefined;
@@ -462,18 +463,17 @@ export class AimsClient {
     if (purpose === 'token') {
       return new AimsError('AUTH_FAILED', `The token URL answered ${status}, a redirect${where}: the client secret and password are not sent on to another address. Set the Token URL to the address that answers.`, status);
     }
-    if (!target) return statusError(purpose, status, this.words(response.body ?? ''), '');
+    if (!target) return statusError(purpose, status, this.said(response.body ?? ''), '');
     const downgrade = url.protocol === 'https:' && target.protocol === 'http:' ? ' (from https to http)' : '';
     return new AimsError('UNTRUSTED_HOST', `AIMS360 redirected the request${where}${downgrade}, which may not receive the token: the redirect was not followed. Add the origin to the config node's trusted hosts if it belongs to AIMS360.`, status);
   }
 
   /**
-   * The words of an error body, redacted before they are cut (so no piece of a secret
-   * is left at the cut), ready to follow the status. Only what can be shown is redacted.
+   * The API's own words in an error body, redacted before they are cut (so no piece of a
+   * secret is left at the cut). Only what can be shown is redacted.
    */
-  private words(body: string): string {
-    const said = cut(this.redact(apiMessage(body).slice(0, 2 * API_MESSAGE_LIMIT)));
-    return said ? `: ${said}` : '';
+  private said(body: string): string {
+    return cut(this.redact(apiMessage(body).slice(0, 2 * API_MESSAGE_LIMIT)));
   }
 
   private describeFailure(err: unknown, purpose: Purpose): AimsError {
@@ -482,7 +482,7 @@ export class AimsClient {
     if (this.closed) return closedError();
     if (e.response && e.name === 'HTTPError') {
       const body = typeof e.response.body === 'string' ? e.response.body : '';
-      return statusError(purpose, e.response.statusCode, this.words(body), retried);
+      return statusError(purpose, e.response.statusCode, this.said(body), retried);
     }
     if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
       return new AimsError('TIMEOUT', `AIMS360 did not answer within ${this.timeout} ms${retried}: try again later or raise the timeout.`);
@@ -577,7 +577,7 @@ export class AimsClient {
       // The status alone says enough.
     }
     download.body.destroy();
-    return statusError('download', download.statusCode, this.words(text), '');
+    return statusError('download', download.statusCode, this.said(text), '');
   }
 }
 

@@ -114,6 +114,8 @@ export function handleInput(
   /** A wrong fixed setting (readSpec): shown at once, and every message is refused with it. */
   problem?: AimsError,
 ): void {
+  // Unnamed, a node shows in the debug sidebar and in msg.error.source by its id: give it its palette label.
+  if (!node.name) node.name = RED._(`${node.type}.paletteLabel`);
   if (problem) node.status(failed(problem));
   const closing = new AbortController();
   // One listener per message in flight; a wait node may hold thousands.

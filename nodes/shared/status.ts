@@ -7,7 +7,7 @@
  * the API says them.
  */
 import type { NodeStatus } from 'node-red';
-import type { AimsError } from '../lib/errors';
+import { type AimsError, shortReason } from '../lib/errors';
 import { Job, readJobStatus, readPercent } from '../lib/job';
 
 /** A request or download under way. */
@@ -25,8 +25,11 @@ export const unreachable = (text: string): NodeStatus => ({ fill: 'yellow', shap
 /** A wait that gave up while the job went on. */
 export const timedOut = (text: string): NodeStatus => ({ fill: 'yellow', shape: 'ring', text });
 
-/** A failure, by its code (the message went to Catch with it). */
-export const failed = (err: AimsError): NodeStatus => ({ fill: 'red', shape: 'ring', text: err.code });
+/** A failure, by its code and a few words on why (the message went to Catch with the whole message). */
+export function failed(err: AimsError): NodeStatus {
+  const reason = shortReason(err);
+  return { fill: 'red', shape: 'ring', text: reason ? `${err.code}: ${reason}` : err.code };
+}
 
 /** A job's status as a node status: colour by state, percent while it runs. */
 export function jobStatus(job: Job): NodeStatus {

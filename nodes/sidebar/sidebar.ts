@@ -104,6 +104,18 @@ function publicUrl(value: unknown): string {
   }
 }
 
+/**
+ * Whether the admin user may act (aims360.write), by Node-RED's scope rules: `*`, `write`,
+ * `*.write` or the permission itself. The plugin API offers the check only as a middleware
+ * that answers 401; without adminAuth there is no user, and everyone may.
+ */
+function mayWrite(req: Request): boolean {
+  const { user, authInfo } = req as Request & { user?: unknown; authInfo?: { scope?: string | string[] } };
+  if (!user) return true;
+  const scopes = ([] as unknown[]).concat(authInfo?.scope);
+  return scopes.some((scope) => scope === '*' || scope === 'write' || scope === '*.write' || scope === 'aims360.write');
+}
+
 /** Aborted when the admin client goes away before its answer is complete. */
 function untilDisconnect(res: Response): AbortSignal {
   const controller = new AbortController();
@@ -204,14 +216,18 @@ function addRoutes(app: Express, RED: PluginAPI): void {
   route('get', '/aims360/servers/:id/jobs', 'aims360.read', async (red, req, _res, signal) => {
     const config = configOf(red, req.params.id);
     const query = readRecentQuery(req.query as Record<string, unknown>);
-    const jobs = await recentJobs(config.client!, query, signal);
-    // The in-line output can be large; the output route serves it.
+    const { jobs, truncated } = await recentJobs(config.client!, query, signal);
+    const writer = mayWrite(req);
     return {
       jobs: jobs.map((job) => {
         const listed = { ...job };
+        // The in-line output can be large; the output route serves it.
         delete listed.response;
+        // A Public job's link downloads without a token: only for those who may download.
+        if (!writer) for (const key of Object.keys(listed)) if (/link$/i.test(key)) delete listed[key];
         return listed;
       }),
+      truncated,
     };
   });
 

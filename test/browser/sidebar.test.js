@@ -252,6 +252,23 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await jobRow(page, 'selector-job').waitFor({ timeout: 15000 });
     });
 
+    it('says when Recent jobs shows only the pages it read and more may match', async () => {
+      const page = editor();
+      await showTab(page);
+      sim().setConfig({ pageSize: 1 });
+      try {
+        for (let i = 0; i < 5; i++) sim().addJob({ jobId: `paged-${i}` });
+        await page.locator('.aims360-refresh').click();
+        const note = page.locator('.aims360-recent-state', { hasText: 'The newest 3 jobs read: more may match' });
+        await note.waitFor({ timeout: 15000 });
+        (await page.locator('.aims360-job').count()).should.equal(3);
+      } finally {
+        sim().setConfig({ pageSize: 100 });
+      }
+      await page.locator('.aims360-refresh').click();
+      await page.locator('.aims360-recent-state', { hasText: 'more may match' }).waitFor({ state: 'hidden', timeout: 15000 });
+    });
+
     it('downloads the output: the bytes are the simulator\'s document', async () => {
       const page = editor();
       await showTab(page);
@@ -350,7 +367,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
     it('sees the waits and the jobs with every action button disabled', async () => {
       sim().addJob({ jobId: 'ro-wait', runMs: 600000 });
       sim().addJob({ jobId: 'ro-failed', outcome: 'Failed', canReRun: 'Yes' });
-      sim().addJob({ jobId: 'ro-done', responseType: 'Publishlink', documents: [{ name: 'done.csv' }] });
+      sim().addJob({ jobId: 'ro-done', responseType: 'Publishlink', scope: 'Public', documents: [{ name: 'done.csv' }] });
       (await page.evaluate(() => RED.user.hasPermission('aims360.write'))).should.be.false();
       await showTab(page);
       (await fetch(`${red().url}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '["ro-wait"]' })).status.should.equal(204);
@@ -362,6 +379,9 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       enabled.should.equal(0);
       (await page.locator('.aims360-cancel, .aims360-rerun, .aims360-download').count()).should.be.aboveOrEqual(3);
       (await page.locator('.aims360-readonly').innerText()).should.match(/aims360\.write/);
+      // A Public job's link would download without a token: the list a reader gets has none.
+      const links = await page.evaluate(() => $('.aims360-recent').data('jobs').flatMap((job) => Object.keys(job).filter((key) => /link$/i.test(key))));
+      links.should.eql([]);
       sim().setJob('ro-wait', { jobStatus: 'Completed' });
       await waitRow(page, 'ro-wait').waitFor({ state: 'detached', timeout: 15000 });
     });

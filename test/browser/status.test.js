@@ -19,6 +19,7 @@ describe('node status in a browser (chromium)', function () {
   const sim = useSim({}, (started) => {
     started.addJob({ jobId: 'job-inline', responseType: 'In-line JSON', inline: { synced: 0 } });
     started.addJob({ jobId: 'job-slow', queuedMs: 600000 });
+    started.addFault({ type: 'status', status: 404, body: JSON.stringify({ Message: 'View not found.' }), match: { query: 'job-broken' }, times: -1 });
   });
   // Each inject fires once at deploy; the node's last status is one sent as a key.
   const inject = (id, x, payload, target) =>
@@ -29,6 +30,9 @@ describe('node status in a browser (chromium)', function () {
       { id: 'fetch', type: 'aims360-fetch-output', z: 'tab', x: 320, y: 80, server: 'server', wires: [[]] },
       inject('inject-wait', 620, 'job-slow', 'wait'),
       { id: 'wait', type: 'aims360-wait-for-job', z: 'tab', x: 820, y: 80, server: 'server', timeout: '0.5', wires: [[], [], []] },
+      // Clicked by the test; unnamed, and no Catch node: its error goes to the debug sidebar.
+      { ...inject('inject-broken', 120, 'job-broken', 'broken'), once: false, y: 180 },
+      { id: 'broken', type: 'aims360-job-status', z: 'tab', x: 320, y: 180, server: 'server', wires: [[]] },
     ]),
     credentials: { server: { token: TOKEN } },
   }));
@@ -48,6 +52,24 @@ describe('node status in a browser (chromium)', function () {
       (await shownStatus(id, [catalogue(type).status[name], key])).should.equal(catalogue(type).status[name]);
     });
   }
+
+  it('a failure shows the code and the API\'s words on the canvas, and in the debug sidebar the node\'s label and a readable cause', async () => {
+    const page = editor();
+    await page.evaluate(() => RED.sidebar.show('debug'));
+    await page.evaluate(() => $.post('inject/inject-broken'));
+    (await shownStatus('broken', ['API_ERROR: view not found'])).should.equal('API_ERROR: view not found');
+    // An error logged by a node (level 20), as the debug node publishes it.
+    const message = page.locator('.red-ui-debug-msg-level-20').first();
+    await message.waitFor({ timeout: 20000 }).catch(async (err) => {
+      throw new Error(`no error in the debug sidebar: ${await page.locator('#red-ui-sidebar-content').innerText().catch(() => '')}\n${err.message}`);
+    });
+    (await message.locator('.red-ui-debug-msg-name').innerText()).should.match(/: job status$/);
+    // The error object, opened: its cause as the debug node encoded it.
+    await message.locator('.red-ui-debug-msg-row').first().click();
+    const shown = await message.innerText();
+    shown.should.containEql('HTTP 404: View not found.');
+    shown.should.not.containEql('[object Object]');
+  });
 
   it('every status text without parameters resolves to its English in its node type\'s own namespace', async () => {
     const expected = workingTypes.flatMap((type) => Object.entries(catalogue(type).status ?? {})

@@ -13,6 +13,9 @@ const { NODES, JOB, OAUTH, credentials, addJob, nodeFlow, loadFast } = require('
 const JOBS = '/jobsmanagement/odata/v1.0/backgroundjob';
 const ECHO = JSON.stringify({ Message: `echo ${TOKEN} ${OAUTH.clientSecret} ${OAUTH.password}` });
 
+// Wait for job polls through a passing failure (500, a reset) until its own timeout: 1 s here.
+const WAIT_ENDS_SOON = { 'wait for job': { timeout: '1' } };
+
 /** Paths through a node: success, and failures whose text might carry a secret. */
 const SCENARIOS = [
   ['success', null],
@@ -57,7 +60,7 @@ describe('secrets: nodes never reveal the token, client secret or password', fun
         const everything = [];
         for (const [, fault] of SCENARIOS) {
           sim.clearFaults();
-          await loadFast(nodeFlow(sim, name, { auth, server: { timeout: 300 } }), credentials(auth));
+          await loadFast(nodeFlow(sim, name, { auth, server: { timeout: 300 }, props: WAIT_ENDS_SOON[name] }), credentials(auth));
           // A token fetched before the fault, so OAuth2 failures have one to leak.
           await helper.getNode('server').client.request(JOBS, { query: '$top=1' });
           if (fault) sim.addFault(fault);

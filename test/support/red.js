@@ -197,7 +197,7 @@ function itRefusesBadJobIds(getSim, loadFlow) {
       caught[0].error.message.should.match(/job id/);
       completed.length.should.equal(0);
       getSim().log.length.should.equal(0);
-      statuses.pop().status.should.match({ fill: 'red', shape: 'ring', text: 'BAD_INPUT' });
+      statuses.pop().status.should.match({ fill: 'red', shape: 'ring', text: /^BAD_INPUT: / });
     });
   }
 }
