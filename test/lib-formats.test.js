@@ -77,10 +77,34 @@ describe('lib/formats', () => {
       }
     });
 
-    it('cuts a file name to 200 characters and strips every leading and trailing space and dot', () => {
-      out.safeFileName('y'.repeat(300)).should.equal('y'.repeat(200));
+    it('cuts a file name to 212 UTF-8 bytes (255 with its temporary suffix) and strips every leading and trailing space and dot', () => {
+      out.safeFileName('y'.repeat(300)).should.equal('y'.repeat(212));
       out.safeFileName(' . report.csv . ').should.equal('report.csv');
       out.safeFileName('\t \treport\t \t').should.equal('report');
+    });
+
+    it('cuts a long non-ASCII name by bytes, keeping its extension and every character whole', () => {
+      // 2-, 3- and 4-byte characters (the last a surrogate pair), cut wherever the byte cap falls.
+      for (const char of ['ü', '€', '😀']) {
+        for (const pad of ['', 'a', 'ab', 'abc']) {
+          const safe = out.safeFileName(`${pad}${char.repeat(120)}.xlsx`);
+          safe.should.endWith('.xlsx');
+          Buffer.byteLength(safe).should.be.belowOrEqual(212).and.above(212 - Buffer.byteLength(char));
+          safe.should.equal(`${pad}${char.repeat((safe.length - pad.length - 5) / char.length)}.xlsx`);
+          Buffer.from(safe).toString('utf8').should.equal(safe);
+        }
+      }
+      const numbered = out.chosenFileName(`${'😀'.repeat(100)}.csv`, { name: 'x', type: '' }, 11);
+      numbered.should.endWith('😀-12.csv');
+      Buffer.byteLength(numbered).should.be.belowOrEqual(212);
+      out.safeFileName(numbered).should.equal(numbered);
+    });
+
+    it('numbers documents of one message named alike as a chosen name is numbered, whatever makes them alike', () => {
+      const infos = ['report.csv', 'report.csv', 'a/b.csv', 'a_b.csv', 'Report.CSV', 'report-2.csv'].map((name) => ({ name, type: 'csv' }));
+      out.fileNamesOf(infos).should.eql(['report.csv', 'report-2.csv', 'a_b.csv', 'a_b-4.csv', 'Report-5.CSV', 'report-2-6.csv']);
+      out.fileNamesOf(infos, 'x.csv').should.eql(infos.map((info, i) => out.chosenFileName('x.csv', info, i)));
+      out.fileNamesOf([{ name: 'a.csv', type: 'csv' }, { name: 'b.csv', type: 'csv' }]).should.eql(['a.csv', 'b.csv']);
     });
 
     it('numbers a chosen name before an extension of up to 10 characters, else at its end', () => {
@@ -290,6 +314,64 @@ describe('lib/formats', () => {
       const client = fakeClient(() => ({ headers: csvType, body: body(['a\n', '1\n'], { cut }) }));
       (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir() }))).should.equal(cut);
       fs.readdirSync(dir()).should.eql([]);
+    });
+  });
+
+  describe('file names and leftovers', () => {
+    const dir = useTempDir('aims360-formats-');
+
+    it('saves a 300-byte non-ASCII name under its cut name with its extension', async () => {
+      const name = `${'отчёт-склад-'.repeat(14)}.csv`;
+      Buffer.byteLength(name).should.be.above(300);
+      name.length.should.be.below(200);
+      const { payload } = await fetch(serve('a\n1\n'), { name, type: 'csv' }, { format: 'file', directory: dir() });
+      path.basename(payload).should.equal(out.safeFileName(name));
+      path.basename(payload).should.endWith('.csv');
+      fs.readFileSync(payload, 'utf8').should.equal('a\n1\n');
+      fs.readdirSync(dir()).should.eql([path.basename(payload)]);
+    });
+
+    it('reports the download\'s own error when removing its temporary file fails too', async () => {
+      const cut = new AimsError('NETWORK', 'The download was cut off before its end (ECONNRESET): try again.');
+      const client = fakeClient(() => ({ headers: csvType, body: body(['a\n', '1\n'], { cut }) }));
+      const realRm = fs.promises.rm;
+      let removals = 0;
+      fs.promises.rm = async () => {
+        removals++;
+        throw Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' });
+      };
+      try {
+        (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir() }))).should.equal(cut);
+      } finally {
+        fs.promises.rm = realRm;
+      }
+      removals.should.equal(1);
+    });
+
+    it('removes the stale temporary files of its own before writing into a directory, and nothing else', async () => {
+      const id = '0f8e1c3a-5b7d-4e29-9a61-3c2b1d0e4f5a';
+      const hoursAgo = (file, hours) => fs.utimesSync(file, new Date(Date.now() - hours * 3600e3), new Date(Date.now() - hours * 3600e3));
+      const files = {
+        staleOurs: `.r.csv.${id}.part`,
+        staleOtherName: `.Übersicht.xlsx.${id.replace('0f8e', '1a2b')}.part`,
+        freshOurs: `.r.csv.${id.replace('0f8e', 'aaaa')}.part`,
+        userPart: 'r.csv.part',
+        userHidden: '.notes.part',
+        userLookalike: `.r.csv.${id}.part.bak`,
+        userNoDot: `r.csv.${id}.part`,
+      };
+      for (const [key, file] of Object.entries(files)) {
+        fs.writeFileSync(path.join(dir(), file), key);
+        if (key !== 'freshOurs') hoursAgo(path.join(dir(), file), 2);
+      }
+      // A directory and a symlink with our naming are not files of ours either.
+      const dirLike = `.d.${id.replace('0f8e', 'bbbb')}.part`;
+      fs.mkdirSync(path.join(dir(), dirLike));
+      const linkLike = `.l.${id.replace('0f8e', 'cccc')}.part`;
+      fs.symlinkSync(path.join(dir(), files.userPart), path.join(dir(), linkLike));
+      await fetch(serve('a\n1\n'), { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir() });
+      const left = fs.readdirSync(dir()).sort();
+      left.should.eql(['r.csv', files.freshOurs, files.userPart, files.userHidden, files.userLookalike, files.userNoDot, dirLike, linkLike].sort());
     });
   });
 
