@@ -234,6 +234,26 @@ describe('aims360-fetch-output', function () {
     caught.length.should.equal(0);
   });
 
+  it('ends the worker thread reading an XLSX workbook when the node closes', async () => {
+    // Required here: before 0.2 workbooks were read on the event loop, and this test is to fail alone.
+    const { sheetWorkers } = require('../dist/nodes/lib/sheet-reader.js');
+    const until = async (check) => {
+      while (!check()) await wait(5);
+    };
+    sim.addJob({ jobId: 'job-x', documents: [{ format: 'xlsx', rows: 20000 }] });
+    await load(flow(sim, { format: 'rows' }), creds);
+    const seen = collect(helper.getNode('out'));
+    const caught = collect(helper.getNode('caught'));
+    const started = sheetWorkers.started;
+    helper.getNode('node').receive({ jobId: 'job-x' });
+    await until(() => sheetWorkers.running === 1);
+    sheetWorkers.started.should.equal(started + 1);
+    await helper.unload();
+    await until(() => sheetWorkers.running === 0);
+    seen.length.should.equal(0);
+    caught.length.should.equal(0);
+  });
+
   it('refuses bad settings and a bad job id with BAD_INPUT before any request', async () => {
     for (const [props, input] of [[{ format: 'xml' }, { jobId: 'a' }], [{ rowsPerMessage: '0' }, { jobId: 'a' }], [{}, { jobId: 'a/b' }], [{}, { payload: 42 }]]) {
       (await run(props, input)).error.code.should.equal('BAD_INPUT');

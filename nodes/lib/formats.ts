@@ -11,6 +11,7 @@ import { AimsError } from './errors';
 import { DocumentInfo, extension, JobDocument, MB } from './job-output';
 import { BODY_BUFFER, contentLength, NotResumable } from './resume';
 import { OUTPUT_FORMATS, outputSettings, problemOf, Reader, valueOf } from './rules';
+import { sheetRowBlocks } from './sheet-reader';
 import { readNumberSetting } from './settings';
 
 export const FORMATS = OUTPUT_FORMATS;
@@ -273,27 +274,40 @@ async function removeTemp(file: WriteStream, temp: string): Promise<void> {
   }
 }
 
-type ReadSheet = (input: Buffer) => Promise<unknown[][]>;
-let sheetReader: Promise<ReadSheet> | undefined;
-/** read-excel-file is ESM first; import() it once and share it. */
-function loadSheetReader(): Promise<ReadSheet> {
-  sheetReader ??= import('read-excel-file/node').then((m) => m.readSheet as unknown as ReadSheet);
-  return sheetReader;
+/**
+ * The first sheet as row objects keyed by the header row (columnN for a blank header cell),
+ * empty rows left out, a block at a time as the worker thread reads them (sheet-reader).
+ */
+async function* xlsxRowBlocks(buffer: Buffer, name: string, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>[]> {
+  let keys: string[] | undefined;
+  for await (const block of sheetRowBlocks(buffer, name, signal)) {
+    let rows = block;
+    if (!keys) {
+      const [header = [], ...rest] = block;
+      keys = header.map((cell, i) => (cell === null || cell === undefined || cell === '' ? `column${i + 1}` : String(cell)));
+      rows = rest;
+    }
+    const columns = keys;
+    yield rows
+      .filter((row) => row.some((cell) => cell !== null && cell !== undefined && cell !== ''))
+      .map((row) => Object.fromEntries(columns.map((key, i) => [key, row[i] ?? null])));
+  }
 }
 
-/** The first sheet as row objects keyed by the header row. */
-async function xlsxRows(buffer: Buffer, name: string): Promise<Record<string, unknown>[]> {
-  let sheet: unknown[][];
-  try {
-    sheet = await (await loadSheetReader())(buffer);
-  } catch (err) {
-    throw new AimsError('BAD_RESPONSE', `Document "${name}" is not a readable XLSX workbook (${err instanceof Error ? err.message : String(err)}).`);
+async function* xlsxRowStream(buffer: Buffer, name: string, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>> {
+  for await (const rows of xlsxRowBlocks(buffer, name, signal)) {
+    for (const row of rows) {
+      // No block after a node's close, though the rows of this one are at hand.
+      signal?.throwIfAborted();
+      yield row;
+    }
   }
-  const [header = [], ...rows] = sheet;
-  const keys = header.map((cell, i) => (cell === null || cell === undefined || cell === '' ? `column${i + 1}` : String(cell)));
-  return rows
-    .filter((row) => row.some((cell) => cell !== null && cell !== undefined && cell !== ''))
-    .map((row) => Object.fromEntries(keys.map((key, i) => [key, row[i] ?? null])));
+}
+
+async function xlsxRows(buffer: Buffer, name: string, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for await (const block of xlsxRowBlocks(buffer, name, signal)) for (const row of block) rows.push(row);
+  return rows;
 }
 
 function csvParser(maxBytes: number) {
@@ -320,7 +334,7 @@ function parseJson(buffer: Buffer, name: string): unknown {
   }
 }
 
-async function decode(buffer: Buffer, format: Format, kind: DocKind, info: DocumentInfo, maxBytes: number): Promise<unknown> {
+async function decode(buffer: Buffer, format: Format, kind: DocKind, info: DocumentInfo, maxBytes: number, signal?: AbortSignal): Promise<unknown> {
   switch (format) {
     case 'buffer':
       return buffer;
@@ -329,17 +343,17 @@ async function decode(buffer: Buffer, format: Format, kind: DocKind, info: Docum
     case 'json':
       return parseJson(buffer, info.name);
     case 'rows':
-      return rowsOf(buffer, kind, info, maxBytes);
+      return rowsOf(buffer, kind, info, maxBytes, signal);
     default:
       if (kind === 'json') return parseJson(buffer, info.name);
-      if (kind === 'csv' || kind === 'xlsx') return rowsOf(buffer, kind, info, maxBytes);
+      if (kind === 'csv' || kind === 'xlsx') return rowsOf(buffer, kind, info, maxBytes, signal);
       return buffer;
   }
 }
 
-function rowsOf(buffer: Buffer, kind: DocKind, info: DocumentInfo, maxBytes: number): Promise<Record<string, unknown>[]> {
+function rowsOf(buffer: Buffer, kind: DocKind, info: DocumentInfo, maxBytes: number, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
   if (kind === 'csv') return csvRows(buffer, info.name, maxBytes);
-  if (kind === 'xlsx') return xlsxRows(buffer, info.name);
+  if (kind === 'xlsx') return xlsxRows(buffer, info.name, signal);
   throw notRows(info);
 }
 
@@ -478,8 +492,9 @@ async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOpt
   const buffer = await readAll(download.body, counter);
   info.sizeBytes = buffer.length;
   if (format === 'stream-rows' && sink) {
-    const rows = await rowsOf(buffer, kind, info, options.maxBytes);
+    // CSV streamed above; an XLSX workbook is whole before its sheet can be read, its rows then come a block at a time.
+    const rows = xlsxRowStream(buffer, info.name, options.signal);
     return { payload: await emitBlocks(rows, options.rowsPerMessage, sink), info };
   }
-  return { payload: await decode(buffer, format, kind, info, options.maxBytes), info };
+  return { payload: await decode(buffer, format, kind, info, options.maxBytes, options.signal), info };
 }
