@@ -63,24 +63,43 @@ function unreadable(name: string, why: string): AimsError {
   return new AimsError('BAD_RESPONSE', `Document "${name}" is not a readable XLSX workbook (${why}).`);
 }
 
-/** The worker's next reply; an abort, a crash or an exit rejects. */
-function reply(worker: Worker, name: string, signal?: AbortSignal): Promise<SheetReply> {
-  return new Promise((resolve, reject) => {
-    const settle = (fn: () => void) => {
-      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-      signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const onMessage = (message: SheetReply) => settle(() => resolve(message));
-    const onError = (err: Error & { code?: string }) => settle(() => reject(err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-      ? new AimsError('TOO_LARGE', `Document "${name}" is a workbook too large to read as rows: its sheet did not fit in memory. Use the file format, or export it as CSV.`)
-      : unreadable(name, err.message)));
-    const onExit = (code: number) => settle(() => reject(unreadable(name, `its reader stopped with code ${code}`)));
-    const onAbort = () => settle(() => reject(signal?.reason));
-    if (signal?.aborted) return onAbort();
-    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-    signal?.addEventListener('abort', onAbort);
-  });
+/** A worker and how it ended, seen by listeners that stay, so that nothing it emits goes unheard. */
+class SheetThread {
+  readonly worker: Worker;
+  private ended?: Error;
+
+  constructor(worker: Worker, private readonly name: string) {
+    this.worker = worker;
+    worker.on('error', (err: Error & { code?: string }) => {
+      this.ended ??= err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? new AimsError('TOO_LARGE', `Document "${name}" is a workbook too large to read as rows: its sheet did not fit in memory. Use the file format, or export it as CSV.`)
+        : unreadable(name, err.message);
+    });
+    worker.once('exit', (code) => {
+      sheetWorkers.running--;
+      this.ended ??= unreadable(name, `its reader stopped with code ${code}`);
+    });
+  }
+
+  /** The worker's next reply; an abort, a crash or an exit rejects. */
+  reply(signal?: AbortSignal): Promise<SheetReply> {
+    const worker = this.worker;
+    return new Promise((resolve, reject) => {
+      const settle = (fn: () => void) => {
+        worker.off('message', onMessage).off('exit', onEnd);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const onMessage = (message: SheetReply) => settle(() => resolve(message));
+      // Runs after the listeners of the constructor, which say why it ended.
+      const onEnd = () => settle(() => reject(this.ended ?? unreadable(this.name, 'its reader stopped')));
+      const onAbort = () => settle(() => reject(signal?.reason));
+      if (signal?.aborted) return onAbort();
+      if (this.ended) return onEnd();
+      worker.on('message', onMessage).on('exit', onEnd);
+      signal?.addEventListener('abort', onAbort);
+    });
+  }
 }
 
 /**
@@ -98,12 +117,12 @@ export async function* sheetRowBlocks(zip: Buffer, name: string, signal?: AbortS
   const worker = new Worker(path.join(__dirname, 'sheet-worker.js'), { workerData: { buffer, block: BLOCK_ROWS }, transferList: [buffer as ArrayBuffer] });
   sheetWorkers.started++;
   sheetWorkers.running++;
-  worker.once('exit', () => sheetWorkers.running--);
+  const thread = new SheetThread(worker, name);
   // Ends the worker at once on abort, even while the caller is busy with a block.
   const stop = () => void worker.terminate();
   signal?.addEventListener('abort', stop);
   try {
-    const first = await reply(worker, name, signal);
+    const first = await thread.reply(signal);
     if (first.type === 'error') throw unreadable(name, first.message);
     if (first.type === 'ready') sheetWorkers.threadId = first.threadId;
     for (;;) {
@@ -111,7 +130,7 @@ export async function* sheetRowBlocks(zip: Buffer, name: string, signal?: AbortS
       // one go, so a worker answering at once would otherwise hand over the whole sheet in one turn.
       await nextTurn();
       worker.postMessage('more' satisfies SheetRequest);
-      const next = await reply(worker, name, signal);
+      const next = await thread.reply(signal);
       if (next.type === 'end') return;
       if (next.type === 'error') throw unreadable(name, next.message);
       if (next.type === 'rows') yield next.rows;
