@@ -197,6 +197,21 @@ describe('aims360-fetch-output', function () {
     seen.map((m) => fs.readFileSync(m.payload, 'utf8').trim().split('\n').length).should.eql([2, 3, 4]);
   });
 
+  it('numbers documents "all" named alike when they keep their own names, so none overwrites another', async () => {
+    const docs = [{ name: 'report.csv', rows: 1 }, { name: 'report.csv', rows: 2 }, { name: 'a/b.csv', rows: 3 }, { name: 'a_b.csv', rows: 4 }];
+    sim.addJob({ jobId: 'job-alike', documents: docs });
+    await load(flow(sim, { format: 'file', directory: dir(), documents: 'all' }), creds);
+    const seen = collect(helper.getNode('out'));
+    const completed = collect(helper.getNode('completed'));
+    helper.getNode('node').receive({ jobId: 'job-alike' });
+    while (completed.length === 0) await wait(10);
+    seen.map((m) => path.basename(m.payload)).should.eql(['report.csv', 'report-2.csv', 'a_b.csv', 'a_b-4.csv']);
+    seen.map((m) => m.document.name).should.eql(docs.map((d) => d.name));
+    // Four files, each with its own document: a header and 1 to 4 rows.
+    fs.readdirSync(dir()).length.should.equal(4);
+    seen.map((m) => fs.readFileSync(m.payload, 'utf8').trim().split('\n').length).should.eql([2, 3, 4, 5]);
+  });
+
   it('leaves no partial file after a truncated download', async () => {
     sim.addJob({ jobId: 'job-c', documents: [{ rows: 20000 }] });
     // Twice: a body that cannot be resumed is downloaded once more from the start.
@@ -216,6 +231,26 @@ describe('aims360-fetch-output', function () {
     fs.readdirSync(dir()).length.should.equal(1);
     await helper.unload();
     fs.readdirSync(dir()).should.eql([]);
+    caught.length.should.equal(0);
+  });
+
+  it('ends the worker thread reading an XLSX workbook when the node closes', async () => {
+    // Required here: before 0.2 workbooks were read on the event loop, and this test is to fail alone.
+    const { sheetWorkers } = require('../dist/nodes/lib/sheet-reader.js');
+    const until = async (check) => {
+      while (!check()) await wait(5);
+    };
+    sim.addJob({ jobId: 'job-x', documents: [{ format: 'xlsx', rows: 20000 }] });
+    await load(flow(sim, { format: 'rows' }), creds);
+    const seen = collect(helper.getNode('out'));
+    const caught = collect(helper.getNode('caught'));
+    const started = sheetWorkers.started;
+    helper.getNode('node').receive({ jobId: 'job-x' });
+    await until(() => sheetWorkers.running === 1);
+    sheetWorkers.started.should.equal(started + 1);
+    await helper.unload();
+    await until(() => sheetWorkers.running === 0);
+    seen.length.should.equal(0);
     caught.length.should.equal(0);
   });
 

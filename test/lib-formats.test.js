@@ -77,10 +77,34 @@ describe('lib/formats', () => {
       }
     });
 
-    it('cuts a file name to 200 characters and strips every leading and trailing space and dot', () => {
-      out.safeFileName('y'.repeat(300)).should.equal('y'.repeat(200));
+    it('cuts a file name to 212 UTF-8 bytes (255 with its temporary suffix) and strips every leading and trailing space and dot', () => {
+      out.safeFileName('y'.repeat(300)).should.equal('y'.repeat(212));
       out.safeFileName(' . report.csv . ').should.equal('report.csv');
       out.safeFileName('\t \treport\t \t').should.equal('report');
+    });
+
+    it('cuts a long non-ASCII name by bytes, keeping its extension and every character whole', () => {
+      // 2-, 3- and 4-byte characters (the last a surrogate pair), cut wherever the byte cap falls.
+      for (const char of ['ü', '€', '😀']) {
+        for (const pad of ['', 'a', 'ab', 'abc']) {
+          const safe = out.safeFileName(`${pad}${char.repeat(120)}.xlsx`);
+          safe.should.endWith('.xlsx');
+          Buffer.byteLength(safe).should.be.belowOrEqual(212).and.above(212 - Buffer.byteLength(char));
+          safe.should.equal(`${pad}${char.repeat((safe.length - pad.length - 5) / char.length)}.xlsx`);
+          Buffer.from(safe).toString('utf8').should.equal(safe);
+        }
+      }
+      const numbered = out.chosenFileName(`${'😀'.repeat(100)}.csv`, { name: 'x', type: '' }, 11);
+      numbered.should.endWith('😀-12.csv');
+      Buffer.byteLength(numbered).should.be.belowOrEqual(212);
+      out.safeFileName(numbered).should.equal(numbered);
+    });
+
+    it('numbers documents of one message named alike as a chosen name is numbered, whatever makes them alike', () => {
+      const infos = ['report.csv', 'report.csv', 'a/b.csv', 'a_b.csv', 'Report.CSV', 'report-2.csv'].map((name) => ({ name, type: 'csv' }));
+      out.fileNamesOf(infos).should.eql(['report.csv', 'report-2.csv', 'a_b.csv', 'a_b-4.csv', 'Report-5.CSV', 'report-2-6.csv']);
+      out.fileNamesOf(infos, 'x.csv').should.eql(infos.map((info, i) => out.chosenFileName('x.csv', info, i)));
+      out.fileNamesOf([{ name: 'a.csv', type: 'csv' }, { name: 'b.csv', type: 'csv' }]).should.eql(['a.csv', 'b.csv']);
     });
 
     it('numbers a chosen name before an extension of up to 10 characters, else at its end', () => {
@@ -143,6 +167,100 @@ describe('lib/formats', () => {
         { style: null, column2: null, qty: 'last only' },
         { style: 'B2', column2: null, qty: null },
       ]);
+    });
+
+    describe('XLSX in a worker thread', () => {
+      // Required here, not at the top: before 0.2 there was no worker, and these tests are to fail alone.
+      const workers = () => require('../dist/nodes/lib/sheet-reader.js').sheetWorkers;
+      const until = async (check) => {
+        while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+      };
+
+      /** A workbook of text, whole and decimal numbers, dates, booleans and empty cells, over several of the worker's blocks. */
+      async function mixedWorkbook(count) {
+        const { default: write } = await import('write-excel-file/node');
+        const cell = (value) => (value === null ? null : value instanceof Date ? { value, format: 'yyyy-mm-dd hh:mm' } : { value });
+        const rows = [['text', 'whole', 'decimal', 'date', 'flag', 'gap', null, 'last']];
+        for (let n = 0; n < count; n++) {
+          if (n % 97 === 5) rows.push([null, null, null, null, null, null, null, null]);
+          else rows.push([`r${n} ü😀`, n - 500, n / 7, new Date(Date.UTC(2026, n % 12, 1 + (n % 28), n % 24, n % 60)), n % 3 === 0, null, n % 2 ? 'odd' : null, n % 5 === 0 ? null : n]);
+        }
+        return write(rows.map((row) => row.map(cell))).toBuffer();
+      }
+
+      it('reads the same rows as read-excel-file on its own, in a worker thread, block by block', async () => {
+        const workbook = await mixedWorkbook(1234);
+        const { readSheet } = await import('read-excel-file/node');
+        const [header, ...sheet] = await readSheet(workbook);
+        const keys = header.map((cell, i) => cell ?? `column${i + 1}`);
+        const expected = sheet.filter((row) => row.some((cell) => cell !== null)).map((row) => Object.fromEntries(keys.map((key, i) => [key, row[i] ?? null])));
+        expected.length.should.equal(1234 - 13);
+        const started = workers().started;
+        const { payload } = await fetch(serve(workbook, {}), { name: 'w.xlsx', type: 'xlsx' }, { format: 'rows' });
+        payload.should.eql(expected);
+        payload[1].should.eql({ text: 'r1 ü😀', whole: -499, decimal: 1 / 7, date: new Date(Date.UTC(2026, 1, 2, 1, 1)), flag: false, gap: null, column7: 'odd', last: 1 });
+        workers().started.should.equal(started + 1);
+        workers().threadId.should.not.equal(require('node:worker_threads').threadId);
+        await until(() => workers().running === 0);
+        const blocks = [];
+        const done = await fetch(serve(workbook, {}), { name: 'w.xlsx', type: 'xlsx' }, { format: 'stream-rows', rowsPerMessage: 1000, onRows: (p) => blocks.push(p) });
+        done.payload.should.equal(expected.length);
+        blocks.flat().should.eql(expected);
+        workers().started.should.equal(started + 2);
+      });
+
+      it('refuses a workbook whose sheet or texts unpack past what the reader can hold, with TOO_LARGE, before starting a worker', async () => {
+        const { MAX_PART_BYTES } = require('../dist/nodes/lib/sheet-reader.js');
+        const workbook = await xlsx([['a'], ['x']]);
+        /** The workbook with the central directory's unpacked size of one entry set to size. */
+        const claiming = (entry, size) => {
+          const copy = Buffer.from(workbook);
+          const end = copy.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+          let at = copy.readUInt32LE(end + 16);
+          while (copy.toString('utf8', at + 46, at + 46 + copy.readUInt16LE(at + 28)) !== entry) {
+            at += 46 + copy.readUInt16LE(at + 28) + copy.readUInt16LE(at + 30) + copy.readUInt16LE(at + 32);
+          }
+          copy.writeUInt32LE(size, at + 24);
+          return copy;
+        };
+        const started = workers().started;
+        for (const [entry, size, message] of [
+          ['xl/worksheets/sheet1.xml', MAX_PART_BYTES + 1, /^Document "big\.xlsx" is a workbook too large to read as rows: a sheet unpacks to 512 MB, more than the 511 MB an XLSX sheet can have here\. Use the file format, or export it as CSV\.$/],
+          ['xl/sharedStrings.xml', 0xffffffff, /: its texts unpack to more than 4 GB, more than/],
+        ]) {
+          for (const format of ['rows', 'stream-rows']) {
+            const err = await rejection(fetch(serve(claiming(entry, size), {}), { name: 'big.xlsx', type: 'xlsx' }, { format, onRows: () => {} }));
+            err.should.match({ code: 'TOO_LARGE', message });
+          }
+        }
+        workers().started.should.equal(started);
+        // At the bound itself, it is read.
+        (await fetch(serve(claiming('xl/worksheets/sheet1.xml', MAX_PART_BYTES), {}), { name: 'w.xlsx', type: 'xlsx' }, { format: 'rows' }))
+          .payload.should.eql([{ a: 'x' }]);
+      });
+
+      it('ends its worker when the reading is aborted, during the parse or between blocks, and when the workbook is unreadable', async () => {
+        const workbook = await mixedWorkbook(3000);
+        // Aborted (a node's close) while the worker parses the sheet.
+        const abort = new AbortController();
+        const reading = fetch(serve(workbook, {}), { name: 'w.xlsx', type: 'xlsx' }, { format: 'rows', signal: abort.signal });
+        await until(() => workers().running === 1);
+        abort.abort(new Error('closed'));
+        (await rejection(reading)).message.should.equal('closed');
+        await until(() => workers().running === 0);
+        // Aborted between two blocks of stream-rows: no block after it.
+        const between = new AbortController();
+        let blocks = 0;
+        const streaming = fetch(serve(workbook, {}), { name: 'w.xlsx', type: 'xlsx' }, {
+          format: 'stream-rows', rowsPerMessage: 100, signal: between.signal, onRows: () => blocks++ === 0 && between.abort(new Error('closed')),
+        });
+        (await rejection(streaming)).message.should.equal('closed');
+        blocks.should.equal(1);
+        await until(() => workers().running === 0);
+        // An unreadable workbook: the worker reports and ends.
+        (await rejection(fetch(serve('PK\x03\x04 not really', {}), { name: 'x.xlsx', type: 'xlsx' }, { format: 'rows' }))).code.should.equal('BAD_RESPONSE');
+        await until(() => workers().running === 0);
+      });
     });
 
     it('refuses rows of a document that is neither CSV nor XLSX, by its type, without reading it', async () => {
@@ -290,6 +408,64 @@ describe('lib/formats', () => {
       const client = fakeClient(() => ({ headers: csvType, body: body(['a\n', '1\n'], { cut }) }));
       (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir() }))).should.equal(cut);
       fs.readdirSync(dir()).should.eql([]);
+    });
+  });
+
+  describe('file names and leftovers', () => {
+    const dir = useTempDir('aims360-formats-');
+
+    it('saves a 300-byte non-ASCII name under its cut name with its extension', async () => {
+      const name = `${'отчёт-склад-'.repeat(14)}.csv`;
+      Buffer.byteLength(name).should.be.above(300);
+      name.length.should.be.below(200);
+      const { payload } = await fetch(serve('a\n1\n'), { name, type: 'csv' }, { format: 'file', directory: dir() });
+      path.basename(payload).should.equal(out.safeFileName(name));
+      path.basename(payload).should.endWith('.csv');
+      fs.readFileSync(payload, 'utf8').should.equal('a\n1\n');
+      fs.readdirSync(dir()).should.eql([path.basename(payload)]);
+    });
+
+    it('reports the download\'s own error when removing its temporary file fails too', async () => {
+      const cut = new AimsError('NETWORK', 'The download was cut off before its end (ECONNRESET): try again.');
+      const client = fakeClient(() => ({ headers: csvType, body: body(['a\n', '1\n'], { cut }) }));
+      const realRm = fs.promises.rm;
+      let removals = 0;
+      fs.promises.rm = async () => {
+        removals++;
+        throw Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' });
+      };
+      try {
+        (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir() }))).should.equal(cut);
+      } finally {
+        fs.promises.rm = realRm;
+      }
+      removals.should.equal(1);
+    });
+
+    it('removes the stale temporary files of its own before writing into a directory, and nothing else', async () => {
+      const id = '0f8e1c3a-5b7d-4e29-9a61-3c2b1d0e4f5a';
+      const hoursAgo = (file, hours) => fs.utimesSync(file, new Date(Date.now() - hours * 3600e3), new Date(Date.now() - hours * 3600e3));
+      const files = {
+        staleOurs: `.r.csv.${id}.part`,
+        staleOtherName: `.Übersicht.xlsx.${id.replace('0f8e', '1a2b')}.part`,
+        freshOurs: `.r.csv.${id.replace('0f8e', 'aaaa')}.part`,
+        userPart: 'r.csv.part',
+        userHidden: '.notes.part',
+        userLookalike: `.r.csv.${id}.part.bak`,
+        userNoDot: `r.csv.${id}.part`,
+      };
+      for (const [key, file] of Object.entries(files)) {
+        fs.writeFileSync(path.join(dir(), file), key);
+        if (key !== 'freshOurs') hoursAgo(path.join(dir(), file), 2);
+      }
+      // A directory and a symlink with our naming are not files of ours either.
+      const dirLike = `.d.${id.replace('0f8e', 'bbbb')}.part`;
+      fs.mkdirSync(path.join(dir(), dirLike));
+      const linkLike = `.l.${id.replace('0f8e', 'cccc')}.part`;
+      fs.symlinkSync(path.join(dir(), files.userPart), path.join(dir(), linkLike));
+      await fetch(serve('a\n1\n'), { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir() });
+      const left = fs.readdirSync(dir()).sort();
+      left.should.eql(['r.csv', files.freshOurs, files.userPart, files.userHidden, files.userLookalike, files.userNoDot, dirLike, linkLike].sort());
     });
   });
 

@@ -1,6 +1,6 @@
 /** Turning a downloaded document into what a format asks for: a buffer, text, JSON, rows, a file or blocks of rows. */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { createWriteStream, Dirent, promises as fsp, WriteStream } from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import { AimsError } from './errors';
 import { DocumentInfo, extension, JobDocument, MB } from './job-output';
 import { BODY_BUFFER, contentLength, NotResumable } from './resume';
 import { OUTPUT_FORMATS, outputSettings, problemOf, Reader, valueOf } from './rules';
+import { sheetRowBlocks } from './sheet-reader';
 import { readNumberSetting } from './settings';
 
 export const FORMATS = OUTPUT_FORMATS;
@@ -114,18 +115,52 @@ function wrap(err: unknown, what: string, code: 'BAD_INPUT' | 'BAD_RESPONSE'): A
   return new AimsError(code, `${what}: ${e.code ?? e.message ?? String(err)}.`);
 }
 
-/** The longest file name written (characters), for a safe name and a numbered one alike. */
-const MAX_FILE_NAME = 200;
+/** What a temporary name adds to the final one: `.` before it, `.<uuid>.part` after it (saveFile). */
+const TEMP_NAME_EXTRA = '.'.length + '.'.length + randomUUID().length + '.part'.length;
+/** The longest file name written, in UTF-8 bytes: file systems take 255, and its temporary name must fit too. */
+const MAX_FILE_NAME_BYTES = 255 - TEMP_NAME_EXTRA;
+/** The temporary names saveFile makes, so that leftovers of a crash are known from a user's files. */
+const TEMP_NAME = /^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.part$/;
+/** A temporary file untouched this long is a crash's leftover, not a download in progress. */
+const STALE_PART_MS = 60 * 60 * 1000;
 
-/** A document name as a file name: no separators, no `..`, no control characters. */
+const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/** The longest start of text within maxBytes of UTF-8, never cutting a character (or a surrogate pair) in half. */
+function cutToBytes(text: string, maxBytes: number): string {
+  if (byteLength(text) <= maxBytes) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    bytes += byteLength(char);
+    if (bytes > maxBytes) break;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}
+
+/** A name's stem and extension; a dot far from the end (over 10 characters after it) is part of the name. */
+function splitExtension(name: string): [string, string] {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && name.length - dot <= 11 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+}
+
+/** stem + suffix + ext within MAX_FILE_NAME_BYTES, the stem cut to make room. */
+function fitName(stem: string, suffix: string, ext: string): string {
+  const cut = cutToBytes(stem, MAX_FILE_NAME_BYTES - byteLength(suffix) - byteLength(ext));
+  return (cut.length < stem.length ? cut.replace(/[\s.]+$/, '') : cut) + suffix + ext;
+}
+
+/** A document name as a file name: no separators, no `..`, no control characters, its extension kept when cut. */
 export function safeFileName(name: string, fallback = 'document'): string {
   const cleaned = name
-    .replace(/[\p{Cc}\p{Cf}]/gu, '')
+    .replace(/[\p{Cc}\p{Cf}\p{Cs}]/gu, '')
     .replace(/[/\\<>:"|?*]/g, '_')
     .replace(/\.{2,}/g, '.')
-    .replace(/^[\s.]+|[\s.]+$/g, '')
-    .slice(0, MAX_FILE_NAME);
-  return cleaned || fallback;
+    .replace(/^[\s.]+|[\s.]+$/g, '');
+  if (!cleaned) return fallback;
+  const [stem, ext] = splitExtension(cleaned);
+  return fitName(stem, '', ext) || fallback;
 }
 
 /**
@@ -137,11 +172,26 @@ export function safeFileName(name: string, fallback = 'document'): string {
 export function chosenFileName(chosen: string, info: DocumentInfo, index: number): string {
   const safe = safeFileName(chosen, safeFileName(info.name));
   if (index === 0) return safe;
-  const suffix = `-${index + 1}`;
-  const dot = safe.lastIndexOf('.');
-  // A dot far from the end is part of the name, not an extension.
-  const [stem, ext] = dot > 0 && safe.length - dot <= 11 ? [safe.slice(0, dot), safe.slice(dot)] : [safe, ''];
-  return stem.slice(0, MAX_FILE_NAME - suffix.length - ext.length) + suffix + ext;
+  const [stem, ext] = splitExtension(safe);
+  return fitName(stem, `-${index + 1}`, ext);
+}
+
+/** Names that are one file on a case-insensitive or normalising file system. */
+const sameFileKey = (name: string) => name.normalize('NFC').toLowerCase();
+
+/**
+ * The file names of one message's documents: the chosen name numbered as chosenFileName
+ * does, or each document's own name made safe; a name already taken in the message is
+ * numbered the same way (report.csv twice, or a/b.csv and a_b.csv, give report-2.csv, a_b-2.csv).
+ */
+export function fileNamesOf(infos: DocumentInfo[], chosen?: string): string[] {
+  const taken = new Set<string>();
+  return infos.map((info, i) => {
+    let name = chosen === undefined ? safeFileName(info.name) : chosenFileName(chosen, info, i);
+    for (let index = Math.max(i, 1); taken.has(sameFileKey(name)); index++) name = chosenFileName(chosen ?? info.name, info, index);
+    taken.add(sameFileKey(name));
+    return name;
+  });
 }
 
 async function readAll(body: Readable, counter: Transform): Promise<Buffer> {
@@ -161,6 +211,35 @@ async function makeDirectory(directory: string | undefined): Promise<void> {
   }
 }
 
+/** Temporary files this process is writing, never swept. */
+const writing = new Set<string>();
+/** Directories swept since start: a crash's leftovers are there once, before the first write. */
+const swept = new Set<string>();
+
+/**
+ * Removes the temporary files a crashed download left in `directory`: only names saveFile
+ * makes, only plain files (no symlink is followed), only ones untouched for STALE_PART_MS and
+ * not being written here. Once per directory; a failure leaves things as they were.
+ */
+export async function sweepStaleParts(directory: string, now = Date.now()): Promise<void> {
+  if (swept.has(directory)) return;
+  swept.add(directory);
+  let entries: Dirent[];
+  try {
+    entries = await fsp.readdir(directory, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  await Promise.all(entries.filter((e) => e.isFile() && TEMP_NAME.test(e.name)).map(async (e) => {
+    const file = path.join(directory, e.name);
+    try {
+      if (!writing.has(file) && now - (await fsp.lstat(file)).mtimeMs > STALE_PART_MS) await fsp.rm(file);
+    } catch {
+      // Gone already, or not ours to remove: leave it.
+    }
+  }));
+}
+
 /**
  * Streams the body into `directory` under a temporary name, opened with 'wx' so it
  * can never follow a symlink planted there, and renames it once whole. Any failure
@@ -169,41 +248,66 @@ async function makeDirectory(directory: string | undefined): Promise<void> {
 async function saveFile(body: Readable, counter: Transform, directory: string, name: string): Promise<string> {
   const final = path.join(directory, safeFileName(name));
   const temp = path.join(directory, `.${path.basename(final)}.${randomUUID()}.part`);
+  writing.add(temp);
   const file = createWriteStream(temp, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_BUFFER });
   try {
     await pipeline(body, counter, file);
     await fsp.rename(temp, final);
   } catch (err) {
     body.destroy();
-    // pipeline rejects before a file still opening is created and closed: removed earlier, it would stay.
-    if (!file.closed) await new Promise<void>((closed) => file.once('close', () => closed()));
-    await fsp.rm(temp, { force: true });
+    await removeTemp(file, temp);
     throw wrap(err, `Could not write ${final}`, 'BAD_INPUT');
+  } finally {
+    writing.delete(temp);
   }
   return final;
 }
 
-type ReadSheet = (input: Buffer) => Promise<unknown[][]>;
-let sheetReader: Promise<ReadSheet> | undefined;
-/** read-excel-file is ESM first; import() it once and share it. */
-function loadSheetReader(): Promise<ReadSheet> {
-  sheetReader ??= import('read-excel-file/node').then((m) => m.readSheet as unknown as ReadSheet);
-  return sheetReader;
+/** Removes a failed download's temporary file; a failure here must not hide the download's own error. */
+async function removeTemp(file: WriteStream, temp: string): Promise<void> {
+  try {
+    // pipeline rejects before a file still opening is created and closed: removed earlier, it would stay.
+    if (!file.closed) await new Promise<void>((closed) => file.once('close', () => closed()));
+    await fsp.rm(temp, { force: true });
+  } catch {
+    // Left for sweepStaleParts.
+  }
 }
 
-/** The first sheet as row objects keyed by the header row. */
-async function xlsxRows(buffer: Buffer, name: string): Promise<Record<string, unknown>[]> {
-  let sheet: unknown[][];
-  try {
-    sheet = await (await loadSheetReader())(buffer);
-  } catch (err) {
-    throw new AimsError('BAD_RESPONSE', `Document "${name}" is not a readable XLSX workbook (${err instanceof Error ? err.message : String(err)}).`);
+/**
+ * The first sheet as row objects keyed by the header row (columnN for a blank header cell),
+ * empty rows left out, a block at a time as the worker thread reads them (sheet-reader).
+ */
+async function* xlsxRowBlocks(buffer: Buffer, name: string, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>[]> {
+  let keys: string[] | undefined;
+  for await (const block of sheetRowBlocks(buffer, name, signal)) {
+    let rows = block;
+    if (!keys) {
+      const [header = [], ...rest] = block;
+      keys = header.map((cell, i) => (cell === null || cell === undefined || cell === '' ? `column${i + 1}` : String(cell)));
+      rows = rest;
+    }
+    const columns = keys;
+    yield rows
+      .filter((row) => row.some((cell) => cell !== null && cell !== undefined && cell !== ''))
+      .map((row) => Object.fromEntries(columns.map((key, i) => [key, row[i] ?? null])));
   }
-  const [header = [], ...rows] = sheet;
-  const keys = header.map((cell, i) => (cell === null || cell === undefined || cell === '' ? `column${i + 1}` : String(cell)));
-  return rows
-    .filter((row) => row.some((cell) => cell !== null && cell !== undefined && cell !== ''))
-    .map((row) => Object.fromEntries(keys.map((key, i) => [key, row[i] ?? null])));
+}
+
+async function* xlsxRowStream(buffer: Buffer, name: string, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>> {
+  for await (const rows of xlsxRowBlocks(buffer, name, signal)) {
+    for (const row of rows) {
+      // No block after a node's close, though the rows of this one are at hand.
+      signal?.throwIfAborted();
+      yield row;
+    }
+  }
+}
+
+async function xlsxRows(buffer: Buffer, name: string, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for await (const block of xlsxRowBlocks(buffer, name, signal)) for (const row of block) rows.push(row);
+  return rows;
 }
 
 function csvParser(maxBytes: number) {
@@ -230,7 +334,7 @@ function parseJson(buffer: Buffer, name: string): unknown {
   }
 }
 
-async function decode(buffer: Buffer, format: Format, kind: DocKind, info: DocumentInfo, maxBytes: number): Promise<unknown> {
+async function decode(buffer: Buffer, format: Format, kind: DocKind, info: DocumentInfo, maxBytes: number, signal?: AbortSignal): Promise<unknown> {
   switch (format) {
     case 'buffer':
       return buffer;
@@ -239,17 +343,17 @@ async function decode(buffer: Buffer, format: Format, kind: DocKind, info: Docum
     case 'json':
       return parseJson(buffer, info.name);
     case 'rows':
-      return rowsOf(buffer, kind, info, maxBytes);
+      return rowsOf(buffer, kind, info, maxBytes, signal);
     default:
       if (kind === 'json') return parseJson(buffer, info.name);
-      if (kind === 'csv' || kind === 'xlsx') return rowsOf(buffer, kind, info, maxBytes);
+      if (kind === 'csv' || kind === 'xlsx') return rowsOf(buffer, kind, info, maxBytes, signal);
       return buffer;
   }
 }
 
-function rowsOf(buffer: Buffer, kind: DocKind, info: DocumentInfo, maxBytes: number): Promise<Record<string, unknown>[]> {
+function rowsOf(buffer: Buffer, kind: DocKind, info: DocumentInfo, maxBytes: number, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
   if (kind === 'csv') return csvRows(buffer, info.name, maxBytes);
-  if (kind === 'xlsx') return xlsxRows(buffer, info.name);
+  if (kind === 'xlsx') return xlsxRows(buffer, info.name, signal);
   throw notRows(info);
 }
 
@@ -340,7 +444,10 @@ export async function fetchDocument(client: AimsClient, doc: JobDocument, option
 
 async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOptions): Promise<Fetched> {
   const info = { ...doc.info };
-  if (options.format === 'file') await makeDirectory(options.directory);
+  if (options.format === 'file') {
+    await makeDirectory(options.directory);
+    await sweepStaleParts(options.directory as string);
+  }
   const download: Download = await client.download(doc.link, { auth: options.auth, signal: options.signal });
   const contentType = String(download.headers['content-type'] ?? '');
   const kind = docKind(info, contentType);
@@ -385,8 +492,9 @@ async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOpt
   const buffer = await readAll(download.body, counter);
   info.sizeBytes = buffer.length;
   if (format === 'stream-rows' && sink) {
-    const rows = await rowsOf(buffer, kind, info, options.maxBytes);
+    // CSV streamed above; an XLSX workbook is whole before its sheet can be read, its rows then come a block at a time.
+    const rows = xlsxRowStream(buffer, info.name, options.signal);
     return { payload: await emitBlocks(rows, options.rowsPerMessage, sink), info };
   }
-  return { payload: await decode(buffer, format, kind, info, options.maxBytes), info };
+  return { payload: await decode(buffer, format, kind, info, options.maxBytes, options.signal), info };
 }

@@ -4,7 +4,7 @@ import type { Node, NodeAPI } from 'node-red';
 import type { AimsClient } from '../lib/client';
 import { AimsError, toAimsError } from '../lib/errors';
 import { Job, readJobId } from '../lib/job';
-import { checkBeforeRequest, chosenFileName, fetchDocument, OutputSettings, readSettings } from '../lib/formats';
+import { checkBeforeRequest, fetchDocument, fileNamesOf, OutputSettings, readSettings } from '../lib/formats';
 import { checkCompleted, DocumentInfo, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../lib/job-output';
 import { evaluate, Msg, Send } from './red';
 import { working } from './status';
@@ -97,7 +97,7 @@ export function outputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (key: 
     const auth = needsToken(job);
     checkBeforeRequest(client, docs, auth, settings);
     const directory = settings.format === 'file' ? await directoryOf(msg) : undefined;
-    const fileName = settings.format === 'file' ? await fileNameOf(msg) : undefined;
+    const fileNames = settings.format === 'file' ? fileNamesOf(docs.map((d) => d.info), await fileNameOf(msg)) : [];
     const base = msg;
     // Rows sent: arrays of rows, or stream-rows' count; undefined once anything else went.
     let rows: number | undefined = 0;
@@ -113,7 +113,7 @@ export function outputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (key: 
         ...settings,
         auth,
         directory,
-        fileName: fileName === undefined ? undefined : chosenFileName(fileName, doc.info, i),
+        fileName: fileNames[i],
         signal,
         onProgress: progress(),
         // Each block a deep copy, as a node after this one may change it while later blocks are sent;
