@@ -1,9 +1,11 @@
 // `npm start`: the AIMS360 simulator with jobs in motion, and Node-RED (the
 // project's own dev dependency) with this pack and every example flow deployed
 // against it, and a small MQTT broker for the example that publishes rows to MQTT.
-// Ctrl-C stops them all.
+// The user's flows in the demo folder are kept across restarts. Ctrl-C stops them all.
+// `npm start -- --reset-examples` (or AIMS360_DEMO_EXAMPLES=reset) puts the shipped
+// examples back over changed copies, keeping a backup of the flows.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
@@ -15,6 +17,11 @@ const simPort = Number(process.env.AIMS360_SIM_PORT || 8360);
 const redPort = Number(process.env.PORT || 1880);
 const userDir = process.env.AIMS360_DEMO_DIR || path.join(root, '.demo');
 const mqttPort = Number(process.env.AIMS360_MQTT_PORT ?? 1883);
+const resetExamples = process.argv.includes('--reset-examples') || process.env.AIMS360_DEMO_EXAMPLES === 'reset';
+// The Node-RED to run: the dev dependency, or NODE_RED_PATH's (CI runs the demo on Node-RED 5 too).
+const redJs = process.env.NODE_RED_PATH
+  ? path.join(path.dirname(process.env.NODE_RED_PATH), '..', 'red.js')
+  : path.join(path.dirname(require.resolve('node-red/package.json')), 'red.js');
 
 if (!existsSync(path.join(root, 'dist', 'simulator', 'index.js'))) {
   console.error('The pack is not built yet: run `npm install` (or `npm run build`) first.');
@@ -86,16 +93,23 @@ writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.string
 
 // Every example, with its config node pointed at the simulator and given its token, the
 // webhook example posting to this Node-RED, the MQTT one publishing to the demo's broker.
-// No example fires on deploy: the runner fires every enabled inject once the first
+// No example fires on deploy: the runner fires the examples' injects once the first
 // editor is there to see the results.
-const { flows, credentials } = require('./example-flows.cjs').exampleFlows(sim.url, sim.token, {
+const exampleSet = require('./example-flows.cjs').exampleFlows(sim.url, sim.token, {
   nodeRedUrl: `http://127.0.0.1:${redPort}`,
   mqtt: broker ? { host: '127.0.0.1', port: broker.port } : undefined,
 });
-const injects = flows.filter((n) => n.type === 'inject' && !n.d);
+// Without a broker its node does not try to connect (its mqtt out node shows
+// "disconnected", no log line every 5 s).
+if (!broker) for (const node of exampleSet.flows.filter((n) => n.type === 'mqtt-broker')) node.autoConnect = false;
+const { demoFlows, writeDemoFlows, describeNodes, sameNode } = require('./demo-flows.cjs');
+const shipped = demoFlows(exampleSet);
+// A folder from a demo before this one has no record of what it wrote: it wrote the examples as they are.
+const previous = { nodes: Object.fromEntries(exampleSet.flows.map((n) => [n.id, n])), credentials: exampleSet.credentials };
+const merged = writeDemoFlows(userDir, shipped, { reset: resetExamples, previous });
 
-/** Node types an inject leads to, following wires and links. */
-function reached(inject) {
+/** Nodes an inject leads to, following wires and links. */
+function reached(inject, flows) {
   const byId = new Map(flows.map((n) => [n.id, n]));
   const seen = new Set();
   const visit = (id) => {
@@ -106,18 +120,37 @@ function reached(inject) {
     if (node.type === 'link out') (node.links || []).forEach(visit);
   };
   for (const port of inject.wires || []) port.forEach(visit);
-  return [...seen].map((id) => byId.get(id).type);
+  return [...seen].map((id) => byId.get(id));
 }
-// Without a broker the rows would go nowhere: that example is not clicked, and its broker
-// node does not try to connect (its mqtt out node shows "disconnected", no log line every 5 s).
-const clicked = broker ? injects : injects.filter((n) => !reached(n).includes('mqtt out'));
-if (!broker) for (const node of flows.filter((n) => n.type === 'mqtt-broker')) node.autoConnect = false;
-writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows, null, 2));
-writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials, null, 2));
+// An example node with every output unwired is there to fail (job status of an unknown job,
+// a rerun that is refused): the user clicks it to see the error, it does not run by itself.
+const failsOnPurpose = (node) => node.type.startsWith('aims360-') && node.wires && node.wires.length > 0 && node.wires.every((port) => port.length === 0);
+// Only examples as shipped run by themselves: a flow the user changed runs when they click it.
+const shippedById = new Map(shipped.flows.map((n) => [n.id, n]));
+const asShipped = (node) => sameNode(node, shippedById.get(node.id));
+const clicked = merged.flows.filter((n) => n.type === 'inject' && !n.d && shippedById.has(n.id) && asShipped(n)).filter((inject) => {
+  const route = reached(inject, merged.flows);
+  return route.every(asShipped) && !route.some(failsOnPurpose) && (broker || !route.some((n) => n.type === 'mqtt out'));
+});
+
+// The editor opens on the debug tab, the AIMS360 tab next to it (Node-RED 4 keeps the tab order
+// in editor.sidebar.order, 5 the layout in editor.sidebar.state), unless the user has arranged them.
+const usersFile = path.join(userDir, '.config.users.json');
+const users = existsSync(usersFile) ? JSON.parse(readFileSync(usersFile, 'utf8')) : {};
+const editor = (users._ ??= {}).editor ??= {};
+const sidebar = editor.sidebar ??= {};
+sidebar.order ??= ['debug', 'aims360', 'info', 'help', 'config', 'context'];
+sidebar.state ??= {
+  v: 4,
+  tabs: ['palette', 'explorer', 'debug', 'aims360', 'info', 'help', 'config', 'context'],
+  primary: { top: { tabs: ['debug', 'aims360', 'info', 'help', 'config', 'context'], active: 'debug' }, bottom: { tabs: [], hidden: true } },
+  secondary: { top: { tabs: ['explorer'], active: 'explorer' }, bottom: { tabs: ['palette'], active: 'palette' } },
+};
+writeFileSync(usersFile, JSON.stringify(users, null, 4));
 
 const red = spawn(
   process.execPath,
-  [path.join(path.dirname(require.resolve('node-red/package.json')), 'red.js'), '-u', userDir, '-p', String(redPort)],
+  [redJs, '-u', userDir, '-p', String(redPort)],
   { stdio: 'inherit', env: { ...process.env, AIMS360_DEMO_INJECTS: clicked.map((n) => n.id).join(',') } },
 );
 
@@ -127,6 +160,19 @@ console.log(broker
   ? `MQTT broker:       mqtt://127.0.0.1:${broker.port}  (export-rows-to-mqtt publishes to aims360/orders/open)`
   : 'MQTT broker:       none (aedes is not installed): export-rows-to-mqtt is not run');
 console.log(demoGuide().join('\n'));
+if (merged.added.length === merged.flows.length) {
+  console.log(`Flows:             the examples, in ${userDir}; what you build there is kept when npm start runs again`);
+} else {
+  console.log(`Flows:             yours, kept, in ${userDir}${merged.added.length ? `; examples added where missing: ${describeNodes(merged.added, merged.flows)}` : ''}`);
+}
+if (merged.refreshed.length) {
+  console.log(`Examples refreshed to this version: ${describeNodes(merged.refreshed, merged.flows)}.`);
+  console.log(`                   Your previous flows are in ${merged.backup}`);
+}
+if (merged.kept.length) {
+  console.log(`Examples you changed are kept as you have them: ${describeNodes(merged.kept, merged.flows)}.`);
+  console.log('                   This version ships others: `npm start -- --reset-examples` puts them back (a backup of your flows is kept).');
+}
 
 let stopping = false;
 async function stop() {

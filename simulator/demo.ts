@@ -40,9 +40,11 @@ export function demoJobs(now = Date.now()): JobSpec[] {
       documents: [{ name: 'Forecasting.xlsx', format: 'xlsx', rows: 40 }],
     },
     {
-      // A second failed job, for the rerun example, so it never races the wait example.
+      // The rerun job example's own failed job: not the wait example's, and failed before
+      // the last day, so the "rerun every failed job of the last day" example leaves it alone.
       jobId: 'demo-export-failed',
       subCategory: 'Sales Order Export',
+      createdDate: hoursAgo(30),
       outcome: 'Failed',
       rerunOutcome: 'Completed',
       jobStatusText: 'Sales order export failed: the export was cancelled.',

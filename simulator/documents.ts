@@ -20,6 +20,8 @@ export interface DocSpec {
   noDownloadLink?: boolean;
   /** Rows shaped like an export of this AIMS360 Source (default: style, color, size, qty, price). */
   source?: string;
+  /** The Source's view, when it keeps only some rows (Orders / Open Orders: open orders). */
+  view?: string;
 }
 
 export interface DocRecord {
@@ -69,6 +71,7 @@ export function makeDoc(spec: DocSpec, now: number): DocRecord {
   }
   if (spec.content !== undefined && typeof spec.content !== 'string' && !Buffer.isBuffer(spec.content)) throw new SpecError('Document content must be a string.');
   if (spec.source !== undefined && (typeof spec.source !== 'string' || spec.source === '')) throw new SpecError('Document source must be a non-empty string.');
+  if (spec.view !== undefined && typeof spec.view !== 'string') throw new SpecError('Document view must be a string.');
   const guid = newId(now);
   const expiresInMs = spec.expiresInMs ?? 30 * DAY_MS;
   const doc: DocRecord = {
@@ -77,7 +80,7 @@ export function makeDoc(spec: DocSpec, now: number): DocRecord {
     name: spec.name ?? `Export_${stamp(now).slice(0, 14)}${FORMATS[format].ext}`,
     format,
     rows: spec.rows ?? 10,
-    table: spec.source === undefined ? SAMPLE : tableFor(spec.source),
+    table: spec.source === undefined ? SAMPLE : tableFor(spec.source, spec.view),
     content: spec.content,
     sizeBytes: spec.sizeBytes,
     expiresInMs,

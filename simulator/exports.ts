@@ -100,12 +100,12 @@ function documentedSpec(input: Record<string, unknown>, customViews: readonly Cu
     scope,
   };
   if (format === 'json' && rows <= INLINE_JSON_MAX_ROWS) {
-    const table = tableFor(source);
+    const table = tableFor(source, viewName);
     spec.responseType = 'In-line JSON';
     spec.inline = Array.from({ length: rows }, (_, i) => rowObject(table, i));
   } else {
     spec.responseType = 'Publishlink';
-    spec.documents = [{ format, rows, source: source, name: fileName(viewName, format, now) }];
+    spec.documents = [{ format, rows, source, view: viewName, name: fileName(viewName, format, now) }];
   }
   return spec;
 }

@@ -12,6 +12,12 @@ export interface Column {
 /** The first column is always text: generated documents pad it to hit an exact size. */
 export interface Table {
   columns: readonly Column[];
+  /** A status column that repeats `cycle`, and views showing only some statuses. */
+  statuses?: {
+    cycle: readonly string[];
+    /** By the start of a view's lowercase name ("open orders-line details" too): the statuses it keeps. */
+    views: Record<string, readonly string[]>;
+  };
 }
 
 const pick = <T>(list: readonly T[], i: number): T => list[i % list.length];
@@ -46,6 +52,8 @@ export const SAMPLE: Table = {
   ],
 };
 
+const ORDER_STATUSES = ['Open', 'Hold', 'Open', 'Completed', 'Cancelled'];
+
 /** The order a row belongs to, the same in orders, invoices and shipments. */
 const ORDER_REF = [text('orderNo', orderNo), text('customer', customer)];
 
@@ -57,11 +65,22 @@ const TABLES: Record<string, Table> = {
       text('orderDate', (i) => day(i)),
       text('startDate', (i) => day(i + 14)),
       text('cancelDate', (i) => day(i + 45)),
-      text('status', (i) => pick(['Open', 'Hold', 'Open', 'Completed', 'Cancelled'], i)),
+      text('status', (i) => pick(ORDER_STATUSES, i)),
       text('warehouse', (i) => pick(WAREHOUSES, i)),
       num('totalQty', quantity),
       money('totalAmount', amount),
     ],
+    statuses: {
+      cycle: ORDER_STATUSES,
+      views: {
+        'open orders': ['Open'],
+        'hold orders': ['Hold'],
+        'open/hold': ['Open', 'Hold'],
+        'completed order': ['Completed'],
+        'cancelled order': ['Cancelled'],
+        'canceled order': ['Cancelled'],
+      },
+    },
   },
   invoices: {
     columns: [
@@ -128,9 +147,23 @@ function generic(source: string): Table {
   };
 }
 
-/** Columns for an export of this Source: plausible ones for common Sources, generic ones for the rest. */
-export function tableFor(source: string): Table {
-  return TABLES[source.toLowerCase()] ?? generic(source);
+/**
+ * Columns for an export of this Source: plausible ones for common Sources, generic ones for
+ * the rest. A view named after statuses (Orders / Open Orders) gets only rows in those
+ * statuses, each the same row as in the whole table, so an order keeps its number.
+ */
+export function tableFor(source: string, view = ''): Table {
+  const table = TABLES[source.toLowerCase()] ?? generic(source);
+  const name = view.toLowerCase();
+  const kept = Object.entries(table.statuses?.views ?? {}).find(([start]) => name.startsWith(start))?.[1];
+  return table.statuses && kept ? onlyStatuses(table, table.statuses.cycle, kept) : table;
+}
+
+/** The rows whose status is one of `kept`: row i of the result is the i-th such row of the table. */
+function onlyStatuses(table: Table, cycle: readonly string[], kept: readonly string[]): Table {
+  const places = cycle.flatMap((status, i) => (kept.includes(status) ? [i] : []));
+  const row = (i: number): number => Math.floor(i / places.length) * cycle.length + places[i % places.length];
+  return { columns: table.columns.map((c) => ({ ...c, value: (i: number) => c.value(row(i)) })) };
 }
 
 export function rowValues(table: Table, i: number): Cell[] {

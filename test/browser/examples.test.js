@@ -173,3 +173,88 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
     await snap(page, shots, name, box);
   }
 });
+
+// `npm start` opened in a browser for the first time: the screen a new user meets.
+describe('npm start: the editor opened the first time', function () {
+  this.timeout(60000);
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { startDemo } = require('../support/demo');
+  const { FIRST_TAB } = require('../../scripts/demo-flows.cjs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-demo-browser-'));
+  const shots = useScreenshots();
+  let demo;
+  before(async function () {
+    this.timeout(60000);
+    demo = await startDemo(dir);
+  });
+  after(async () => {
+    if (demo) await demo.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  // The width the README's picture and a laptop have.
+  const editor = useEditor(() => demo.editorUrl, { width: 1400, height: 900 });
+
+  it('opens on the debug tab, the AIMS360 tab in view beside it, the start-here tab first', async () => {
+    const page = editor();
+    const shown = await page.evaluate(() => ({
+      debug: $('.red-ui-debug-content').is(':visible'),
+      info: $('.red-ui-sidebar-info').is(':visible'),
+      tabs: RED.nodes.getWorkspaceOrder(),
+      active: RED.workspaces.active(),
+    }));
+    shown.should.match({ debug: true, info: false });
+    shown.tabs[0].should.equal(FIRST_TAB);
+    shown.active.should.equal(FIRST_TAB);
+    (await page.evaluate((id) => RED.nodes.workspace(id).label, FIRST_TAB)).should.startWith('Start here');
+    // The first words on the canvas say what to click.
+    const guide = await page.evaluate((id) => {
+      const comments = [];
+      RED.nodes.eachNode((n) => {
+        if (n.z === id && n.type === 'comment') comments.push({ name: n.name, y: n.y });
+      });
+      return comments.sort((a, b) => a.y - b.y)[0].name;
+    }, FIRST_TAB);
+    guide.should.match(/^Start here: click the button left of "export open orders"/);
+    await page.locator('.red-ui-flow-node-label', { hasText: 'Start here: click' }).first().waitFor({ state: 'visible' });
+
+    // Node-RED 4: a tab's icon in the sidebar's tab bar, others in its menu; 5: a button in the bar, others under the overflow button.
+    const aims360 = page.locator('#red-ui-tab-aims360-link-button, .red-ui-sidebar-tab-bar button[data-tab-id="aims360"]');
+    await aims360.waitFor({ state: 'visible' });
+    const box = await aims360.boundingBox();
+    (box.x + box.width).should.be.belowOrEqual(1400);
+    box.width.should.be.above(10);
+    await aims360.click();
+    await page.locator('.aims360-sidebar').waitFor({ state: 'visible' });
+    await page.evaluate(() => RED.sidebar.show('debug'));
+  });
+
+  it('clicking the first tab\'s injects shows the open orders in the debug tab, and no error', async () => {
+    const page = editor();
+    const injects = await page.evaluate((id) => {
+      const found = [];
+      RED.nodes.eachNode((n) => {
+        if (n.z === id && n.type === 'inject' && !n.d) found.push(n.id);
+      });
+      return found;
+    }, FIRST_TAB);
+    injects.should.not.be.empty();
+    for (const id of injects) await page.locator(`${onCanvas(id)} .red-ui-flow-node-button`).click();
+    // The rows of the click, not the run on opening: a second message from that debug node;
+    // or, sooner, an error (a node's, or a Catch node's debug output).
+    const rows = page.locator('.red-ui-debug-msg', { has: page.locator('.red-ui-debug-msg-name', { hasText: 'open order rows' }) });
+    const errors = page.locator('.red-ui-debug-msg-level-20, .red-ui-debug-msg-level-30')
+      .or(page.locator('.red-ui-debug-msg', { has: page.locator('.red-ui-debug-msg-name', { hasText: /error|refused/ }) }));
+    await rows.nth(1).or(errors.first()).waitFor({ state: 'attached', timeout: 50000 });
+    (await errors.allInnerTexts()).should.eql([]);
+    (await rows.nth(1).innerText()).should.match(/array\[25\]/);
+    await page.evaluate(() => {
+      RED.view.select({ nodes: [] });
+      $('.red-ui-notification').remove();
+    });
+    // The newest message in view.
+    await rows.nth(1).scrollIntoViewIfNeeded();
+    await snap(page, shots, 'first-open');
+  });
+});
