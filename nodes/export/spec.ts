@@ -1,4 +1,4 @@
-import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, migrateDirectory, NodeSpec, outputSettings, Setting, waitSettings, workingNode } from '../lib/rules.js';
+import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, Setting, waitSettings, workingNode } from '../lib/rules.js';
 
 // Only data mode waits and fetches: its settings count only there.
 const data = { setting: 'mode', is: ['data'] } as const;
@@ -14,9 +14,11 @@ export const spec: NodeSpec = {
   // 1 output, 2 in data mode with progress on.
   variableOutputs: true,
   inputLabel: 'port.input',
+  version: 2,
   migrations: [
     // Saved before the mode existed (or imported without it): the data, as then.
     (def) => migrateDirectory(def.mode === undefined || def.mode === '' ? { ...def, mode: 'data' } : def),
+    migrateTypedValues,
   ],
   settings: {
     ...commonSettings(),
