@@ -1,4 +1,4 @@
-import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, Setting, waitSettings, workingNode } from '../lib/rules.js';
+import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, OVERLAP_CHOICES, Setting, waitSettings, workingNode } from '../lib/rules.js';
 
 // Only data mode waits and fetches: its settings count only there.
 const data = { setting: 'mode', is: ['data'] } as const;
@@ -31,6 +31,8 @@ export const spec: NodeSpec = {
     // Relative to the server's base URL, as the runtime sends it; empty means the default.
     path: { value: '/reports/v1.0/reports/exportdata', label: 'The endpoint path', rule: { kind: 'pattern', pattern: /^\/?[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/ } },
     mode: { value: 'data', label: 'The mode', rule: { kind: 'oneOf', values: ['data', 'start'] } },
+    // A node saved before it existed shares, the default: no migration.
+    overlap: { value: 'share', label: 'Overlap', rule: { kind: 'oneOf', values: OVERLAP_CHOICES }, when: data },
     ...outputSettings(data),
     ...waitSettings(data),
   },

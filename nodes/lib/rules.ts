@@ -319,6 +319,9 @@ export function outputSettings(when?: Setting['when']): Record<string, Setting> 
 /** Version 1 to 2 of the output settings: a node saved before typed values keeps its CSV cells as text. */
 export const migrateTypedValues: Migration = (def) => (def.typedValues === undefined ? { ...def, typedValues: false } : def);
 
+/** What an export data message does while the same export already runs on its node. */
+export const OVERLAP_CHOICES = ['share', 'start', 'drop'] as const;
+
 /**
  * Version 0 to 1 of the output settings: before Directory was required, an empty one read
  * msg.directory at run time; now it says so (msg › directory), so such a flow runs as before.

@@ -19,6 +19,9 @@ export const waiting = (text: string): NodeStatus => ({ fill: 'blue', shape: 'ri
 /** The message is handled: its output went out. */
 export const done = (text: string): NodeStatus => ({ fill: 'green', shape: 'dot', text });
 
+/** A message let go without output, by a setting (export data's overlap drop). */
+export const skipped = (text: string): NodeStatus => ({ fill: 'grey', shape: 'ring', text });
+
 /** A wait that gave up while the job went on. */
 export const timedOut = (text: string): NodeStatus => ({ fill: 'yellow', shape: 'ring', text });
 

@@ -136,10 +136,12 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       statusTimer = undefined;
       if (pending.size === 0) return;
       const [only] = pending;
-      if (pending.size === 1) {
+      // Messages that share one job (export data's overlap, a job waited on twice) count once.
+      const jobs = new Set([...pending].map((w) => w.jobId)).size;
+      if (jobs === 1) {
         node.status(only.lastJob ? jobStatus(only.lastJob) : waiting(`${type}.status.waiting`));
       } else {
-        node.status(working(RED._(`${type}.status.jobs`, { count: pending.size })));
+        node.status(working(RED._(`${type}.status.jobs`, { count: jobs })));
       }
     }, STATUS_EVERY_MS);
   }
