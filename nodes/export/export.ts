@@ -1,10 +1,11 @@
 import type { Node, NodeAPI } from 'node-red';
 import { AimsError, toAimsError } from '../lib/errors';
-import { EXPORT_CHECKS, ExportField, startExport } from '../lib/export';
+import { EXPORT_CHECKS, ExportField, exportRequest, postExport } from '../lib/export';
 import { readBoolean } from '../lib/settings';
 import { OutputDef, outputSender } from '../shared/fetch';
 import { accountOf, evaluate, handleInput, Msg, readJobIdInput, readSpec } from '../shared/red';
-import { done, jobStatus, jobStatusAt } from '../shared/status';
+import { handOnTogether, Overlap, runningExports } from '../shared/overlap';
+import { done, jobStatus, jobStatusAt, skipped } from '../shared/status';
 import { spec } from './spec';
 import { nodeWaits, waitAnswer, WaitDef, waitTiming } from '../shared/waits';
 
@@ -18,6 +19,7 @@ interface ExportDef extends WaitDef, OutputDef {
   criteriaVersion?: string;
   path?: string;
   mode?: string;
+  overlap?: string;
   progress?: boolean | string;
 }
 
@@ -35,6 +37,10 @@ export = (RED: NodeAPI) => {
     const data = mode === 'data';
     const progress = data && readBoolean(def.progress, false);
     const output = outputSender(RED, node, def, t);
+    // Saved without it (before it existed): share, the default.
+    const overlap = (def.overlap || 'share') as Overlap;
+    const running = runningExports();
+    const handOn = handOnTogether(RED, (job, msg, send, signal) => output.send(job, msg, send, accountOf(RED, def.server).client, signal));
 
     /** The first wrong fixed setting, found at deploy: every message is refused with it. */
     function fixedProblem(): AimsError | undefined {
@@ -71,7 +77,8 @@ export = (RED: NodeAPI) => {
           throw new AimsError('TIMEOUT', `Export job ${wait.jobId} did not finish within the timeout (it is still ${String(msg.jobStatus ?? 'queued')}). Raise Timeout, or wait for it with a wait for job node.`);
         }
         // output.send refuses a failed job with JOB_FAILED before any download.
-        const handed = await output.send(outcome.job, msg, send, accountOf(RED, def.server).client, signal);
+        // Every message ending on this job now (sharers, restored waits) shares one download.
+        const handed = await handOn(outcome.job, msg, send, signal);
         const { rows, documents } = handed;
         const text = rows !== undefined ? t('status.rows', { count: rows }) : documents === 0 ? `${TYPE}.status.inline` : t('status.done', { count: documents });
         waits.showStatus(done(text));
@@ -101,8 +108,10 @@ export = (RED: NodeAPI) => {
         criteriaVersion: def.criteriaVersion,
         path: def.path,
       };
-      const started = await startExport(client, input, msg.exportBody, { signal, log: (text) => node.log(text) });
+      const request = exportRequest(input, msg.exportBody);
+      const post = () => postExport(client, request, { signal, log: (text) => node.log(text) });
       if (!data) {
+        const started = await post();
         msg.payload = started.answer;
         msg.jobId = started.jobId;
         msg.jobStatus = started.jobStatus;
@@ -110,9 +119,16 @@ export = (RED: NodeAPI) => {
         node.status(jobStatusAt(started.answer));
         return;
       }
-      node.status(jobStatus(started.answer));
+      const start = async () => {
+        const started = await post();
+        node.status(jobStatus(started.answer));
+        return started;
+      };
       // Returned, not awaited: a handler suspended for every held message costs memory.
-      return waits.wait(started.jobId, msg, poller, send);
+      const follow = (started: { jobId: string }) => waits.wait(started.jobId, msg, poller, send);
+      if (overlap === 'start') return start().then(follow);
+      if (overlap === 'drop' && running.isRunning(request.key)) return void node.status(skipped(`${TYPE}.status.dropped`));
+      return running.join(request.key, start, follow);
     }, problem);
   }
 

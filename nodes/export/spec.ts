@@ -1,4 +1,4 @@
-import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, migrateDirectory, NodeSpec, outputSettings, Setting, waitSettings, workingNode } from '../lib/rules.js';
+import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, OVERLAP_CHOICES, Setting, waitSettings, workingNode } from '../lib/rules.js';
 
 // Only data mode waits and fetches: its settings count only there.
 const data = { setting: 'mode', is: ['data'] } as const;
@@ -14,9 +14,11 @@ export const spec: NodeSpec = {
   // 1 output, 2 in data mode with progress on.
   variableOutputs: true,
   inputLabel: 'port.input',
+  version: 2,
   migrations: [
     // Saved before the mode existed (or imported without it): the data, as then.
     (def) => migrateDirectory(def.mode === undefined || def.mode === '' ? { ...def, mode: 'data' } : def),
+    migrateTypedValues,
   ],
   settings: {
     ...commonSettings(),
@@ -29,6 +31,8 @@ export const spec: NodeSpec = {
     // Relative to the server's base URL, as the runtime sends it; empty means the default.
     path: { value: '/reports/v1.0/reports/exportdata', label: 'The endpoint path', rule: { kind: 'pattern', pattern: /^\/?[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/ } },
     mode: { value: 'data', label: 'The mode', rule: { kind: 'oneOf', values: ['data', 'start'] } },
+    // A node saved before it existed shares, the default: no migration.
+    overlap: { value: 'share', label: 'Overlap', rule: { kind: 'oneOf', values: OVERLAP_CHOICES }, when: data },
     ...outputSettings(data),
     ...waitSettings(data),
   },

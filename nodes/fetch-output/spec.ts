@@ -1,9 +1,10 @@
-import { commonSettings, jobIdSetting, migrateDirectory, NodeSpec, outputSettings, workingNode } from '../lib/rules.js';
+import { commonSettings, jobIdSetting, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, workingNode } from '../lib/rules.js';
 
 export const spec: NodeSpec = {
   ...workingNode('aims360-fetch-output', 'fetch-output.svg'),
   inputLabel: 'port.input',
   outputLabels: ['port.output'],
-  migrations: [migrateDirectory],
+  version: 2,
+  migrations: [migrateDirectory, migrateTypedValues],
   settings: { ...commonSettings(), jobId: jobIdSetting(), ...outputSettings() },
 };

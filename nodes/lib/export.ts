@@ -210,13 +210,32 @@ async function postToDocumentedPath(client: AimsClient, body: Record<string, unk
   return { path, answer };
 }
 
+/** An export checked and built, not yet posted. */
+export interface ExportRequest {
+  settings: ExportSettings;
+  body: Record<string, unknown>;
+  /** Equal for two requests that would start the same export (endpoint and body). */
+  key: string;
+}
+
+/** Checks every setting and msg.exportBody and builds the body, before any request. */
+export function exportRequest(input: ExportInput, exportBody?: unknown): ExportRequest {
+  const settings = readExportSettings(input);
+  const body = buildExportBody(settings, exportBody);
+  return { settings, body, key: `${settings.path} ${JSON.stringify(body)}` };
+}
+
 /**
  * Starts the export: checks every setting and msg.exportBody and builds the body before
  * any request, then posts once. The answer must name a job (jobId or jobID).
  */
 export async function startExport(client: AimsClient, input: ExportInput, exportBody?: unknown, options: StartOptions = {}): Promise<StartedExport> {
-  const settings = readExportSettings(input);
-  const body = buildExportBody(settings, exportBody);
+  return postExport(client, exportRequest(input, exportBody), options);
+}
+
+/** Posts a built export once (startExport's second half). */
+export async function postExport(client: AimsClient, request: ExportRequest, options: StartOptions = {}): Promise<StartedExport> {
+  const { settings, body } = request;
   const { path, answer } = settings.path === EXPORT_PATH
     ? await postToDocumentedPath(client, body, options)
     : { path: settings.path, answer: await post(client, settings.path, body, options.signal) };

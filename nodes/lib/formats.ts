@@ -13,6 +13,7 @@ import { BODY_BUFFER, contentLength, NotResumable } from './resume';
 import { OUTPUT_FORMATS, outputSettings, problemOf, Reader, valueOf } from './rules';
 import { sheetRowBlocks } from './sheet-reader';
 import { readNumberSetting } from './settings';
+import { typedRows, typedRowStream } from './typed-values';
 
 export const FORMATS = OUTPUT_FORMATS;
 export type Format = (typeof FORMATS)[number];
@@ -420,6 +421,8 @@ export interface FetchOptions extends OutputSettings {
   onProgress?: (bytes: number, total?: number) => void;
   /** For stream-rows: each block of rows. */
   onRows?: RowSink;
+  /** CSV cells that are exactly a number or boolean handed on as one (typed-values.ts). */
+  typedValues?: boolean;
 }
 
 export interface Fetched {
@@ -480,7 +483,8 @@ async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOpt
     let count = 0;
     try {
       await pipeline(download.body, counter, csvParser(options.maxBytes), async (rows: AsyncIterable<unknown>) => {
-        count = await emitBlocks(rows, options.rowsPerMessage, (payload, parts) => sink(payload, parts));
+        const cells = options.typedValues ? typedRowStream(rows as AsyncIterable<Record<string, unknown>>) : rows;
+        count = await emitBlocks(cells, options.rowsPerMessage, (payload, parts) => sink(payload, parts));
       });
     } catch (err) {
       throw wrap(err, `Document "${info.name}" is not valid CSV`, 'BAD_RESPONSE');
@@ -496,5 +500,8 @@ async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOpt
     const rows = xlsxRowStream(buffer, info.name, options.signal);
     return { payload: await emitBlocks(rows, options.rowsPerMessage, sink), info };
   }
-  return { payload: await decode(buffer, format, kind, info, options.maxBytes, options.signal), info };
+  const payload = await decode(buffer, format, kind, info, options.maxBytes, options.signal);
+  // CSV rows only: XLSX cells stay as the workbook types them.
+  const typed = options.typedValues && kind === 'csv' && (format === 'rows' || format === 'auto');
+  return { payload: typed ? typedRows(payload as Record<string, unknown>[]) : payload, info };
 }

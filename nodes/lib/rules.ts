@@ -317,8 +317,16 @@ export function outputSettings(when?: Setting['when']): Record<string, Setting> 
     maxSizeMB: { value: 100, label: 'Max size (MB)', rule: { kind: 'number', min: 0.001 }, when },
     documents: { value: 'first', label: 'Documents', rule: { kind: 'oneOf', values: ['first', 'all'] }, when },
     rowsPerMessage: { value: 1000, label: 'Block size (rows per message)', rule: { kind: 'number', min: 1, max: 1_000_000, integer: true }, when: format('stream-rows') },
+    // On for new nodes; migrateTypedValues keeps text for nodes saved before it existed.
+    typedValues: { value: true, label: 'Typed values', rule: { kind: 'boolean' }, when },
   };
 }
+
+/** Version 1 to 2 of the output settings: a node saved before typed values keeps its CSV cells as text. */
+export const migrateTypedValues: Migration = (def) => (def.typedValues === undefined ? { ...def, typedValues: false } : def);
+
+/** What an export data message does while the same export already runs on its node. */
+export const OVERLAP_CHOICES = ['share', 'start', 'drop'] as const;
 
 /**
  * Version 0 to 1 of the output settings: before Directory was required, an empty one read

@@ -6,6 +6,8 @@ import { AimsError, toAimsError } from '../lib/errors';
 import { Job, readJobId } from '../lib/job';
 import { checkBeforeRequest, fetchDocument, fileNamesOf, OutputSettings, readSettings } from '../lib/formats';
 import { checkCompleted, DocumentInfo, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../lib/job-output';
+import { outputSettings } from '../lib/rules';
+import { readBoolean } from '../lib/settings';
 import { evaluate, Msg, Send } from './red';
 import { working } from './status';
 
@@ -18,6 +20,7 @@ export interface OutputDef {
   maxSizeMB?: string | number;
   documents?: string;
   rowsPerMessage?: string | number;
+  typedValues?: boolean | string;
 }
 
 /** What was sent: documents (0 for in-line JSON), and rows when every payload was rows. */
@@ -27,6 +30,7 @@ export interface Handed {
 }
 
 const PROGRESS_EVERY_MS = 500;
+const TYPED_VALUES = outputSettings().typedValues;
 const MB = 1024 * 1024;
 
 /**
@@ -42,6 +46,9 @@ export function outputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (key: 
   } catch (err) {
     problem = toAimsError(err);
   }
+
+  // A node saved before the setting has false (its migration); one without it now, the default.
+  const typedValues = readBoolean(def.typedValues, TYPED_VALUES.value === true);
 
   function checked(): OutputSettings {
     if (!settings) throw problem;
@@ -115,6 +122,7 @@ export function outputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (key: 
         directory,
         fileName: fileNames[i],
         signal,
+        typedValues,
         onProgress: progress(),
         // Each block a deep copy, as a node after this one may change it while later blocks are sent;
         // an incoming sequence is kept underneath ours, as the Split node does.

@@ -22,6 +22,9 @@ export const done = (text: string): NodeStatus => ({ fill: 'green', shape: 'dot'
 /** AIMS360 does not answer for now (an outage): the node goes on trying. */
 export const unreachable = (text: string): NodeStatus => ({ fill: 'yellow', shape: 'dot', text });
 
+/** A message let go without output, by a setting (export data's overlap drop). */
+export const skipped = (text: string): NodeStatus => ({ fill: 'grey', shape: 'ring', text });
+
 /** A wait that gave up while the job went on. */
 export const timedOut = (text: string): NodeStatus => ({ fill: 'yellow', shape: 'ring', text });
 

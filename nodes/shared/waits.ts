@@ -153,12 +153,14 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       statusTimer = undefined;
       if (pending.size === 0) return;
       const [only] = pending;
+      // Messages that share one job (export data's overlap, a job waited on twice) count once.
+      const jobs = new Set([...pending].map((w) => w.jobId)).size;
       if (offline > 0) {
         node.status(unreachable(`${type}.status.unreachable`));
-      } else if (pending.size === 1) {
+      } else if (jobs === 1) {
         node.status(only.lastJob ? jobStatus(only.lastJob) : waiting(`${type}.status.waiting`));
       } else {
-        node.status(working(RED._(`${type}.status.jobs`, { count: pending.size })));
+        node.status(working(RED._(`${type}.status.jobs`, { count: jobs })));
       }
     }, STATUS_EVERY_MS);
   }
