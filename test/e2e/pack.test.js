@@ -4,8 +4,60 @@ require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startNodeRed, nodeRedRoot } = require('../support/node-red-process');
-const { packedUserDir, nodeTypes } = require('../support/packed');
+const { packedUserDir, packedFiles, nodeTypes, PACKAGE, root } = require('../support/packed');
 const { startSim, TOKEN } = require('../support/sim');
+
+/** Every file under `dir` of the checkout, relative to its root ([] when there is no such folder). */
+const filesUnder = (dir) => (fs.existsSync(path.join(root, dir))
+  ? fs.readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name)))
+  : []);
+
+describe('the tarball npm pack makes (what npm publish ships)', function () {
+  // npm pack, once per run (shared with the tests that install it): slow on a loaded machine.
+  this.timeout(240000);
+  let files;
+  before(() => {
+    files = packedFiles();
+  });
+
+  it('holds every node and plugin of package.json with its editor .html, locales and icons', () => {
+    const missing = [];
+    const expect = (file) => files.includes(file) || missing.push(file);
+    const locales = fs.readdirSync(path.join(root, 'nodes', 'locales'));
+    for (const file of [...Object.values(PACKAGE['node-red'].nodes), ...Object.values(PACKAGE['node-red'].plugins)]) {
+      const base = path.basename(file, '.js');
+      expect(file);
+      expect(file.replace(/\.js$/, '.html'));
+      for (const lang of locales) {
+        for (const ext of ['json', 'html']) {
+          if (fs.existsSync(path.join(root, 'nodes', 'locales', lang, `${base}.${ext}`))) expect(`${path.dirname(file)}/locales/${lang}/${base}.${ext}`);
+        }
+      }
+    }
+    // Node-RED finds an icon in an icons/ folder beside any of the module's nodes.
+    for (const icon of fs.readdirSync(path.join(root, 'icons'))) {
+      if (!files.some((f) => f.startsWith('dist/nodes/') && f.endsWith(`/icons/${icon}`))) missing.push(`icons/${icon}`);
+    }
+    missing.should.eql([]);
+  });
+
+  it('holds everything the build made, the examples, the simulator command, README, LICENSE and CHANGELOG.md', () => {
+    const wanted = [
+      ...filesUnder('dist'), ...filesUnder('resources'), ...filesUnder('examples'),
+      ...Object.values(PACKAGE.bin), 'package.json', 'README.md', 'LICENSE',
+      ...(fs.existsSync(path.join(root, 'CHANGELOG.md')) ? ['CHANGELOG.md'] : []),
+    ];
+    filesUnder('resources/editor').length.should.be.above(0, 'the editor code is built (npm run build)');
+    wanted.filter((f) => !files.includes(f.split(path.sep).join('/'))).should.eql([]);
+  });
+
+  it('holds nothing else: no tests, sources, source maps, demo, CI, benchmark or mutation files', () => {
+    const shipped = /^(dist|examples|resources)\/|^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/;
+    files.filter((f) => !shipped.test(f)).should.eql([]);
+    files.filter((f) => /(^|\/)(test|\.demo|\.ci|bench|docs|\.stryker-tmp|reports|node_modules)\/|\.(ts|map|tgz)$/.test(f)).should.eql([]);
+  });
+});
 
 describe('packed and installed package (end to end)', function () {
   this.timeout(240000);

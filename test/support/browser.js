@@ -23,9 +23,9 @@ function useScreenshots() {
 /**
  * Mocha hooks: one headless chromium for the file and a page with the editor of
  * getUrl() loaded (palette ready). Requests off loopback are refused (the editor
- * asks the online catalogue for updates). Returns a getter for the page.
+ * asks the online catalogue for updates); `options` go to openEditor. Returns a getter for the page.
  */
-function useEditor(getUrl, viewport = { width: 1400, height: 900 }) {
+function useEditor(getUrl, viewport = { width: 1400, height: 900 }, options = {}) {
   let browser;
   let page;
   before(async function () {
@@ -33,7 +33,7 @@ function useEditor(getUrl, viewport = { width: 1400, height: 900 }) {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
     page = await browser.newPage({ viewport });
     await page.route('**/*', (route) => (/^https?:\/\/127\.0\.0\.1[:/]/.test(route.request().url()) ? route.continue() : route.abort()));
-    await openEditor(page, getUrl());
+    await openEditor(page, getUrl(), options);
   });
   // A test that fails with a dialog open leaves its shade over the page: closed, so the
   // next test fails (or passes) for its own reasons.
@@ -46,11 +46,14 @@ function useEditor(getUrl, viewport = { width: 1400, height: 900 }) {
   return () => page;
 }
 
-/** Loads the editor and waits until the palette and the flows are in. */
-async function openEditor(page, url) {
+/**
+ * Loads the editor and waits until the palette (with the pack, unless `installed` is
+ * false) and the flows are in.
+ */
+async function openEditor(page, url, { installed = true } = {}) {
   await page.goto(url);
-  await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.getType('aims360-config') && $('.red-ui-palette-node').length > 0
-    && RED.nodes.workspace && RED.workspaces.active(), null, { timeout: 30000 });
+  await page.waitForFunction((withPack) => window.RED && RED.nodes && (!withPack || RED.nodes.getType('aims360-config')) && $('.red-ui-palette-node').length > 0
+    && RED.nodes.workspace && RED.workspaces.active(), installed, { timeout: 30000 });
 }
 
 /** The node's group on the canvas (ids may start with a digit: no #id selectors). */

@@ -13,22 +13,37 @@ const cache = path.join(os.tmpdir(), `aims360-pack-${process.pid}`);
 
 const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
+let tarball;
 let installed;
 
 /**
- * node_modules holding the packed package, installed from its tarball once per run.
+ * The package's tarball, as `npm run package` makes it, packed once per run.
  * `npm test` builds dist/ first, so packing skips the prepare script (which would
  * rebuild dist/ under the feet of the running tests).
  */
-function installedModules() {
-  if (!installed) {
+function packedTarball() {
+  if (!tarball) {
     fs.mkdirSync(cache, { recursive: true });
     process.once('exit', () => fs.rmSync(cache, { recursive: true, force: true }));
-    const tarball = npm(['pack', '--ignore-scripts', '--pack-destination', cache, '--silent'], root).trim().split('\n').pop();
+    const name = npm(['pack', '--ignore-scripts', '--pack-destination', cache, '--silent'], root).trim().split('\n').pop();
+    tarball = path.join(cache, name);
+  }
+  return tarball;
+}
+
+/** The paths the tarball holds, relative to the package's folder (as installed). */
+function packedFiles() {
+  return execFileSync('tar', ['-tzf', packedTarball()], { encoding: 'utf8' }).trim().split('\n')
+    .map((entry) => entry.replace(/^package\//, ''));
+}
+
+/** node_modules holding the packed package, installed from its tarball once per run. */
+function installedModules() {
+  if (!installed) {
     const dir = path.join(cache, 'install');
-    fs.mkdirSync(dir);
+    fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'aims360-test-user', private: true }));
-    npm(['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(cache, tarball)], dir);
+    npm(['install', '--no-audit', '--no-fund', '--prefer-offline', packedTarball()], dir);
     installed = path.join(dir, 'node_modules');
   }
   return installed;
@@ -40,16 +55,20 @@ function installedPackage() {
 }
 
 /**
- * A fresh temporary user directory with the packed package installed, a settings.js
- * (flows.json, no credential encryption, no editor tours or telemetry prompts, plus
- * `settings`) and optional flows and credentials. Resolves { work, userDir }.
+ * A fresh temporary user directory with the packed package installed (unless
+ * `installed` is false: a user who has yet to install it), a settings.js (flows.json,
+ * no credential encryption, no editor tours or telemetry prompts, plus `settings`) and
+ * optional flows and credentials. Resolves { work, userDir }.
  */
-function packedUserDir({ settings = {}, flows, credentials } = {}) {
+function packedUserDir({ installed: withPackage = true, settings = {}, flows, credentials } = {}) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-e2e-'));
   const userDir = path.join(work, 'user');
   fs.mkdirSync(userDir);
-  fs.cpSync(installedModules(), path.join(userDir, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+  if (withPackage) fs.cpSync(installedModules(), path.join(userDir, 'node_modules'), { recursive: true, verbatimSymlinks: true });
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'aims360-test-user', private: true }));
+  // npm, when the palette runs it here, takes the dependencies from the warm cache and
+  // asks the registry only for what is missing: a quick install that rarely meets the network.
+  fs.writeFileSync(path.join(userDir, '.npmrc'), 'prefer-offline=true\n');
   writeSettings(userDir, {
     flowFile: 'flows.json',
     credentialSecret: false,
@@ -86,8 +105,6 @@ function usePackedNodeRed(options = () => ({})) {
 /** Every node type the package registers, from package.json's node-red.nodes. */
 const nodeTypes = Object.keys(PACKAGE['node-red'].nodes);
 
-
-
 /** The editor .html of a node type (built, beside its .js). */
 function nodeHtml(type) {
   return fs.readFileSync(path.join(root, PACKAGE['node-red'].nodes[type].replace(/\.js$/, '.html')), 'utf8');
@@ -98,5 +115,5 @@ const workingTypes = nodeTypes.filter((type) => !/category:\s*['"]config['"]/.te
 const configTypes = nodeTypes.filter((type) => !workingTypes.includes(type));
 
 module.exports = {
-  PACKAGE, root, installedPackage, packedUserDir, usePackedNodeRed, nodeTypes, workingTypes, configTypes, nodeHtml, examples,
+  PACKAGE, root, packedTarball, packedFiles, installedPackage, packedUserDir, usePackedNodeRed, nodeTypes, workingTypes, configTypes, nodeHtml, examples,
 };
