@@ -270,7 +270,7 @@ describe('aims360-export: overlapping runs (overlap)', function () {
     await until(() => caught.length === 1, 'the refusal');
     caught[0].error.code.should.equal('BAD_INPUT');
     caught[0].error.message.should.equal('Overlap must be one of share, start, drop, not "sometimes".');
-    statuses.pop().status.should.match({ fill: 'red', text: 'BAD_INPUT' });
+    statuses.pop().status.should.match({ fill: 'red', text: 'BAD_INPUT: overlap must be one of share, start…' });
     sim.log.length.should.equal(0);
     await helper.unload();
     // Start mode starts every message anyway: overlap does not count there.

@@ -133,7 +133,7 @@ describe('typed values (fetch output and export data)', function () {
       while (caught.length === 0) await wait(10);
       caught[0].error.code.should.equal('BAD_INPUT');
       caught[0].error.message.should.equal('Typed values must be true or false.');
-      statuses.pop().status.should.match({ fill: 'red', text: 'BAD_INPUT' });
+      statuses.pop().status.should.match({ fill: 'red', text: 'BAD_INPUT: typed values must be true or false' });
       sim.log.length.should.equal(0);
     });
   }
