@@ -1,4 +1,4 @@
-import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, migrateDirectory, NodeSpec, outputSettings, Setting, waitSettings, workingNode } from '../lib/rules.js';
+import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, isEmpty, migrateDirectory, NodeSpec, outputSettings, Setting, waitSettings, workingNode } from '../lib/rules.js';
 
 // Only data mode waits and fetches: its settings count only there.
 const data = { setting: 'mode', is: ['data'] } as const;
@@ -9,14 +9,20 @@ function name(label: string): Setting {
   return { value: '', label, required: true, typed: { types: NAME_TYPES, default: 'str', literal: 'str' } };
 }
 
+const output = outputSettings(data);
+
 export const spec: NodeSpec = {
   ...workingNode('aims360-export', 'export.svg'),
+  // 2: Hand on as (format) defaults to rows.
+  version: 2,
   // 1 output, 2 in data mode with progress on.
   variableOutputs: true,
   inputLabel: 'port.input',
   migrations: [
     // Saved before the mode existed (or imported without it): the data, as then.
     (def) => migrateDirectory(def.mode === undefined || def.mode === '' ? { ...def, mode: 'data' } : def),
+    // Saved when an empty format meant auto: it keeps auto.
+    (def) => (isEmpty(def.format) ? { ...def, format: 'auto' } : def),
   ],
   settings: {
     ...commonSettings(),
@@ -29,7 +35,9 @@ export const spec: NodeSpec = {
     // Relative to the server's base URL, as the runtime sends it; empty means the default.
     path: { value: '/reports/v1.0/reports/exportdata', label: 'The endpoint path', rule: { kind: 'pattern', pattern: /^\/?[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/ } },
     mode: { value: 'data', label: 'The mode', rule: { kind: 'oneOf', values: ['data', 'start'] } },
-    ...outputSettings(data),
+    ...output,
+    // What export users want (the README's quick start); fetch output keeps auto.
+    format: { ...output.format, value: 'rows' },
     ...waitSettings(data),
   },
 };
