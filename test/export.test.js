@@ -169,6 +169,21 @@ describe('aims360-export', function () {
     msg.document.type.should.equal('json');
   });
 
+  it('hands on rows when Hand on as (format) is empty in a node saved now, and auto in one saved before (version 1 or none)', async () => {
+    // A JSON document tells the two apart: auto parses it, rows reads CSV and XLSX only.
+    sim.setConfig({ exportRows: 150 });
+    const now = await run({ outputFormat: 'JSON', format: '', version: '2' });
+    now.error.code.should.equal('BAD_INPUT');
+    now.error.message.should.match(/rows and stream-rows read CSV and XLSX only/);
+    await helper.unload();
+    for (const before of [{ version: '1' }, {}]) {
+      const msg = await run({ outputFormat: 'JSON', format: undefined, ...before });
+      should(msg.error).be.undefined();
+      msg.payload.should.have.length(150);
+      await helper.unload();
+    }
+  });
+
   it('writes a file under the File name set (format file)', async () => {
     const msg = await run({ format: 'file', directory: dir(), directoryType: 'str', filename: 'orders.csv', filenameType: 'str' });
     msg.payload.should.equal(path.join(dir(), 'orders.csv'));

@@ -69,6 +69,26 @@ describe('aims360-job-status', function () {
 
     itRefusesBadJobIds(() => sim, () => load(flow(sim), creds));
 
+    it('says which property it read when it finds no job id there', async () => {
+      const cases = [
+        // A pasted id saved as a message property (before the editor made it a string).
+        [{ jobId: 'demo-warehouse-stock', jobIdType: 'msg' }, { payload: 'ignored' }, 'msg.demo-warehouse-stock gave nothing. Set msg.demo-warehouse-stock,'],
+        [{ jobId: 'ids.main', jobIdType: 'msg' }, { ids: { main: '' } }, 'msg.ids.main gave an empty text.'],
+        [{ jobId: 'which', jobIdType: 'flow' }, {}, 'flow.which gave nothing.'],
+        [{ jobId: 'AIMS360_TEST_UNSET', jobIdType: 'env' }, {}, 'env AIMS360_TEST_UNSET gave an empty text.'],
+        [{ jobId: '' }, { payload: { other: 1 } }, 'msg.jobId, msg.payload.jobId, msg.payload.jobID or a string msg.payload gave nothing. Set msg.jobId,'],
+        [{}, { jobId: 42 }, 'msg.jobId, msg.payload.jobId, msg.payload.jobID or a string msg.payload gave a number, not text.'],
+      ];
+      for (const [props, input, says] of cases) {
+        const answer = await sendOne(flow(sim, props), creds, input);
+        answer.error.code.should.equal('BAD_INPUT');
+        answer.error.message.should.startWith(`No job id: ${says}`);
+        answer.error.message.should.endWith('or set the Job ID property to the id itself (type string).');
+        await helper.unload();
+      }
+      sim.log.length.should.equal(0);
+    });
+
     it('answers JOB_NOT_FOUND to a Catch node for an unknown or purged job', async () => {
       sim.addJob({ jobId: 'job-purged' });
       sim.purgeJob('job-purged');

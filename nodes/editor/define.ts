@@ -3,7 +3,8 @@
  * labels and the settings version, so that the dialog knows what the runtime knows from
  * the same spec. A node's editor.ts adds only what its dialog does beyond that.
  */
-import { applies, isEmpty, migrate, NodeSpec, problemOf, Setting, typeOf, versionOf } from '../lib/rules.js';
+import { applies, isEmpty, JOB_ID, migrate, NodeSpec, problemOf, Setting, typeOf, versionOf } from '../lib/rules.js';
+import { jobIdField } from './fields.js';
 
 export type Translate = (key: string, opts?: Record<string, unknown>) => string;
 
@@ -85,17 +86,53 @@ function spinners(spec: NodeSpec): void {
 }
 
 /**
- * A new node with an empty Server field gets the config node when there is exactly one
- * to choose from (the options Node-RED offers, so scope and subflow rules hold); with
+ * The id of the config node of this type that a node on workspace z may use, when there is
+ * exactly one (global, or on that workspace: the ones Node-RED's Server list offers); with
  * none or several the user picks.
  */
-function preselectServer(node: EditorNode): void {
-  const select = $('#node-input-server');
-  if (!isEmpty(node.server) || !select.is('select')) return;
-  const choices = select.find('option').filter(function () {
-    return (this as HTMLOptionElement).value !== '_ADD_' && !$(this).data('env');
+function onlyConfig(type: string, z: unknown): string | undefined {
+  const ids: string[] = [];
+  RED.nodes.eachConfig((config) => {
+    if (config.type === type && (!config.z || config.z === z)) ids.push(config.id);
   });
-  if (choices.length === 1) select.val(choices.val() as string);
+  return ids.length === 1 ? ids[0] : undefined;
+}
+
+/** The config settings of a spec (server): [name, config type]. */
+function configSettings(spec: NodeSpec): [string, string][] {
+  return Object.entries(spec.settings).flatMap(([name, s]) => (s.config ? [[name, s.config] as [string, string]] : []));
+}
+
+/**
+ * An open dialog whose node has an empty Server field shows the only config node (a node
+ * imported without one; a dropped node has it already, see onadd), if the list offers it.
+ */
+function preselectConfig(node: EditorNode, spec: NodeSpec): void {
+  for (const [name, type] of configSettings(spec)) {
+    const select = $(`#node-input-${name}`);
+    const only = onlyConfig(type, node.z);
+    if (!isEmpty(node[name]) || !select.is('select') || !only) continue;
+    if (select.find('option').filter((_, option) => (option as HTMLOptionElement).value === only).length) select.val(only);
+  }
+}
+
+/**
+ * The reason a typed input is refused, as a tooltip on its box: Node-RED puts the validator's
+ * text on the hidden input behind the box, which no one can hover. The box of the typed
+ * input's own check (msg, json) holds its tooltip there too; one of the two opens.
+ */
+function reasonTooltips(node: EditorNode, spec: NodeSpec, t: Translate): void {
+  for (const [name, s] of Object.entries(spec.settings)) {
+    const field = $(`#node-input-${name}`);
+    if (!s.typed || !field.length) continue;
+    const box = field.next('.red-ui-typedInput-container');
+    const validate = validator(spec, name, t);
+    RED.popover.tooltip(box.find('.red-ui-typedInput-input-wrap'), () => {
+      if (!box.hasClass('input-error')) return null;
+      const reason = validate.call(node, field.val(), {});
+      return typeof reason === 'string' ? reason : null;
+    });
+  }
 }
 
 /**
@@ -181,15 +218,33 @@ export function registerType(type: string, literals: Literals): void {
       return this.name || hooks.label?.call(this, t) || t('paletteLabel');
     },
     oneditprepare() {
-      if (spec.category !== 'config') preselectServer(this);
+      if (spec.category !== 'config') preselectConfig(this, spec);
       labelTooltips(this, t);
-      for (const [name, s] of Object.entries(spec.settings)) if (s.typed && $(`#node-input-${name}`).length) typedInput(spec, name);
+      for (const [name, s] of Object.entries(spec.settings)) {
+        if (!s.typed || !$(`#node-input-${name}`).length) continue;
+        typedInput(spec, name);
+        if (s.rule?.kind === 'pattern' && s.rule.pattern === JOB_ID) jobIdField(name);
+      }
+      reasonTooltips(this, spec, t);
       spinners(spec);
       recheckDependents(spec);
       hooks.oneditprepare?.call(this, t);
     },
     oneditsave() {
       hooks.oneditsave?.call(this);
+    },
+    /**
+     * A node dropped from the palette (or added by quick add) gets the only config node
+     * before it joins the workspace, so it counts as a user of it. The editor calls this for
+     * imported nodes too, once they are in: those keep what they were imported with, as
+     * Node-RED's own nodes do.
+     */
+    onadd() {
+      if (RED.nodes.node(this.id)) return;
+      for (const [name, type] of configSettings(spec)) {
+        const only = onlyConfig(type, this.z);
+        if (isEmpty(this[name]) && only) this[name] = only;
+      }
     },
   };
   if (spec.credentials) def.credentials = { ...spec.credentials };

@@ -1,4 +1,46 @@
-/** Dialog behaviour that several nodes share: the output fields, grouped suggestions. */
+/** Dialog behaviour that several nodes share: the output fields, the Job ID field, grouped suggestions. */
+import { JOB_ID } from '../lib/rules.js';
+
+/** A property name as people write one (payload, job_1): an AIMS360 id never is one. */
+const PROPERTY_NAME = /^[A-Za-z_$][\w$]*$/;
+const URL_START = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * The type a Job ID typed input takes for a value typed or pasted into it. In msg (the default
+ * type), a value that is a job id (letters, digits, - and _ with a - or a leading digit, as
+ * AIMS360's ids and the demo's have, which property names do not), a URL, or no valid property
+ * path is the id itself: str, where the rule checks it. Any other value keeps its type
+ * (payload.jobId stays msg; a property named with a - is written msg["a-b"]).
+ */
+export function jobIdTypeFor(type: string, value: string): string {
+  const v = value.trim();
+  if (type !== 'msg' || v === '') return type;
+  const id = JOB_ID.test(v) && !PROPERTY_NAME.test(v);
+  return id || URL_START.test(v) || RED.utils.validatePropertyExpression(v) !== true ? 'str' : type;
+}
+
+/**
+ * The Job ID typed input #node-input-<prop> of an open dialog takes what is pasted, or typed
+ * and left, with the type jobIdTypeFor gives (spaces around a pasted id dropped). Not while
+ * typing: "payload." on the way to "payload.jobId" is no path yet.
+ */
+export function jobIdField(prop: string): void {
+  const field = $(`#node-input-${prop}`);
+  const input = field.next('.red-ui-typedInput-container').find('input.red-ui-typedInput-input');
+  const settle = () => {
+    const type = field.typedInput('type');
+    const value = field.typedInput('value');
+    const wanted = jobIdTypeFor(type, value);
+    if (wanted === type) return;
+    field.typedInput('type', wanted);
+    field.typedInput('value', value.trim());
+  };
+  input.on('change', settle);
+  input.on('input', (event) => {
+    const kind = (event.originalEvent as InputEvent | undefined)?.inputType ?? '';
+    if (kind === 'insertFromPaste' || kind === 'insertFromDrop') settle();
+  });
+}
 
 /**
  * The output fields in an open dialog: the rows of the chosen format shown (classes
@@ -77,4 +119,26 @@ export function groupedSuggestions(prop: string, groups: () => SuggestionGroup[]
   input.on('click', () => {
     if (!widget.widget().is(':visible')) input.autocomplete('search', '');
   });
+}
+
+/**
+ * The collapsed section #<id> of a dialog, opened and closed by #<id>-toggle. It opens by
+ * itself when the dialog opens with a field in it refused, so no red outline is hidden.
+ */
+export function advancedSection(id: string): void {
+  const section = $(`#${id}`);
+  const toggle = $(`#${id}-toggle`);
+  const show = (open: boolean) => {
+    section.toggle(open);
+    toggle.attr('aria-expanded', String(open)).find('i').toggleClass('fa-caret-right', !open).toggleClass('fa-caret-down', open);
+  };
+  toggle.on('click', (event) => {
+    event.preventDefault();
+    show(!section.is(':visible'));
+  });
+  show(false);
+  // The editor marks refused fields once the dialog is prepared (after oneditprepare).
+  setTimeout(() => {
+    if (section.find('.input-error').length) show(true);
+  }, 0);
 }

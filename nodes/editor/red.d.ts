@@ -34,6 +34,7 @@ interface EditorTypeDef {
   outputLabels?: (this: EditorNode & { _: (key: string) => string }, index: number) => string;
   oneditprepare?: (this: EditorNode) => void;
   oneditsave?: (this: EditorNode) => void;
+  onadd?: (this: EditorNode) => void;
   _?: (key: string, opts?: Record<string, unknown>) => string;
 }
 
@@ -41,10 +42,14 @@ interface EditorRED {
   nodes: {
     registerType(type: string, def: EditorTypeDef): void;
     getType(type: string): (EditorTypeDef & { _: (key: string, opts?: Record<string, unknown>) => string }) | undefined;
+    node(id: string): EditorNode | undefined;
+    eachConfig(fn: (node: EditorNode) => void): void;
   };
+  utils: { validatePropertyExpression(value: string): boolean };
   editor: { getEditStack(): EditorNode[] };
   validators: { typedInput(opts: { type: string }): Validate };
-  popover: { tooltip(target: JQuery, content: string): unknown };
+  /** content: a text, or a function that gives it as the tooltip opens (null: none opens). */
+  popover: { tooltip(target: JQuery, content: string | (() => string | null)): unknown };
   events: { on(event: string, handler: (node: EditorNode) => void): void };
 }
 

@@ -1,5 +1,5 @@
 import { defineNode } from '../editor/define.js';
-import { groupedSuggestions, outputFields, SuggestionGroup } from '../editor/fields.js';
+import { advancedSection, groupedSuggestions, outputFields, SuggestionGroup } from '../editor/fields.js';
 import { spec } from './spec.js';
 
 const CATALOGUE_URL = 'resources/@flowjobs/node-red-aims360/aims360-views.json';
@@ -31,6 +31,14 @@ defineNode(spec, {
     // A node saved before mode existed (or imported without it) gets the data.
     if (!mode.val()) mode.val('data');
     mode.trigger('change');
+    advancedSection('aims360-export-advanced');
+    // A JSON file is no rows: choosing it (the user, not the dialog filling in) while rows are
+    // handed on hands on the parsed JSON.
+    const fileType = $('#node-input-outputFormat');
+    fileType.on('input', () => {
+      const handOn = $('#node-input-format');
+      if (fileType.val() === 'JSON' && ['rows', 'stream-rows'].includes(String(handOn.val()))) handOn.val('auto').trigger('change');
+    });
 
     // The catalogue as grouped suggestions: Sources by module, and the views of the
     // Source typed (all views, by Source, while it is empty or not text).

@@ -1,6 +1,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { AimsError, toAimsError } from '../lib/errors';
 import { EXPORT_CHECKS, ExportField, exportRequest, postExport } from '../lib/export';
+import { valueOf } from '../lib/rules';
 import { readBoolean } from '../lib/settings';
 import { OutputDef, outputSender } from '../shared/fetch';
 import { accountOf, evaluate, handleInput, Msg, readJobIdInput, readSpec } from '../shared/red';
@@ -36,7 +37,8 @@ export = (RED: NodeAPI) => {
     const mode = (def.mode === undefined || def.mode === '' ? 'data' : def.mode) as Mode;
     const data = mode === 'data';
     const progress = data && readBoolean(def.progress, false);
-    const output = outputSender(RED, node, def, t);
+    // An empty format is this node's default (rows), not fetch output's.
+    const output = outputSender(RED, node, { ...def, format: valueOf(spec, 'format', (name) => def[name as keyof ExportDef]) as string }, t);
     // Saved without it (before it existed): share, the default.
     const overlap = (def.overlap || 'share') as Overlap;
     const running = runningExports();

@@ -1,4 +1,4 @@
-import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, OVERLAP_CHOICES, Setting, waitSettings, workingNode } from '../lib/rules.js';
+import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, isEmpty, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, OVERLAP_CHOICES, Setting, waitSettings, workingNode } from '../lib/rules.js';
 
 // Only data mode waits and fetches: its settings count only there.
 const data = { setting: 'mode', is: ['data'] } as const;
@@ -9,16 +9,20 @@ function name(label: string): Setting {
   return { value: '', label, required: true, typed: { types: NAME_TYPES, default: 'str', literal: 'str' } };
 }
 
+const output = outputSettings(data);
+
 export const spec: NodeSpec = {
   ...workingNode('aims360-export', 'export.svg'),
+  // 2: Hand on as (format) defaults to rows; typed values.
+  version: 2,
   // 1 output, 2 in data mode with progress on.
   variableOutputs: true,
   inputLabel: 'port.input',
-  version: 2,
   migrations: [
     // Saved before the mode existed (or imported without it): the data, as then.
     (def) => migrateDirectory(def.mode === undefined || def.mode === '' ? { ...def, mode: 'data' } : def),
-    migrateTypedValues,
+    // Saved when an empty format meant auto (it keeps auto), and before typed values (text).
+    (def) => migrateTypedValues(isEmpty(def.format) ? { ...def, format: 'auto' } : def),
   ],
   settings: {
     ...commonSettings(),
@@ -33,7 +37,9 @@ export const spec: NodeSpec = {
     mode: { value: 'data', label: 'The mode', rule: { kind: 'oneOf', values: ['data', 'start'] } },
     // A node saved before it existed shares, the default: no migration.
     overlap: { value: 'share', label: 'Overlap', rule: { kind: 'oneOf', values: OVERLAP_CHOICES }, when: data },
-    ...outputSettings(data),
+    ...output,
+    // What export users want (the README's quick start); fetch output keeps auto.
+    format: { ...output.format, value: 'rows' },
     ...waitSettings(data),
   },
 };

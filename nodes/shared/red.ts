@@ -5,7 +5,7 @@ import type { AimsClient } from '../lib/client';
 import type { JobPoller } from '../lib/poller';
 import { AimsError, toAimsError } from '../lib/errors';
 import { findJobId, namedJob } from '../lib/job';
-import { checkJobId } from '../lib/odata';
+import { checkJobId, jobIdSource } from '../lib/odata';
 import { jobIdSetting, migrate, NodeSpec, savedProblems, typeOf } from '../lib/rules';
 import { failed } from './status';
 
@@ -85,7 +85,7 @@ export async function readJobIdInput(RED: NodeAPI, node: Node, def: JobIdDef, ms
   const empty = def.jobId === undefined || def.jobId === '';
   const type = typeOf(JOB_ID_SETTING, 'jobId', (name) => def[name as keyof JobIdDef]) as string;
   const id = empty ? findJobId(msg) : await evaluate(RED, node, def.jobId as string, type, msg, 'the job id');
-  return checkJobId(id);
+  return checkJobId(id, jobIdSource(type, def.jobId));
 }
 
 /**

@@ -3,7 +3,7 @@
 require('should');
 const path = require('node:path');
 const { usePackedNodeRed, workingTypes, configTypes, PACKAGE, root } = require('../support/packed');
-const { useEditor, openDialog, done, closeTrays, hasErrorBadge, snap, useScreenshots } = require('../support/browser');
+const { useEditor, openDialog, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots } = require('../support/browser');
 const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
 
 /** Values that make a node valid besides its server, by property name. */
@@ -43,9 +43,30 @@ describe('editor in a browser (chromium)', function () {
     return added[0];
   }
 
-  /** Makes a hidden field visible by trying the options of the dialog's selects (mode, method, …). */
+  /**
+   * Presses Deploy, and Confirm deploy when the editor asks (other tests leave nodes that are
+   * not properly configured on the canvas); waits until the flows are deployed.
+   */
+  async function deploy() {
+    const page = editor();
+    await page.locator('#red-ui-header-button-deploy').click();
+    const confirm = page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
+    await page.waitForFunction(() => !RED.nodes.dirty() || $('#red-ui-deploy-dialog-confirm-deploy-deploy:visible').length > 0, null, { timeout: 20000 });
+    if (await confirm.isVisible()) await confirm.click();
+    await page.waitForFunction(() => !RED.nodes.dirty(), null, { timeout: 20000 });
+  }
+
+  /** Opens the dialog's Advanced section when it is closed. */
+  async function openAdvanced() {
+    const toggle = editor().locator('.red-ui-tray .aims360-advanced-toggle');
+    if (await toggle.count() && !(await editor().locator('.red-ui-tray .aims360-advanced').isVisible())) await toggle.click();
+  }
+
+  /** Makes a hidden field visible: Advanced opened, then the options of the dialog's selects tried (mode, method, …). */
   async function reveal(field) {
     const page = editor();
+    if (await field.isVisible()) return;
+    if (await field.evaluate((e) => !!e.closest('.aims360-advanced'))) await openAdvanced();
     if (await field.isVisible()) return;
     for (const select of await page.locator('.red-ui-tray select[id^="node-input-"]:not(#node-input-server):visible').all()) {
       // A select that reveals nothing goes back as it was: it may hide the next one (a mode).
@@ -278,6 +299,108 @@ describe('editor in a browser (chromium)', function () {
     });
   });
 
+  describe('Job ID field', () => {
+    /** Each node with a Job ID and a demo job it can do its work on (rerun: one that may be rerun). */
+    const JOBS = {
+      'aims360-job-status': 'demo-warehouse-stock',
+      'aims360-wait-for-job': 'demo-open-orders',
+      'aims360-rerun-job': 'demo-export-failed',
+      'aims360-fetch-output': 'demo-price-list',
+    };
+    const jobIdBox = () => editor().locator('.red-ui-tray #node-input-jobId + .red-ui-typedInput-container');
+    const saved = (id) => editor().evaluate((n) => [RED.nodes.node(n).jobIdType, RED.nodes.node(n).jobId], id);
+
+    /** inject → node → debug (msg.jobId) on the canvas, the node with an empty Job ID; resolves the ids. */
+    async function chain(type, row) {
+      const page = editor();
+      const short = type.replace(/^aims360-/, '');
+      const ids = { inject: `paste-inject-${short}`, node: `paste-${short}`, debug: `paste-debug-${short}` };
+      await page.evaluate(([tab, n, y]) => {
+        RED.nodes.import([
+          { id: n.inject, type: 'inject', z: tab, x: 140, y, props: [{ p: 'payload' }], payload: '', payloadType: 'date', wires: [[n.node]] },
+          { id: n.node, type: n.type, z: tab, x: 340, y, server: 'server', version: '1', wires: [[n.debug]] },
+          { id: n.debug, type: 'debug', z: tab, x: 560, y, active: true, tosidebar: true, console: false, complete: 'jobId', targetType: 'msg', wires: [] },
+        ]);
+        RED.nodes.dirty(true);
+        RED.view.redraw(true);
+      }, [await page.evaluate(() => RED.workspaces.active()), { ...ids, type }, 600 + row * 60]);
+      return ids;
+    }
+
+    it('takes a demo job id typed or pasted into msg as the id itself (str), and each node gets that job when run', async function () {
+      this.timeout(120000);
+      const page = editor();
+      // What the debug sidebar receives, by debug node.
+      await page.evaluate(() => {
+        window.aims360Debug = [];
+        RED.comms.subscribe('debug', (topic, msg) => window.aims360Debug.push(msg));
+      });
+      const chains = [];
+      for (const [row, [type, job]] of Object.entries(JOBS).entries()) {
+        const ids = await chain(type, row);
+        await openDialog(page, ids.node);
+        (await page.evaluate(() => $('#node-input-jobId').typedInput('type'))).should.equal('msg');
+        const input = jobIdBox().locator('input.red-ui-typedInput-input');
+        if (row === 0) {
+          // Pasted, with the line end a copy often brings.
+          await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+          await page.evaluate((text) => navigator.clipboard.writeText(text), `${job}\n`);
+          await input.click();
+          await page.keyboard.press('ControlOrMeta+V');
+          await page.waitForFunction(() => $('#node-input-jobId').typedInput('type') === 'str', null, { timeout: 2000 });
+        } else {
+          await input.click();
+          await input.pressSequentially(job);
+        }
+        await done(page);
+        (await saved(ids.node)).should.eql(['str', job], `${type}: the typed id is not saved as a string`);
+        (await hasErrorBadge(page, ids.node, false)).should.be.false(`${type} with a pasted id is invalid`);
+        chains.push([type, job, ids]);
+      }
+      await deploy();
+      for (const [type, job, ids] of chains) {
+        await page.locator(`${onCanvas(ids.inject)} .red-ui-flow-node-button`).click();
+        const got = await page.waitForFunction((debug) => window.aims360Debug.find((m) => m.id === debug), ids.debug, { timeout: 30000 })
+          .then((h) => h.jsonValue(), () => null);
+        (got !== null).should.be.true(`${type}: no message reached its debug node; the sidebar got ${JSON.stringify(await page.evaluate(() => window.aims360Debug))}`);
+        String(got.msg).should.containEql(job, `${type}: the message carries another job`);
+      }
+    });
+
+    it('keeps a message property as msg; a URL or a bad id is refused with an outline whose tooltip says why', async () => {
+      const page = editor();
+      const id = await drop('aims360-job-status', 450, 420);
+      const text = require(path.join(root, 'nodes', 'locales', 'en-US', 'job-status.json'))['aims360-job-status'].errors.jobId;
+      await openDialog(page, id);
+      for (const property of ['payload.jobId', 'ids["job-a"]', 'jobId']) {
+        await setField('node-input', 'jobId', 'msg', property);
+        (await page.evaluate(() => [$('#node-input-jobId').typedInput('type'), $('#node-input-jobId').typedInput('value')])).should.eql(['msg', property]);
+        (await marked('jobId', false)).should.be.false(`msg.${property} marked`);
+      }
+      for (const bad of ['https://apiwest.aims360.rest/jobsmanagement/odata/v1.0/backgroundjob?x=1', "x'y", 'a b']) {
+        await setField('node-input', 'jobId', 'msg', bad);
+        (await page.evaluate(() => $('#node-input-jobId').typedInput('type'))).should.equal('str', `${bad} left as a message property`);
+        (await marked('jobId')).should.be.true(`${bad} not marked`);
+        // The reason, where the user hovers: the box of the typed input.
+        const tooltip = page.locator('.red-ui-popover:visible', { hasText: text });
+        for (let tries = 1; ; tries++) {
+          await page.mouse.move(0, 0);
+          await jobIdBox().locator('input.red-ui-typedInput-input').hover();
+          if (await tooltip.waitFor({ timeout: 2000 }).then(() => true, () => false)) break;
+          if (tries === 3) throw new Error(`no tooltip "${text}" on the refused job id ${bad}`);
+        }
+        (await page.locator('.red-ui-popover:visible').count()).should.equal(1, 'two tooltips at once');
+        await page.mouse.move(0, 0);
+        await page.locator('.red-ui-popover:visible').waitFor({ state: 'detached', timeout: 3000 }).catch(() => {});
+      }
+      // A valid id: no outline, and no tooltip opens.
+      await setField('node-input', 'jobId', 'str', 'demo-warehouse-stock');
+      (await marked('jobId', false)).should.be.false();
+      await jobIdBox().locator('input.red-ui-typedInput-input').hover();
+      (await page.locator('.red-ui-popover:visible').waitFor({ timeout: 1500 }).then(() => true, () => false)).should.be.false('a tooltip on a valid id');
+    });
+  });
+
   describe('job status query presets', () => {
     it('fill Filter and Order by for each preset, with the hours of "failed in the last N hours"', async () => {
       const page = editor();
@@ -359,6 +482,64 @@ describe('editor in a browser (chromium)', function () {
       (await hasErrorBadge(page, id, false)).should.be.false('Source from msg.source marks the node');
     });
 
+    it('shows at most 10 fields before a closed Advanced, which opens; tells the file AIMS360 makes from what is handed on; lines up its inputs', async () => {
+      const page = editor();
+      const id = await drop('aims360-export', 450, 600);
+      await openDialog(page, id);
+      /** The visible rows of the dialog that hold a field: their labels. */
+      const fields = () => page.evaluate(() => $('.red-ui-tray #dialog-form .form-row:visible')
+        .filter((i, row) => $(row).find('input:not([type=hidden]):visible, select:visible').length > 0)
+        .map((i, row) => $(row).find('label').filter((j, l) => $(l).text().trim() !== '').first().text().trim()).get());
+      const closed = await fields();
+      closed.length.should.be.belowOrEqual(10, closed.join(', '));
+      closed.should.containEql('AIMS360 file type');
+      closed.should.containEql('Hand on as');
+      for (const label of ['Format', 'Output format']) closed.should.not.containEql(label);
+      (await page.locator('.red-ui-tray #node-input-format').inputValue()).should.equal('rows', 'a new export does not hand on rows');
+      const advanced = ['criteriaVersion', 'path', 'interval', 'maxInterval', 'maxSizeMB', 'documents', 'persist', 'overlap', 'typedValues'];
+      for (const prop of [...advanced, 'rowsPerMessage']) (await page.locator(`.red-ui-tray #node-input-${prop}`).isVisible()).should.be.false(`${prop} shown before Advanced`);
+
+      await page.locator('.red-ui-tray .aims360-advanced-toggle').click();
+      for (const prop of advanced) (await page.locator(`.red-ui-tray #node-input-${prop}`).isVisible()).should.be.true(`${prop} not in Advanced`);
+      (await fields()).length.should.equal(closed.length + advanced.length);
+      await page.locator('.red-ui-tray #node-input-format').selectOption('stream-rows');
+      (await page.locator('.red-ui-tray #node-input-rowsPerMessage').isVisible()).should.be.true('no block size for stream rows');
+      await snap(page.locator('.red-ui-tray').last(), shots, 'dialog-export-advanced');
+
+      // Every field starts at one x; the number inputs have one width.
+      const boxes = await page.evaluate(() => $('.red-ui-tray #dialog-form .form-row:visible').map((i, row) => {
+        const field = $(row).find('.red-ui-typedInput-container:visible, select:visible, input[type=text]:visible').first();
+        if (!field.length || !$(row).children('label').first().attr('for')) return null;
+        // A number input sits in its spinner's box.
+        const outer = field.closest('.ui-spinner').length ? field.closest('.ui-spinner') : field;
+        const box = outer[0].getBoundingClientRect();
+        return { id: field.attr('id') || field.prev().attr('id') || '', x: Math.round(box.left), width: Math.round(box.width), number: outer !== field };
+      }).get());
+      new Set(boxes.map((b) => b.x)).size.should.equal(1, JSON.stringify(boxes));
+      const numbers = boxes.filter((b) => b.number);
+      numbers.length.should.be.above(4);
+      new Set(numbers.map((b) => b.width)).size.should.equal(1, JSON.stringify(numbers));
+
+      // A JSON file is no rows: choosing it hands on the parsed JSON.
+      await page.locator('.red-ui-tray #node-input-format').selectOption('rows');
+      await page.locator('.red-ui-tray #node-input-outputFormat').selectOption('JSON');
+      (await page.locator('.red-ui-tray #node-input-format').inputValue()).should.equal('auto');
+
+      // A refused field in Advanced opens it with the dialog.
+      await page.locator('.red-ui-tray #node-input-server').selectOption('server');
+      await setField('node-input', 'source', 'str', 'Orders');
+      await setField('node-input', 'viewName', 'str', 'All orders');
+      await setField('node-input', 'interval', null, '-1');
+      await done(page);
+      await openDialog(page, id);
+      (await page.locator('.red-ui-tray #node-input-interval').isVisible()).should.be.true('Advanced stays closed over a refused interval');
+      (await marked('interval')).should.be.true();
+      await setField('node-input', 'interval', null, '5');
+      await done(page);
+      await openDialog(page, id);
+      (await page.locator('.red-ui-tray .aims360-advanced').isVisible()).should.be.false('Advanced opens with nothing refused');
+    });
+
     it('has a 2nd output only with progress in get the data mode', async () => {
       const page = editor();
       const id = await drop('aims360-export', 450, 540);
@@ -421,9 +602,11 @@ describe('editor in a browser (chromium)', function () {
     const types = workingTypes;
 
     for (const [i, type] of types.entries()) {
-      it(`${type}: shows the only config node there is`, async () => {
+      it(`${type}: gets the only config node there is when dropped, before its dialog opens, and shows it`, async () => {
         const page = editor();
         const id = await drop(type, 450, 120 + i * 60);
+        (await page.evaluate((n) => [RED.nodes.node(n).server, RED.nodes.node('server').users.some((u) => u.id === n)], id))
+          .should.eql(['server', true], `${type}: the dropped node has not the only config node (or is not among its users)`);
         await openDialog(page, id);
         (await server().inputValue()).should.equal('server', `${type}: the only config node is not pre-selected`);
         await done(page);
@@ -433,12 +616,24 @@ describe('editor in a browser (chromium)', function () {
       });
     }
 
+    it('an imported node keeps its empty Server, as Node-RED\'s own nodes do; its dialog shows the only config node', async () => {
+      const page = editor();
+      const z = await page.evaluate(() => RED.workspaces.active());
+      await page.evaluate((tab) => {
+        RED.view.importNodes([{ id: 'imported-status', type: 'aims360-job-status', z: tab, x: 700, y: 500, wires: [[]] }], { generateIds: false, touchImport: true });
+      }, z);
+      (await page.evaluate(() => RED.nodes.node('imported-status').server || '')).should.equal('');
+      await openDialog(page, 'imported-status');
+      (await server().inputValue()).should.equal('server');
+    });
+
     it('pre-selects nothing when there are two config nodes', async () => {
       const page = editor();
       await page.evaluate(() => RED.nodes.import([{ id: 'server2', type: 'aims360-config', name: 'Second account', baseUrl: 'http://127.0.0.1:9', authType: 'token' }]));
       try {
         for (const [i, type] of types.entries()) {
           const id = await drop(type, 450, 480 + i * 60);
+          (await page.evaluate((n) => RED.nodes.node(n).server || '', id)).should.equal('', `${type}: dropped with one of two config nodes`);
           await openDialog(page, id);
           (await server().locator('option').count()).should.equal(3, `${type}: two config nodes and "none"`);
           (await server().inputValue()).should.equal('_ADD_', `${type}: a server was chosen for the user`);

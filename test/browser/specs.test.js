@@ -9,7 +9,7 @@ const { useEditor } = require('../support/browser');
 
 const dist = path.join(root, 'dist', 'nodes');
 const { readSpec } = require(path.join(dist, 'shared', 'red.js'));
-const { savedProblems } = require(path.join(dist, 'lib', 'rules.js'));
+const { savedProblems, valueOf } = require(path.join(dist, 'lib', 'rules.js'));
 
 /** Each type's spec, found beside its runtime .js (package.json's node-red.nodes). */
 const specs = Object.fromEntries(nodeTypes.map((type) => {
@@ -123,6 +123,30 @@ describe('editor and runtime read the same spec (chromium)', function () {
       const bad = Object.entries(spec.settings).find(([, s]) => s.rule && s.rule.kind === 'number' && !s.when && !s.typed);
       if (bad) readSpec(spec, { ...good, [bad[0]]: 'abc' }).problem.code.should.equal('BAD_INPUT');
     }
+  });
+
+  it('export data: new nodes hand on rows; a node saved before (version 1 or none) without a format keeps auto, in the editor as at deploy', async () => {
+    const spec = specs['aims360-export'];
+    const saved = { type: 'aims360-export', z: 'tab', x: 200, y: 100, source: 'Orders', viewName: 'All orders', wires: [[]] };
+    const nodes = [
+      { ...saved, id: 'export-v1', version: '1' },
+      { ...saved, id: 'export-v0' },
+      { ...saved, id: 'export-v1-json', version: '1', format: 'json' },
+      { ...saved, id: 'export-v2', version: '2' },
+    ];
+    const runtime = nodes.map((n) => {
+      const { def } = readSpec(spec, n);
+      return valueOf(spec, 'format', (name) => def[name]);
+    });
+    runtime.should.eql(['auto', 'auto', 'json', 'rows']);
+    // The editor migrates a node as it is added (flows loaded, imported, pasted), as the runtime at deploy.
+    const inEditor = await editor().evaluate((list) => {
+      RED.nodes.import(list);
+      const got = list.map((n) => RED.nodes.node(n.id).format);
+      list.forEach((n) => RED.nodes.remove(n.id));
+      return [RED.nodes.getType('aims360-export').defaults.format.value, got];
+    }, nodes);
+    inEditor.should.eql(['rows', ['auto', 'auto', 'json', undefined]]);
   });
 
   for (const type of nodeTypes) {
