@@ -2,8 +2,8 @@
 // at the simulator in the dialog, Deploy, click its injects, and watch the debug
 // sidebar; then check that it is laid out to be read.
 require('should');
-const { usePackedNodeRed, examples, workingTypes, PACKAGE } = require('../support/packed');
-const { useEditor, openEditor, openDialog, done, snap, useScreenshots, onCanvas } = require('../support/browser');
+const { usePackedNodeRed, examples, workingTypes } = require('../support/packed');
+const { useEditor, openEditor, openDialog, done, snap, useScreenshots, onCanvas, openPackExamples } = require('../support/browser');
 const { useSim, shorterExports, TOKEN } = require('../support/sim');
 const { expectations, clickedInjects } = require('../support/examples');
 const { deploy } = require('../support/node-red-process');
@@ -24,11 +24,7 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
 
   async function importExample(file, flow) {
     const page = editor();
-    await page.locator('#red-ui-header-button-sidemenu').click();
-    await page.locator('#menu-item-import').click();
-    await page.getByRole('link', { name: 'Examples' }).click();
-    const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
-    await tree.locator('.red-ui-treeList-label', { hasText: PACKAGE.name }).click();
+    const tree = await openPackExamples(page);
     const example = tree.locator('.red-ui-treeList-label', { hasText: new RegExp(`^${file.replace(/\.json$/, '')}$`) });
     const ok = page.locator('#red-ui-clipboard-dialog-ok');
     await example.click();

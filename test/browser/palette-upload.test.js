@@ -5,7 +5,7 @@
 // the registry (from the warm npm cache first: packedUserDir's .npmrc).
 require('should');
 const { usePackedNodeRed, packedTarball, workingTypes, configTypes, PACKAGE, examples } = require('../support/packed');
-const { useEditor, onCanvas, done } = require('../support/browser');
+const { useEditor, onCanvas, done, openPackExamples } = require('../support/browser');
 const { useSim, TOKEN } = require('../support/sim');
 
 // npm install of the tarball and its dependencies: seconds with a warm cache, minutes on a
@@ -80,11 +80,7 @@ describe('installing the tarball through Manage palette › Upload (chromium)', 
 
   it('lists the examples of the uploaded pack under Import › Examples', async () => {
     const page = editor();
-    await page.locator('#red-ui-header-button-sidemenu').click();
-    await page.locator('#menu-item-import').click();
-    await page.getByRole('link', { name: 'Examples' }).click();
-    const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
-    await tree.locator('.red-ui-treeList-label', { hasText: PACKAGE.name }).click();
+    const tree = await openPackExamples(page);
     const wanted = examples().map(({ file }) => file.replace(/\.json$/, ''));
     const last = tree.locator('.red-ui-treeList-label', { hasText: new RegExp(`^${wanted[wanted.length - 1]}$`) });
     await last.waitFor({ timeout: 10000 });

@@ -3,7 +3,7 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startNodeRed, userDirWithPack } = require('../support/node-red-process');
+const { startNodeRed, userDirWithPack, writeStartedFlow } = require('../support/node-red-process');
 const { startSim, TOKEN } = require('../support/sim');
 
 const JOBS = Array.from({ length: 1000 }, (_, i) => `restart-${String(i).padStart(4, '0')}`);
@@ -26,12 +26,7 @@ describe('wait for job across a Node-RED restart (file context store)', function
     sim = await startSim();
     for (const jobId of JOBS) sim.addJob({ jobId, runMs: 600000 });
     const out = path.join(work, 'answers.txt');
-    fs.writeFileSync(path.join(work, 'flows.json'), JSON.stringify([
-      { id: 'tab', type: 'tab', label: 'restart' },
-      { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout: 5000 },
-      // Started once over HTTP: an inject with "once" would start them again after the restart.
-      { id: 'start', type: 'http in', z: 'tab', x: 100, y: 100, url: '/start', method: 'post', upload: false, wires: [['split', 'ok']] },
-      { id: 'ok', type: 'http response', z: 'tab', x: 200, y: 150, statusCode: '204', headers: {}, wires: [] },
+    writeStartedFlow(work, { label: 'restart', sim, token: TOKEN, first: 'split' }, [
       { id: 'split', type: 'split', z: 'tab', x: 200, y: 100, splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', wires: [['wait']] },
       {
         id: 'wait', type: 'aims360-wait-for-job', z: 'tab', x: 300, y: 100, server: 'server', interval: '0.2', maxInterval: '0.5',
@@ -39,8 +34,7 @@ describe('wait for job across a Node-RED restart (file context store)', function
       },
       { id: 'line', type: 'template', z: 'tab', x: 400, y: 100, field: 'payload', fieldType: 'msg', format: 'text', syntax: 'mustache', template: '{{jobId}} {{jobStatus}}', output: 'str', wires: [['file']] },
       { id: 'file', type: 'file', z: 'tab', x: 500, y: 100, filename: out, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', wires: [] },
-    ]));
-    fs.writeFileSync(path.join(work, 'flows_cred.json'), JSON.stringify({ server: { token: TOKEN } }));
+    ]);
   });
 
   after(async () => {
@@ -104,13 +98,9 @@ describe('export data across a Node-RED restart during its download (file contex
     sim = await startSim();
     sim.setConfig({ exportQueuedMs: 0, exportRunMs: 600000 });
     const out = path.join(work, 'answers.txt');
-    fs.writeFileSync(path.join(work, 'flows.json'), JSON.stringify([
-      { id: 'tab', type: 'tab', label: 'restart export' },
-      { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout: 30000 },
-      { id: 'start', type: 'http in', z: 'tab', x: 100, y: 100, url: '/start', method: 'post', upload: false, wires: [['topic', 'ok']] },
+    writeStartedFlow(work, { label: 'restart export', sim, token: TOKEN, timeout: 30000, first: 'topic' }, [
       // An http in message is not JSON (req, res): only _msgid, topic and jobId are kept of it.
       { id: 'topic', type: 'change', z: 'tab', x: 200, y: 100, rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'payload.topic', tot: 'msg' }], wires: [['export']] },
-      { id: 'ok', type: 'http response', z: 'tab', x: 200, y: 150, statusCode: '204', headers: {}, wires: [] },
       {
         id: 'export', type: 'aims360-export', z: 'tab', x: 300, y: 100, server: 'server', source: 'Orders', sourceType: 'str', viewName: 'All orders',
         viewNameType: 'str', outputFormat: 'CSV', interval: '0.1', maxInterval: '0.2', timeout: '0', persist: true, wires: [['line']],
@@ -120,8 +110,7 @@ describe('export data across a Node-RED restart during its download (file contex
         outputs: 1, wires: [['file']],
       },
       { id: 'file', type: 'file', z: 'tab', x: 500, y: 100, filename: out, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', wires: [] },
-    ]));
-    fs.writeFileSync(path.join(work, 'flows_cred.json'), JSON.stringify({ server: { token: TOKEN } }));
+    ]);
   });
 
   after(async () => {

@@ -4,34 +4,14 @@
 // (localfilesystem with cache off) the answer is never sent twice.
 require('should');
 const fs = require('node:fs');
-const http = require('node:http');
 const path = require('node:path');
-const { startNodeRed, userDirWithPack } = require('../support/node-red-process');
+const { startNodeRed, userDirWithPack, writeStartedFlow } = require('../support/node-red-process');
+const { startReceiver } = require('../support/receivers');
 const { startSim, TOKEN } = require('../support/sim');
 
 const ANSWERED = 'crash-answered';
 const PENDING = 'crash-pending';
 const JOBS = '/jobsmanagement/';
-
-/** An HTTP receiver on a loopback port that calls `onAnswer(body)` as each request arrives, before it answers 204. */
-function startReceiver(onAnswer) {
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      onAnswer(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      res.writeHead(204);
-      res.end();
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${server.address().port}/answer`,
-    close: () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
-  })));
-}
 
 const until = async (check, ms = 20000) => {
   for (const end = Date.now() + ms; !check() && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
@@ -54,15 +34,11 @@ describe('a wait answered just before a SIGKILL (file context store, cache off)'
     });
     sim = await startSim();
     // The kill comes as the first answer arrives: the worst moment, the answer out and nothing after it.
-    receiver = await startReceiver((body) => {
-      answers.push(body.jobId);
+    receiver = await startReceiver(({ body }) => {
+      answers.push(JSON.parse(body).jobId);
       if (answers.length === 1) red.child.kill('SIGKILL');
     });
-    fs.writeFileSync(path.join(work, 'flows.json'), JSON.stringify([
-      { id: 'tab', type: 'tab', label: 'crash window' },
-      { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout: 5000 },
-      { id: 'start', type: 'http in', z: 'tab', x: 100, y: 100, url: '/start', method: 'post', upload: false, wires: [['split', 'ok']] },
-      { id: 'ok', type: 'http response', z: 'tab', x: 200, y: 150, statusCode: '204', headers: {}, wires: [] },
+    writeStartedFlow(work, { label: 'crash window', sim, token: TOKEN, first: 'split' }, [
       { id: 'split', type: 'split', z: 'tab', x: 200, y: 100, splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', wires: [['wait']] },
       {
         id: 'wait', type: 'aims360-wait-for-job', z: 'tab', x: 300, y: 100, server: 'server', interval: '0.05', maxInterval: '0.1',
@@ -70,9 +46,8 @@ describe('a wait answered just before a SIGKILL (file context store, cache off)'
       },
       // Only the job goes on: the kept message of a resumed wait has no req/res to repeat.
       { id: 'answer', type: 'change', z: 'tab', x: 400, y: 100, rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '{"jobId": $$.jobId}', tot: 'jsonata' }], wires: [['post']] },
-      { id: 'post', type: 'http request', z: 'tab', x: 500, y: 100, method: 'POST', ret: 'txt', url: receiver.url, wires: [[]] },
-    ]));
-    fs.writeFileSync(path.join(work, 'flows_cred.json'), JSON.stringify({ server: { token: TOKEN } }));
+      { id: 'post', type: 'http request', z: 'tab', x: 500, y: 100, method: 'POST', ret: 'txt', url: `${receiver.url}/answer`, wires: [[]] },
+    ]);
   });
 
   after(async () => {

@@ -3,6 +3,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
+const { PACKAGE } = require('./packed');
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // Without the networking flags chromium keeps calling home on a closed network.
@@ -132,4 +133,14 @@ async function snap(target, dir, name, clip) {
   return file;
 }
 
-module.exports = { useEditor, openEditor, openDialog, trayOpened, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots };
+/** Opens Menu › Import › Examples and this package's folder in it; resolves the examples tree. */
+async function openPackExamples(page) {
+  await page.locator('#red-ui-header-button-sidemenu').click();
+  await page.locator('#menu-item-import').click();
+  await page.getByRole('link', { name: 'Examples' }).click();
+  const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+  await tree.locator('.red-ui-treeList-label', { hasText: PACKAGE.name }).click();
+  return tree;
+}
+
+module.exports = { openPackExamples, useEditor, openEditor, openDialog, trayOpened, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots };

@@ -82,6 +82,23 @@ function userDirWithPack(prefix, settings) {
   return dir;
 }
 
+/**
+ * Writes a user directory's flows.json and flows_cred.json (plain: its settings have
+ * credentialSecret false). The flow starts with a tab, the config node `server` with the
+ * simulator's token, and `POST /start` (answered 204) wired to `first`: started once over
+ * HTTP, since an inject with "once" would start again after a restart.
+ */
+function writeStartedFlow(userDir, { label, sim, token, timeout = 5000, first }, nodes) {
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([
+    { id: 'tab', type: 'tab', label },
+    { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout },
+    { id: 'start', type: 'http in', z: 'tab', x: 100, y: 100, url: '/start', method: 'post', upload: false, wires: [[first, 'ok']] },
+    { id: 'ok', type: 'http response', z: 'tab', x: 200, y: 150, statusCode: '204', headers: {}, wires: [] },
+    ...nodes,
+  ]));
+  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify({ server: { token } }));
+}
+
 /** Replaces the running flows through the admin API (a full deploy). */
 async function deploy(url, flows) {
   const res = await fetch(`${url}/flows`, {
@@ -92,4 +109,4 @@ async function deploy(url, flows) {
   if (res.status !== 204) throw new Error(`deploy answered ${res.status}: ${await res.text()}`);
 }
 
-module.exports = { startNodeRed, writeSettings, nodeRedRoot, freePort, userDirWithPack, deploy };
+module.exports = { startNodeRed, writeSettings, nodeRedRoot, freePort, userDirWithPack, writeStartedFlow, deploy };

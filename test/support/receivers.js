@@ -55,14 +55,17 @@ async function startBroker({ host = '127.0.0.1', port = 0 } = {}) {
 /**
  * An HTTP server on a free loopback port that answers every request 204 and keeps it.
  * Resolves { url, requests, close() }; `requests` holds { method, path, headers, body (text) }.
+ * `onRequest(request)` runs as each one arrives, before it is answered.
  */
-async function startReceiver() {
+async function startReceiver(onRequest = () => {}) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ method: req.method, path: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const request = { method: req.method, path: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      requests.push(request);
+      onRequest(request);
       res.writeHead(204);
       res.end();
     });
