@@ -93,7 +93,11 @@ describe('export examples deliver every row once: MQTT and a webhook', function 
     const got = rows().map((p) => JSON.parse(p.payload));
     got.should.have.length(ROWS);
     new Set(got.map((r) => r.orderNo)).size.should.equal(ROWS);
-    got.should.eql(expected);
+    // The example hands on typed values: each cell is the CSV's text, as a number where that
+    // text is one exactly (12), text where a number would change it (78.00).
+    got.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)]))).should.eql(expected);
+    got.every((row) => typeof row.totalQty === 'number').should.be.true('totalQty handed on as numbers');
+    got.filter((row) => typeof row.totalAmount === 'string').every((row) => /\.\d0$/.test(row.totalAmount)).should.be.true('only amounts a number would change stay text');
     rows().every((p) => p.qos === 1).should.be.true();
     // Nothing else was published, on any topic.
     broker.published.length.should.equal(ROWS);
