@@ -201,6 +201,9 @@ describe('aims360-export: overlapping runs (overlap)', function () {
     caught.length.should.equal(5);
     caught.map((m) => m.n).sort().should.eql([0, 1, 2, 3, 4]);
     caught.every((m) => m.error.code === 'API_ERROR' && m.error.cause.status === 400).should.be.true();
+    // Each sharer's cause carries the API's words, as the first message's does.
+    new Set(caught.map((m) => m.error.cause.message)).should.eql(new Set([caught[0].error.cause.message]));
+    caught[0].error.cause.message.should.be.a.String().and.not.be.empty();
     new Set(caught.map((m) => m.error.cause)).size.should.equal(5);
     posts(sim).length.should.equal(1);
     out.should.eql([]);
