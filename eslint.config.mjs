@@ -18,7 +18,7 @@ export default tseslint.config(
   },
   {
     // Editor code, compiled for the browser.
-    files: ['nodes/editor/**/*.ts', 'nodes/*/editor.ts'],
+    files: ['src/editor/**/*.ts', 'nodes/*/editor.ts'],
     languageOptions: { globals: { ...globals.browser, RED: 'readonly', $: 'readonly' } },
   },
   {

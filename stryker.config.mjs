@@ -1,9 +1,9 @@
-// Mutation testing of nodes/lib/ (npm run mutation; see README, "Mutation testing").
+// Mutation testing of src/lib/ (npm run mutation; see README, "Mutation testing").
 // The tests require the compiled dist/, so each sandbox compiles the mutated
 // TypeScript itself (buildCommand) before the tests run against it.
 
 /**
- * The fast test files that exercise nodes/lib/ without Node-RED. The node tests
+ * The fast test files that exercise src/lib/ without Node-RED. The node tests
  * (job-status, wait-for-job, export, fetch-output…) reach it too, but each of their
  * runs starts Node-RED and a simulator: with them a run takes hours on two cores.
  */
@@ -22,7 +22,7 @@ process.env.AIMS360_MUTATION = '1';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  mutate: ['nodes/lib/**/*.ts'],
+  mutate: ['src/lib/**/*.ts'],
   buildCommand: 'npm run build',
   testRunner: 'mocha',
   mochaOptions: { spec },

@@ -59,8 +59,8 @@ async function plainHttp([link, dir]) {
 /** Child mode: one download with lib/formats, then its timing and memory as JSON on stdout. */
 async function child([format, link, warmLink, dir]) {
   if (format === 'http') return plainHttp([link, dir]);
-  const { AimsClient } = require(path.join(root, 'dist/nodes/lib/client.js'));
-  const out = require(path.join(root, 'dist/nodes/lib/formats.js'));
+  const { AimsClient } = require(path.join(root, 'dist/src/lib/client.js'));
+  const out = require(path.join(root, 'dist/src/lib/formats.js'));
   const client = new AimsClient({ baseUrl: new URL(link).origin, auth: { type: 'token', token: TOKEN }, timeout: 60000 });
   const settings = { ...out.readSettings({ maxSizeMB: 4096, rowsPerMessage: 1000 }), format, auth: true, directory: dir };
   let rows = 0;

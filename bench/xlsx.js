@@ -46,7 +46,7 @@ async function child([mode, file, block]) {
   const workbook = fs.readFileSync(file);
   const server = http.createServer((req, res) => res.end('pong'));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const out = require(path.join(root, 'dist/nodes/lib/formats.js'));
+  const out = require(path.join(root, 'dist/src/lib/formats.js'));
   const read = {
     // Nothing read: the machine's own noise, for scale.
     async idle() {

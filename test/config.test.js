@@ -1,8 +1,6 @@
 require('should');
-const fs = require('node:fs');
 const http = require('node:http');
-const path = require('node:path');
-const { DEFAULT_TOKEN_PATH, tokenUrlFor } = require('../dist/nodes/lib/auth.js');
+const { DEFAULT_TOKEN_PATH, tokenUrlFor } = require('../dist/src/lib/auth.js');
 const { helper, baseFlow, load, next, useSimAndNodeRed } = require('./support/red');
 const { startSim, apiCalls, TOKEN } = require('./support/sim');
 
@@ -72,7 +70,7 @@ describe('aims360-config', function () {
   });
 
   it('the dialog\'s token URL placeholder (locale) is the runtime\'s default token URL', () => {
-    const locale = JSON.parse(fs.readFileSync(path.join(__dirname, '../nodes/locales/en-US/aims360-config.json'), 'utf8'));
+    const locale = require('./support/locales').catalog('aims360-config');
     const placeholder = locale['aims360-config'].placeholder.tokenUrl;
     // The editor fills in the base URL without its trailing slash.
     for (const base of ['https://apiwest.aims360.rest', 'http://127.0.0.1:8360/gateway']) {

@@ -236,7 +236,7 @@ describe('aims360-fetch-output', function () {
 
   it('ends the worker thread reading an XLSX workbook when the node closes', async () => {
     // Required here: before 0.2 workbooks were read on the event loop, and this test is to fail alone.
-    const { sheetWorkers } = require('../dist/nodes/lib/sheet-reader.js');
+    const { sheetWorkers } = require('../dist/src/lib/sheet-reader.js');
     const until = async (check) => {
       while (!check()) await wait(5);
     };

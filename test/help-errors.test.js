@@ -10,10 +10,10 @@ const { startSim } = require('./support/sim');
 const { NODES, JOB, credentials, addJob, nodeFlow, loadFast } = require('./support/nodes');
 
 const root = path.resolve(__dirname, '..');
+const { helpFiles } = require('./support/locales');
 /** Node-RED's own util (of the Node-RED under test): its encodeObject is what the debug node sends the sidebar. */
 const nodeRedPath = process.env.NODE_RED_PATH || require.resolve('node-red');
 const { util } = require(require.resolve('@node-red/util', { paths: [path.dirname(nodeRedPath)] }));
-const HELP_DIR = path.join(root, 'nodes/locales/en-US');
 /** An HTTP status no code path treats specially, so finding it proves where the status is. */
 const API_STATUS = 418;
 
@@ -35,8 +35,9 @@ function at(object, dotted) {
 
 /** The help pages: file, the node type it documents, its text. */
 function helpPages() {
-  return fs.readdirSync(HELP_DIR).filter((f) => f.endsWith('.html')).map((file) => {
-    const text = fs.readFileSync(path.join(HELP_DIR, file), 'utf8');
+  return helpFiles().map((full) => {
+    const file = path.basename(full);
+    const text = fs.readFileSync(full, 'utf8');
     const type = /data-help-name="([^"]+)"/.exec(text)?.[1];
     return { file, type, text };
   });

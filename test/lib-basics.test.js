@@ -1,13 +1,13 @@
 // What users read from the small lib helpers: setting errors, job fields, error
 // objects, the token source, and calls through a client whose answers the test writes.
 const should = require('should');
-const { AimsClient } = require('../dist/nodes/lib/client.js');
-const { AimsError, toAimsError, isAimsError } = require('../dist/nodes/lib/errors.js');
-const { readNumber, readBoolean } = require('../dist/nodes/lib/settings.js');
-const { readJobStatus, readPercent, readScope, findJobId, isFinished, readCanReRun } = require('../dist/nodes/lib/job.js');
-const { tokenUrlFor, StaticToken, PasswordGrant, DEFAULT_TOKEN_PATH } = require('../dist/nodes/lib/auth.js');
-const { callApi } = require('../dist/nodes/lib/request.js');
-const { checkCanRerun, postRerun } = require('../dist/nodes/lib/rerun.js');
+const { AimsClient } = require('../dist/src/lib/client.js');
+const { AimsError, toAimsError, isAimsError } = require('../dist/src/lib/errors.js');
+const { readNumber, readBoolean } = require('../dist/src/lib/settings.js');
+const { readJobStatus, readPercent, readScope, findJobId, isFinished, readCanReRun } = require('../dist/src/lib/job.js');
+const { tokenUrlFor, StaticToken, PasswordGrant, DEFAULT_TOKEN_PATH } = require('../dist/src/lib/auth.js');
+const { callApi } = require('../dist/src/lib/request.js');
+const { checkCanRerun, postRerun } = require('../dist/src/lib/rerun.js');
 
 /** A client whose request/requestJson answer (or throw) the given items in turn and log their calls. */
 function scriptedClient(...answers) {

@@ -9,7 +9,7 @@ const https = require('node:https');
 const os = require('node:os');
 const path = require('node:path');
 
-const CLIENT = path.resolve(__dirname, '../dist/nodes/lib/client.js');
+const CLIENT = path.resolve(__dirname, '../dist/src/lib/client.js');
 const TOKEN = 'tls-token-4711';
 
 /** Runs three GETs in a fresh Node; resolves what each gave: a status code, or an error's code and message. */

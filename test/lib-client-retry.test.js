@@ -7,7 +7,7 @@ require('should');
 const dns = require('node:dns');
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');
-const { AimsClient } = require('../dist/nodes/lib/client.js');
+const { AimsClient } = require('../dist/src/lib/client.js');
 
 /** A host name only the stubbed lookup knows; it fails with the codes queued in `lookupFailures`. */
 const FLAKY = 'flaky.test';

@@ -2,14 +2,14 @@
 // user reads on a Catch node), and how the API's objects are read when fields are missing,
 // null, spelled otherwise or of another type.
 require('should');
-const { AimsError } = require('../dist/nodes/lib/errors.js');
-const job = require('../dist/nodes/lib/job.js');
-const output = require('../dist/nodes/lib/job-output.js');
-const request = require('../dist/nodes/lib/request.js');
-const { readRecentQuery } = require('../dist/nodes/lib/recent-jobs.js');
-const { readNumberSetting } = require('../dist/nodes/lib/settings.js');
-const { tokenUrlFor, PasswordGrant } = require('../dist/nodes/lib/auth.js');
-const { WaitRegistry } = require('../dist/nodes/lib/wait-registry.js');
+const { AimsError } = require('../dist/src/lib/errors.js');
+const job = require('../dist/src/lib/job.js');
+const output = require('../dist/src/lib/job-output.js');
+const request = require('../dist/src/lib/request.js');
+const { readRecentQuery } = require('../dist/src/lib/recent-jobs.js');
+const { readNumberSetting } = require('../dist/src/lib/settings.js');
+const { tokenUrlFor, PasswordGrant } = require('../dist/src/lib/auth.js');
+const { WaitRegistry } = require('../dist/src/lib/wait-registry.js');
 
 const badInput = (message) => ({ code: 'BAD_INPUT', message });
 

@@ -7,10 +7,10 @@ const { useTempDir } = require('./support/temp');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Readable } = require('node:stream');
-const { AimsClient } = require('../dist/nodes/lib/client.js');
-const { AimsError } = require('../dist/nodes/lib/errors.js');
-const { NotResumable } = require('../dist/nodes/lib/resume.js');
-const out = require('../dist/nodes/lib/formats.js');
+const { AimsClient } = require('../dist/src/lib/client.js');
+const { AimsError } = require('../dist/src/lib/errors.js');
+const { NotResumable } = require('../dist/src/lib/resume.js');
+const out = require('../dist/src/lib/formats.js');
 const { rejection } = require('./support/sim');
 
 const settings = (extra = {}) => ({ ...out.readSettings({}), auth: false, ...extra });
@@ -171,7 +171,7 @@ describe('lib/formats', () => {
 
     describe('XLSX in a worker thread', () => {
       // Required here, not at the top: before 0.2 there was no worker, and these tests are to fail alone.
-      const workers = () => require('../dist/nodes/lib/sheet-reader.js').sheetWorkers;
+      const workers = () => require('../dist/src/lib/sheet-reader.js').sheetWorkers;
       const until = async (check) => {
         while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
       };
@@ -210,7 +210,7 @@ describe('lib/formats', () => {
       });
 
       it('refuses a workbook whose sheet or texts unpack past what the reader can hold, with TOO_LARGE, before starting a worker', async () => {
-        const { MAX_PART_BYTES } = require('../dist/nodes/lib/sheet-reader.js');
+        const { MAX_PART_BYTES } = require('../dist/src/lib/sheet-reader.js');
         const workbook = await xlsx([['a'], ['x']]);
         /** The workbook with the central directory's unpacked size of one entry set to size. */
         const claiming = (entry, size) => {

@@ -1,9 +1,9 @@
-// The settings rules (nodes/lib/rules.ts) on their own: each rule kind, the messages a
+// The settings rules (src/lib/rules.ts) on their own: each rule kind, the messages a
 // wrong setting gets at deploy, what only spaces mean, `when`, `notBelow`, typed inputs,
 // defaults and the shared settings every node's spec is built from.
 require('should');
 const path = require('node:path');
-const rules = require('../dist/nodes/lib/rules.js');
+const rules = require('../dist/src/lib/rules.js');
 const { breaks, problemOf, problems, savedProblems, valueOf, typeOf, applies, toNumber, isHttpUrl, hostList, numberText } = rules;
 
 const PACKAGE = require('../package.json');

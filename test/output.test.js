@@ -5,8 +5,8 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { AimsClient } = require('../dist/nodes/lib/client.js');
-const out = { ...require('../dist/nodes/lib/job-output.js'), ...require('../dist/nodes/lib/formats.js') };
+const { AimsClient } = require('../dist/src/lib/client.js');
+const out = { ...require('../dist/src/lib/job-output.js'), ...require('../dist/src/lib/formats.js') };
 const { startSim, rejection, TOKEN } = require('./support/sim');
 
 const DOCS = '/documentmanagement/';

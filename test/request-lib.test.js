@@ -1,8 +1,8 @@
 require('should');
-const { AimsClient } = require('../dist/nodes/lib/client.js');
-const { readMethod, readPath, encodeQuery, bodyOptions, safeHeaders } = require('../dist/nodes/lib/request.js');
-const { rerunPath, checkCanRerun, postRerun } = require('../dist/nodes/lib/rerun.js');
-const { readCanReRun, namedJob } = require('../dist/nodes/lib/job.js');
+const { AimsClient } = require('../dist/src/lib/client.js');
+const { readMethod, readPath, encodeQuery, bodyOptions, safeHeaders } = require('../dist/src/lib/request.js');
+const { rerunPath, checkCanRerun, postRerun } = require('../dist/src/lib/rerun.js');
+const { readCanReRun, namedJob } = require('../dist/src/lib/job.js');
 const { startSim, apiCalls, rejection, TOKEN } = require('./support/sim');
 
 describe('lib: any-endpoint requests', () => {

@@ -117,8 +117,8 @@ const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex'
 
 describe('sidebar plugin loaded again (palette reinstall)', () => {
   const express = require('express');
-  const file = require.resolve('../dist/nodes/sidebar/sidebar.js');
-  const { waitRegistry } = require('../dist/nodes/lib/wait-registry.js');
+  const file = require.resolve('../dist/plugins/sidebar/sidebar.js');
+  const { waitRegistry } = require('../dist/src/lib/wait-registry.js');
   const app = express();
   const added = [];
   for (const method of ['get', 'post']) {

@@ -3,7 +3,7 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const { migrate, versionOf, savedProblems } = require('../dist/nodes/lib/rules.js');
+const { migrate, versionOf, savedProblems } = require('../dist/src/lib/rules.js');
 
 const root = path.join(__dirname, '..');
 const PACKAGE = require('../package.json');

@@ -17,10 +17,10 @@ const VIEW = { source: 'Orders', sourceType: 'str', viewName: 'All orders', view
 /** Polls that never answer: a wait stays before its first answer. */
 const HANG_POLLS = { type: 'hang', match: { method: 'GET', path: '/jobsmanagement/odata/' }, times: -1 };
 
-/** A node type's English catalogue (nodes/locales/en-US/<base>.json). */
+/** A node type's English catalogue (nodes/<base>/locales/en-US/<base>.json). */
 function catalogue(type) {
   const base = path.basename(PACKAGE['node-red'].nodes[type], '.js');
-  return JSON.parse(fs.readFileSync(path.join(root, 'nodes', 'locales', 'en-US', `${base}.json`), 'utf8'));
+  return require('./support/locales').catalog(base);
 }
 
 describe('status texts', function () {

@@ -5,7 +5,7 @@ const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = requir
 const { startSim, TOKEN } = require('./support/sim');
 const { spec: fetchSpec } = require('../dist/nodes/fetch-output/spec.js');
 const { spec: exportSpec } = require('../dist/nodes/export/spec.js');
-const { migrate } = require('../dist/nodes/lib/rules.js');
+const { migrate } = require('../dist/src/lib/rules.js');
 
 const creds = { server: { token: TOKEN } };
 const FAST = { interval: '0.05', maxInterval: '0.1', timeout: '20' };

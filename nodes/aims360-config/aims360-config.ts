@@ -1,12 +1,12 @@
 import type { NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
-import { tokenUrlFor } from '../lib/auth';
-import { AimsClient, ClientOptions } from '../lib/client';
-import { AimsError, toAimsError } from '../lib/errors';
-import { buildQueryString, JOBS_PATH } from '../lib/odata';
-import { JobPoller } from '../lib/poller';
-import { migrate, savedProblems } from '../lib/rules';
-import type { ConfigNode } from '../shared/red';
+import { tokenUrlFor } from '../../src/lib/auth';
+import { AimsClient, ClientOptions } from '../../src/lib/client';
+import { AimsError, toAimsError } from '../../src/lib/errors';
+import { buildQueryString, JOBS_PATH } from '../../src/lib/odata';
+import { JobPoller } from '../../src/lib/poller';
+import { migrate, savedProblems } from '../../src/lib/rules';
+import type { ConfigNode } from '../../src/runtime/red';
 import { spec } from './spec';
 
 interface ConfigDef extends NodeDef {

@@ -1,4 +1,4 @@
-import { defineNode, Translate } from '../editor/define.js';
+import { defineNode, Translate } from '../../src/editor/define.js';
 import { REGIONS, spec } from './spec.js';
 
 const trimmed = (v: unknown) => String(v ?? '').trim().replace(/\/+$/, '');

@@ -1,4 +1,4 @@
-import { NodeSpec } from '../lib/rules.js';
+import { NodeSpec } from '../../src/lib/rules.js';
 
 /** The regions the dialog offers, West US first (the default). */
 export const REGIONS = [

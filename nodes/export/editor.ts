@@ -1,5 +1,5 @@
-import { defineNode } from '../editor/define.js';
-import { advancedSection, groupedSuggestions, outputFields, SuggestionGroup } from '../editor/fields.js';
+import { defineNode } from '../../src/editor/define.js';
+import { advancedSection, groupedSuggestions, outputFields, SuggestionGroup } from '../../src/editor/fields.js';
 import { spec } from './spec.js';
 
 const CATALOGUE_URL = 'resources/@flowjobs/node-red-aims360/aims360-views.json';

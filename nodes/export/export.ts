@@ -1,14 +1,14 @@
 import type { Node, NodeAPI } from 'node-red';
-import { AimsError, toAimsError } from '../lib/errors';
-import { EXPORT_CHECKS, ExportField, exportRequest, postExport } from '../lib/export';
-import { valueOf } from '../lib/rules';
-import { readBoolean } from '../lib/settings';
-import { OutputDef, outputSender } from '../shared/fetch';
-import { accountOf, evaluate, handleInput, Msg, readJobIdInput, readSpec } from '../shared/red';
-import { handOnTogether, Overlap, runningExports } from '../shared/overlap';
-import { done, jobStatus, jobStatusAt, skipped } from '../shared/status';
+import { AimsError, toAimsError } from '../../src/lib/errors';
+import { EXPORT_CHECKS, ExportField, exportRequest, postExport } from '../../src/lib/export';
+import { valueOf } from '../../src/lib/rules';
+import { readBoolean } from '../../src/lib/settings';
+import { OutputDef, outputSender } from '../../src/runtime/fetch';
+import { accountOf, evaluate, handleInput, Msg, readJobIdInput, readSpec } from '../../src/runtime/red';
+import { handOnTogether, Overlap, runningExports } from '../../src/runtime/overlap';
+import { done, jobStatus, jobStatusAt, skipped } from '../../src/runtime/status';
 import { spec } from './spec';
-import { nodeWaits, waitAnswer, WaitDef, waitTiming } from '../shared/waits';
+import { nodeWaits, waitAnswer, WaitDef, waitTiming } from '../../src/runtime/waits';
 
 interface ExportDef extends WaitDef, OutputDef {
   source?: string;

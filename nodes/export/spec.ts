@@ -1,4 +1,4 @@
-import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, isEmpty, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, OVERLAP_CHOICES, Setting, waitSettings, workingNode } from '../lib/rules.js';
+import { commonSettings, EXPORT_FORMATS, EXPORT_SCOPES, isEmpty, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, OVERLAP_CHOICES, Setting, waitSettings, workingNode } from '../../src/lib/rules.js';
 
 // Only data mode waits and fetches: its settings count only there.
 const data = { setting: 'mode', is: ['data'] } as const;

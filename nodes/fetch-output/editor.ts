@@ -1,5 +1,5 @@
-import { defineNode } from '../editor/define.js';
-import { outputFields } from '../editor/fields.js';
+import { defineNode } from '../../src/editor/define.js';
+import { outputFields } from '../../src/editor/fields.js';
 import { spec } from './spec.js';
 
 defineNode(spec, {

@@ -1,11 +1,11 @@
 import type { Node, NodeAPI } from 'node-red';
-import type { AimsClient } from '../lib/client';
-import { Job } from '../lib/job';
-import { fetchJob } from '../lib/odata';
-import { looksLikeJob } from '../lib/job-output';
-import { OutputDef, outputSender } from '../shared/fetch';
-import { handleInput, Msg, readJobIdInput, ServerDef, readSpec } from '../shared/red';
-import { done, working } from '../shared/status';
+import type { AimsClient } from '../../src/lib/client';
+import { Job } from '../../src/lib/job';
+import { fetchJob } from '../../src/lib/odata';
+import { looksLikeJob } from '../../src/lib/job-output';
+import { OutputDef, outputSender } from '../../src/runtime/fetch';
+import { handleInput, Msg, readJobIdInput, ServerDef, readSpec } from '../../src/runtime/red';
+import { done, working } from '../../src/runtime/status';
 import { spec } from './spec';
 
 interface FetchOutputDef extends ServerDef, OutputDef {

@@ -1,4 +1,4 @@
-import { commonSettings, jobIdSetting, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, workingNode } from '../lib/rules.js';
+import { commonSettings, jobIdSetting, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, workingNode } from '../../src/lib/rules.js';
 
 export const spec: NodeSpec = {
   ...workingNode('aims360-fetch-output', 'fetch-output.svg'),

@@ -1,5 +1,5 @@
-import { defineNode, Translate } from '../editor/define.js';
-import { breaks } from '../lib/rules.js';
+import { defineNode, Translate } from '../../src/editor/define.js';
+import { breaks } from '../../src/lib/rules.js';
 import { JOB_QUERY_PRESETS, spec } from './spec.js';
 
 /**

@@ -1,10 +1,10 @@
 import type { Node, NodeAPI } from 'node-red';
-import { AimsError } from '../lib/errors';
-import { readJobId, readJobStatus } from '../lib/job';
-import { fetchJob, queryJobs } from '../lib/odata';
-import { readNumberSetting } from '../lib/settings';
-import { evaluate, handleInput, Msg, readJobIdInput, ServerDef, readSpec } from '../shared/red';
-import { answered, jobStatusAt, working } from '../shared/status';
+import { AimsError } from '../../src/lib/errors';
+import { readJobId, readJobStatus } from '../../src/lib/job';
+import { fetchJob, queryJobs } from '../../src/lib/odata';
+import { readNumberSetting } from '../../src/lib/settings';
+import { evaluate, handleInput, Msg, readJobIdInput, ServerDef, readSpec } from '../../src/runtime/red';
+import { answered, jobStatusAt, working } from '../../src/runtime/status';
 import { spec } from './spec';
 
 interface JobStatusDef extends ServerDef {

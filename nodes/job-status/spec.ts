@@ -1,4 +1,4 @@
-import { commonSettings, jobIdSetting, NodeSpec, workingNode } from '../lib/rules.js';
+import { commonSettings, jobIdSetting, NodeSpec, workingNode } from '../../src/lib/rules.js';
 
 const query = { setting: 'mode', is: ['query'] } as const;
 const single = { setting: 'mode', is: ['single'] } as const;

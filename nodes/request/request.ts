@@ -1,8 +1,8 @@
 import type { Node, NodeAPI } from 'node-red';
-import { BODY_METHODS, callApi, readMethod, readPath, safeHeaders } from '../lib/request';
-import { readBoolean } from '../lib/settings';
-import { evaluate, handleInput, ServerDef, setJobFields, readSpec } from '../shared/red';
-import { answered, working } from '../shared/status';
+import { BODY_METHODS, callApi, readMethod, readPath, safeHeaders } from '../../src/lib/request';
+import { readBoolean } from '../../src/lib/settings';
+import { evaluate, handleInput, ServerDef, setJobFields, readSpec } from '../../src/runtime/red';
+import { answered, working } from '../../src/runtime/status';
 import { spec } from './spec';
 
 interface RequestDef extends ServerDef {

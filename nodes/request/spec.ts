@@ -1,4 +1,4 @@
-import { commonSettings, METHODS, NodeSpec, workingNode } from '../lib/rules.js';
+import { commonSettings, METHODS, NodeSpec, workingNode } from '../../src/lib/rules.js';
 
 export const spec: NodeSpec = {
   ...workingNode('aims360-request', 'request.svg'),

@@ -1,8 +1,8 @@
 import type { Node, NodeAPI } from 'node-red';
-import { checkCanRerun, postRerun } from '../lib/rerun';
-import { readBoolean } from '../lib/settings';
-import { handleInput, readJobIdInput, ServerDef, setJobFields, readSpec } from '../shared/red';
-import { answered, jobStatusAt, working } from '../shared/status';
+import { checkCanRerun, postRerun } from '../../src/lib/rerun';
+import { readBoolean } from '../../src/lib/settings';
+import { handleInput, readJobIdInput, ServerDef, setJobFields, readSpec } from '../../src/runtime/red';
+import { answered, jobStatusAt, working } from '../../src/runtime/status';
 import { spec } from './spec';
 
 interface RerunJobDef extends ServerDef {

@@ -1,4 +1,4 @@
-import { commonSettings, jobIdSetting, NodeSpec, workingNode } from '../lib/rules.js';
+import { commonSettings, jobIdSetting, NodeSpec, workingNode } from '../../src/lib/rules.js';
 
 export const spec: NodeSpec = {
   ...workingNode('aims360-rerun-job', 'rerun-job.svg'),

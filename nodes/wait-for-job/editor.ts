@@ -1,4 +1,4 @@
-import { defineNode } from '../editor/define.js';
+import { defineNode } from '../../src/editor/define.js';
 import { spec } from './spec.js';
 
 defineNode(spec, {

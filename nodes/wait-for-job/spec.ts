@@ -1,4 +1,4 @@
-import { commonSettings, jobIdSetting, NodeSpec, waitSettings, workingNode } from '../lib/rules.js';
+import { commonSettings, jobIdSetting, NodeSpec, waitSettings, workingNode } from '../../src/lib/rules.js';
 
 export const spec: NodeSpec = {
   ...workingNode('aims360-wait-for-job', 'wait-for-job.svg'),

@@ -1,10 +1,10 @@
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
-import { readJobStatus } from '../lib/job';
-import { readBoolean } from '../lib/settings';
-import { handleInput, Msg, readJobIdInput, Send, readSpec } from '../shared/red';
-import { jobStatus, timedOut } from '../shared/status';
+import { readJobStatus } from '../../src/lib/job';
+import { readBoolean } from '../../src/lib/settings';
+import { handleInput, Msg, readJobIdInput, Send, readSpec } from '../../src/runtime/red';
+import { jobStatus, timedOut } from '../../src/runtime/status';
 import { spec } from './spec';
-import { nodeWaits, waitAnswer, WaitDef } from '../shared/waits';
+import { nodeWaits, waitAnswer, WaitDef } from '../../src/runtime/waits';
 
 interface WaitForJobDef extends WaitDef {
   jobId?: string;

@@ -2,7 +2,7 @@
 // validation, the config node's auth switch and Test connection, screenshots.
 require('should');
 const path = require('node:path');
-const { usePackedNodeRed, workingTypes, configTypes, PACKAGE, root } = require('../support/packed');
+const { usePackedNodeRed, workingTypes, configTypes, PACKAGE } = require('../support/packed');
 const { useEditor, openDialog, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots } = require('../support/browser');
 const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
 
@@ -141,7 +141,7 @@ describe('editor in a browser (chromium)', function () {
     const page = editor();
     // A node's messages are named after its file (package.json's node-red.nodes).
     const file = path.basename(PACKAGE['node-red'].nodes[type], '.js');
-    const tooltips = require(path.join(root, 'nodes', 'locales', 'en-US', `${file}.json`))[type].tooltip;
+    const tooltips = require('../support/locales').catalog(file)[type].tooltip;
     let shown = 0;
     for (const [prop, text] of Object.entries(tooltips)) {
       const label = page.locator(`${form} label[for$="-${prop}"]`).first();
@@ -370,7 +370,7 @@ describe('editor in a browser (chromium)', function () {
     it('keeps a message property as msg; a URL or a bad id is refused with an outline whose tooltip says why', async () => {
       const page = editor();
       const id = await drop('aims360-job-status', 450, 420);
-      const text = require(path.join(root, 'nodes', 'locales', 'en-US', 'job-status.json'))['aims360-job-status'].errors.jobId;
+      const text = require('../support/locales').catalog('job-status')['aims360-job-status'].errors.jobId;
       await openDialog(page, id);
       for (const property of ['payload.jobId', 'ids["job-a"]', 'jobId']) {
         await setField('node-input', 'jobId', 'msg', property);

@@ -7,9 +7,8 @@ const path = require('node:path');
 const { usePackedNodeRed, nodeTypes, PACKAGE, root } = require('../support/packed');
 const { useEditor } = require('../support/browser');
 
-const dist = path.join(root, 'dist', 'nodes');
-const { readSpec } = require(path.join(dist, 'shared', 'red.js'));
-const { savedProblems, valueOf } = require(path.join(dist, 'lib', 'rules.js'));
+const { readSpec } = require(path.join(root, 'dist', 'src', 'runtime', 'red.js'));
+const { savedProblems, valueOf } = require(path.join(root, 'dist', 'src', 'lib', 'rules.js'));
 
 /** Each type's spec, found beside its runtime .js (package.json's node-red.nodes). */
 const specs = Object.fromEntries(nodeTypes.map((type) => {

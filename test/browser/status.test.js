@@ -2,16 +2,15 @@
 // sends as an i18n key shows under the node in English, translated by the editor in the
 // node's own catalogue, and every such key resolves there for each node type.
 require('should');
-const fs = require('node:fs');
 const path = require('node:path');
-const { usePackedNodeRed, workingTypes, PACKAGE, root } = require('../support/packed');
+const { usePackedNodeRed, workingTypes, PACKAGE } = require('../support/packed');
 const { useEditor, onCanvas } = require('../support/browser');
 const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
 
 /** A node's English catalogue, as the package ships it. */
 function catalogue(type) {
   const base = path.basename(PACKAGE['node-red'].nodes[type], '.js');
-  return JSON.parse(fs.readFileSync(path.join(root, 'nodes', 'locales', 'en-US', `${base}.json`), 'utf8'))[type];
+  return require('../support/locales').catalog(base)[type];
 }
 
 describe('node status in a browser (chromium)', function () {

@@ -1,6 +1,7 @@
 // npm pack, install the tarball into a fresh Node-RED user directory, start
 // Node-RED, and use the pack as a user would.
 require('should');
+const { catalogFile, sourceDir } = require('../support/locales');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startNodeRed, nodeRedRoot } = require('../support/node-red-process');
@@ -24,14 +25,14 @@ describe('the tarball npm pack makes (what npm publish ships)', function () {
   it('holds every node and plugin of package.json with its editor .html, locales and icons', () => {
     const missing = [];
     const expect = (file) => files.includes(file) || missing.push(file);
-    const locales = fs.readdirSync(path.join(root, 'nodes', 'locales'));
     for (const file of [...Object.values(PACKAGE['node-red'].nodes), ...Object.values(PACKAGE['node-red'].plugins)]) {
       const base = path.basename(file, '.js');
       expect(file);
       expect(file.replace(/\.js$/, '.html'));
-      for (const lang of locales) {
+      const locales = path.join(sourceDir(base), 'locales');
+      for (const lang of fs.existsSync(locales) ? fs.readdirSync(locales) : []) {
         for (const ext of ['json', 'html']) {
-          if (fs.existsSync(path.join(root, 'nodes', 'locales', lang, `${base}.${ext}`))) expect(`${path.dirname(file)}/locales/${lang}/${base}.${ext}`);
+          if (fs.existsSync(catalogFile(base, ext, lang))) expect(`${path.dirname(file)}/locales/${lang}/${base}.${ext}`);
         }
       }
     }

@@ -12,7 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { execFileSync } = require('node:child_process');
-const { AimsClient } = require('../../dist/nodes/lib/client.js');
+const { AimsClient } = require('../../dist/src/lib/client.js');
 const { rejection } = require('../support/sim');
 
 const MB = 1024 * 1024;

@@ -5,14 +5,14 @@
 import { pipeline } from 'node:stream/promises';
 import type { NodeAPI } from 'node-red';
 import type { Express, Request, Response } from 'express';
-import { AimsError, toAimsError } from '../lib/errors';
-import { checkBeforeRequest, readSettings, safeFileName } from '../lib/formats';
-import { checkCompleted, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../lib/job-output';
-import { checkJobId, fetchJob } from '../lib/odata';
-import { readRecentQuery, recentJobs } from '../lib/recent-jobs';
-import { checkCanRerun, postRerun } from '../lib/rerun';
-import { waitRegistry } from '../lib/wait-registry';
-import type { ConfigNode } from '../shared/red';
+import { AimsError, toAimsError } from '../../src/lib/errors';
+import { checkBeforeRequest, readSettings, safeFileName } from '../../src/lib/formats';
+import { checkCompleted, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../../src/lib/job-output';
+import { checkJobId, fetchJob } from '../../src/lib/odata';
+import { readRecentQuery, recentJobs } from '../../src/lib/recent-jobs';
+import { checkCanRerun, postRerun } from '../../src/lib/rerun';
+import { waitRegistry } from '../../src/lib/wait-registry';
+import type { ConfigNode } from '../../src/runtime/red';
 
 const PLUGIN = 'aims360-sidebar';
 const TOPIC = 'aims360/waits';

@@ -3,17 +3,17 @@
  * (served by Node-RED at resources/@flowjobs/node-red-aims360/) and loaded as a module by
  * each node's .html before its generated registerType call.
  */
-import '../aims360-config/editor.js';
-import '../export/editor.js';
-import '../fetch-output/editor.js';
-import '../job-status/editor.js';
-import '../request/editor.js';
-import '../rerun-job/editor.js';
-import '../wait-for-job/editor.js';
+import '../../nodes/aims360-config/editor.js';
+import '../../nodes/export/editor.js';
+import '../../nodes/fetch-output/editor.js';
+import '../../nodes/job-status/editor.js';
+import '../../nodes/request/editor.js';
+import '../../nodes/rerun-job/editor.js';
+import '../../nodes/wait-for-job/editor.js';
 import { outputSettings, waitSettings } from '../lib/rules.js';
 import { defineNode, editorDefaults, migrateOnAdd, registerType } from './define.js';
-import { spec as fetchOutput } from '../fetch-output/spec.js';
-import { spec as waitForJob } from '../wait-for-job/spec.js';
+import { spec as fetchOutput } from '../../nodes/fetch-output/spec.js';
+import { spec as waitForJob } from '../../nodes/wait-for-job/spec.js';
 
 migrateOnAdd();
 
