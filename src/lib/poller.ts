@@ -2,7 +2,9 @@ import { setMaxListeners } from 'node:events';
 import type { AimsClient } from './client';
 import { AimsError, toAimsError } from './errors';
 import { isFinished, Job, readJobId, readJobStatus } from './job';
-import { buildQueryString, checkJobId, jobIdFilter, jobNotFound, JOBS_PATH, noJobList, odataString } from './odata';
+import { checkJobId } from './job-id';
+import { jobNotFound, JOBS_PATH, noJobList } from './jobs-endpoint';
+import { buildQueryString, jobIdFilter, odataString } from './odata';
 
 /** How one wait polls: seconds are the node's business, milliseconds are ours. */
 export interface WaitTiming {

@@ -5,7 +5,7 @@ import type { AimsClient } from '../lib/client';
 import type { JobPoller } from '../lib/poller';
 import { AimsError, toAimsError } from '../lib/errors';
 import { findJobId, namedJob } from '../lib/job';
-import { checkJobId, jobIdSource } from '../lib/odata';
+import { checkJobId, jobIdSource } from '../lib/job-id';
 import { jobIdSetting, migrate, NodeSpec, savedProblems, typeOf } from '../lib/rules';
 import { failed } from './status';
 

@@ -6,7 +6,7 @@
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 import { AimsError, toAimsError } from '../lib/errors';
 import { Job, readJobId, readJobStatus, readPercent } from '../lib/job';
-import { checkJobId } from '../lib/odata';
+import { checkJobId } from '../lib/job-id';
 import type { JobPoller, WaitEnd, WaitHandle, WaitTiming } from '../lib/poller';
 import { waitSettings } from '../lib/rules';
 import { readBoolean, readNumberSetting } from '../lib/settings';
