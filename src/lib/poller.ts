@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import type { AimsClient } from './client';
 import { AimsError, toAimsError } from './errors';
 import { isFinished, Job, readJobId, readJobStatus } from './job';
@@ -94,6 +93,7 @@ export class JobPoller {
   selectFields = true;
   private readonly entries = new Map<string, Entry>();
   private readonly options: Required<PollerOptions>;
+  // Its requests (at most `concurrency` at once) listen on the client's own signals, never on this one.
   private readonly closing = new AbortController();
   private timer?: NodeJS.Timeout;
   private wakeAt = Infinity;
@@ -108,7 +108,6 @@ export class JobPoller {
   ) {
     this.options = { maxFilterLength: 1800, maxIdsPerRequest: 100, concurrency: 4, ...options };
     client.onRetryAfter = (until) => this.pauseUntil(until);
-    setMaxListeners(0, this.closing.signal);
   }
 
   /** Number of distinct job ids being polled. */
