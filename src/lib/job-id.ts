@@ -1,6 +1,19 @@
-/** The job id a node reads: where it was read (as messages name it) and whether it is plausible. */
+/** The job id a node reads: where it is found, the place as messages name it, and whether it is plausible. */
 import { AimsError } from './errors';
+import { isJob } from './job';
 import { JOB_ID } from './rules';
+
+/**
+ * The job id a message carries when the node's Job ID property is left empty:
+ * msg.jobId, msg.payload.jobId, msg.payload.jobID, or msg.payload as a string.
+ */
+export function findJobId(msg: Record<string, unknown>): unknown {
+  if (msg.jobId !== undefined) return msg.jobId;
+  const payload = msg.payload;
+  if (typeof payload === 'string') return payload;
+  if (isJob(payload)) return payload.jobId ?? payload.jobID;
+  return undefined;
+}
 
 /** Where the id is read when the Job ID property is left empty (findJobId's places). */
 export const DEFAULT_JOB_ID_SOURCE = 'msg.jobId, msg.payload.jobId, msg.payload.jobID or a string msg.payload';

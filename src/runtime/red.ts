@@ -3,8 +3,8 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import type { AimsClient } from '../lib/client';
 import type { JobPoller } from '../lib/poller';
 import { AimsError, toAimsError } from '../lib/errors';
-import { findJobId, namedJob } from '../lib/job';
-import { checkJobId, jobIdSource } from '../lib/job-id';
+import { namedJob } from '../lib/job';
+import { checkJobId, findJobId, jobIdSource } from '../lib/job-id';
 import { jobIdSetting, migrate, NodeSpec, savedProblems, typeOf } from '../lib/rules';
 import { failed } from './status';
 
