@@ -2,7 +2,7 @@
 // processes and for users building flows offline. Not logged, no auth: only for this
 // machine (and names the operator allows), never for other sites' pages (ControlGuard).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CustomView } from './exports';
+import type { CustomView } from './export-requests';
 import type { FaultSpec } from './faults';
 import { HttpError, parseJson, readBody, writeBody } from './http';
 import type { Simulator, SimConfig } from './index';

@@ -5,7 +5,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { demoJobs } from './demo';
 import { sendDocument, type DocRecord } from './documents';
-import { checkCustomView, DEFAULT_CUSTOM_VIEWS, EARLIER_EXPORT, ExportError, exportJobSpec, LATEST_EXPORT, type CustomView } from './exports';
+import { checkCustomView, DEFAULT_CUSTOM_VIEWS, EARLIER_EXPORT, ExportError, exportJobSpec, LATEST_EXPORT, type CustomView } from './export-requests';
 import { applyFault, describeFault, makeFault, pickFault, type Fault, type FaultSpec } from './faults';
 import {
   createJob,
@@ -28,7 +28,7 @@ import { decodeSafe, SpecError } from './util';
 export type { JobSpec, JobPatch } from './jobs';
 export type { DocSpec } from './documents';
 export type { FaultSpec } from './faults';
-export type { CustomView } from './exports';
+export type { CustomView } from './export-requests';
 export type { OAuthOptions } from './oauth';
 
 export interface SimulatorOptions {

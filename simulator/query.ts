@@ -2,7 +2,7 @@
 // for, with the count and the nextLink the real server writes.
 import { HttpError } from './http';
 import { hostBase, renderJob, type JobRecord, type RenderContext } from './jobs';
-import { evaluate, hasOr, isSingleIdFilter, jobIdsNamed, ODataError, parseQuery, sortRows, type QueryOptions } from './odata';
+import { evaluate, hasOr, isSingleIdFilter, jobIdsNamed, ODataError, parseQuery, sortRows, type QueryOptions } from './odata-query-options';
 
 /** The settings of the simulator's config that shape an answer. */
 export interface QueryConfig {

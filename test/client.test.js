@@ -1,6 +1,6 @@
 require('should');
 const { AimsClient } = require('../dist/src/lib/client.js');
-const { fetchJob, queryJobs, JOBS_PATH } = require('../dist/src/lib/odata.js');
+const { fetchJob, queryJobs, JOBS_PATH } = require('../dist/src/lib/jobs-endpoint.js');
 const { startSim, apiCalls, rejection, TOKEN } = require('./support/sim');
 
 const FAST_RETRY = { baseDelayMs: 10, maxDelayMs: 50 };

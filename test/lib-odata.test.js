@@ -2,7 +2,9 @@
 // fetchJob and queryJobs hand back for the answers AIMS360 can give.
 const should = require('should');
 const { AimsClient } = require('../dist/src/lib/client.js');
-const { checkJobId, buildQueryString, fetchJob, queryJobs, JOBS_PATH } = require('../dist/src/lib/odata.js');
+const { checkJobId } = require('../dist/src/lib/job-id.js');
+const { fetchJob, queryJobs, JOBS_PATH } = require('../dist/src/lib/jobs-endpoint.js');
+const { buildQueryString } = require('../dist/src/lib/odata.js');
 const { rejection } = require('./support/sim');
 
 const BASE = 'https://apiwest.aims360.rest';

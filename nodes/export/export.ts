@@ -3,7 +3,7 @@ import { AimsError, toAimsError } from '../../src/lib/errors';
 import { EXPORT_CHECKS, ExportField, exportRequest, postExport } from '../../src/lib/export';
 import { valueOf } from '../../src/lib/rules';
 import { readBoolean } from '../../src/lib/settings';
-import { OutputDef, outputSender } from '../../src/runtime/fetch';
+import { jobOutputSender, OutputDef } from '../../src/runtime/job-output-sender';
 import { accountOf, evaluate, handleInput, Msg, readJobIdInput, readSpec } from '../../src/runtime/red';
 import { handOnTogether, Overlap, runningExports } from '../../src/runtime/overlap';
 import { done, jobStatus, jobStatusAt, skipped } from '../../src/runtime/status';
@@ -38,7 +38,7 @@ export = (RED: NodeAPI) => {
     const data = mode === 'data';
     const progress = data && readBoolean(def.progress, false);
     // An empty format is this node's default (rows), not fetch output's.
-    const output = outputSender(RED, node, { ...def, format: valueOf(spec, 'format', (name) => def[name as keyof ExportDef]) as string }, t);
+    const output = jobOutputSender(RED, node, { ...def, format: valueOf(spec, 'format', (name) => def[name as keyof ExportDef]) as string }, t);
     // Saved without it (before it existed): share, the default.
     const overlap = (def.overlap || 'share') as Overlap;
     const running = runningExports();

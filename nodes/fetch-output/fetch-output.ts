@@ -1,9 +1,9 @@
 import type { Node, NodeAPI } from 'node-red';
 import type { AimsClient } from '../../src/lib/client';
 import { Job } from '../../src/lib/job';
-import { fetchJob } from '../../src/lib/odata';
+import { fetchJob } from '../../src/lib/jobs-endpoint';
 import { looksLikeJob } from '../../src/lib/job-output';
-import { OutputDef, outputSender } from '../../src/runtime/fetch';
+import { jobOutputSender, OutputDef } from '../../src/runtime/job-output-sender';
 import { handleInput, Msg, readJobIdInput, ServerDef, readSpec } from '../../src/runtime/red';
 import { done, working } from '../../src/runtime/status';
 import { spec } from './spec';
@@ -20,7 +20,7 @@ export = (RED: NodeAPI) => {
     const { def, problem } = readSpec(spec, saved);
     const running = new Set<Promise<unknown>>();
     const t = (key: string, opts?: Record<string, string | number>) => RED._(`aims360-fetch-output.${key}`, opts);
-    const output = outputSender(RED, node, def, t);
+    const output = jobOutputSender(RED, node, def, t);
 
     /** The job from msg.payload, or fetched by id when the payload is not one (or the Job ID property is set). */
     async function jobOf(msg: Msg, client: AimsClient, signal: AbortSignal): Promise<Job> {

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { AimsError } from '../../src/lib/errors';
 import { readJobId, readJobStatus } from '../../src/lib/job';
-import { fetchJob, queryJobs } from '../../src/lib/odata';
+import { fetchJob, queryJobs } from '../../src/lib/jobs-endpoint';
 import { readNumberSetting } from '../../src/lib/settings';
 import { evaluate, handleInput, Msg, readJobIdInput, ServerDef, readSpec } from '../../src/runtime/red';
 import { answered, jobStatusAt, working } from '../../src/runtime/status';

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
@@ -243,8 +242,6 @@ export class AimsClient {
     this.documentTimeout = options.documentTimeout ?? Math.max(MIN_DOCUMENT_TIME_MS, DOCUMENT_TIME_FACTOR * this.timeout);
     this.trusted = [originOf(this.baseUrl), entryOrigin('*.aims360.rest'), ...parseHostList(options.trustedHosts)];
     this.auth = this.makeTokenSource(options.auth);
-    // Every request in flight listens to this one signal; many at once is normal.
-    setMaxListeners(0, this.closing.signal);
   }
 
   /** Whether the token may go to this URL's origin (scheme, host and port). */
@@ -335,8 +332,13 @@ export class AimsClient {
     if (this.closed) throw closedError();
   }
 
+  /**
+   * A signal of the request's own, aborted on close or by the caller's signal. AbortSignal.any
+   * adds no listener to its sources, so neither this client's closing signal nor a node's gets one
+   * per request in flight: got's listener goes on the request's own, and Node's leak warning stays on.
+   */
   private signalFor(signal: AbortSignal | undefined): AbortSignal {
-    return signal ? AbortSignal.any([this.closing.signal, signal]) : this.closing.signal;
+    return AbortSignal.any(signal ? [this.closing.signal, signal] : [this.closing.signal]);
   }
 
   /**
@@ -390,7 +392,7 @@ export class AimsClient {
       errorCodes: allowed ? RETRY_ERRORS : REFUSED_ERRORS,
       maxRetryAfter: policy.maxTotalMs,
       enforceRetryRules: true,
-      // Exponential backoff with full jitter; Retry-After wins when the API sends one.
+      // Exponential backoff with equal jitter (half the backoff fixed, half random); Retry-After wins when the API sends one.
       calculateDelay: ({ attemptCount, retryAfter }: RetryObject) => {
         const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptCount - 1));
         if (retryAfter !== undefined) this.onRetryAfter?.(Date.now() + retryAfter);

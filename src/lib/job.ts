@@ -86,15 +86,3 @@ export function readScope(value: unknown): AccessScope | undefined {
   if (key === 'peopleinorganization') return 'PeopleInOrganization';
   return undefined;
 }
-
-/**
- * The job id a message carries when the node's Job ID property is left empty:
- * msg.jobId, msg.payload.jobId, msg.payload.jobID, or msg.payload as a string.
- */
-export function findJobId(msg: Record<string, unknown>): unknown {
-  if (msg.jobId !== undefined) return msg.jobId;
-  const payload = msg.payload;
-  if (typeof payload === 'string') return payload;
-  if (isJob(payload)) return payload.jobId ?? payload.jobID;
-  return undefined;
-}

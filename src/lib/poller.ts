@@ -1,8 +1,9 @@
-import { setMaxListeners } from 'node:events';
 import type { AimsClient } from './client';
 import { AimsError, toAimsError } from './errors';
 import { isFinished, Job, readJobId, readJobStatus } from './job';
-import { buildQueryString, checkJobId, jobIdFilter, jobNotFound, JOBS_PATH, noJobList, odataString } from './odata';
+import { checkJobId } from './job-id';
+import { jobNotFound, JOBS_PATH, noJobList } from './jobs-endpoint';
+import { buildQueryString, jobIdFilter, odataString } from './odata';
 
 /** How one wait polls: seconds are the node's business, milliseconds are ours. */
 export interface WaitTiming {
@@ -92,6 +93,7 @@ export class JobPoller {
   selectFields = true;
   private readonly entries = new Map<string, Entry>();
   private readonly options: Required<PollerOptions>;
+  // Its requests (at most `concurrency` at once) listen on the client's own signals, never on this one.
   private readonly closing = new AbortController();
   private timer?: NodeJS.Timeout;
   private wakeAt = Infinity;
@@ -106,7 +108,6 @@ export class JobPoller {
   ) {
     this.options = { maxFilterLength: 1800, maxIdsPerRequest: 100, concurrency: 4, ...options };
     client.onRetryAfter = (until) => this.pauseUntil(until);
-    setMaxListeners(0, this.closing.signal);
   }
 
   /** Number of distinct job ids being polled. */

@@ -2,7 +2,8 @@
 import type { AimsClient } from './client';
 import { AimsError, isAimsError } from './errors';
 import { Job, JobStatus, readJobStatus } from './job';
-import { odataString, queryJobs } from './odata';
+import { queryJobs } from './jobs-endpoint';
+import { odataString } from './odata';
 import { readNumber } from './settings';
 
 export interface RecentQuery {

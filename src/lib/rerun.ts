@@ -1,7 +1,8 @@
 import type { AimsClient } from './client';
 import { AimsError, isAimsError } from './errors';
 import { canReRunAsSent, isJob, Job, readCanReRun } from './job';
-import { checkJobId, fetchJob } from './odata';
+import { checkJobId } from './job-id';
+import { fetchJob } from './jobs-endpoint';
 
 export function rerunPath(id: string): string {
   return `/jobsmanagement/v1.0/backgroundjob/${encodeURIComponent(checkJobId(id))}/rerun`;

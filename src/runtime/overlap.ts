@@ -9,7 +9,7 @@ import { AimsError, toAimsError } from '../lib/errors';
 import type { StartedExport } from '../lib/export';
 import { Job, readJobId } from '../lib/job';
 import { OVERLAP_CHOICES } from '../lib/rules';
-import type { Handed } from './fetch';
+import type { Handed } from './job-output-sender';
 import type { Msg, Send } from './red';
 
 export type Overlap = (typeof OVERLAP_CHOICES)[number];

@@ -1,11 +1,10 @@
 /** The Node-RED glue every working node shares: one input path, typed inputs. */
-import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { AimsClient } from '../lib/client';
 import type { JobPoller } from '../lib/poller';
 import { AimsError, toAimsError } from '../lib/errors';
-import { findJobId, namedJob } from '../lib/job';
-import { checkJobId, jobIdSource } from '../lib/odata';
+import { namedJob } from '../lib/job';
+import { checkJobId, findJobId, jobIdSource } from '../lib/job-id';
 import { jobIdSetting, migrate, NodeSpec, savedProblems, typeOf } from '../lib/rules';
 import { failed } from './status';
 
@@ -102,6 +101,15 @@ export function readSpec<T extends object>(spec: NodeSpec, saved: T): { def: T; 
 }
 
 /**
+ * One message's own signal, aborted when the node's `closing` is. AbortSignal.any adds no
+ * listener to `closing`, so what listens for one message counts against that message alone
+ * (a few at most), not against every message in flight, and Node's leak warning stays on.
+ */
+export function messageSignal(closing: AbortSignal): AbortSignal {
+  return AbortSignal.any([closing]);
+}
+
+/**
  * The single input path: finds the client, runs the handler, and turns any failure
  * into a red status and done(err) so a Catch node gets msg.error.code. A message
  * still in flight when the node closes is dropped quietly.
@@ -118,12 +126,10 @@ export function handleInput(
   if (!node.name) node.name = RED._(`${node.type}.paletteLabel`);
   if (problem) node.status(failed(problem));
   const closing = new AbortController();
-  // One listener per message in flight; a wait node may hold thousands.
-  setMaxListeners(0, closing.signal);
   node.on('input', (msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void) => {
     const run = async () => {
       if (problem) throw problem;
-      return handler({ msg: msg as Msg, send, ...accountOf(RED, def.server), signal: closing.signal });
+      return handler({ msg: msg as Msg, send, ...accountOf(RED, def.server), signal: messageSignal(closing.signal) });
     };
     run().then(
       () => done(),

@@ -6,12 +6,12 @@
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 import { AimsError, toAimsError } from '../lib/errors';
 import { Job, readJobId, readJobStatus, readPercent } from '../lib/job';
-import { checkJobId } from '../lib/odata';
+import { checkJobId } from '../lib/job-id';
 import type { JobPoller, WaitEnd, WaitHandle, WaitTiming } from '../lib/poller';
 import { waitSettings } from '../lib/rules';
 import { readBoolean, readNumberSetting } from '../lib/settings';
 import { waitRegistry, WaitRecord } from '../lib/wait-registry';
-import { accountOf, Msg, Send, ServerDef } from './red';
+import { accountOf, messageSignal, Msg, Send, ServerDef } from './red';
 import { failed, jobStatus, unreachable, waiting, working } from './status';
 
 export interface WaitDef extends ServerDef {
@@ -253,7 +253,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
         if (held !== undefined) send(held);
         held = undefined;
       };
-      const task = (async () => hooks.ended(wait, result, answer, closing.signal))().then(
+      const task = (async () => hooks.ended(wait, result, answer, messageSignal(closing.signal)))().then(
         () => {
           // Done after the node closed, which kept the wait: its answer is made again after the restart.
           if (closing.signal.aborted) return finish();

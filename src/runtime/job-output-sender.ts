@@ -34,11 +34,11 @@ const TYPED_VALUES = outputSettings().typedValues;
 const MB = 1024 * 1024;
 
 /**
- * The output sender of a node: `t(key, params)` translates its own status texts
+ * The job output sender of a node: `t(key, params)` translates its own status texts
  * (status.downloading, .percent, .bytes). Bad fixed settings (format, size, block) are
  * `problem` at once, and each message's BAD_INPUT.
  */
-export function outputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (key: string, opts?: Record<string, string | number>) => string) {
+export function jobOutputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (key: string, opts?: Record<string, string | number>) => string) {
   let settings: OutputSettings | undefined;
   let problem: AimsError | undefined;
   try {
