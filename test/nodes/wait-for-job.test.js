@@ -1,6 +1,6 @@
 const should = require('should');
-const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
-const { startSim, apiCalls, TOKEN } = require('./support/sim');
+const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
+const { startSim, apiCalls, TOKEN } = require('../support/sim');
 
 const creds = { server: { token: TOKEN } };
 const FAST = { interval: '0.1', maxInterval: '0.3' };

@@ -1,9 +1,9 @@
 // Job queries through a client whose answers the test writes (no network): what
 // fetchJob and queryJobs hand back for the answers AIMS360 can give.
 const should = require('should');
-const { AimsClient } = require('../dist/src/lib/client.js');
-const { checkJobId, buildQueryString, fetchJob, queryJobs, JOBS_PATH } = require('../dist/src/lib/odata.js');
-const { rejection } = require('./support/sim');
+const { AimsClient } = require('../../dist/src/lib/client.js');
+const { checkJobId, buildQueryString, fetchJob, queryJobs, JOBS_PATH } = require('../../dist/src/lib/odata.js');
+const { rejection } = require('../support/sim');
 
 const BASE = 'https://apiwest.aims360.rest';
 

@@ -1,10 +1,10 @@
 const should = require('should');
-const { useTempDir } = require('./support/temp');
+const { useTempDir } = require('../support/temp');
 const fs = require('node:fs');
 const path = require('node:path');
-const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
-const { startSim, apiCalls, TOKEN } = require('./support/sim');
-const { header, tableFor } = require('../dist/simulator/tables.js');
+const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
+const { startSim, apiCalls, TOKEN } = require('../support/sim');
+const { header, tableFor } = require('../../dist/simulator/tables.js');
 
 const creds = { server: { token: TOKEN } };
 const FAST = { interval: '0.05', maxInterval: '0.1', timeout: '20' };

@@ -1,9 +1,9 @@
 require('should');
-const { AimsClient } = require('../dist/src/lib/client.js');
-const { readMethod, readPath, encodeQuery, bodyOptions, safeHeaders } = require('../dist/src/lib/request.js');
-const { rerunPath, checkCanRerun, postRerun } = require('../dist/src/lib/rerun.js');
-const { readCanReRun, namedJob } = require('../dist/src/lib/job.js');
-const { startSim, apiCalls, rejection, TOKEN } = require('./support/sim');
+const { AimsClient } = require('../../dist/src/lib/client.js');
+const { readMethod, readPath, encodeQuery, bodyOptions, safeHeaders } = require('../../dist/src/lib/request.js');
+const { rerunPath, checkCanRerun, postRerun } = require('../../dist/src/lib/rerun.js');
+const { readCanReRun, namedJob } = require('../../dist/src/lib/job.js');
+const { startSim, apiCalls, rejection, TOKEN } = require('../support/sim');
 
 describe('lib: any-endpoint requests', () => {
   it('reads the method, GET by default, and refuses others', () => {

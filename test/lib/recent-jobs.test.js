@@ -1,9 +1,9 @@
 // The sidebar's "Recent jobs": what it asks AIMS360 and what it shows, through a
 // client whose answers the test writes.
 const should = require('should');
-const { AimsClient } = require('../dist/src/lib/client.js');
-const { AimsError } = require('../dist/src/lib/errors.js');
-const { readRecentQuery, recentJobs } = require('../dist/src/lib/recent-jobs.js');
+const { AimsClient } = require('../../dist/src/lib/client.js');
+const { AimsError } = require('../../dist/src/lib/errors.js');
+const { readRecentQuery, recentJobs } = require('../../dist/src/lib/recent-jobs.js');
 
 const NOW = Date.parse('2026-03-10T12:00:00.000Z');
 

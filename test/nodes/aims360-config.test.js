@@ -1,8 +1,8 @@
 require('should');
 const http = require('node:http');
-const { DEFAULT_TOKEN_PATH, tokenUrlFor } = require('../dist/src/lib/auth.js');
-const { helper, baseFlow, load, next, useSimAndNodeRed } = require('./support/red');
-const { startSim, apiCalls, TOKEN } = require('./support/sim');
+const { DEFAULT_TOKEN_PATH, tokenUrlFor } = require('../../dist/src/lib/auth.js');
+const { helper, baseFlow, load, next, useSimAndNodeRed } = require('../support/red');
+const { startSim, apiCalls, TOKEN } = require('../support/sim');
 
 const OAUTH = { clientId: 'sim-client', clientSecret: 'sim-secret', username: 'operator@example.com', password: 'sim-password' };
 
@@ -70,7 +70,7 @@ describe('aims360-config', function () {
   });
 
   it('the dialog\'s token URL placeholder (locale) is the runtime\'s default token URL', () => {
-    const locale = require('./support/locales').catalog('aims360-config');
+    const locale = require('../support/locales').catalog('aims360-config');
     const placeholder = locale['aims360-config'].placeholder.tokenUrl;
     // The editor fills in the base URL without its trailing slash.
     for (const base of ['https://apiwest.aims360.rest', 'http://127.0.0.1:8360/gateway']) {

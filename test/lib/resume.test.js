@@ -2,8 +2,8 @@
 // writes (no HTTP), so each rule of resuming is seen apart from the client and the simulator.
 const should = require('should');
 const { Readable } = require('node:stream');
-const { AimsError } = require('../dist/src/lib/errors.js');
-const { contentLength, NotResumable, resumingBody } = require('../dist/src/lib/resume.js');
+const { AimsError } = require('../../dist/src/lib/errors.js');
+const { contentLength, NotResumable, resumingBody } = require('../../dist/src/lib/resume.js');
 
 const TEXT = '0123456789';
 const ETAG = '"doc-1"';

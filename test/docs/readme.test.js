@@ -3,7 +3,7 @@ require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 
 describe('README', () => {
   it('shows only screenshots that exist in docs/', () => {

@@ -4,8 +4,8 @@ require('should');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { nodeRedRoot, startNodeRed, userDirWithPack, writeSettings } = require('./support/node-red-process');
-const { startSim, TOKEN } = require('./support/sim');
+const { nodeRedRoot, startNodeRed, userDirWithPack, writeSettings } = require('../support/node-red-process');
+const { startSim, TOKEN } = require('../support/sim');
 
 const WebSocket = require(require.resolve('ws', { paths: [nodeRedRoot(), path.join(nodeRedRoot(), 'node_modules', '@node-red', 'editor-api')] }));
 
@@ -117,8 +117,8 @@ const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex'
 
 describe('sidebar plugin loaded again (palette reinstall)', () => {
   const express = require('express');
-  const file = require.resolve('../dist/plugins/sidebar/sidebar.js');
-  const { waitRegistry } = require('../dist/src/lib/wait-registry.js');
+  const file = require.resolve('../../dist/plugins/sidebar/sidebar.js');
+  const { waitRegistry } = require('../../dist/src/lib/wait-registry.js');
   const app = express();
   const added = [];
   for (const method of ['get', 'post']) {

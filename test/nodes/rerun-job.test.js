@@ -1,8 +1,8 @@
 const should = require('should');
 const {
   helper, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases, itRefusesBadJobIds,
-} = require('./support/red');
-const { startSim, apiCalls, TOKEN } = require('./support/sim');
+} = require('../support/red');
+const { startSim, apiCalls, TOKEN } = require('../support/sim');
 
 const creds = { server: { token: TOKEN } };
 

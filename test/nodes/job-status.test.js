@@ -1,9 +1,9 @@
 const should = require('should');
-const { JOB_QUERY_PRESETS } = require('../dist/nodes/job-status/spec');
+const { JOB_QUERY_PRESETS } = require('../../dist/nodes/job-status/spec');
 const {
   helper, baseFlow, load, next, collect, wait, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases, itRefusesBadJobIds, inTimeZone,
-} = require('./support/red');
-const { startSim, apiCalls, TOKEN } = require('./support/sim');
+} = require('../support/red');
+const { startSim, apiCalls, TOKEN } = require('../support/sim');
 
 const creds = { server: { token: TOKEN } };
 

@@ -2,8 +2,8 @@
 // words a user reads in msg.error, what goes on the wire, and which hosts get the token.
 const should = require('should');
 const http = require('node:http');
-const { AimsClient, redactSecrets } = require('../dist/src/lib/client.js');
-const { isTransient } = require('../dist/src/lib/poller.js');
+const { AimsClient, redactSecrets } = require('../../dist/src/lib/client.js');
+const { isTransient } = require('../../dist/src/lib/poller.js');
 
 const NO_RETRY = { limit: 0 };
 

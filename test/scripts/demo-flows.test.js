@@ -1,7 +1,7 @@
 // How `npm start` joins the shipped examples into the flows a user has (scripts/demo-flows.cjs),
 // the cases the end-to-end test in test/e2e/demo.test.js does not reach.
 require('should');
-const { mergeFlows } = require('../scripts/demo-flows.cjs');
+const { mergeFlows } = require('../../scripts/demo-flows.cjs');
 
 const tab = (id) => ({ id, type: 'tab', label: id });
 const inject = (id, z, name) => ({ id, type: 'inject', z, name, x: 100, y: 100, wires: [[]] });

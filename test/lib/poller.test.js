@@ -1,9 +1,9 @@
 // The shared poller behind wait for job and export: how it asks AIMS360 about many
 // jobs at once and when each wait ends, with answers the test writes (short intervals).
 const should = require('should');
-const { AimsClient } = require('../dist/src/lib/client.js');
-const { AimsError } = require('../dist/src/lib/errors.js');
-const { JobPoller } = require('../dist/src/lib/poller.js');
+const { AimsClient } = require('../../dist/src/lib/client.js');
+const { AimsError } = require('../../dist/src/lib/errors.js');
+const { JobPoller } = require('../../dist/src/lib/poller.js');
 
 const FAST = { intervalMs: 20, maxIntervalMs: 40, timeoutMs: 0 };
 // Polls due within a quarter interval go out together: with 400 ms, waits started one

@@ -1,8 +1,8 @@
 // A finished job's output as the fetch output node reads it, from job objects written
 // here in the spellings AIMS360 uses (no network): documents, links, scopes, checks.
 const should = require('should');
-const { AimsClient } = require('../dist/src/lib/client.js');
-const out = { ...require('../dist/src/lib/job-output.js'), ...require('../dist/src/lib/formats.js') };
+const { AimsClient } = require('../../dist/src/lib/client.js');
+const out = { ...require('../../dist/src/lib/job-output.js'), ...require('../../dist/src/lib/formats.js') };
 
 const MB = 1024 * 1024;
 const client = new AimsClient({ baseUrl: 'https://apiwest.aims360.rest', auth: { type: 'token', token: 't' } });

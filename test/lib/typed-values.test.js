@@ -1,6 +1,6 @@
 // Typed values: which CSV texts become numbers and booleans, and which stay text.
 require('should');
-const { typedValue, typedRow, typedRows, typedRowStream } = require('../dist/src/lib/typed-values.js');
+const { typedValue, typedRow, typedRows, typedRowStream } = require('../../dist/src/lib/typed-values.js');
 
 describe('typed values (lib)', () => {
   it('hands on a number or boolean whose text it writes back exactly', () => {

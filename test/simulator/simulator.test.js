@@ -3,9 +3,9 @@ const { spawn } = require('node:child_process');
 const http = require('node:http');
 const path = require('node:path');
 const readXlsx = require('read-excel-file/node').default;
-const { start } = require('../dist/simulator/index.js');
-const { ControlGuard } = require('../dist/simulator/control.js');
-const { rejection } = require('./support/sim');
+const { start } = require('../../dist/simulator/index.js');
+const { ControlGuard } = require('../../dist/simulator/control.js');
+const { rejection } = require('../support/sim');
 
 const TOKEN = 'simulator-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -1144,7 +1144,7 @@ describe('AIMS360 simulator', function () {
   describe('command line', () => {
     it('prints the URL and token, serves, and exits cleanly on SIGTERM', async function () {
       this.timeout(10000);
-      const cli = path.join(__dirname, '..', 'dist', 'simulator', 'cli.js');
+      const cli = path.join(__dirname, '..', '..', 'dist', 'simulator', 'cli.js');
       const child = spawn(process.execPath, [cli, '--port', '0', '--token', 'cli-token', '--demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
       try {
         let out = '';
@@ -1173,7 +1173,7 @@ describe('AIMS360 simulator', function () {
 
     it('warns loudly when bound beyond loopback, and answers the names given with --allow-host', async function () {
       this.timeout(10000);
-      const cli = path.join(__dirname, '..', 'dist', 'simulator', 'cli.js');
+      const cli = path.join(__dirname, '..', '..', 'dist', 'simulator', 'cli.js');
       const child = spawn(process.execPath, [cli, '--port', '0', '--host', '0.0.0.0', '--allow-host', 'sim.lan,sim.home'], { stdio: ['ignore', 'pipe', 'pipe'] });
       try {
         let out = '';
@@ -1197,7 +1197,7 @@ describe('AIMS360 simulator', function () {
     });
 
     it('refuses unknown options', async () => {
-      const cli = path.join(__dirname, '..', 'dist', 'simulator', 'cli.js');
+      const cli = path.join(__dirname, '..', '..', 'dist', 'simulator', 'cli.js');
       const child = spawn(process.execPath, [cli, '--bogus'], { stdio: ['ignore', 'ignore', 'pipe'] });
       const code = await new Promise((resolve) => child.once('exit', resolve));
       code.should.equal(2);

@@ -3,15 +3,15 @@
 // The client is a stand-in whose download() answers with headers and a body the test
 // writes, so each test controls the exact bytes, headers and failures formats.ts sees.
 require('should');
-const { useTempDir } = require('./support/temp');
+const { useTempDir } = require('../support/temp');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Readable } = require('node:stream');
-const { AimsClient } = require('../dist/src/lib/client.js');
-const { AimsError } = require('../dist/src/lib/errors.js');
-const { NotResumable } = require('../dist/src/lib/resume.js');
-const out = require('../dist/src/lib/formats.js');
-const { rejection } = require('./support/sim');
+const { AimsClient } = require('../../dist/src/lib/client.js');
+const { AimsError } = require('../../dist/src/lib/errors.js');
+const { NotResumable } = require('../../dist/src/lib/resume.js');
+const out = require('../../dist/src/lib/formats.js');
+const { rejection } = require('../support/sim');
 
 const settings = (extra = {}) => ({ ...out.readSettings({}), auth: false, ...extra });
 const csvType = { 'content-type': 'text/csv' };
@@ -171,7 +171,7 @@ describe('lib/formats', () => {
 
     describe('XLSX in a worker thread', () => {
       // Required here, not at the top: before 0.2 there was no worker, and these tests are to fail alone.
-      const workers = () => require('../dist/src/lib/sheet-reader.js').sheetWorkers;
+      const workers = () => require('../../dist/src/lib/sheet-reader.js').sheetWorkers;
       const until = async (check) => {
         while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
       };
@@ -210,7 +210,7 @@ describe('lib/formats', () => {
       });
 
       it('refuses a workbook whose sheet or texts unpack past what the reader can hold, with TOO_LARGE, before starting a worker', async () => {
-        const { MAX_PART_BYTES } = require('../dist/src/lib/sheet-reader.js');
+        const { MAX_PART_BYTES } = require('../../dist/src/lib/sheet-reader.js');
         const workbook = await xlsx([['a'], ['x']]);
         /** The workbook with the central directory's unpacked size of one entry set to size. */
         const claiming = (entry, size) => {

@@ -5,12 +5,12 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const { helper, next, english, useSimAndNodeRed } = require('./support/red');
-const { startSim } = require('./support/sim');
-const { NODES, JOB, credentials, addJob, nodeFlow, loadFast } = require('./support/nodes');
+const { helper, next, english, useSimAndNodeRed } = require('../support/red');
+const { startSim } = require('../support/sim');
+const { NODES, JOB, credentials, addJob, nodeFlow, loadFast } = require('../support/nodes');
 
-const root = path.resolve(__dirname, '..');
-const { helpFiles } = require('./support/locales');
+const root = path.resolve(__dirname, '..', '..');
+const { helpFiles } = require('../support/locales');
 /** Node-RED's own util (of the Node-RED under test): its encodeObject is what the debug node sends the sidebar. */
 const nodeRedPath = process.env.NODE_RED_PATH || require.resolve('node-red');
 const { util } = require(require.resolve('@node-red/util', { paths: [path.dirname(nodeRedPath)] }));

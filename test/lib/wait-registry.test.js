@@ -1,6 +1,6 @@
 // The runtime's list of waits in flight, as the AIMS360 sidebar shows and cancels them.
 const should = require('should');
-const { WaitRegistry } = require('../dist/src/lib/wait-registry.js');
+const { WaitRegistry } = require('../../dist/src/lib/wait-registry.js');
 
 function owner(id, cancelled = []) {
   return { id, name: `name-${id}`, type: 'aims360-wait-for-job', server: 'srv', cancel: (jobId) => (cancelled.push(jobId), 1) };

@@ -1,11 +1,11 @@
 require('should');
 const vm = require('node:vm');
-const { AimsClient } = require('../dist/src/lib/client.js');
+const { AimsClient } = require('../../dist/src/lib/client.js');
 const {
   EXPORT_PATH, EARLIER_EXPORT_PATH, EXPORT_DEFAULTS, EXPORT_FORMATS, EXPORT_SCOPES, EXPORT_CHECKS,
   readExportSettings, readExportBody, buildExportBody, startExport,
-} = require('../dist/src/lib/export.js');
-const { startSim, apiCalls, rejection, TOKEN } = require('./support/sim');
+} = require('../../dist/src/lib/export.js');
+const { startSim, apiCalls, rejection, TOKEN } = require('../support/sim');
 
 const VIEW = { source: 'Orders', viewName: 'All orders' };
 const DOCUMENTED_EXAMPLE =

@@ -1,6 +1,6 @@
 const should = require('should');
-const { helper, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne } = require('./support/red');
-const { startSim, apiCalls, TOKEN } = require('./support/sim');
+const { helper, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne } = require('../support/red');
+const { startSim, apiCalls, TOKEN } = require('../support/sim');
 
 const creds = { server: { token: TOKEN } };
 const JOBS = 'jobsmanagement/odata/v1.0/backgroundjob';

@@ -3,12 +3,12 @@
 // defaults and the shared settings every node's spec is built from.
 require('should');
 const path = require('node:path');
-const rules = require('../dist/src/lib/rules.js');
+const rules = require('../../dist/src/lib/rules.js');
 const { breaks, problemOf, problems, savedProblems, valueOf, typeOf, applies, toNumber, isHttpUrl, hostList, numberText } = rules;
 
-const PACKAGE = require('../package.json');
+const PACKAGE = require('../../package.json');
 const specs = Object.fromEntries(Object.entries(PACKAGE['node-red'].nodes).map(([type, file]) => [
-  type, require(path.join(__dirname, '..', path.dirname(file), 'spec.js')).spec,
+  type, require(path.join(__dirname, '..', '..', path.dirname(file), 'spec.js')).spec,
 ]));
 const fetchOutput = specs['aims360-fetch-output'];
 const waitForJob = specs['aims360-wait-for-job'];

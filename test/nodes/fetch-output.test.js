@@ -1,9 +1,9 @@
 const should = require('should');
-const { useTempDir } = require('./support/temp');
+const { useTempDir } = require('../support/temp');
 const fs = require('node:fs');
 const path = require('node:path');
-const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('./support/red');
-const { startSim, apiCalls, TOKEN } = require('./support/sim');
+const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
+const { startSim, apiCalls, TOKEN } = require('../support/sim');
 
 const creds = { server: { token: TOKEN } };
 const DOCS = '/documentmanagement/';
@@ -236,7 +236,7 @@ describe('aims360-fetch-output', function () {
 
   it('ends the worker thread reading an XLSX workbook when the node closes', async () => {
     // Required here: before 0.2 workbooks were read on the event loop, and this test is to fail alone.
-    const { sheetWorkers } = require('../dist/src/lib/sheet-reader.js');
+    const { sheetWorkers } = require('../../dist/src/lib/sheet-reader.js');
     const until = async (check) => {
       while (!check()) await wait(5);
     };

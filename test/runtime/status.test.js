@@ -5,10 +5,10 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const { helper, baseFlow, load, collect, wait, english, useSimAndNodeRed } = require('./support/red');
-const { startSim, TOKEN } = require('./support/sim');
+const { helper, baseFlow, load, collect, wait, english, useSimAndNodeRed } = require('../support/red');
+const { startSim, TOKEN } = require('../support/sim');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const PACKAGE = require(path.join(root, 'package.json'));
 const creds = { server: { token: TOKEN } };
 /** A status text that is one of our keys. */
@@ -20,7 +20,7 @@ const HANG_POLLS = { type: 'hang', match: { method: 'GET', path: '/jobsmanagemen
 /** A node type's English catalogue (nodes/<base>/locales/en-US/<base>.json). */
 function catalogue(type) {
   const base = path.basename(PACKAGE['node-red'].nodes[type], '.js');
-  return require('./support/locales').catalog(base);
+  return require('../support/locales').catalog(base);
 }
 
 describe('status texts', function () {
