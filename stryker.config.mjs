@@ -8,11 +8,9 @@
  * runs starts Node-RED and a simulator: with them a run takes hours on two cores.
  */
 const spec = [
-  'test/lib.test.js',
+  'test/lib/**/*.test.js',
   'test/lib-*.test.js',
   'test/client.test.js',
-  'test/export-lib.test.js',
-  'test/request-lib.test.js',
   'test/specs.test.js',
   'test/output.test.js',
 ];
