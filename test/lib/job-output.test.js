@@ -3,6 +3,7 @@
 const should = require('should');
 const { AimsClient } = require('../../dist/src/lib/client.js');
 const out = { ...require('../../dist/src/lib/job-output.js'), ...require('../../dist/src/lib/formats.js') };
+const output = require('../../dist/src/lib/job-output.js');
 
 const MB = 1024 * 1024;
 const client = new AimsClient({ baseUrl: 'https://apiwest.aims360.rest', auth: { type: 'token', token: 't' } });
@@ -134,5 +135,53 @@ describe('lib: job output without a download', () => {
     // The token goes to https://*.aims360.rest only, not over http.
     (() => out.checkBeforeRequest(client, doc({}, 'http://apieast.aims360.rest/d'), true, settings, now))
       .should.throw({ code: 'UNTRUSTED_HOST', message: /^Document "r\.csv" is on http:\/\/apieast\.aims360\.rest, which is not a trusted host/ });
+  });
+});
+
+
+describe('lib: what a finished job offers (job-output.ts)', () => {
+  it('a failed job says why when the API says it, in either spelling', () => {
+    (() => output.checkCompleted({ jobId: 'j', jobStatus: 'Failed', JobStatusText: 'Out of memory' }))
+      .should.throw({ code: 'JOB_FAILED', message: /^Job j failed: Out of memory\. It has no output/ });
+    (() => output.checkCompleted({ jobId: 'j', jobStatus: 'Failed' })).should.throw({ message: /^Job j failed\. It has no output/ });
+  });
+
+  it('a job not finished says its status as sent', () => {
+    (() => output.checkCompleted({ jobId: 'j', JobStatus: 'Queued' }))
+      .should.throw({ code: 'JOB_NOT_COMPLETED', message: 'Job j is Queued, not Completed: put a wait for job node before this one.' });
+  });
+
+  it('a response that is not JSON is a BAD_RESPONSE naming the job', () => {
+    (() => output.inlineOutput({ jobId: 'j9', response: '{oops' }))
+      .should.throw({ code: 'BAD_RESPONSE', message: 'The response of job j9 is not valid JSON.' });
+    (() => output.inlineOutput({ response: '{oops' })).should.throw({ message: 'The response of job ? is not valid JSON.' });
+    (output.inlineOutput({ Response: '  ' }) === null).should.be.true();
+    output.inlineOutput({ Response: '[1]' }).should.eql([1]);
+  });
+
+  it('reads each document\'s name, type, size, expiry and id in the spellings the API uses', () => {
+    const docs = output.jobDocuments({
+      jobId: 'j5',
+      response: JSON.stringify([
+        { documentName: 'a.CSV', DownloadLink: 'https://x/a', sizeInMB: 2, expiryDate: '2026-12-31', DocumentId: 'd1' },
+        { name: 'b', type: '.XLSX', downloadlink: 'https://x/b', SizeInMB: '0.5', DocumentGUID: 'g2' },
+        { Type: 'pdf', downloadLink: 'https://x/c', SizeInMB: 0 },
+        'not a document',
+      ]),
+    });
+    docs.should.eql([
+      { info: { name: 'a.CSV', type: 'csv', sizeBytes: 2 * output.MB, expiryDate: '2026-12-31', documentId: 'd1' }, link: 'https://x/a' },
+      { info: { name: 'b', type: 'xlsx', sizeBytes: output.MB / 2, documentId: 'g2' }, link: 'https://x/b' },
+      { info: { name: 'j5', type: 'pdf' }, link: 'https://x/c' },
+    ]);
+  });
+
+  it('a single document object, or none but a publishLink, still gives one document', () => {
+    output.jobDocuments({ jobId: 'j6', response: { documentName: 'r.json', DownloadLink: 'https://x/r' } })
+      .should.eql([{ info: { name: 'r.json', type: 'json' }, link: 'https://x/r' }]);
+    output.jobDocuments({ publishLink: 'https://x/p', response: '[]' })
+      .should.eql([{ info: { name: 'document', type: '' }, link: 'https://x/p' }]);
+    // A type of only a dot: the name's extension.
+    output.jobDocuments({ jobId: 'j7', response: [{ documentName: 'x.Csv', Type: '.', DownloadLink: 'https://x/x' }] })[0].info.type.should.equal('csv');
   });
 });

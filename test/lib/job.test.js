@@ -1,35 +1,9 @@
-require('should');
-const { checkJobId, odataString, jobIdFilter, buildQueryString, pathAndQuery } = require('../../dist/src/lib/odata.js');
-const { readJobId, readJobStatus, readScope, readPercent, readCanReRun, findJobId } = require('../../dist/src/lib/job.js');
+// src/lib/job.ts: the API's job objects read tolerantly (ids, statuses, scopes and canReRun in
+// every spelling, null as absent, other types refused) and a message's job id found.
+const should = require('should');
+const job = require('../../dist/src/lib/job.js');
+const { readJobId, readJobStatus, readScope, readPercent, readCanReRun, findJobId, isFinished, namedJob } = job;
 const { jobDocuments, isPublishlink, needsToken } = require('../../dist/src/lib/job-output.js');
-const { readNumber, readBoolean } = require('../../dist/src/lib/settings.js');
-const { PasswordGrant } = require('../../dist/src/lib/auth.js');
-
-describe('lib: OData building', () => {
-  it('accepts plausible job ids and refuses the rest with BAD_INPUT', () => {
-    checkJobId('d29fac30-650a-4ff2-b2b1-acab3c7472ea-20190607060819639').should.be.a.String();
-    checkJobId('A_b-9').should.equal('A_b-9');
-    for (const bad of [undefined, null, 1, {}, '', ' ', "a'b", 'a b', 'a%20b', 'a&b', 'é', 'x'.repeat(129)]) {
-      (() => checkJobId(bad)).should.throw({ code: 'BAD_INPUT' });
-    }
-  });
-
-  it('doubles quotes inside string literals', () => {
-    odataString("O'Brien").should.equal("'O''Brien'");
-    jobIdFilter(['a', 'b']).should.equal("jobId eq 'a' or jobId eq 'b'");
-  });
-
-  it('encodes spaces as %20, never +, and keeps & and = inside values', () => {
-    const q = buildQueryString({ filter: "jobStatus eq 'a&b=c'", top: 5, orderby: 'createdDate desc' });
-    q.should.equal("$filter=jobStatus%20eq%20'a%26b%3Dc'&$orderby=createdDate%20desc&$top=5");
-    buildQueryString({}).should.equal('');
-  });
-
-  it('keeps only path and query of a nextLink', () => {
-    pathAndQuery('https://evil.example.com/jobsmanagement/odata/v1.0/backgroundjob?$skip=100').should.equal('/jobsmanagement/odata/v1.0/backgroundjob?$skip=100');
-    pathAndQuery('/x?y=1').should.equal('/x?y=1');
-  });
-});
 
 describe('lib: reading jobs tolerantly', () => {
   it('reads both id spellings, statuses in any case and the scope spellings', () => {
@@ -68,54 +42,72 @@ describe('lib: reading jobs tolerantly', () => {
   });
 });
 
-describe('lib: settings', () => {
-  it('reads numbers saved as strings and refuses the rest', () => {
-    readNumber('', 7, 'x').should.equal(7);
-    readNumber('12', 7, 'x').should.equal(12);
-    readNumber(3, 7, 'x', { min: 1, integer: true }).should.equal(3);
-    (() => readNumber('1.5', 7, 'x', { integer: true })).should.throw({ code: 'BAD_INPUT' });
-    (() => readNumber('0', 7, 'x', { min: 1 })).should.throw({ code: 'BAD_INPUT' });
-    (() => readNumber(true, 7, 'x')).should.throw({ code: 'BAD_INPUT' });
-    readBoolean('true', false).should.be.true();
-    readBoolean(undefined, true).should.be.true();
+describe('lib: job fields', () => {
+  it('reads the status in every spelling AIMS360 writes, and JobStatus', () => {
+    readJobStatus({ JobStatus: 'in_progress' }).should.equal('Inprogress');
+    readJobStatus({ jobStatus: 'Queued' }).should.equal('Queued');
+    readJobStatus({ jobStatus: 'failed' }).should.equal('Failed');
+    should(readJobStatus({ jobStatus: 3 })).be.undefined();
+    should(readJobStatus({})).be.undefined();
+  });
+
+  it('reads the percentage as a number only when it is one', () => {
+    readPercent({ PercentCompleted: 75 }).should.equal(75);
+    should(readPercent({ percentCompleted: 'half' })).be.undefined();
+    should(readPercent({})).be.undefined();
+  });
+
+  it('reads Private, refuses what is not a scope, and finishes on Completed and Failed only', () => {
+    readScope('PRIVATE').should.equal('Private');
+    should(readScope(1)).be.undefined();
+    isFinished('Completed').should.be.true();
+    isFinished('Failed').should.be.true();
+    isFinished('Inprogress').should.be.false();
+    isFinished(undefined).should.be.false();
+    readCanReRun({ canRerun: 'Yes' }).should.be.true();
+    readCanReRun({ canReRun: 'Yes', CanReRun: 'No' }).should.be.true();
+  });
+
+  it('finds a job id in msg.jobId even when it is empty, and nothing in a list', () => {
+    // An empty msg.jobId is the message's own (wrong) value: BAD_INPUT later, not a silent fallback.
+    findJobId({ jobId: '', payload: 'other' }).should.equal('');
+    should(findJobId({ payload: ['a'] })).be.undefined();
+    should(findJobId({})).be.undefined();
   });
 });
 
-describe('lib: OAuth2 token cache', () => {
-  const creds = { clientId: 'c', clientSecret: 's', username: 'u', password: 'p' };
+describe('lib: job fields and the job an answer names', () => {
+  it('reads canReRun tolerantly and the job an answer names', () => {
+    ['Yes', 'YES', 'yes ', true].forEach((v) => readCanReRun({ canReRun: v }).should.be.true());
+    readCanReRun({ CanReRun: 'Yes' }).should.be.true();
+    ['No', '', undefined, 'Y', false].forEach((v) => readCanReRun({ canReRun: v }).should.be.false());
+    namedJob({ jobId: 'a', jobStatus: 'QUEUED' }).should.eql({ jobId: 'a', jobStatus: 'Queued' });
+    namedJob({ jobID: 'b' }).should.eql({ jobId: 'b', jobStatus: undefined });
+    namedJob({ jobId: 'c', jobStatus: 'Odd' }).should.eql({ jobId: 'c', jobStatus: 'Odd' });
+    [undefined, 'a', [{ jobId: 'a' }], { value: [] }, { jobId: 5 }].forEach((v) => (namedJob(v) === undefined).should.be.true());
+  });
+});
 
-  it('fetches once for concurrent callers and again shortly before expiry', async () => {
-    let now = 0;
-    let calls = 0;
-    let release;
-    const grant = new PasswordGrant(creds, () => {
-      calls += 1;
-      return new Promise((resolve) => (release = () => resolve({ access_token: `t${calls}`, expires_in: 100 })));
-    }, () => now);
-    const waiting = Promise.all([grant.token(), grant.token(), grant.token()]);
-    release();
-    (await waiting).should.eql(['t1', 't1', 't1']);
-    now = 89_000;
-    (await grant.token()).should.equal('t1');
-    now = 91_000;
-    const again = grant.token();
-    release();
-    (await again).should.equal('t2');
-    calls.should.equal(2);
+describe('lib: reading the API\'s objects (job.ts)', () => {
+  it('takes the first spelling present, null or undefined counting as absent', () => {
+    job.readField({ jobId: null, jobID: 'b' }, 'jobId', 'jobID').should.equal('b');
+    job.readField({ jobId: undefined, JobId: 'c' }, 'jobId', 'JobId').should.equal('c');
+    job.readField({ jobId: 0 }, 'jobId').should.equal(0);
+    (job.readField({}, 'jobId') === undefined).should.be.true();
+    // Only the object's own fields: not one its prototype lends.
+    (job.readField(Object.create({ jobId: 'inherited' }), 'jobId') === undefined).should.be.true();
   });
 
-  it('drops a token that failed with 401 so the next call fetches one', async () => {
-    let calls = 0;
-    const grant = new PasswordGrant(creds, async () => ({ access_token: `t${++calls}`, expires_in: 3600 }));
-    const first = await grant.token();
-    grant.invalidate('some-other-token').should.be.true();
-    (await grant.token()).should.equal(first);
-    grant.invalidate(first);
-    (await grant.token()).should.equal('t2');
+  it('reads a job id in each of its four spellings, only as text', () => {
+    for (const name of ['jobId', 'jobID', 'JobId', 'JobID']) job.readJobId({ [name]: 'j1' }).should.equal('j1', name);
+    (job.readJobId({ jobId: 7 }) === undefined).should.be.true();
   });
 
-  it('answers BAD_RESPONSE when the token URL sends no access_token', async () => {
-    const grant = new PasswordGrant(creds, async () => ({ nope: 1 }));
-    await grant.token().should.be.rejectedWith({ code: 'BAD_RESPONSE' });
+  it('names the job an answer carries, with its status as sent when it is not one we know', () => {
+    job.namedJob({ jobID: 'j2', jobStatus: 'In Progress' }).should.eql({ jobId: 'j2', jobStatus: 'Inprogress' });
+    job.namedJob({ JobID: 'j3', JobStatus: 'Paused' }).should.eql({ jobId: 'j3', jobStatus: 'Paused' });
+    job.namedJob({ jobId: 'j4' }).should.eql({ jobId: 'j4', jobStatus: undefined });
+    (job.namedJob({ JobStatus: 'Queued' }) === undefined).should.be.true();
+    (job.namedJob([{ jobId: 'x' }]) === undefined).should.be.true();
   });
 });

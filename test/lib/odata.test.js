@@ -2,7 +2,7 @@
 // fetchJob and queryJobs hand back for the answers AIMS360 can give.
 const should = require('should');
 const { AimsClient } = require('../../dist/src/lib/client.js');
-const { checkJobId, buildQueryString, fetchJob, queryJobs, JOBS_PATH } = require('../../dist/src/lib/odata.js');
+const { checkJobId, odataString, jobIdFilter, buildQueryString, pathAndQuery, fetchJob, queryJobs, JOBS_PATH } = require('../../dist/src/lib/odata.js');
 const { rejection } = require('../support/sim');
 
 const BASE = 'https://apiwest.aims360.rest';
@@ -98,5 +98,31 @@ describe('lib: job queries (odata)', () => {
     const err = await rejection(queryJobs(client, {}, 5));
     err.code.should.equal('BAD_RESPONSE');
     err.message.should.match(/nextLink/);
+  });
+});
+
+describe('lib: OData building', () => {
+  it('accepts plausible job ids and refuses the rest with BAD_INPUT', () => {
+    checkJobId('d29fac30-650a-4ff2-b2b1-acab3c7472ea-20190607060819639').should.be.a.String();
+    checkJobId('A_b-9').should.equal('A_b-9');
+    for (const bad of [undefined, null, 1, {}, '', ' ', "a'b", 'a b', 'a%20b', 'a&b', 'é', 'x'.repeat(129)]) {
+      (() => checkJobId(bad)).should.throw({ code: 'BAD_INPUT' });
+    }
+  });
+
+  it('doubles quotes inside string literals', () => {
+    odataString("O'Brien").should.equal("'O''Brien'");
+    jobIdFilter(['a', 'b']).should.equal("jobId eq 'a' or jobId eq 'b'");
+  });
+
+  it('encodes spaces as %20, never +, and keeps & and = inside values', () => {
+    const q = buildQueryString({ filter: "jobStatus eq 'a&b=c'", top: 5, orderby: 'createdDate desc' });
+    q.should.equal("$filter=jobStatus%20eq%20'a%26b%3Dc'&$orderby=createdDate%20desc&$top=5");
+    buildQueryString({}).should.equal('');
+  });
+
+  it('keeps only path and query of a nextLink', () => {
+    pathAndQuery('https://evil.example.com/jobsmanagement/odata/v1.0/backgroundjob?$skip=100').should.equal('/jobsmanagement/odata/v1.0/backgroundjob?$skip=100');
+    pathAndQuery('/x?y=1').should.equal('/x?y=1');
   });
 });

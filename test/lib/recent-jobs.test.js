@@ -4,6 +4,7 @@ const should = require('should');
 const { AimsClient } = require('../../dist/src/lib/client.js');
 const { AimsError } = require('../../dist/src/lib/errors.js');
 const { readRecentQuery, recentJobs } = require('../../dist/src/lib/recent-jobs.js');
+const { badInput } = require('../support/lib');
 
 const NOW = Date.parse('2026-03-10T12:00:00.000Z');
 
@@ -87,5 +88,16 @@ describe('lib: recent jobs (sidebar)', () => {
       should(thrown).equal(err);
       client.queries.should.have.length(1);
     }
+  });
+});
+
+
+describe('lib: the sidebar\'s query at its edges', () => {
+  it('recent jobs: hours and top are whole numbers in range, status one we know', () => {
+    readRecentQuery({}).should.eql({ hours: 24, status: undefined, top: 100 });
+    readRecentQuery({ hours: '48', status: 'failed', top: '10' }).should.eql({ hours: 48, status: 'Failed', top: 10 });
+    (() => readRecentQuery({ hours: '0' })).should.throw(badInput('hours must be a whole number from 1 to 8760.'));
+    (() => readRecentQuery({ top: '2.5' })).should.throw(badInput('top must be a whole number from 1 to 300.'));
+    (() => readRecentQuery({ status: ['Failed'] })).should.throw(badInput('status must be one of Queued, Inprogress, Completed, Failed.'));
   });
 });

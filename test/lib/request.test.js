@@ -1,9 +1,10 @@
-require('should');
-const { AimsClient } = require('../../dist/src/lib/client.js');
-const { readMethod, readPath, encodeQuery, bodyOptions, safeHeaders } = require('../../dist/src/lib/request.js');
-const { rerunPath, checkCanRerun, postRerun } = require('../../dist/src/lib/rerun.js');
-const { readCanReRun, namedJob } = require('../../dist/src/lib/job.js');
-const { startSim, apiCalls, rejection, TOKEN } = require('../support/sim');
+// src/lib/request.ts: the request node's method, path, query, body and headers, what it says
+// when one is wrong, and the calls it makes through a client.
+const should = require('should');
+const { AimsError } = require('../../dist/src/lib/errors.js');
+const request = require('../../dist/src/lib/request.js');
+const { readMethod, readPath, encodeQuery, bodyOptions, safeHeaders, callApi } = request;
+const { scriptedClient, badInput } = require('../support/lib');
 
 describe('lib: any-endpoint requests', () => {
   it('reads the method, GET by default, and refuses others', () => {
@@ -43,61 +44,53 @@ describe('lib: any-endpoint requests', () => {
   it('passes on headers without cookies', () => {
     safeHeaders({ 'content-type': 'application/json', 'set-cookie': ['s=1'], gone: undefined }).should.eql({ 'content-type': 'application/json' });
   });
+});
 
-  it('reads canReRun tolerantly and the job an answer names', () => {
-    ['Yes', 'YES', 'yes ', true].forEach((v) => readCanReRun({ canReRun: v }).should.be.true());
-    readCanReRun({ CanReRun: 'Yes' }).should.be.true();
-    ['No', '', undefined, 'Y', false].forEach((v) => readCanReRun({ canReRun: v }).should.be.false());
-    namedJob({ jobId: 'a', jobStatus: 'QUEUED' }).should.eql({ jobId: 'a', jobStatus: 'Queued' });
-    namedJob({ jobID: 'b' }).should.eql({ jobId: 'b', jobStatus: undefined });
-    namedJob({ jobId: 'c', jobStatus: 'Odd' }).should.eql({ jobId: 'c', jobStatus: 'Odd' });
-    [undefined, 'a', [{ jobId: 'a' }], { value: [] }, { jobId: 5 }].forEach((v) => (namedJob(v) === undefined).should.be.true());
+describe('lib: the request node\'s inputs (request.ts)', () => {
+  it('a method in any case and with spaces; empty is GET; anything else says the five', () => {
+    request.readMethod(' post ').should.equal('POST');
+    request.readMethod(undefined).should.equal('GET');
+    request.readMethod(null).should.equal('GET');
+    request.readMethod('').should.equal('GET');
+    for (const bad of ['FETCH', 'get it', 0]) {
+      (() => request.readMethod(bad)).should.throw(badInput('The method must be one of GET, POST, PUT, PATCH, DELETE.'));
+    }
+    request.BODY_METHODS.should.eql(['POST', 'PUT', 'PATCH']);
   });
 
-  it('builds the rerun path from a checked id only', () => {
-    rerunPath('job-1').should.equal('/jobsmanagement/v1.0/backgroundjob/job-1/rerun');
-    (() => rerunPath('../x')).should.throw({ code: 'BAD_INPUT' });
+  it('a path must be text', () => {
+    request.readPath(' /x ').should.equal('/x');
+    for (const bad of ['', '  ', undefined, 5]) {
+      (() => request.readPath(bad)).should.throw(badInput('No path: set the Path property, e.g. reports/v1.0/exportdata.'));
+    }
+  });
+
+  it('a query is an object of text, numbers, booleans or lists of them', () => {
+    request.encodeQuery({ a: 'x y', b: 2, c: true, d: [1, null, 'z'], e: undefined }).should.equal('a=x%20y&b=2&c=true&d=1&d=z');
+    for (const bad of [[1], 'a=b', 5, Buffer.from('a')]) {
+      (() => request.encodeQuery(bad)).should.throw(badInput('The query must be an object of names and values, e.g. {"$top": 10}.'));
+    }
+    for (const bad of [{ n: { deep: 1 } }, { n: NaN }, { n: [Infinity] }]) {
+      (() => request.encodeQuery(bad)).should.throw(badInput('The query value of "n" must be text, a number, a boolean or a list of them.'));
+    }
+  });
+
+  it('every error here is an AimsError', () => {
+    (() => request.readPath('')).should.throw(AimsError);
   });
 });
 
-describe('lib: rerun against the simulator', () => {
-  let sim;
-  let client;
-  before(async () => {
-    sim = await startSim();
-  });
-  after(() => sim.close());
-  beforeEach(() => {
-    sim.reset();
-    client = new AimsClient({ baseUrl: sim.url, auth: { type: 'token', token: TOKEN }, retry: { baseDelayMs: 5 } });
-  });
-  afterEach(() => client.close());
-
-  it('checks canReRun before, and posts once', async () => {
-    sim.addJob({ jobId: 'yes' });
-    sim.addJob({ jobId: 'no', canReRun: 'No' });
-    (await checkCanRerun(client, 'yes')).jobID.should.equal('yes');
-    (await rejection(checkCanRerun(client, 'no'))).code.should.equal('RERUN_NOT_ALLOWED');
-    (await postRerun(client, 'yes')).should.match({ jobId: 'yes', jobStatus: 'Queued' });
-    apiCalls(sim).filter((e) => e.method === 'POST').length.should.equal(1);
-  });
-
-  it('says what canReRun was, in whichever spelling it came', async () => {
-    sim.addFault({ type: 'status', status: 200, body: JSON.stringify({ value: [{ jobID: 'spelt', jobStatus: 'Failed', canRerun: 'No' }] }) });
-    (await rejection(checkCanRerun(client, 'spelt'))).message.should.containEql('canReRun is "No"');
-  });
-
-  it('turns the API\'s refusals into RERUN_NOT_ALLOWED and JOB_NOT_FOUND, other errors kept', async () => {
-    sim.addJob({ jobId: 'no', canReRun: 'No' });
-    (await rejection(postRerun(client, 'no'))).should.match({ code: 'RERUN_NOT_ALLOWED', status: 400 });
-    (await rejection(postRerun(client, 'missing'))).should.match({ code: 'JOB_NOT_FOUND', status: 404 });
-    sim.addFault({ type: 'status', status: 400, body: '{"Message":"The request is invalid."}' });
-    (await rejection(postRerun(client, 'no'))).should.match({ code: 'API_ERROR', status: 400 });
-    sim.addFault({ type: 'status', status: 503, times: -1 });
-    (await rejection(postRerun(client, 'no'))).should.match({ code: 'API_ERROR', status: 503 });
-    apiCalls(sim).filter((e) => e.status === 503).length.should.equal(1);
-    sim.clearFaults();
-    sim.addFault({ type: 'status', status: 200, body: '"text"' });
-    (await rejection(postRerun(client, 'no'))).code.should.equal('BAD_RESPONSE');
+describe('lib: calls through the client', () => {
+  it('sends no body with GET, the body with others, and retries POST only when asked', async () => {
+    const client = scriptedClient({}, {}, {});
+    await callApi(client, { method: 'GET', path: '/a', query: { $top: 1 }, body: { x: 1 } });
+    await callApi(client, { method: 'POST', path: '/b', body: { x: 1 } });
+    await callApi(client, { method: 'POST', path: '/c', body: 'text', retryPost: true });
+    client.calls[0].should.match({ target: '/a', method: 'GET', query: '%24top=1' });
+    client.calls[0].should.not.have.property('json');
+    should(client.calls[0].retry).be.undefined();
+    client.calls[1].should.match({ target: '/b', method: 'POST', json: { x: 1 } });
+    should(client.calls[1].retry).be.undefined();
+    client.calls[2].should.match({ body: 'text', retry: true });
   });
 });

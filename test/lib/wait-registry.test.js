@@ -69,3 +69,13 @@ describe('lib: wait registry (sidebar)', () => {
     cancelled.should.eql(['job-a', 'job-b']);
   });
 });
+
+
+describe('lib: wait registry, waits started together', () => {
+  it('lists waits started together by job id, whatever order they came in', () => {
+    const registry = new WaitRegistry();
+    const owner = { id: 'n', name: '', type: 't', server: 's', cancel: () => 1 };
+    for (const id of ['job-c', 'job-a', 'job-d', 'job-b', 'job-e']) registry.add(owner, id, 1000);
+    registry.list(Infinity, 2000).map((w) => w.jobId).should.eql(['job-a', 'job-b', 'job-c', 'job-d', 'job-e']);
+  });
+});
