@@ -9,8 +9,6 @@
  */
 const spec = [
   'test/lib/**/*.test.js',
-  'test/lib-*.test.js',
-  'test/client.test.js',
   'test/specs.test.js',
   'test/output.test.js',
 ];

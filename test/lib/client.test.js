@@ -1,10 +1,22 @@
-// AimsClient against a bare HTTP server whose every answer the test writes: the
-// words a user reads in msg.error, what goes on the wire, and which hosts get the token.
+// src/lib/client.ts, AimsClient: against a bare HTTP server whose every answer the test writes
+// (the words a user reads in msg.error, what goes on the wire, which hosts get the token), against
+// the simulator, its retries (which failures, the waits between attempts, when it stops), and over
+// real TLS on loopback.
 const should = require('should');
+const { execFileSync, execFile } = require('node:child_process');
+const dns = require('node:dns');
+const fs = require('node:fs');
 const http = require('node:http');
+const https = require('node:https');
+const os = require('node:os');
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
 const { AimsClient, redactSecrets } = require('../../dist/src/lib/client.js');
+const { fetchJob, JOBS_PATH } = require('../../dist/src/lib/odata.js');
 const { isTransient } = require('../../dist/src/lib/poller.js');
+const { startSim, apiCalls, rejection, TOKEN } = require('../support/sim');
 
+const FAST_RETRY = { baseDelayMs: 10, maxDelayMs: 50 };
 const NO_RETRY = { limit: 0 };
 
 describe('lib: AimsClient, answer by answer', function () {
@@ -530,4 +542,484 @@ describe('lib: AimsClient, answer by answer', function () {
     reply = () => ({ headers: { 'content-type': 'application/json' }, text: ' \n ' });
     should((await client().request('/x')).body).be.null();
   });
+});
+
+describe('lib: AimsClient against the simulator', function () {
+  let sim;
+  const clients = [];
+  const client = (options = {}) => {
+    const c = new AimsClient({ baseUrl: sim.url, auth: { type: 'token', token: TOKEN }, timeout: 2000, retry: FAST_RETRY, ...options });
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    sim = await startSim();
+  });
+  after(() => sim.close());
+  beforeEach(() => sim.reset());
+  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+
+  it('reads one job with the bearer token and a strictly encoded $filter', async () => {
+    const job = sim.addJob({ jobId: 'job-1' });
+    const found = await fetchJob(client(), 'job-1');
+    found.jobID.should.equal(job.jobID);
+    const [call] = apiCalls(sim);
+    call.headers.authorization.should.equal(`Bearer ${TOKEN}`);
+    call.query.should.containEql('%20eq%20');
+    call.query.should.not.containEql('+');
+  });
+
+  for (const status of [429, 502, 503, 504]) {
+    it(`retries ${status} and then succeeds`, async () => {
+      sim.addJob({ jobId: 'job-r' });
+      sim.addFault({ type: 'status', status, times: 2, match: { path: JOBS_PATH } });
+      await fetchJob(client(), 'job-r');
+      apiCalls(sim).length.should.equal(3);
+    });
+  }
+
+  it('retries a connection reset and a truncated body', async () => {
+    sim.addJob({ jobId: 'job-n' });
+    sim.addFault({ type: 'reset', times: 1 });
+    sim.addFault({ type: 'truncated', times: 1 });
+    await fetchJob(client(), 'job-n');
+    apiCalls(sim).length.should.equal(3);
+  });
+
+  it('gives up after the retry limit with the right code', async () => {
+    sim.addFault({ type: 'status', status: 429, times: -1 });
+    const err = await rejection(fetchJob(client({ retry: { ...FAST_RETRY, limit: 2 } }), 'job-x'));
+    err.code.should.equal('RATE_LIMITED');
+    err.status.should.equal(429);
+    apiCalls(sim).length.should.equal(3);
+    sim.clearLog();
+    sim.clearFaults();
+    sim.addFault({ type: 'status', status: 503, times: -1 });
+    const err503 = await rejection(fetchJob(client({ retry: { ...FAST_RETRY, limit: 1 } }), 'job-x'));
+    err503.code.should.equal('API_ERROR');
+    err503.status.should.equal(503);
+    sim.clearFaults();
+    sim.addFault({ type: 'reset', times: -1 });
+    (await rejection(fetchJob(client({ retry: { ...FAST_RETRY, limit: 1 } }), 'job-x'))).code.should.equal('NETWORK');
+  });
+
+  it('honours Retry-After in seconds', async () => {
+    sim.addJob({ jobId: 'job-ra' });
+    sim.addFault({ type: 'status', status: 429, retryAfter: 1, times: 1 });
+    const started = Date.now();
+    await fetchJob(client(), 'job-ra');
+    (Date.now() - started).should.be.aboveOrEqual(950);
+  });
+
+  it('stops retrying when the total retry time would pass its bound', async () => {
+    sim.addFault({ type: 'status', status: 503, retryAfter: 5, times: -1 });
+    const started = Date.now();
+    const err = await rejection(fetchJob(client({ retry: { ...FAST_RETRY, maxTotalMs: 1000 } }), 'job-x'));
+    err.code.should.equal('API_ERROR');
+    (Date.now() - started).should.be.below(1000);
+    apiCalls(sim).length.should.equal(1);
+  });
+
+  it('does not retry 500, 400, 403 or 410, nor a malformed body', async () => {
+    // 410 is LINK_EXPIRED only from a document link (output.test.js), not from the API.
+    for (const [status, code] of [[500, 'API_ERROR'], [400, 'API_ERROR'], [403, 'AUTH_FAILED'], [410, 'API_ERROR']]) {
+      sim.clearLog();
+      sim.addFault({ type: 'status', status, times: 1, body: '{"Message":"no way"}' });
+      const err = await rejection(fetchJob(client(), 'job-x'));
+      err.code.should.equal(code);
+      err.status.should.equal(status);
+      err.message.should.containEql('no way');
+      apiCalls(sim).length.should.equal(1);
+    }
+    sim.clearLog();
+    sim.addFault({ type: 'malformed', times: 1 });
+    (await rejection(fetchJob(client(), 'job-x'))).code.should.equal('BAD_RESPONSE');
+    apiCalls(sim).length.should.equal(1);
+  });
+
+  it('answers TIMEOUT when the API hangs past the timeout', async function () {
+    sim.addFault({ type: 'hang', times: -1 });
+    const err = await rejection(fetchJob(client({ timeout: 200, retry: { ...FAST_RETRY, limit: 1 } }), 'job-x'));
+    err.code.should.equal('TIMEOUT');
+    apiCalls(sim).length.should.equal(2);
+  });
+
+  it('does not retry a POST unless asked', async () => {
+    const posts = () => sim.log.filter((entry) => entry.path === '/reports/v1.0/exportdata').length;
+    sim.addFault({ type: 'status', status: 503, times: 1 });
+    (await rejection(client().request('/reports/v1.0/exportdata', { method: 'POST', json: {} }))).code.should.equal('API_ERROR');
+    posts().should.equal(1);
+    sim.addFault({ type: 'status', status: 503, times: 1 });
+    const answer = await client().request('/reports/v1.0/exportdata', { method: 'POST', json: { outputFormat: 'csv' }, retry: true });
+    answer.statusCode.should.equal(200);
+    posts().should.equal(3);
+  });
+
+  it('sends the token only to trusted hosts', async () => {
+    const c = client({ trustedHosts: 'files.example.com, *.blob.example.net' });
+    c.isTrustedHost('https://files.example.com/x').should.be.true();
+    c.isTrustedHost('https://a.blob.example.net/x').should.be.true();
+    c.isTrustedHost('https://apiwest.aims360.rest/x').should.be.true();
+    c.isTrustedHost('https://evil.example.com/x').should.be.false();
+    c.isTrustedHost('https://blob.example.net.evil.com/x').should.be.false();
+    (await rejection(c.request('https://evil.example.com/jobs'))).code.should.equal('UNTRUSTED_HOST');
+    sim.log.length.should.equal(0);
+  });
+
+  it('keeps a path prefix of the base URL and strips a trailing slash', () => {
+    const c = client({ baseUrl: 'https://gw.example.com/aims/' });
+    c.resolve('/jobsmanagement/x').href.should.equal('https://gw.example.com/aims/jobsmanagement/x');
+    c.resolve('reports/v1.0/exportdata').href.should.equal('https://gw.example.com/aims/reports/v1.0/exportdata');
+    c.resolve('/aims/jobsmanagement/x?a=1').href.should.equal('https://gw.example.com/aims/jobsmanagement/x?a=1');
+  });
+
+  it('refuses bad settings with BAD_INPUT', () => {
+    const bad = [
+      { baseUrl: 'ftp://x' },
+      { baseUrl: 'not a url' },
+      { timeout: -1 },
+      { timeout: 'abc' },
+      { trustedHosts: 'https://files.example.com/path' },
+      { trustedHosts: 'ftp://files.example.com' },
+      { trustedHosts: 'files.example.com:0' },
+      { trustedHosts: 'files.example.com:65536' },
+      { trustedHosts: '*.com' },
+      { auth: { type: 'token', token: '' } },
+      { auth: { type: 'oauth2', tokenUrl: 'http://x/t', clientId: 'a', clientSecret: '', username: 'u', password: 'p' } },
+      { auth: { type: 'oauth2', tokenUrl: 'nope', clientId: 'a', clientSecret: 's', username: 'u', password: 'p' } },
+    ];
+    for (const options of bad) {
+      (() => client(options)).should.throw({ code: 'BAD_INPUT' });
+    }
+    client({ timeout: '1500' }).timeout.should.equal(1500);
+  });
+
+
+
+  it('redacts the token from what the API says back', async () => {
+    sim.addFault({ type: 'status', status: 400, body: JSON.stringify({ Message: `bad token ${TOKEN}` }), times: 1 });
+    const err = await rejection(fetchJob(client(), 'job-x'));
+    err.message.should.not.containEql(TOKEN);
+    JSON.stringify(err).should.not.containEql(TOKEN);
+    String(err.stack).should.not.containEql(TOKEN);
+  });
+
+  it('ends requests in flight on close', async () => {
+    sim.addFault({ type: 'hang', times: -1 });
+    const c = client({ timeout: 60000 });
+    const pending = rejection(fetchJob(c, 'job-x'));
+    await new Promise((r) => setTimeout(r, 100));
+    c.close();
+    (await pending).code.should.equal('NETWORK');
+    (await rejection(fetchJob(c, 'job-x'))).code.should.equal('NETWORK');
+  });
+
+  describe('OAuth2 password grant', () => {
+    const oauth = (extra = {}) => ({
+      type: 'oauth2',
+      tokenUrl: `${sim.url}/connect/token`,
+      clientId: 'sim-client',
+      clientSecret: 'sim-secret',
+      username: 'operator@example.com',
+      password: 'sim-password',
+      ...extra,
+    });
+    const tokenCalls = () => sim.log.filter((entry) => entry.path === '/connect/token');
+
+    it('fetches one token for many concurrent requests and reuses it', async () => {
+      sim.addJob({ jobId: 'job-o' });
+      const c = client({ auth: oauth() });
+      await Promise.all(Array.from({ length: 20 }, () => fetchJob(c, 'job-o')));
+      await fetchJob(c, 'job-o');
+      tokenCalls().length.should.equal(1);
+      apiCalls(sim).every((e) => /^Bearer .+/.test(e.headers.authorization)).should.be.true();
+    });
+
+    it('fetches a new token when the old one expires', async function () {
+      await sim.close();
+      sim = await startSim({ oauth: { tokenTtlSeconds: 1 } });
+      sim.addJob({ jobId: 'job-e' });
+      const c = client({ auth: oauth() });
+      await fetchJob(c, 'job-e');
+      await new Promise((r) => setTimeout(r, 1100));
+      await fetchJob(c, 'job-e');
+      tokenCalls().length.should.equal(2);
+      apiCalls(sim).filter((e) => e.status === 401).length.should.equal(0);
+    });
+
+    it('on a 401 fetches a token again once and retries the request', async () => {
+      sim.addJob({ jobId: 'job-401' });
+      const c = client({ auth: oauth() });
+      await fetchJob(c, 'job-401');
+      sim.expireTokens();
+      await fetchJob(c, 'job-401');
+      tokenCalls().length.should.equal(2);
+      apiCalls(sim).map((e) => e.status).should.eql([200, 401, 200]);
+    });
+
+    it('retries a 401 only once per request', async () => {
+      const c = client({ auth: oauth() });
+      sim.addFault({ type: 'status', status: 401, times: -1, match: { path: JOBS_PATH } });
+      (await rejection(fetchJob(c, 'job-x'))).code.should.equal('AUTH_FAILED');
+      apiCalls(sim).length.should.equal(2);
+      tokenCalls().length.should.equal(2);
+    });
+
+    it('does not retry a 401 with a static token', async () => {
+      const c = client({ auth: { type: 'token', token: 'wrong-token' } });
+      const err = await rejection(fetchJob(c, 'job-x'));
+      err.code.should.equal('AUTH_FAILED');
+      err.status.should.equal(401);
+      apiCalls(sim).length.should.equal(1);
+    });
+
+    it('answers AUTH_FAILED for a wrong password, without leaking it', async () => {
+      const c = client({ auth: oauth({ password: 'wrong-password-123' }) });
+      const err = await rejection(fetchJob(c, 'job-x'));
+      err.code.should.equal('AUTH_FAILED');
+      JSON.stringify({ m: err.message, s: err.stack }).should.not.containEql('wrong-password-123');
+      apiCalls(sim).length.should.equal(0);
+    });
+  });
+});
+
+/** A host name only the stubbed lookup knows; it fails with the codes queued in `lookupFailures`. */
+const FLAKY = 'flaky.test';
+
+describe('lib: AimsClient retries', function () {
+  let server;
+  let port;
+  let reply;
+  const seen = [];
+  const clients = [];
+  let lookupFailures = [];
+  const realLookup = dns.lookup;
+  const realRandom = Math.random;
+  const realNow = Date.now;
+
+  const client = (options = {}) => {
+    const c = new AimsClient({ baseUrl: `http://${FLAKY}:${port}`, auth: { type: 'token', token: 'tok-1' }, timeout: 3000, ...options });
+    clients.push(c);
+    return c;
+  };
+  const failure = (promise) => promise.then(() => {
+    throw new Error('expected a failure');
+  }, (err) => err);
+  /** Milliseconds between the requests the server saw. */
+  const gaps = () => seen.slice(1).map((s, i) => s.at - seen[i].at);
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      seen.push({ method: req.method, at: performance.now() });
+      req.resume();
+      req.on('end', () => {
+        const { status = 200, headers = {}, text = '{}' } = reply(seen.length);
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(text);
+      });
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = server.address().port;
+    dns.lookup = function lookup(host, options, callback) {
+      if (typeof options === 'function') [callback, options] = [options, {}];
+      if (host !== FLAKY) return realLookup.call(this, host, options, callback);
+      const code = lookupFailures.shift();
+      if (code) {
+        const err = Object.assign(new Error(`${code} (test)`), { code });
+        return process.nextTick(callback, err);
+      }
+      if (options && options.all) return process.nextTick(callback, null, [{ address: '127.0.0.1', family: 4 }]);
+      return process.nextTick(callback, null, '127.0.0.1', 4);
+    };
+  });
+  after(() => {
+    dns.lookup = realLookup;
+    server.close();
+  });
+  beforeEach(() => {
+    seen.length = 0;
+    lookupFailures = [];
+    reply = () => ({});
+  });
+  afterEach(() => {
+    Math.random = realRandom;
+    Date.now = realNow;
+    clients.splice(0).forEach((c) => c.close());
+  });
+
+  describe('which failures are retried', () => {
+    const TRANSIENT = ['ETIMEDOUT', 'ECONNRESET', 'EADDRINUSE', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE'];
+
+    for (const code of TRANSIENT) {
+      it(`sends a GET again after ${code}`, async () => {
+        lookupFailures = [code];
+        (await client({ retry: { limit: 1, baseDelayMs: 1 } }).request('/x')).statusCode.should.equal(200);
+        seen.should.have.length(1);
+        lookupFailures.should.have.length(0);
+      });
+    }
+
+    it('sends a POST again only when the connection was refused, so it cannot have been carried out', async () => {
+      lookupFailures = ['ECONNREFUSED'];
+      (await client({ retry: { limit: 1, baseDelayMs: 1 } }).request('/x', { method: 'POST', json: {} })).statusCode.should.equal(200);
+      lookupFailures = ['ECONNRESET'];
+      const err = await failure(client({ retry: { limit: 1, baseDelayMs: 1 } }).request('/x', { method: 'POST', json: {} }));
+      err.should.match({ code: 'NETWORK', message: 'Could not reach AIMS360 (ECONNRESET): check the URL and the network.' });
+      seen.should.have.length(1);
+    });
+  });
+
+  describe('the error a failed connection gives', () => {
+    it('answers TIMEOUT for a connection that timed out, not only for the client\'s own timer', async () => {
+      lookupFailures = ['ETIMEDOUT'];
+      const err = await failure(client({ retry: { limit: 0 } }).request('/x'));
+      err.should.match({ code: 'TIMEOUT', message: 'AIMS360 did not answer within 3000 ms: try again later or raise the timeout.' });
+    });
+
+    it('answers BAD_RESPONSE for an answer that closed early, saying when retries did not help', async () => {
+      lookupFailures = ['ERR_STREAM_PREMATURE_CLOSE'];
+      (await failure(client({ retry: { limit: 0 } }).request('/x'))).should.match({
+        code: 'BAD_RESPONSE', message: 'The answer from AIMS360 was cut off before its end.',
+      });
+      lookupFailures = ['ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_PREMATURE_CLOSE'];
+      (await failure(client({ retry: { limit: 1, baseDelayMs: 1 } }).request('/x'))).message
+        .should.equal('The answer from AIMS360 was cut off before its end, also after retries.');
+    });
+  });
+
+  describe('the waits between attempts', () => {
+    const NOW = 1_700_000_000_000;
+    // Half-way jitter and a clock that stands still: each wait is 3/4 of its backoff, and only it counts against maxTotalMs.
+    beforeEach(() => {
+      Math.random = () => 0.5;
+      Date.now = () => NOW;
+    });
+    const unavailable = (times) => (n) => (n <= times ? { status: 503, text: '' } : {});
+
+    it('waits 3/4 of the backoff at half-way jitter before the first retry, and retries when that wait just fits maxTotalMs', async () => {
+      reply = unavailable(1);
+      // 400 ms backoff, 300 ms wait: exactly maxTotalMs still retries.
+      const c = client({ retry: { limit: 1, baseDelayMs: 400, maxDelayMs: 10_000, maxTotalMs: 300 } });
+      (await c.request('/x')).statusCode.should.equal(200);
+      seen.should.have.length(2);
+      gaps()[0].should.be.aboveOrEqual(290);
+    });
+
+    it('does not retry when the wait would pass maxTotalMs', async () => {
+      reply = unavailable(1);
+      const c = client({ retry: { limit: 1, baseDelayMs: 400, maxDelayMs: 10_000, maxTotalMs: 299 } });
+      (await failure(c.request('/x'))).should.match({ code: 'API_ERROR', status: 503 });
+      seen.should.have.length(1);
+    });
+
+    it('doubles the backoff after each attempt, up to maxDelayMs', async () => {
+      reply = unavailable(3);
+      // Backoffs 100, 200, then 300 (not 400): waits 75, 150, 225, all within maxTotalMs.
+      const c = client({ retry: { limit: 3, baseDelayMs: 100, maxDelayMs: 300, maxTotalMs: 225 } });
+      (await c.request('/x')).statusCode.should.equal(200);
+      seen.should.have.length(4);
+      const [first, second, third] = gaps();
+      first.should.be.aboveOrEqual(70);
+      second.should.be.aboveOrEqual(145);
+      third.should.be.aboveOrEqual(220);
+    });
+
+    it('waits as long as Retry-After says, and tells onRetryAfter until when', async () => {
+      reply = (n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' }, text: '' } : {});
+      const c = client({ retry: { limit: 1, baseDelayMs: 1 } });
+      const told = [];
+      c.onRetryAfter = (until) => told.push(until);
+      (await c.request('/x')).statusCode.should.equal(200);
+      told.should.eql([NOW + 1000]);
+      gaps()[0].should.be.aboveOrEqual(990);
+    });
+  });
+});
+
+describe('lib: AimsClient over https', function () {
+  const CLIENT = path.resolve(__dirname, '../../dist/src/lib/client.js');
+  const TOKEN = 'tls-token-4711';
+
+  /** Runs three GETs in a fresh Node; resolves what each gave: a status code, or an error's code and message. */
+  function requestsFromChild(baseUrl, env) {
+    const script = `
+      const { AimsClient } = require(${JSON.stringify(CLIENT)});
+      const client = new AimsClient({ baseUrl: ${JSON.stringify(baseUrl)}, auth: { type: 'token', token: ${JSON.stringify(TOKEN)} }, retry: { limit: 0 }, timeout: 5000 });
+      (async () => {
+        const results = [];
+        for (const p of ['/a', '/b', '/c']) {
+          try { results.push({ status: (await client.request(p)).statusCode }); }
+          catch (err) { results.push({ code: err.code, message: err.message }); }
+        }
+        client.close();
+        process.stdout.write(JSON.stringify(results));
+      })();`;
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, ['-e', script], { env: { ...process.env, ...env }, timeout: 30000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout));
+      });
+    });
+  }
+
+  /** Runs openssl quietly in `dir`. */
+  const openssl = (dir, args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+
+  this.timeout(30000);
+  let dir;
+  let server;
+  let connections;
+  let requests;
+
+  // Made once: a self-signed certificate, and one signed by a CA that no process trusts.
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-tls-'));
+    openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', 'self.key', '-out', 'self.pem']);
+    openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=unknown test CA', '-keyout', 'ca.key', '-out', 'ca.pem']);
+    openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'signed.key', '-out', 'signed.csr']);
+    fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    openssl(dir, ['x509', '-req', '-in', 'signed.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'san.ext', '-out', 'signed.pem']);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Serves https on loopback with the named certificate; resolves its base URL. */
+  async function serve(name) {
+    connections = 0;
+    requests = [];
+    server = https.createServer({ key: fs.readFileSync(path.join(dir, `${name}.key`)), cert: fs.readFileSync(path.join(dir, `${name}.pem`)) }, (req, res) => {
+      requests.push({ url: req.url, authorization: req.headers.authorization });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    server.on('secureConnection', () => connections++);
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `https://127.0.0.1:${server.address().port}`;
+  }
+  afterEach(() => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(resolve);
+  }));
+
+  it('sends the token over TLS and keeps one connection alive for requests one after another', async () => {
+    const results = await requestsFromChild(await serve('self'), { NODE_EXTRA_CA_CERTS: path.join(dir, 'self.pem') });
+    results.should.eql([{ status: 200 }, { status: 200 }, { status: 200 }]);
+    requests.map((r) => r.url).should.eql(['/a', '/b', '/c']);
+    requests.every((r) => r.authorization === `Bearer ${TOKEN}`).should.be.true();
+    connections.should.equal(1);
+  });
+
+  for (const [name, kind, code] of [['self', 'a self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT'], ['signed', 'a certificate from an unknown CA', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']]) {
+    it(`refuses ${kind} the process does not trust, with NETWORK, before the token is sent`, async () => {
+      const results = await requestsFromChild(await serve(name), { NODE_EXTRA_CA_CERTS: '' });
+      results.should.have.length(3);
+      for (const r of results) {
+        r.code.should.equal('NETWORK');
+        r.message.should.equal(`The TLS certificate of AIMS360 is not trusted (${code}): check the URL, or start Node-RED with NODE_EXTRA_CA_CERTS naming your CA's certificate.`);
+        r.message.should.not.containEql(TOKEN);
+      }
+      requests.should.be.empty();
+    });
+  }
 });

@@ -3,7 +3,7 @@
 const should = require('should');
 const { AimsClient } = require('../../dist/src/lib/client.js');
 const { checkJobId, odataString, jobIdFilter, buildQueryString, pathAndQuery, fetchJob, queryJobs, JOBS_PATH } = require('../../dist/src/lib/odata.js');
-const { rejection } = require('../support/sim');
+const { startSim, apiCalls, rejection, TOKEN } = require('../support/sim');
 
 const BASE = 'https://apiwest.aims360.rest';
 
@@ -124,5 +124,70 @@ describe('lib: OData building', () => {
   it('keeps only path and query of a nextLink', () => {
     pathAndQuery('https://evil.example.com/jobsmanagement/odata/v1.0/backgroundjob?$skip=100').should.equal('/jobsmanagement/odata/v1.0/backgroundjob?$skip=100');
     pathAndQuery('/x?y=1').should.equal('/x?y=1');
+  });
+});
+
+
+const FAST_RETRY = { baseDelayMs: 10, maxDelayMs: 50 };
+
+describe('lib: job queries against the simulator', function () {
+  let sim;
+  const clients = [];
+  const client = (options = {}) => {
+    const c = new AimsClient({ baseUrl: sim.url, auth: { type: 'token', token: TOKEN }, timeout: 2000, retry: FAST_RETRY, ...options });
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    sim = await startSim();
+  });
+  after(() => sim.close());
+  beforeEach(() => sim.reset());
+  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+
+  it('answers JOB_NOT_FOUND for an unknown id and BAD_INPUT before any request for a bad one', async () => {
+    (await rejection(fetchJob(client(), 'nope'))).code.should.equal('JOB_NOT_FOUND');
+    sim.clearLog();
+    for (const bad of ["x' or jobStatus eq 'Failed", '', 'a b', 'a'.repeat(129), '../x']) {
+      (await rejection(fetchJob(client(), bad))).code.should.equal('BAD_INPUT');
+    }
+    sim.log.length.should.equal(0);
+  });
+
+  it('follows nextLink on the base URL only, up to maxPages, and stops on an empty page', async () => {
+    sim.setConfig({ pageSize: 2, nextLinkHost: 'elsewhere.example.com' });
+    for (let i = 0; i < 5; i++) sim.addJob({ jobId: `page-${i}`, outcome: 'Failed' });
+    const all = await queryJobs(client(), { filter: "jobStatus eq 'Failed'" }, 10);
+    all.jobs.length.should.equal(5);
+    (all.nextLink === undefined).should.be.true();
+    sim.log.every((entry) => entry.host.startsWith('127.0.0.1')).should.be.true();
+    const some = await queryJobs(client(), { filter: "jobStatus eq 'Failed'" }, 2);
+    some.jobs.length.should.equal(4);
+    some.nextLink.should.startWith(`${sim.url}/jobsmanagement/`);
+  });
+
+  it('stops at an empty page even when it carries a nextLink', async () => {
+    const next = `${sim.url}${JOBS_PATH}?$skip=2`;
+    sim.addFault({ type: 'status', status: 200, body: JSON.stringify({ value: [], '@odata.nextLink': next }), times: -1, match: { path: JOBS_PATH } });
+    const result = await queryJobs(client(), { filter: "jobStatus eq 'Failed'" }, 10);
+    result.jobs.length.should.equal(0);
+    (result.nextLink === undefined).should.be.true();
+    apiCalls(sim).length.should.equal(1);
+  });
+
+  it('answers JOB_NOT_FOUND when the answer holds only other jobs', async () => {
+    const other = JSON.stringify({ value: [{ jobID: 'job-other', jobStatus: 'Completed' }] });
+    sim.addFault({ type: 'status', status: 200, body: other, times: 1, match: { path: JOBS_PATH } });
+    (await rejection(fetchJob(client(), 'job-asked'))).code.should.equal('JOB_NOT_FOUND');
+    // Ids are compared without case, as the poller does.
+    const upper = JSON.stringify({ value: [{ jobID: 'JOB-ASKED', jobStatus: 'Completed' }] });
+    sim.addFault({ type: 'status', status: 200, body: upper, times: 1, match: { path: JOBS_PATH } });
+    (await fetchJob(client(), 'job-asked')).jobID.should.equal('JOB-ASKED');
+  });
+
+  it('answers BAD_RESPONSE for an answer without a value list', async () => {
+    sim.addFault({ type: 'status', status: 200, body: '{"something":1}', times: 1 });
+    (await rejection(fetchJob(client(), 'job-x'))).code.should.equal('BAD_RESPONSE');
   });
 });
