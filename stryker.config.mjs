@@ -10,10 +10,9 @@
 const spec = [
   'test/lib/**/*.test.js',
   'test/specs.test.js',
-  'test/output.test.js',
 ];
 
-// Read by test/output.test.js: skip the 200 MB resume test, whose smaller twins cover the same code.
+// Read by test/lib/formats.test.js: skip the 200 MB resume test, whose smaller twins cover the same code.
 process.env.AIMS360_MUTATION = '1';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -1,13 +1,11 @@
 // A finished job's output as the fetch output node reads it, from job objects written
 // here in the spellings AIMS360 uses (no network): documents, links, scopes, checks.
 const should = require('should');
-const { AimsClient } = require('../../dist/src/lib/client.js');
 const out = { ...require('../../dist/src/lib/job-output.js'), ...require('../../dist/src/lib/formats.js') };
 const output = require('../../dist/src/lib/job-output.js');
+const { startSim } = require('../support/sim');
 
 const MB = 1024 * 1024;
-const client = new AimsClient({ baseUrl: 'https://apiwest.aims360.rest', auth: { type: 'token', token: 't' } });
-after(() => client.close());
 
 describe('lib: job output without a download', () => {
   it('tells Publishlink from In-line JSON by responseType in any spelling, else by a publishLink', () => {
@@ -70,23 +68,6 @@ describe('lib: job output without a download', () => {
     out.needsToken({}).should.be.true();
   });
 
-  it('knows a document\'s kind by its type, its name, then its content type', () => {
-    out.docKind({ name: 'x', type: 'csv' }).should.equal('csv');
-    out.docKind({ name: 'x.XLSX', type: '' }).should.equal('xlsx');
-    out.docKind({ name: 'x.json', type: '' }).should.equal('json');
-    out.docKind({ name: 'x', type: 'pdf' }, 'application/json').should.equal('json');
-    out.docKind({ name: 'x', type: '' }, 'text/CSV; charset=utf-8').should.equal('csv');
-    out.docKind({ name: 'x', type: '' }, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').should.equal('xlsx');
-    out.docKind({ name: 'x', type: '' }, 'application/pdf').should.equal('other');
-    out.docKind({ name: 'x.csv.pdf', type: '' }).should.equal('other');
-  });
-
-  it('holds a document in memory except as a file or CSV rows streamed', () => {
-    out.holdsInMemory('file', 'csv').should.be.false();
-    out.holdsInMemory('stream-rows', 'csv').should.be.false();
-    out.holdsInMemory('stream-rows', 'xlsx').should.be.true();
-    out.holdsInMemory('auto', 'csv').should.be.true();
-  });
 
   it('takes a job object in msg.payload as the job only when it has id, status and a response', () => {
     out.looksLikeJob({ jobId: 'a', jobStatus: 'Completed', responseType: 'Publishlink' }).should.be.true();
@@ -106,38 +87,7 @@ describe('lib: job output without a download', () => {
     (() => out.checkCompleted({})).should.throw({ code: 'JOB_NOT_COMPLETED', message: /^Job \? is in an unknown state/ });
     out.checkCompleted({ jobId: 'j3', jobStatus: 'COMPLETED' });
   });
-
-  it('reads empty settings as the defaults and says what is allowed', () => {
-    out.readSettings({ format: '', documents: '', maxSizeMB: '', rowsPerMessage: '' })
-      .should.eql({ format: 'auto', maxBytes: 100 * MB, documents: 'first', rowsPerMessage: 1000 });
-    out.readSettings({ format: 'stream-rows', rowsPerMessage: 1_000_000, maxSizeMB: 0.001 }).should.match({ rowsPerMessage: 1_000_000 });
-    (() => out.readSettings({ format: 'xml' })).should.throw({ message: 'Format must be one of auto, buffer, utf8, json, rows, file, stream-rows, not "xml".' });
-    (() => out.readSettings({ documents: 'some' })).should.throw({ message: 'Documents must be one of first, all, not "some".' });
-    (() => out.readSettings({ rowsPerMessage: 1_000_001 })).should.throw({ code: 'BAD_INPUT' });
-  });
-
-  it('checks before any request: expiry to the millisecond, http(s) only, announced size to the byte', () => {
-    const doc = (info, link = 'https://apieast.aims360.rest/d') => [{ info: { name: 'r.csv', type: 'csv', ...info }, link }];
-    const settings = { ...out.readSettings({ maxSizeMB: 1 }) };
-    const now = Date.parse('2030-01-01T00:00:00Z');
-    (() => out.checkBeforeRequest(client, doc({ expiryDate: '2030-01-01T00:00:00Z' }), true, settings, now))
-      .should.throw({ code: 'LINK_EXPIRED', message: 'The link of document "r.csv" expired on 2030-01-01T00:00:00Z: rerun the job to get a new one.' });
-    out.checkBeforeRequest(client, doc({ expiryDate: '2030-01-01T00:00:00.001Z' }), true, settings, now);
-    out.checkBeforeRequest(client, doc({ expiryDate: 'someday' }), true, settings, now);
-    out.checkBeforeRequest(client, doc({ sizeBytes: MB }), true, settings, now);
-    (() => out.checkBeforeRequest(client, doc({ sizeBytes: MB + 1 }), true, settings, now))
-      .should.throw({ code: 'TOO_LARGE', message: /^Document "r\.csv" is 1\.0 MB, more than Max size \(1 MB\)/ });
-    (() => out.checkBeforeRequest(client, doc({}, 'not a link'), false, settings, now))
-      .should.throw({ code: 'BAD_RESPONSE', message: 'The link of document "r.csv" is not a URL.' });
-    (() => out.checkBeforeRequest(client, doc({}, 'ftp://apieast.aims360.rest/d'), false, settings, now))
-      .should.throw({ code: 'BAD_RESPONSE', message: /is not http or https \(ftp:\)/ });
-    out.checkBeforeRequest(client, doc({}, 'http://apieast.aims360.rest/d'), false, settings, now);
-    // The token goes to https://*.aims360.rest only, not over http.
-    (() => out.checkBeforeRequest(client, doc({}, 'http://apieast.aims360.rest/d'), true, settings, now))
-      .should.throw({ code: 'UNTRUSTED_HOST', message: /^Document "r\.csv" is on http:\/\/apieast\.aims360\.rest, which is not a trusted host/ });
-  });
 });
-
 
 describe('lib: what a finished job offers (job-output.ts)', () => {
   it('a failed job says why when the API says it, in either spelling', () => {
@@ -183,5 +133,40 @@ describe('lib: what a finished job offers (job-output.ts)', () => {
       .should.eql([{ info: { name: 'document', type: '' }, link: 'https://x/p' }]);
     // A type of only a dot: the name's extension.
     output.jobDocuments({ jobId: 'j7', response: [{ documentName: 'x.Csv', Type: '.', DownloadLink: 'https://x/x' }] })[0].info.type.should.equal('csv');
+  });
+});
+
+describe('lib: job output of the simulator\'s jobs', () => {
+  let sim;
+  before(async () => {
+    sim = await startSim();
+  });
+  after(() => sim.close());
+  beforeEach(() => sim.reset());
+
+  it('reads In-line JSON whether response is a JSON string or JSON', () => {
+    for (const responseAsJson of [false, true]) {
+      const job = sim.addJob({ jobId: `job-i-${responseAsJson}`, inline: { a: [1, 2] }, responseAsJson });
+      out.isPublishlink(job).should.be.false();
+      out.inlineOutput(job).should.eql({ a: [1, 2] });
+    }
+    (() => out.inlineOutput({ jobID: 'x', response: '{oops' })).should.throw({ code: 'BAD_RESPONSE' });
+  });
+
+  it('lists documents with DownloadLink, else the publishLink', () => {
+    const job = sim.addJob({ jobId: 'job-l', documents: [{ name: 'a.csv' }, { name: 'b.pdf', format: 'pdf', noDownloadLink: true }] });
+    const docs = out.jobDocuments(job);
+    docs.map((d) => d.info.name).should.eql(['a.csv', 'b.pdf']);
+    docs.map((d) => d.info.type).should.eql(['csv', 'pdf']);
+    docs[1].link.should.equal(job.publishLink);
+    docs[0].info.should.have.properties(['expiryDate', 'documentId', 'sizeBytes']);
+    out.jobDocuments({ jobID: 'p', responseType: 'Publishlink', publishLink: 'http://x/y', response: null })[0].link.should.equal('http://x/y');
+    (() => out.jobDocuments({ jobID: 'p', responseType: 'Publishlink', response: '[]' })).should.throw({ code: 'BAD_RESPONSE' });
+  });
+
+  it('refuses JOB_NOT_COMPLETED and JOB_FAILED', () => {
+    (() => out.checkCompleted(sim.addJob({ jobId: 'q', queuedMs: 60000 }))).should.throw({ code: 'JOB_NOT_COMPLETED' });
+    (() => out.checkCompleted(sim.addJob({ jobId: 'f', outcome: 'Failed' }))).should.throw({ code: 'JOB_FAILED' });
+    out.checkCompleted(sim.addJob({ jobId: 'c' }));
   });
 });
