@@ -9,7 +9,6 @@
  */
 const spec = [
   'test/lib/**/*.test.js',
-  'test/specs.test.js',
 ];
 
 // Read by test/lib/formats.test.js: skip the 200 MB resume test, whose smaller twins cover the same code.

@@ -4,6 +4,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
 const { startSim, apiCalls, TOKEN } = require('../support/sim');
+const { spec: fetchSpec } = require('../../dist/nodes/fetch-output/spec.js');
 
 const creds = { server: { token: TOKEN } };
 const DOCS = '/documentmanagement/';
@@ -298,4 +299,88 @@ describe('aims360-fetch-output', function () {
     await wait(20);
     completed.length.should.equal(1);
   });
+});
+
+describe('aims360-fetch-output: typed values', function () {
+  // CSV cells that are exactly a number or boolean are handed on as one; nodes saved before it keep text.
+  const CSV = 'qty,neg,yes,no,zip,exp,price,plus,space,code,nan,inf,empty,upper\n' +
+    '12,-3.5,true,false,00123,1e3,12.50,+5," 7",12345678901234567890,NaN,Infinity,,TRUE\n';
+  const TEXT = {
+    qty: '12', neg: '-3.5', yes: 'true', no: 'false', zip: '00123', exp: '1e3', price: '12.50', plus: '+5', space: ' 7',
+    code: '12345678901234567890', nan: 'NaN', inf: 'Infinity', empty: '', upper: 'TRUE',
+  };
+  const TYPED = { ...TEXT, qty: 12, neg: -3.5, yes: true, no: false };
+  const NEW_FETCH = { version: String(fetchSpec.version) };
+
+  let sim;
+  const currentSim = useSimAndNodeRed(startSim);
+  beforeEach(() => {
+    sim = currentSim();
+  });
+
+  function fetchFlow(props) {
+    return [
+      ...baseFlow(sim),
+      { id: 'node', type: 'aims360-fetch-output', z: 'tab', server: 'server', jobId: 'job-csv', jobIdType: 'str', wires: [['out']], ...props },
+      { id: 'out', type: 'helper', z: 'tab' },
+    ];
+  }
+
+  /** Every payload a fetch output node with `props` sends for one message, once it completed. */
+  async function fetched(props, document = { name: 'cells.csv', content: CSV }) {
+    sim.addJob({ jobId: 'job-csv', scope: 'Public', documents: [document] });
+    await load(fetchFlow(props), creds);
+    const out = collect(helper.getNode('out'));
+    const caught = collect(helper.getNode('caught'));
+    const completed = next(helper.getNode('completed'), helper.getNode('caught'));
+    helper.getNode('node').receive({});
+    await completed;
+    caught.should.eql([]);
+    await helper.unload();
+    return out.map((m) => m.payload);
+  }
+
+  for (const [format, extra, payloadOf] of [
+    ['rows', {}, ([rows]) => rows[0]],
+    ['auto', {}, ([rows]) => rows[0]],
+    ['stream-rows', { rowsPerMessage: '1' }, ([row]) => row],
+  ]) {
+    it(`hands on numbers and booleans that round-trip exactly, with format ${format}, in a new node`, async () => {
+      payloadOf(await fetched({ ...NEW_FETCH, format, ...extra, typedValues: true })).should.eql(TYPED);
+      // A node of this version saved without the setting: the spec's default, on.
+      payloadOf(await fetched({ ...NEW_FETCH, format, ...extra })).should.eql(TYPED);
+    });
+
+    it(`keeps every CSV cell as text with format ${format} in a node saved before typed values, or with it off`, async () => {
+      payloadOf(await fetched({ format, ...extra })).should.eql(TEXT);
+      payloadOf(await fetched({ ...NEW_FETCH, format, ...extra, typedValues: false })).should.eql(TEXT);
+    });
+  }
+
+  it('leaves text, and XLSX cells as the workbook types them (a text cell "12" stays text)', async () => {
+    (await fetched({ ...NEW_FETCH, format: 'utf8', typedValues: true })).should.eql([CSV]);
+    const { default: writeXlsx } = await import('write-excel-file/node');
+    const content = await writeXlsx([
+      [{ value: 'asText' }, { value: 'flag' }, { value: 'qty' }],
+      [{ value: '12' }, { value: 'true' }, { value: 7 }],
+    ]).toBuffer();
+    const xlsx = { name: 'cells.xlsx', format: 'xlsx', content };
+    const rows = { asText: '12', flag: 'true', qty: 7 };
+    for (const format of ['rows', 'auto']) (await fetched({ ...NEW_FETCH, format, typedValues: true }, xlsx)).should.eql([[rows]]);
+    (await fetched({ ...NEW_FETCH, format: 'stream-rows', rowsPerMessage: '1', typedValues: true }, xlsx)).should.eql([rows]);
+  });
+
+  for (const [type, flowOf, current] of [['aims360-fetch-output', fetchFlow, NEW_FETCH]]) {
+    it(`${type}: refuses a typed values setting that is not true or false at deploy, with a red status and a clear message`, async () => {
+      await load(flowOf({ ...current, typedValues: 'yes' }), creds);
+      const caught = collect(helper.getNode('caught'));
+      const statuses = collect(helper.getNode('statuses'));
+      helper.getNode('node').receive({});
+      while (caught.length === 0) await wait(10);
+      caught[0].error.code.should.equal('BAD_INPUT');
+      caught[0].error.message.should.equal('Typed values must be true or false.');
+      statuses.pop().status.should.match({ fill: 'red', text: 'BAD_INPUT: typed values must be true or false' });
+      sim.log.length.should.equal(0);
+    });
+  }
 });
