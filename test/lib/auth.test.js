@@ -1,7 +1,7 @@
 // src/lib/auth.ts: the token sources, a static token and the OAuth2 password grant (its form,
 // its cache shared by concurrent callers, its refresh before expiry, and what it refuses).
 require('should');
-const { tokenUrlFor, StaticToken, PasswordGrant, DEFAULT_TOKEN_PATH } = require('../../dist/src/lib/auth.js');
+const { tokenUrlFor, StaticToken, PasswordGrant } = require('../../dist/src/lib/auth.js');
 
 const creds = { clientId: 'c', clientSecret: 's', username: 'u', password: 'p' };
 
@@ -46,10 +46,9 @@ describe('lib: OAuth2 token cache', () => {
 
 describe('lib: token sources', () => {
   it('uses the token URL given, else the documented endpoint under the base URL', () => {
-    tokenUrlFor('https://apiwest.aims360.rest/', '').should.equal(`https://apiwest.aims360.rest${DEFAULT_TOKEN_PATH}`);
-    tokenUrlFor(' https://apiwest.aims360.rest ', undefined).should.equal(`https://apiwest.aims360.rest${DEFAULT_TOKEN_PATH}`);
+    tokenUrlFor('https://apiwest.aims360.rest/', '').should.equal('https://apiwest.aims360.rest/authentication/v1/authentication/token');
+    tokenUrlFor(' https://apiwest.aims360.rest ', undefined).should.equal('https://apiwest.aims360.rest/authentication/v1/authentication/token');
     tokenUrlFor('https://apiwest.aims360.rest', ' https://login.example/token ').should.equal('https://login.example/token');
-    DEFAULT_TOKEN_PATH.should.equal('/authentication/v1/authentication/token');
   });
 
   it('needs a token, never asks again for a static one, and hides it', async () => {

@@ -2,7 +2,7 @@ require('should');
 const vm = require('node:vm');
 const { AimsClient } = require('../../dist/src/lib/client.js');
 const {
-  EXPORT_PATH, EARLIER_EXPORT_PATH, EXPORT_DEFAULTS, EXPORT_FORMATS, EXPORT_SCOPES, EXPORT_CHECKS,
+  EXPORT_PATH, EARLIER_EXPORT_PATH, EXPORT_FORMATS, EXPORT_SCOPES, EXPORT_CHECKS,
   readExportSettings, readExportBody, buildExportBody, startExport,
 } = require('../../dist/src/lib/export.js');
 const { startSim, apiCalls, rejection, TOKEN } = require('../support/sim');
@@ -49,11 +49,16 @@ function shouldHoldNoToken(err) {
 describe('lib: export settings and body', () => {
   it('fills the documented defaults and reads format and scope in any case', () => {
     readExportSettings(VIEW).should.eql({ ...VIEW, outputFormat: 'CSV', scope: 'Private', criteriaVersion: 'v1.0', path: EXPORT_PATH });
-    EXPORT_DEFAULTS.should.eql({ outputFormat: 'CSV', scope: 'Private', criteriaVersion: 'v1.0', path: '/reports/v1.0/reports/exportdata' });
-    EARLIER_EXPORT_PATH.should.equal('/reports/v1.0/exportdata');
-    EXPORT_FORMATS.should.eql(['CSV', 'Excel', 'JSON']);
-    EXPORT_SCOPES.should.eql(['Private', 'Public', 'PeopleInOrganization']);
+    // What a node given only Source and View name posts, and where: the documented defaults.
+    buildExportBody(readExportSettings(VIEW)).should.eql({
+      exportType: 'View', exportDataSettings: { Source: 'Orders', viewName: 'All orders' },
+      exportCriteriaVersion: 'v1.0', outputFormat: 'CSV', publishLinkAccessScope: 'Private',
+    });
+    readExportSettings(VIEW).path.should.equal('/reports/v1.0/reports/exportdata');
     const read = (more) => readExportSettings({ ...VIEW, ...more });
+    // Every format and scope the editor offers is read back as itself, whatever its case.
+    for (const format of EXPORT_FORMATS) read({ outputFormat: format.toLowerCase() }).outputFormat.should.equal(format);
+    for (const scope of EXPORT_SCOPES) read({ scope: scope.toUpperCase() }).scope.should.equal(scope);
     read({ outputFormat: 'csv' }).outputFormat.should.equal('CSV');
     read({ outputFormat: 'EXCEL' }).outputFormat.should.equal('Excel');
     read({ outputFormat: ' json ' }).outputFormat.should.equal('JSON');
@@ -76,7 +81,6 @@ describe('lib: export settings and body', () => {
     EXPORT_CHECKS.source('Orders').should.eql({ ok: true, value: 'Orders' });
     EXPORT_CHECKS.source('').should.match({ ok: false, problem: /No Source/ });
     EXPORT_CHECKS.scope('').should.eql({ ok: true, value: 'Private' });
-    Object.keys(EXPORT_CHECKS).sort().should.eql(['criteriaVersion', 'outputFormat', 'path', 'scope', 'source', 'viewName']);
   });
 
   it('refuses every bad input with BAD_INPUT in plain words', () => {

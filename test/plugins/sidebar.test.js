@@ -9,6 +9,11 @@ const { startSim, TOKEN } = require('../support/sim');
 
 const WebSocket = require(require.resolve('ws', { paths: [nodeRedRoot(), path.join(nodeRedRoot(), 'node_modules', '@node-red', 'editor-api')] }));
 
+/** The routes docs/admin-api.md documents, as Express writes them: "get /aims360/servers/:id/jobs". */
+const DOCUMENTED_ROUTES = [...fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'admin-api.md'), 'utf8')
+  .matchAll(/^\| `(GET|POST) (\/aims360\/[^` ?]+)/gm)]
+  .map(([, method, route]) => `${method.toLowerCase()} ${route.replace(/\{(\w+)\}/g, ':$1')}`);
+
 const ADMIN = 'admin-key-for-tests';
 const READER = 'reader-key-for-tests';
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -158,7 +163,8 @@ describe('sidebar plugin loaded again (palette reinstall)', () => {
   it('adds its routes once, answers with the latest load, and 404 once removed', async () => {
     const first = load();
     const count = added.length;
-    count.should.equal(6);
+    // The routes it adds are the documented ones, no more.
+    [...added].sort().should.eql([...DOCUMENTED_ROUTES].sort());
     const second = load();
     added.length.should.equal(count);
     (await fetch(`${url}/aims360/waits`)).status.should.equal(200);
@@ -178,6 +184,22 @@ describe('sidebar plugin loaded again (palette reinstall)', () => {
     second.plugin.onadd();
     (await fetch(`${url}/aims360/waits`)).status.should.equal(200);
     second.plugin.onremove();
+  });
+
+  it('answers on each documented route, and leaves a route it does not have to Express\'s 404', async () => {
+    const { plugin } = load();
+    DOCUMENTED_ROUTES.length.should.be.above(0);
+    for (const route of DOCUMENTED_ROUTES) {
+      const [method, template] = route.split(' ');
+      const res = await fetch(url + template.replace(':id', 'no-such-server').replace(':jobId', 'job-1'), { method: method.toUpperCase() });
+      // The plugin's own answer (JSON), not Express's "Cannot GET" page.
+      res.headers.get('content-type').should.match(/^application\/json/, route);
+      (await res.json()).should.be.an.Object();
+    }
+    const unknown = await fetch(`${url}/aims360/servers/no-such-server/nothing-here`);
+    unknown.status.should.equal(404);
+    unknown.headers.get('content-type').should.not.match(/json/);
+    plugin.onremove();
   });
 });
 
