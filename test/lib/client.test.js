@@ -622,7 +622,7 @@ describe('lib: AimsClient against the simulator', function () {
   });
 
   it('does not retry 500, 400, 403 or 410, nor a malformed body', async () => {
-    // 410 is LINK_EXPIRED only from a document link (output.test.js), not from the API.
+    // 410 is LINK_EXPIRED only from a document link (formats.test.js), not from the API.
     for (const [status, code] of [[500, 'API_ERROR'], [400, 'API_ERROR'], [403, 'AUTH_FAILED'], [410, 'API_ERROR']]) {
       sim.clearLog();
       sim.addFault({ type: 'status', status, times: 1, body: '{"Message":"no way"}' });

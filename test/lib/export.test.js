@@ -1,3 +1,5 @@
+// src/lib/export.ts: the export settings and the body it posts (the documented example, msg.exportBody
+// merged over it, every bad input refused in plain words), and an export started against the simulator.
 require('should');
 const vm = require('node:vm');
 const { AimsClient } = require('../../dist/src/lib/client.js');

@@ -1,3 +1,5 @@
+// The aims360-config node (nodes/aims360-config) in Node-RED: its settings and credentials, the
+// OAuth2 token URL, and the editor's Test connection admin endpoint.
 require('should');
 const http = require('node:http');
 const { DEFAULT_TOKEN_PATH, tokenUrlFor } = require('../../dist/src/lib/auth.js');

@@ -1,3 +1,5 @@
+// The aims360-export node (export data, nodes/export) in Node-RED against the simulator: starting
+// an export, its data as the chosen format, overlapping runs (overlap) and typed values.
 const should = require('should');
 const { useTempDir } = require('../support/temp');
 const fs = require('node:fs');

@@ -1,3 +1,5 @@
+// The aims360-fetch-output node (nodes/fetch-output) in Node-RED against the simulator: a finished
+// job's documents as each format, file names and directories, errors, and typed values.
 const should = require('should');
 const { useTempDir } = require('../support/temp');
 const fs = require('node:fs');

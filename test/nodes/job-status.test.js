@@ -1,3 +1,5 @@
+// The aims360-job-status node (nodes/job-status) in Node-RED against the simulator: one job by id,
+// a query of jobs, the editor's query presets, errors and secrets.
 const should = require('should');
 const { JOB_QUERY_PRESETS } = require('../../dist/nodes/job-status/spec');
 const {

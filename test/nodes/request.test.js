@@ -1,3 +1,5 @@
+// The aims360-request node (nodes/request) in Node-RED against the simulator: any endpoint, its
+// method, path, query and body from typed inputs, errors and retries.
 const should = require('should');
 const { helper, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne } = require('../support/red');
 const { startSim, apiCalls, TOKEN } = require('../support/sim');

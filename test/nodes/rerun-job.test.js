@@ -1,3 +1,5 @@
+// The aims360-rerun-job node (nodes/rerun-job) in Node-RED against the simulator: the rerun, what it
+// refuses, errors and secrets.
 const should = require('should');
 const {
   helper, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases, itRefusesBadJobIds,

@@ -1,3 +1,5 @@
+// The aims360-wait-for-job node (nodes/wait-for-job) in Node-RED against the simulator: waits to the
+// end of a job (completed, failed, timed out, progress outputs), polling, persistence, cancelling.
 const should = require('should');
 const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
 const { startSim, apiCalls, TOKEN } = require('../support/sim');

@@ -1,3 +1,5 @@
+// The AIMS360 simulator (simulator/) over HTTP: authentication, job queries, lifecycle, faults, the
+// request log, documents, data exports, the control API and the command line.
 const should = require('should');
 const { spawn } = require('node:child_process');
 const http = require('node:http');
