@@ -8,16 +8,10 @@
  * runs starts Node-RED and a simulator: with them a run takes hours on two cores.
  */
 const spec = [
-  'test/lib.test.js',
-  'test/lib-*.test.js',
-  'test/client.test.js',
-  'test/export-lib.test.js',
-  'test/request-lib.test.js',
-  'test/specs.test.js',
-  'test/output.test.js',
+  'test/lib/**/*.test.js',
 ];
 
-// Read by test/output.test.js: skip the 200 MB resume test, whose smaller twins cover the same code.
+// Read by test/lib/formats.test.js: skip the 200 MB resume test, whose smaller twins cover the same code.
 process.env.AIMS360_MUTATION = '1';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

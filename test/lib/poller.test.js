@@ -1,0 +1,704 @@
+// The shared poller behind wait for job and export: how it asks AIMS360 about many
+// jobs at once and when each wait ends, with answers the test writes (short intervals).
+const should = require('should');
+const { AimsClient } = require('../../dist/src/lib/client.js');
+const { AimsError } = require('../../dist/src/lib/errors.js');
+const { JobPoller } = require('../../dist/src/lib/poller.js');
+
+const FAST = { intervalMs: 20, maxIntervalMs: 40, timeoutMs: 0 };
+// Polls due within a quarter interval go out together: with 400 ms, waits started one
+// after the other are asked in one request even on a loaded machine.
+const GATHERED = { intervalMs: 400, maxIntervalMs: 400, timeoutMs: 0 };
+
+/**
+ * A client whose requestJson hands the job ids of each $filter to `answer(ids, n)`,
+ * which returns the list of jobs (or throws); every request's ids are logged, and its
+ * $select (null when it asks for whole jobs).
+ */
+function scriptedClient(answer, retry = {}) {
+  const client = new AimsClient({ baseUrl: 'https://apiwest.aims360.rest', auth: { type: 'token', token: 't' }, retry });
+  client.requests = [];
+  client.selects = [];
+  client.requestJson = async (_target, options = {}) => {
+    const ids = [...decodeURIComponent(options.query).matchAll(/jobId eq '([^']*)'/g)].map((m) => m[1]);
+    client.requests.push(ids);
+    client.selects.push(new URLSearchParams(options.query).get('$select'));
+    const body = await answer(ids, client.requests.length);
+    return { statusCode: 200, headers: {}, body };
+  };
+  return client;
+}
+
+/** A listener that records updates and resolves `ended` with the end result. */
+function listener() {
+  const l = { updates: [] };
+  l.ended = new Promise((resolve) => {
+    l.update = (job) => l.updates.push(job);
+    l.end = (result) => resolve(result);
+  });
+  return l;
+}
+
+const job = (jobId, jobStatus) => ({ jobId, jobStatus });
+/** An answer in which every job asked for has completed. */
+const allCompleted = (ids) => ({ value: ids.map((id) => job(id, 'Completed')) });
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const SELECT = 'jobID,jobStatus,percentCompleted';
+// The 400 AIMS360 gives for a query it does not take (an 'or' filter, or $select).
+const refused = () => new AimsError('API_ERROR', 'AIMS360 answered 400 (The query specified in the URI is not valid).', 400);
+
+/** Resolves once `check()` holds, looking every few ms (no fixed sleep to guess). */
+async function until(check) {
+  while (!check()) await delay(2);
+}
+
+/** A promise and the function that resolves it: holds an answer back until the test lets it go. */
+function held() {
+  let release;
+  const promise = new Promise((resolve) => (release = resolve));
+  return { promise, release };
+}
+
+/** Counts the poller's rounds and keeps what a round rejects with (its timer ignores it: Node would see an unhandled rejection). */
+function watchRounds(poller) {
+  const seen = { count: 0, errors: [] };
+  const round = poller.round;
+  poller.round = function () {
+    seen.count += 1;
+    return round.call(this).catch((err) => seen.errors.push(err));
+  };
+  return seen;
+}
+
+describe('lib: job poller', function () {
+  this.timeout(10000);
+  let poller;
+  afterEach(() => poller?.close());
+
+  it('adds many waits without going over every wait again for each one (linear, not quadratic)', async () => {
+    const client = scriptedClient(allCompleted);
+    poller = new JobPoller(client);
+    const walked = [];
+    // Each full schedule walks every entry; adding a wait that is due no sooner than the timer must not.
+    const schedule = poller.schedule;
+    poller.schedule = function () {
+      walked.push(this.size);
+      return schedule.call(this);
+    };
+    for (let i = 0; i < 1000; i++) poller.wait(`job-${i}`, GATHERED, listener());
+    poller.size.should.equal(1000);
+    walked.should.eql([1]);
+    const last = listener();
+    poller.wait('job-last', { ...GATHERED, intervalMs: 20 }, last);
+    (await last.ended).kind.should.equal('finished');
+  });
+
+  it('asks about every waiting job in one request and ends each wait with its own job', async () => {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id.toUpperCase(), id === 'b' ? 'Failed' : 'Completed')) }));
+    poller = new JobPoller(client);
+    const a = listener();
+    const b = listener();
+    poller.wait('a', GATHERED, a);
+    poller.wait('b', GATHERED, b);
+    poller.size.should.equal(2);
+    // Ids are matched without case, as AIMS360 may spell them otherwise.
+    (await a.ended).should.eql({ kind: 'finished', job: job('A', 'Completed') });
+    (await b.ended).should.eql({ kind: 'finished', job: job('B', 'Failed') });
+    a.updates.should.eql([job('A', 'Completed')]);
+    // Polled for id, status and percent; the ended jobs then read whole, together.
+    client.requests.should.eql([['a', 'b'], ['a', 'b']]);
+    client.selects.should.eql(['jobID,jobStatus,percentCompleted', null]);
+    poller.size.should.equal(0);
+  });
+
+  it('polls a running job again, with every answer as an update, until it finishes', async () => {
+    const statuses = ['Queued', 'Inprogress', 'Completed'];
+    const client = scriptedClient((ids, n) => ({ value: [job(ids[0], statuses[Math.min(n, 3) - 1])] }));
+    poller = new JobPoller(client);
+    const l = listener();
+    const handle = poller.wait('a', FAST, l);
+    handle.nextPollAt().should.be.a.Number();
+    const end = await l.ended;
+    end.kind.should.equal('finished');
+    l.updates.map((j) => j.jobStatus).should.eql(statuses);
+    // The third answer says Completed: a fourth reads the job whole, and that one is the update.
+    client.requests.should.have.length(4);
+    should(handle.nextPollAt()).be.undefined();
+  });
+
+  it('polls a job once for two waits on it and answers both', async () => {
+    const client = scriptedClient(allCompleted);
+    poller = new JobPoller(client);
+    const first = listener();
+    const second = listener();
+    poller.wait('a', FAST, first);
+    poller.wait('a', FAST, second);
+    poller.size.should.equal(1);
+    (await first.ended).kind.should.equal('finished');
+    (await second.ended).kind.should.equal('finished');
+    client.requests.should.eql([['a'], ['a']]);
+  });
+
+  it('polls a shared job as often as its most eager wait asks', async () => {
+    const client = scriptedClient((ids, n) => ({ value: [job(ids[0], n < 3 ? 'Inprogress' : 'Completed')] }));
+    poller = new JobPoller(client);
+    const slow = listener();
+    const eager = listener();
+    const started = Date.now();
+    poller.wait('a', { intervalMs: 2000, maxIntervalMs: 2000, timeoutMs: 0 }, slow);
+    poller.wait('a', FAST, eager);
+    (await eager.ended).kind.should.equal('finished');
+    (await slow.ended).kind.should.equal('finished');
+    (Date.now() - started).should.be.below(2500);
+  });
+
+  it('ends the wait with JOB_NOT_FOUND when the answer does not hold its job', async () => {
+    const client = scriptedClient(() => ({ value: [job('other', 'Completed')] }));
+    poller = new JobPoller(client);
+    const l = listener();
+    poller.wait('a', FAST, l);
+    const end = await l.ended;
+    end.kind.should.equal('error');
+    end.error.code.should.equal('JOB_NOT_FOUND');
+  });
+
+  it('ends the wait with BAD_RESPONSE for an answer without a value list, at once', async () => {
+    const client = scriptedClient(() => ({ jobs: [] }));
+    poller = new JobPoller(client);
+    const l = listener();
+    poller.wait('a', FAST, l);
+    (await l.ended).error.code.should.equal('BAD_RESPONSE');
+    client.requests.should.have.length(1);
+  });
+
+  it('ends a wait on its timeout with the last job seen', async () => {
+    const client = scriptedClient((ids) => ({ value: [job(ids[0], 'Inprogress')] }));
+    poller = new JobPoller(client);
+    const l = listener();
+    const started = Date.now();
+    poller.wait('a', { intervalMs: 20, maxIntervalMs: 20, timeoutMs: 150 }, l);
+    const end = await l.ended;
+    end.should.eql({ kind: 'timeout', job: job('a', 'Inprogress') });
+    (Date.now() - started).should.be.within(140, 1000);
+    poller.size.should.equal(0);
+  });
+
+  it('keeps polling through an outage of passing failures (NETWORK, TIMEOUT, 429, 5xx), telling the wait each time, and finishes when AIMS360 is back', async () => {
+    const passing = [
+      new AimsError('API_ERROR', 'AIMS360 answered 503.', 503),
+      new AimsError('NETWORK', 'Could not reach AIMS360 (ECONNREFUSED).'),
+      new AimsError('TIMEOUT', 'AIMS360 did not answer within 100 ms.'),
+      new AimsError('RATE_LIMITED', 'AIMS360 is rate limiting this account (429).', 429),
+      new AimsError('API_ERROR', 'AIMS360 answered 500.', 500),
+      new AimsError('API_ERROR', 'AIMS360 answered 502.', 502),
+      new AimsError('NETWORK', 'Could not reach AIMS360 (ECONNRESET).'),
+    ];
+    const client = scriptedClient((ids, n) => {
+      if (n <= passing.length) throw passing[n - 1];
+      return { value: [job(ids[0], n === passing.length + 1 ? 'Inprogress' : 'Completed')] };
+    }, { maxDelayMs: 5 });
+    poller = new JobPoller(client);
+    const l = listener();
+    l.unreachable = [];
+    poller.wait('a', FAST, { ...l, unreachable: (error) => l.unreachable.push(error.code) });
+    (await l.ended).should.eql({ kind: 'finished', job: job('a', 'Completed') });
+    l.unreachable.should.eql(passing.map((e) => e.code));
+    l.updates.map((j) => j.jobStatus).should.eql(['Inprogress', 'Completed']);
+    // The failures, Inprogress, Completed (as $select fields), then the whole job.
+    client.requests.should.have.length(passing.length + 3);
+  });
+
+  it('backs off toward the longest interval while AIMS360 is unreachable, and gives up only at the wait\'s own timeout', async () => {
+    const times = [];
+    const client = scriptedClient(() => {
+      times.push(Date.now());
+      throw new AimsError('NETWORK', 'Could not reach AIMS360 (ECONNREFUSED).');
+    });
+    poller = new JobPoller(client);
+    const l = listener();
+    const started = Date.now();
+    poller.wait('a', { intervalMs: 50, maxIntervalMs: 120, timeoutMs: 900 }, { ...l, unreachable() {} });
+    const end = await l.ended;
+    end.should.eql({ kind: 'timeout', job: undefined });
+    (Date.now() - started).should.be.aboveOrEqual(880);
+    times.length.should.be.above(3);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    // 50 ms growing ×1.5 toward 120 ms, ±20 % jitter: the last gaps are near 120 ms, never far above.
+    gaps.at(-1).should.be.aboveOrEqual(90);
+    poller.size.should.equal(0);
+  });
+
+  it('gives up at once on a failure that asking again cannot mend, a refused token whatever its status (neither a server fault nor a refused $select)', async () => {
+    const refusedToken = (status) => new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}).`, status);
+    for (const error of [new AimsError('AUTH_FAILED', 'no', 401), new AimsError('API_ERROR', 'bad', 404), refusedToken(400), refusedToken(503)]) {
+      const client = scriptedClient(() => {
+        throw error;
+      });
+      poller = new JobPoller(client);
+      const l = listener();
+      poller.wait('a', FAST, l);
+      (await l.ended).should.eql({ kind: 'error', error });
+      client.requests.should.have.length(1);
+      poller.selectFields.should.be.true();
+      poller.close();
+    }
+  });
+
+  it('asks one id per request from the first 400 to a combined filter on', async () => {
+    const client = scriptedClient((ids) => {
+      if (ids.length > 1) throw new AimsError('API_ERROR', 'AIMS360 answered 400.', 400);
+      return { value: [job(ids[0], 'Completed')] };
+    });
+    poller = new JobPoller(client);
+    const waits = ['a', 'b', 'c'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l;
+    });
+    for (const l of waits) (await l.ended).kind.should.equal('finished');
+    poller.singleIdMode.should.be.true();
+    // The 3-id request, each id alone, then each ended job read whole.
+    client.requests.should.eql([['a', 'b', 'c'], ['a'], ['b'], ['c'], ['a'], ['b'], ['c']]);
+  });
+
+  it('a refused combined filter in several batches of one round still ends in one id per request, with $select kept', async () => {
+    // This API takes $select but no 'or': each batch of the first round is refused.
+    const client = scriptedClient((ids) => {
+      if (ids.length > 1) throw new AimsError('API_ERROR', 'AIMS360 answered 400.', 400);
+      return { value: [job(ids[0], 'Completed')] };
+    });
+    poller = new JobPoller(client, { maxIdsPerRequest: 2 });
+    const waits = ['a', 'b', 'c', 'd'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l;
+    });
+    for (const l of waits) (await l.ended).kind.should.equal('finished');
+    poller.selectFields.should.be.true();
+    client.requests.slice(0, 2).should.eql([['a', 'b'], ['c', 'd']]);
+    client.requests.slice(2).every((ids) => ids.length === 1).should.be.true();
+    // Each id asked with $select once, then read whole once it ended.
+    client.selects.slice(2, 6).every(Boolean).should.be.true();
+    client.requests.should.have.length(10);
+  });
+
+  it('keeps each request within maxIdsPerRequest ids and maxFilterLength characters', async () => {
+    const client = scriptedClient(allCompleted);
+    poller = new JobPoller(client, { maxIdsPerRequest: 2, concurrency: 1 });
+    const ids = ['a1', 'a2', 'a3', 'a4', 'a5'];
+    const ends = ids.map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l.ended;
+    });
+    await Promise.all(ends);
+    client.requests.should.eql([['a1', 'a2'], ['a3', 'a4'], ['a5'], ['a1', 'a2'], ['a3', 'a4'], ['a5']]);
+
+    // Each clause "jobId eq 'bN' or " is 25 encoded characters: 60 fit two.
+    const short = scriptedClient((list) => ({ value: list.map((id) => job(id, 'Completed')) }));
+    poller.close();
+    poller = new JobPoller(short, { maxFilterLength: 60 });
+    await Promise.all(['b1', 'b2', 'b3'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l.ended;
+    }));
+    short.requests.map((r) => r.length).sort().should.eql([1, 1, 2, 2]);
+  });
+
+  it('holds every poll of the account back while paused', async () => {
+    const client = scriptedClient((ids) => ({ value: [job(ids[0], 'Completed')] }));
+    poller = new JobPoller(client);
+    const pauseEnd = Date.now() + 300;
+    // The client tells the poller when the API sends Retry-After.
+    client.onRetryAfter(pauseEnd);
+    const l = listener();
+    const handle = poller.wait('a', FAST, l);
+    handle.nextPollAt().should.be.aboveOrEqual(pauseEnd);
+    await delay(150);
+    client.requests.should.have.length(0);
+    (await l.ended).kind.should.equal('finished');
+    Date.now().should.be.aboveOrEqual(pauseEnd);
+  });
+
+  it('pauses the account after RATE_LIMITED for the retry policy\'s longest delay', async () => {
+    const times = [];
+    const client = scriptedClient((ids, n) => {
+      times.push(Date.now());
+      if (n === 1) throw new AimsError('RATE_LIMITED', 'AIMS360 is rate limiting this account (429).', 429);
+      return { value: [job(ids[0], 'Completed')] };
+    }, { maxDelayMs: 300 });
+    poller = new JobPoller(client);
+    const l = listener();
+    poller.wait('a', FAST, l);
+    (await l.ended).kind.should.equal('finished');
+    (times[1] - times[0]).should.be.aboveOrEqual(290);
+  });
+
+  it('waits longer between polls, up to the longest interval', async () => {
+    const times = [];
+    const client = scriptedClient((ids, n) => {
+      times.push(Date.now());
+      return { value: [job(ids[0], n < 6 ? 'Inprogress' : 'Completed')] };
+    });
+    poller = new JobPoller(client);
+    const l = listener();
+    poller.wait('a', { intervalMs: 200, maxIntervalMs: 300, timeoutMs: 0 }, l);
+    await l.ended;
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    // 200 ms, then ×1.5 per poll up to 300 ms, each ±20 % jitter: the 3rd to 5th gaps take
+    // 720–1080 ms (a loaded machine adds to that); without the bound at least 1,710 ms.
+    gaps[0].should.be.aboveOrEqual(160);
+    (gaps[2] + gaps[3] + gaps[4]).should.be.within(720, 1650);
+  });
+
+  it('ends nothing after cancel, and stops polling a job nobody waits on', async () => {
+    const client = scriptedClient((ids) => ({ value: [job(ids[0], 'Inprogress')] }));
+    poller = new JobPoller(client);
+    const kept = listener();
+    const cancelled = listener();
+    let cancelledEnd;
+    cancelled.ended.then((r) => (cancelledEnd = r));
+    const keep = poller.wait('a', FAST, kept);
+    const gone = poller.wait('a', FAST, cancelled);
+    gone.cancel();
+    should(gone.nextPollAt()).be.undefined();
+    poller.size.should.equal(1);
+    keep.cancel();
+    poller.size.should.equal(0);
+    await delay(100);
+    client.requests.should.have.length(0);
+    should(cancelledEnd).be.undefined();
+  });
+
+  it('refuses a bad job id before any request', () => {
+    poller = new JobPoller(scriptedClient(() => ({ value: [] })));
+    (() => poller.wait("a'b", FAST, listener())).should.throw({ code: 'BAD_INPUT' });
+    poller.size.should.equal(0);
+  });
+
+  it('tries TIMEOUT and a 500 again after the interval, like other transient failures', async () => {
+    const times = [];
+    const failures = [new AimsError('TIMEOUT', 'AIMS360 did not answer within 100 ms.'), new AimsError('API_ERROR', 'AIMS360 answered 500.', 500)];
+    const client = scriptedClient((ids, n) => {
+      times.push(Date.now());
+      if (n <= failures.length) throw failures[n - 1];
+      return { value: [job(ids[0], 'Completed')] };
+    });
+    poller = new JobPoller(client);
+    const l = listener();
+    poller.wait('a', { intervalMs: 200, maxIntervalMs: 400, timeoutMs: 0 }, l);
+    (await l.ended).kind.should.equal('finished');
+    client.requests.should.have.length(4);
+    // Not at once: a failed poll waits its interval (200 ms, -20 % jitter at most).
+    (times[1] - times[0]).should.be.aboveOrEqual(150);
+  });
+
+  it('spreads each re-poll over the interval ±20 % (jitter), so jobs started together drift apart', async () => {
+    const random = Math.random;
+    try {
+      for (const [r, share] of [[0, 0.8], [0.999999, 1.2]]) {
+        Math.random = () => r;
+        poller = new JobPoller(scriptedClient((ids) => ({ value: [job(ids[0], 'Inprogress')] })));
+        const answered = held();
+        const handle = poller.wait('a', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, {
+          update: () => answered.release(Date.now()),
+          end() {},
+        });
+        const at = await answered.promise;
+        await new Promise(setImmediate);
+        (handle.nextPollAt() - at).should.be.approximately(10000 * share, 50);
+        poller.close();
+      }
+    } finally {
+      Math.random = random;
+    }
+  });
+
+  it('gathers waits started a few ms apart into one first request', async () => {
+    const client = scriptedClient(allCompleted);
+    poller = new JobPoller(client);
+    const a = listener();
+    const b = listener();
+    poller.wait('a', GATHERED, a);
+    // The first poll waits 20 ms for company; this timer is due before it, whatever the load.
+    await delay(5);
+    poller.wait('b', GATHERED, b);
+    await Promise.all([a.ended, b.ended]);
+    client.requests.should.eql([['a', 'b'], ['a', 'b']]);
+  });
+
+  it('polls each job on its own interval, bringing it forward by at most a quarter of it to join another job\'s round', async () => {
+    const random = Math.random;
+    Math.random = () => 0.5; // no jitter: a re-poll is due exactly one interval later
+    try {
+      const aTimes = [];
+      const client = scriptedClient((ids) => {
+        if (ids.includes('a')) aTimes.push(Date.now());
+        const status = aTimes.length >= 2 ? 'Completed' : 'Inprogress';
+        return { value: ids.map((id) => job(id, status)) };
+      });
+      poller = new JobPoller(client);
+      const a = listener();
+      const b = listener();
+      poller.wait('a', { intervalMs: 1200, maxIntervalMs: 1200, timeoutMs: 0 }, a);
+      poller.wait('b', FAST, b);
+      await Promise.all([a.ended, b.ended]);
+      // b's rounds come every 20-40 ms; a joins one no sooner than 1200 - 300 ms after its first poll.
+      (aTimes[1] - aTimes[0]).should.be.aboveOrEqual(850);
+      client.requests.filter((ids) => ids.includes('b')).length.should.be.above(5);
+    } finally {
+      Math.random = random;
+    }
+  });
+
+  it('polls a new wait soon even while the timer sleeps until a later re-poll', async () => {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, id === 'slow' ? 'Inprogress' : 'Completed')) }));
+    poller = new JobPoller(client);
+    const answered = held();
+    poller.wait('slow', { intervalMs: 3000, maxIntervalMs: 3000, timeoutMs: 0 }, { update: answered.release, end() {} });
+    await answered.promise;
+    await new Promise(setImmediate); // the round is over: the timer waits for slow's re-poll, 2.4 s or more away
+    const started = Date.now();
+    const l = listener();
+    poller.wait('b', FAST, l);
+    (await l.ended).kind.should.equal('finished');
+    (Date.now() - started).should.be.below(2000);
+  });
+
+  it('sends a wait started during a poll after that round, never in a second round at the same time', async () => {
+    const first = held();
+    const client = scriptedClient(async (ids, n) => {
+      if (n === 1) await first.promise;
+      return { value: ids.map((id) => job(id, id === 'a' ? 'Inprogress' : 'Completed')) };
+    });
+    poller = new JobPoller(client);
+    poller.wait('a', { intervalMs: 5000, maxIntervalMs: 5000, timeoutMs: 0 }, listener());
+    await until(() => client.requests.length === 1);
+    const b = listener();
+    poller.wait('b', GATHERED, b);
+    await delay(100);
+    client.requests.should.eql([['a']]);
+    first.release();
+    (await b.ended).kind.should.equal('finished');
+    client.requests.should.eql([['a'], ['b'], ['b']]);
+  });
+
+  it('stops waking up once no wait is left', async () => {
+    const client = scriptedClient((ids) => ({ value: [job(ids[0], 'Completed')] }));
+    poller = new JobPoller(client);
+    const rounds = watchRounds(poller);
+    const l = listener();
+    poller.wait('a', FAST, l);
+    await l.ended;
+    await delay(20);
+    const count = rounds.count;
+    should(poller.timer).be.undefined();
+    await delay(50);
+    rounds.count.should.equal(count);
+  });
+
+  it('ends every round without a rejection (an unhandled one would stop Node-RED)', async () => {
+    const client = scriptedClient(allCompleted);
+    poller = new JobPoller(client, { concurrency: 2, maxIdsPerRequest: 2 });
+    const rounds = watchRounds(poller);
+    const ends = ['a', 'b', 'c'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l.ended;
+    });
+    await Promise.all(ends);
+    await delay(20);
+    rounds.count.should.be.aboveOrEqual(2);
+    rounds.errors.should.eql([]);
+  });
+
+  it('holds back a poll already timed when a pause comes, and sleeps through the pause', async () => {
+    const times = [];
+    const client = scriptedClient((ids) => {
+      times.push(Date.now());
+      return { value: [job(ids[0], 'Completed')] };
+    });
+    poller = new JobPoller(client);
+    const rounds = watchRounds(poller);
+    const l = listener();
+    poller.wait('a', FAST, l);
+    // Another request of the account got a 429 with Retry-After after the timer was set.
+    const pauseEnd = Date.now() + 300;
+    client.onRetryAfter(pauseEnd);
+    (await l.ended).kind.should.equal('finished');
+    times[0].should.be.aboveOrEqual(pauseEnd);
+    // The timer that fires in the pause is put off to its end, not fired again at once.
+    rounds.count.should.be.below(8);
+  });
+
+  it('keeps at most `concurrency` requests in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const client = scriptedClient(async (ids) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await delay(10);
+      inFlight -= 1;
+      return { value: ids.map((id) => job(id, 'Completed')) };
+    });
+    poller = new JobPoller(client, { maxIdsPerRequest: 1, concurrency: 2 });
+    const ends = ['a', 'b', 'c', 'd', 'e'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l.ended;
+    });
+    await Promise.all(ends);
+    most.should.equal(2);
+    client.requests.should.have.length(10);
+  });
+
+  it('puts ids in one request while their clauses reach maxFilterLength exactly', async () => {
+    const client = scriptedClient(allCompleted);
+    // Two clauses "jobId eq 'bN' or " of 25 encoded characters each.
+    poller = new JobPoller(client, { maxFilterLength: 50 });
+    await Promise.all(['b1', 'b2'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l.ended;
+    }));
+    client.requests.should.eql([['b1', 'b2'], ['b1', 'b2']]);
+  });
+
+  it('sends an id whose clause alone is over maxFilterLength in a request of its own, never an empty one', async () => {
+    const client = scriptedClient(allCompleted);
+    poller = new JobPoller(client, { maxFilterLength: 10 });
+    const rounds = watchRounds(poller);
+    await Promise.all(['a', 'b'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l.ended;
+    }));
+    await delay(20);
+    client.requests.should.eql([['a'], ['b'], ['a'], ['b']]);
+    rounds.errors.should.eql([]);
+  });
+
+  it('says which answer it could not read: one without a "value" list', async () => {
+    const client = scriptedClient(() => ({ jobs: [] }));
+    poller = new JobPoller(client);
+    const l = listener();
+    poller.wait('a', FAST, l);
+    const end = await l.ended;
+    end.error.code.should.equal('BAD_RESPONSE');
+    end.error.message.should.equal('AIMS360 answered a job query without a "value" list of jobs.');
+  });
+
+  it('skips entries of the value list that are not jobs', async () => {
+    const client = scriptedClient((ids) => ({ value: [null, 7, 'a', [], job(ids[0], 'Completed')] }));
+    poller = new JobPoller(client);
+    const l = listener();
+    poller.wait('a', FAST, l);
+    (await l.ended).should.eql({ kind: 'finished', job: job('a', 'Completed') });
+  });
+
+  it('ends one wait on its timeout and keeps polling the job for the other', async () => {
+    let status = 'Inprogress';
+    const client = scriptedClient((ids) => ({ value: [job(ids[0], status)] }));
+    poller = new JobPoller(client);
+    const short = listener();
+    const long = listener();
+    poller.wait('a', { intervalMs: 20, maxIntervalMs: 20, timeoutMs: 80 }, short);
+    poller.wait('a', FAST, long);
+    (await short.ended).kind.should.equal('timeout');
+    poller.size.should.equal(1);
+    status = 'Completed';
+    (await long.ended).kind.should.equal('finished');
+  });
+
+  it('lets a late cancel of an ended wait leave a newer wait on the same job alone', async () => {
+    let status = 'Inprogress';
+    const client = scriptedClient((ids) => ({ value: [job(ids[0], status)] }));
+    poller = new JobPoller(client);
+    const first = listener();
+    const ended = poller.wait('a', { intervalMs: 20, maxIntervalMs: 20, timeoutMs: 60 }, first);
+    (await first.ended).kind.should.equal('timeout');
+    const second = listener();
+    poller.wait('a', FAST, second);
+    // A node cancels every handle it holds when it closes, ended ones too.
+    ended.cancel();
+    poller.size.should.equal(1);
+    status = 'Completed';
+    (await second.ended).kind.should.equal('finished');
+  });
+
+  it('after close, sends no request and hands an answer still on its way to no listener', async () => {
+    const answer = held();
+    const client = scriptedClient(async (ids) => {
+      await answer.promise;
+      return { value: [job(ids[0], 'Inprogress')] };
+    });
+    poller = new JobPoller(client);
+    const calls = [];
+    poller.wait('a', FAST, { update: () => calls.push('update'), end: () => calls.push('end') });
+    await until(() => client.requests.length === 1);
+    poller.close();
+    poller.size.should.equal(0);
+    answer.release();
+    await delay(100);
+    calls.should.eql([]);
+    client.requests.should.have.length(1);
+  });
+
+  describe('a server that refuses $select or the combined filter (400)', () => {
+    /** Refuses $select, and with `combined` also filters of more than one id; never more than 8 requests. */
+    function refusing({ combined = false, all = false } = {}) {
+      const client = scriptedClient((ids, n) => {
+        if (n > 8) throw new AimsError('API_ERROR', 'Too many requests in this test.', 404);
+        if (all || client.selects[n - 1] !== null || (combined && ids.length > 1)) throw refused();
+        return { value: ids.map((id) => job(id, 'Completed')) };
+      });
+      return client;
+    }
+
+    function waitAll(ids) {
+      return Promise.all(ids.map((id) => {
+        const l = listener();
+        poller.wait(id, GATHERED, l);
+        return l.ended;
+      }));
+    }
+
+    it('reads a lone job whole after its $select was refused', async () => {
+      const client = refusing();
+      poller = new JobPoller(client);
+      (await waitAll(['a']))[0].kind.should.equal('finished');
+      client.requests.should.eql([['a'], ['a']]);
+      client.selects.should.eql([SELECT, null]);
+      poller.selectFields.should.be.false();
+      poller.singleIdMode.should.be.false();
+    });
+
+    it('goes back to the combined filter once one-id requests show that $select was refused, not the filter', async () => {
+      const client = refusing();
+      poller = new JobPoller(client);
+      for (const end of await waitAll(['a', 'b'])) end.kind.should.equal('finished');
+      client.requests.should.eql([['a', 'b'], ['a'], ['b'], ['a', 'b']]);
+      client.selects.should.eql([SELECT, SELECT, SELECT, null]);
+      poller.singleIdMode.should.be.false();
+    });
+
+    it('asks one id per request when the combined filter is refused without $select too', async () => {
+      const client = refusing({ combined: true });
+      poller = new JobPoller(client);
+      for (const end of await waitAll(['a', 'b'])) end.kind.should.equal('finished');
+      client.requests.should.eql([['a', 'b'], ['a'], ['b'], ['a', 'b'], ['a'], ['b']]);
+      client.selects.should.eql([SELECT, SELECT, SELECT, null, null, null]);
+      poller.singleIdMode.should.be.true();
+    });
+
+    it('ends the wait with the 400 when a one-id request for the whole job is refused too', async () => {
+      const client = refusing({ all: true });
+      poller = new JobPoller(client);
+      const [end] = await waitAll(['a']);
+      end.kind.should.equal('error');
+      end.error.status.should.equal(400);
+      client.selects.should.eql([SELECT, null]);
+    });
+  });
+});

@@ -1,0 +1,21 @@
+// Helpers for the tests of src/lib without a network.
+const { AimsClient } = require('../../dist/src/lib/client.js');
+
+/** A client whose request/requestJson answer (or throw) the given items in turn and log their calls. */
+function scriptedClient(...answers) {
+  const client = new AimsClient({ baseUrl: 'https://apiwest.aims360.rest', auth: { type: 'token', token: 't' } });
+  client.calls = [];
+  client.request = async (target, options = {}) => {
+    client.calls.push({ target, ...options });
+    const next = answers.shift();
+    if (next instanceof Error) throw next;
+    return { statusCode: 200, headers: {}, body: next };
+  };
+  client.requestJson = client.request;
+  return client;
+}
+
+/** What a refused value throws: BAD_INPUT with exactly this message. */
+const badInput = (message) => ({ code: 'BAD_INPUT', message });
+
+module.exports = { scriptedClient, badInput };
