@@ -3,7 +3,7 @@
 const should = require('should');
 const { AimsClient } = require('../dist/src/lib/client.js');
 const { AimsError, toAimsError, isAimsError } = require('../dist/src/lib/errors.js');
-const { readNumber, readBoolean } = require('../dist/src/lib/settings.js');
+const { readNumber, readBoolean } = require('../dist/src/lib/read-setting.js');
 const { readJobStatus, readPercent, readScope, findJobId, isFinished, readCanReRun } = require('../dist/src/lib/job.js');
 const { tokenUrlFor, StaticToken, PasswordGrant, DEFAULT_TOKEN_PATH } = require('../dist/src/lib/auth.js');
 const { callApi } = require('../dist/src/lib/request.js');

@@ -7,7 +7,7 @@ const job = require('../dist/src/lib/job.js');
 const output = require('../dist/src/lib/job-output.js');
 const request = require('../dist/src/lib/request.js');
 const { readRecentQuery } = require('../dist/src/lib/recent-jobs.js');
-const { readNumberSetting } = require('../dist/src/lib/settings.js');
+const { readNumberSetting } = require('../dist/src/lib/read-setting.js');
 const { tokenUrlFor, PasswordGrant } = require('../dist/src/lib/auth.js');
 const { WaitRegistry } = require('../dist/src/lib/wait-registry.js');
 
@@ -86,14 +86,15 @@ describe('lib: edges of the small modules', () => {
   });
 
   describe('the request node\'s inputs (request.ts)', () => {
-    it('a method in any case and with spaces; empty is GET; anything else says the five', () => {
-      request.readMethod(' post ').should.equal('POST');
+    it('a method as the request spec lists it; empty is GET; anything else says the five', () => {
+      request.readMethod('POST').should.equal('POST');
       request.readMethod(undefined).should.equal('GET');
       request.readMethod(null).should.equal('GET');
       request.readMethod('').should.equal('GET');
-      for (const bad of ['FETCH', 'get it', 0]) {
-        (() => request.readMethod(bad)).should.throw(badInput('The method must be one of GET, POST, PUT, PATCH, DELETE.'));
+      for (const bad of ['FETCH', ' post ', 'get']) {
+        (() => request.readMethod(bad)).should.throw(badInput(`The method must be one of GET, POST, PUT, PATCH, DELETE, not "${bad}".`));
       }
+      (() => request.readMethod(0)).should.throw(badInput('The method must be one of GET, POST, PUT, PATCH, DELETE.'));
       request.BODY_METHODS.should.eql(['POST', 'PUT', 'PATCH']);
     });
 
@@ -116,10 +117,10 @@ describe('lib: edges of the small modules', () => {
   });
 
   describe('numbers and the sidebar\'s query', () => {
-    it('a number setting names itself by its label, or "The number"', () => {
+    it('a number setting names itself by its label, and is read as a number even without a number rule', () => {
       (() => readNumberSetting('x', { value: 5, label: 'Interval (s)', rule: { kind: 'number', min: 1 } }))
         .should.throw(badInput('Interval (s) must be a number of at least 1.'));
-      (() => readNumberSetting('x', { value: 5 })).should.throw(badInput('The number must be a number.'));
+      (() => readNumberSetting('x', { value: 5, label: 'Top' })).should.throw(badInput('Top must be a number.'));
       readNumberSetting('', { value: 5 }).should.equal(5);
     });
 

@@ -2,7 +2,7 @@ require('should');
 const { checkJobId, odataString, jobIdFilter, buildQueryString, pathAndQuery } = require('../dist/src/lib/odata.js');
 const { readJobId, readJobStatus, readScope, readPercent, readCanReRun, findJobId } = require('../dist/src/lib/job.js');
 const { jobDocuments, isPublishlink, needsToken } = require('../dist/src/lib/job-output.js');
-const { readNumber, readBoolean } = require('../dist/src/lib/settings.js');
+const { readNumber, readBoolean } = require('../dist/src/lib/read-setting.js');
 const { PasswordGrant } = require('../dist/src/lib/auth.js');
 
 describe('lib: OData building', () => {

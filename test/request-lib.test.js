@@ -9,8 +9,9 @@ describe('lib: any-endpoint requests', () => {
   it('reads the method, GET by default, and refuses others', () => {
     readMethod(undefined).should.equal('GET');
     readMethod('').should.equal('GET');
-    readMethod('post').should.equal('POST');
-    for (const bad of ['HEAD', 'OPTIONS', 'CONNECT', 'GET ME']) (() => readMethod(bad)).should.throw({ code: 'BAD_INPUT' });
+    readMethod('POST').should.equal('POST');
+    // The request spec's rule, as at deploy and in the dialog: written as listed.
+    for (const bad of ['get', 'post', ' GET', 'HEAD', 'OPTIONS', 'CONNECT', 'GET ME']) (() => readMethod(bad)).should.throw({ code: 'BAD_INPUT' });
   });
 
   it('needs a path as text', () => {

@@ -1,4 +1,5 @@
 import { NodeSpec } from '../../src/lib/rules.js';
+import { timeoutSetting } from '../../src/lib/settings.js';
 
 /** The regions the dialog offers, West US first (the default). */
 export const REGIONS = [
@@ -22,7 +23,7 @@ export const spec: NodeSpec = {
     authType: { value: 'token', label: 'The authentication', rule: { kind: 'oneOf', values: ['token', 'oauth2'] } },
     // Empty means the documented endpoint under the base URL.
     tokenUrl: { value: '', label: 'The token URL', rule: { kind: 'httpUrl' }, when: { setting: 'authType', is: ['oauth2'] } },
-    timeout: { value: 30000, label: 'The timeout (ms)', rule: { kind: 'number', min: 1, integer: true } },
+    timeout: timeoutSetting(),
     trustedHosts: { value: '', label: 'Trusted hosts', rule: { kind: 'hostList' } },
   },
   credentials: {

@@ -1,4 +1,5 @@
-import { commonSettings, jobIdSetting, NodeSpec, workingNode } from '../../src/lib/rules.js';
+import { NodeSpec } from '../../src/lib/rules.js';
+import { commonSettings, jobIdSetting, workingNode } from '../../src/lib/settings.js';
 
 const query = { setting: 'mode', is: ['query'] } as const;
 const single = { setting: 'mode', is: ['single'] } as const;

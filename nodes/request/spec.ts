@@ -1,4 +1,5 @@
-import { commonSettings, METHODS, NodeSpec, workingNode } from '../../src/lib/rules.js';
+import { NodeSpec } from '../../src/lib/rules.js';
+import { commonSettings, methodSetting, workingNode } from '../../src/lib/settings.js';
 
 export const spec: NodeSpec = {
   ...workingNode('aims360-request', 'request.svg'),
@@ -7,7 +8,7 @@ export const spec: NodeSpec = {
   migrations: [(def) => def],
   settings: {
     ...commonSettings(),
-    method: { value: 'GET', label: 'The method', rule: { kind: 'oneOf', values: METHODS } },
+    method: methodSetting(),
     path: {
       value: '',
       label: 'The path',

@@ -1,7 +1,7 @@
 import type { AimsClient } from './client';
 import { AimsError } from './errors';
 import { isJob, Job, readJobId } from './job';
-import { JOB_ID } from './rules';
+import { JOB_ID } from './settings';
 
 export const JOBS_PATH = '/jobsmanagement/odata/v1.0/backgroundjob';
 

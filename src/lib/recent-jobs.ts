@@ -3,7 +3,7 @@ import type { AimsClient } from './client';
 import { AimsError, isAimsError } from './errors';
 import { Job, JobStatus, readJobStatus } from './job';
 import { odataString, queryJobs } from './odata';
-import { readNumber } from './settings';
+import { readNumber } from './read-setting';
 
 export interface RecentQuery {
   hours: number;
