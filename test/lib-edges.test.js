@@ -101,7 +101,7 @@ describe('lib: edges of the small modules', () => {
     it('a path must be text', () => {
       request.readPath(' /x ').should.equal('/x');
       for (const bad of ['', '  ', undefined, 5]) {
-        (() => request.readPath(bad)).should.throw(badInput('No path: set the Path property, e.g. reports/v1.0/exportdata.'));
+        (() => request.readPath(bad)).should.throw(badInput('No path: set the Path property, e.g. reports/v1.0/reports/exportdata.'));
       }
     });
 
@@ -118,9 +118,9 @@ describe('lib: edges of the small modules', () => {
 
   describe('numbers and the sidebar\'s query', () => {
     it('a number setting names itself by its label, and is read as a number even without a number rule', () => {
-      (() => readNumberSetting('x', { value: 5, label: 'Interval (s)', rule: { kind: 'number', min: 1 } }))
+      (() => readNumberSetting('x', { value: 5, label: 'interval', rule: { kind: 'number', min: 1 } }))
         .should.throw(badInput('Interval (s) must be a number of at least 1.'));
-      (() => readNumberSetting('x', { value: 5, label: 'Top' })).should.throw(badInput('Top must be a number.'));
+      (() => readNumberSetting('x', { value: 5, label: 'top' })).should.throw(badInput('Top must be a number.'));
       readNumberSetting('', { value: 5 }).should.equal(5);
     });
 

@@ -174,6 +174,13 @@ describe('settings parity: deploy check, lib reader and editor agree on every se
     }
   }
 
+  it('every label names its setting in the runtime catalogue (src/locales/en-US/rules.json)', () => {
+    const { englishTemplate } = require('../dist/src/lib/messages.js');
+    const missing = NODES.flatMap(({ type, spec }) => Object.entries(spec.settings)
+      .filter(([, s]) => s.label && englishTemplate(`aims360.settings.${s.label}`) === undefined).map(([name]) => `${type} ${name}`));
+    missing.should.eql([]);
+  });
+
   it('a scope written with spaces is refused everywhere: deploy, lib, editor', () => {
     const { spec } = NODES.find((n) => n.type === 'aims360-export');
     const node = { ...goodNode(spec), scope: 'People in Organization' };

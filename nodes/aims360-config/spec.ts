@@ -19,12 +19,12 @@ export const spec: NodeSpec = {
   migrations: [(def) => def],
   settings: {
     name: { value: '' },
-    baseUrl: { value: REGIONS[0].url, label: 'The base URL', required: true, rule: { kind: 'httpUrl' } },
-    authType: { value: 'token', label: 'The authentication', rule: { kind: 'oneOf', values: ['token', 'oauth2'] } },
+    baseUrl: { value: REGIONS[0].url, label: 'baseUrl', required: true, rule: { kind: 'httpUrl' } },
+    authType: { value: 'token', label: 'authType', rule: { kind: 'oneOf', values: ['token', 'oauth2'] } },
     // Empty means the documented endpoint under the base URL.
-    tokenUrl: { value: '', label: 'The token URL', rule: { kind: 'httpUrl' }, when: { setting: 'authType', is: ['oauth2'] } },
+    tokenUrl: { value: '', label: 'tokenUrl', rule: { kind: 'httpUrl' }, when: { setting: 'authType', is: ['oauth2'] } },
     timeout: timeoutSetting(),
-    trustedHosts: { value: '', label: 'Trusted hosts', rule: { kind: 'hostList' } },
+    trustedHosts: { value: '', label: 'trustedHosts', rule: { kind: 'hostList' } },
   },
   credentials: {
     token: { type: 'password' },

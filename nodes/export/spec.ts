@@ -23,9 +23,9 @@ export const spec: NodeSpec = {
     ...commonSettings(),
     // Source, View name, format, scope, criteria version, path: lib/export.ts reads a message's by these.
     ...exportSettings(),
-    mode: { value: 'data', label: 'The mode', rule: { kind: 'oneOf', values: ['data', 'start'] } },
+    mode: { value: 'data', label: 'exportMode', rule: { kind: 'oneOf', values: ['data', 'start'] } },
     // A node saved before it existed shares, the default: no migration.
-    overlap: { value: 'share', label: 'Overlap', rule: { kind: 'oneOf', values: OVERLAP_CHOICES }, when: data },
+    overlap: { value: 'share', label: 'overlap', rule: { kind: 'oneOf', values: OVERLAP_CHOICES }, when: data },
     ...output,
     // What export users want (the README's quick start); fetch output keeps auto.
     format: { ...output.format, value: 'rows' },

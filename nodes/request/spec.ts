@@ -11,7 +11,7 @@ export const spec: NodeSpec = {
     method: methodSetting(),
     path: {
       value: '',
-      label: 'The path',
+      label: 'requestPath',
       required: true,
       missing: 'errors.path',
       rule: { kind: 'apiPath' },
@@ -20,7 +20,7 @@ export const spec: NodeSpec = {
     },
     query: {
       value: '',
-      label: 'The query',
+      label: 'query',
       rule: { kind: 'jsonObject' },
       typed: { types: ['json', 'msg', 'flow', 'global', 'jsonata'], default: 'json', literal: 'json' },
     },

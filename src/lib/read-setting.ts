@@ -5,11 +5,18 @@
  */
 import { AimsError } from './errors';
 import { text } from './messages';
-import { chosen, Problem, problemOf, Reader, Rule, RuleText, Setting, SettingsOf, toNumber, valueOf } from './rules';
+import { chosen, Problem, problemOf, Reader, Rule, RuleText, Setting, SETTING_NAMES, SettingsOf, toNumber, valueOf } from './rules';
+
+/** A setting's name in messages: its label's text, or its property name as it is. */
+function settingName(name: string | number): string | number {
+  return String(name).startsWith(SETTING_NAMES) ? text(String(name)) : name;
+}
 
 /** A rule's message in the user's language. */
 export function ruleText(reason: RuleText): string {
-  return text(reason.key, reason.params);
+  const params: Record<string, string | number> = { ...reason.params };
+  for (const name of ['label', 'other']) if (params[name] !== undefined) params[name] = settingName(params[name]);
+  return text(reason.key, params);
 }
 
 /** A problem as the runtime says it. */
@@ -32,11 +39,11 @@ export function readSettingOf(spec: SettingsOf, name: string, get: Reader): unkn
 /**
  * A value as its setting's rule reads it (see readSettingOf). The caller knows that the
  * setting counts now (its `when`); a typed setting's value is read after its typed input was
- * evaluated, as its literal type's.
+ * evaluated, as its literal type's. `name` names an unlabelled setting in messages.
  */
-export function readSetting(setting: Setting, value: unknown): unknown {
-  const alone: SettingsOf = { settings: { value: { ...setting, when: undefined, notBelow: undefined } } };
-  return readSettingOf(alone, 'value', (prop) => (prop === 'value' ? value : setting.typed?.literal));
+export function readSetting(setting: Setting, value: unknown, name = 'value'): unknown {
+  const alone: SettingsOf = { settings: { [name]: { ...setting, when: undefined, notBelow: undefined } } };
+  return readSettingOf(alone, name, (prop) => (prop === name ? value : setting.typed?.literal));
 }
 
 /** A number setting as its spec says: its default, label and limits (a number, at least). */
@@ -45,11 +52,11 @@ export function readNumberSetting(value: unknown, setting: Setting): number {
 }
 
 /**
- * Reads a number the editor may have saved as a string (or a query gave); empty means the
- * default, anything else that is not a number within the rule is BAD_INPUT.
+ * Reads a number the editor may have saved as a string (or a query gave), named `what` in
+ * messages; empty means the default, anything else not a number within the rule is BAD_INPUT.
  */
 export function readNumber(value: unknown, fallback: number, what: string, rule: Omit<Extract<Rule, { kind: 'number' }>, 'kind'> = {}): number {
-  return readNumberSetting(value, { value: fallback, label: what, rule: { kind: 'number', ...rule } });
+  return toNumber(readSetting({ value: fallback, rule: { kind: 'number', ...rule } }, value, what));
 }
 
 /** Reads a boolean saved as true/false or "true"/"false"; anything else means the default. */

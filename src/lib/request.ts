@@ -19,7 +19,7 @@ export function readMethod(value: unknown): RequestMethod {
 /** A path relative to the base URL, or an absolute URL (the client checks its host). */
 export function readPath(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new AimsError('BAD_INPUT', 'No path: set the Path property, e.g. reports/v1.0/exportdata.');
+    throw new AimsError('BAD_INPUT', 'No path: set the Path property, e.g. reports/v1.0/reports/exportdata.');
   }
   return value.trim();
 }

@@ -46,7 +46,10 @@ export interface Typed {
 export interface Setting {
   /** The default: what a new node gets, and what an empty value means. */
   value: Value;
-  /** The English name in runtime messages ("Max pages must be …"): the `__label__` of a rules.json text. */
+  /**
+   * Its name in runtime messages ("Max pages must be …"): its key under aims360.settings in
+   * src/locales/<lang>/rules.json. Without one, messages name it by its property name.
+   */
   label?: string;
   rule?: Rule;
   /** Empty is an error, not the default. */
@@ -93,7 +96,10 @@ export interface NodeSpec {
 /** What the checks read of a spec: its settings. */
 export type SettingsOf = Pick<NodeSpec, 'settings'>;
 
-/** A runtime message: a key of src/locales/<lang>/rules.json (aims360.rules.…) and its parameters. */
+/**
+ * A runtime message: a key of src/locales/<lang>/rules.json (aims360.rules.…) and its
+ * parameters; `label` and `other` name settings (a SETTING_NAMES key, or a property name).
+ */
 export interface RuleText {
   key: string;
   params: Readonly<Record<string, string | number>>;
@@ -148,6 +154,9 @@ export function hostList(v: unknown): string[] {
 }
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/** Where rules.json keeps the settings' names (their labels). */
+export const SETTING_NAMES = 'aims360.settings.';
 
 const says = (key: string, params: RuleText['params'] = {}): RuleText => ({ key: `aims360.rules.${key}`, params });
 
@@ -229,6 +238,12 @@ export function typeOf(setting: Setting, name: string, get: Reader): string | un
   return isEmpty(t) ? setting.typed.default : String(t);
 }
 
+/** How a message names a setting: its label's key in rules.json, or its property name. */
+function labelOf(spec: SettingsOf, name: string): string {
+  const label = spec.settings[name]?.label;
+  return label ? `${SETTING_NAMES}${label}` : name;
+}
+
 /**
  * What is wrong with one setting, or undefined. A typed setting of another type than its
  * literal one is left to that type (the editor checks its syntax, the runtime evaluates it
@@ -239,7 +254,7 @@ export function problemOf(spec: SettingsOf, name: string, get: Reader): Problem 
   if (!s || s.config || !applies(spec, name, get)) return undefined;
   if (s.typed && typeOf(s, name, get) !== s.typed.literal) return undefined;
   const v = get(name);
-  const label = s.label ?? name;
+  const label = labelOf(spec, name);
   const key = s.error ?? `errors.${name}`;
   const empty = blankIsEmpty(s) ? isBlank(v) : isEmpty(v);
   if (empty) return s.required ? { setting: name, key: s.missing ?? key, reason: says('required', { label }) } : undefined;
@@ -250,8 +265,7 @@ export function problemOf(spec: SettingsOf, name: string, get: Reader): Problem 
     const floor = toNumber(isBlank(other) ? spec.settings[s.notBelow.setting]?.value : other);
     // A bad floor is flagged on its own setting.
     if (Number.isFinite(floor) && toNumber(v) < floor) {
-      const otherLabel = spec.settings[s.notBelow.setting]?.label ?? s.notBelow.setting;
-      return { setting: name, key: s.notBelow.error, reason: says('notBelow', { label, other: otherLabel }) };
+      return { setting: name, key: s.notBelow.error, reason: says('notBelow', { label, other: labelOf(spec, s.notBelow.setting) }) };
     }
   }
   return undefined;

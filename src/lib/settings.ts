@@ -16,7 +16,7 @@ export const JOB_ID_TYPES = ['msg', 'flow', 'global', 'env', 'str', 'jsonata'] a
 export function jobIdSetting(): Setting {
   return {
     value: '',
-    label: 'The job id',
+    label: 'jobId',
     rule: { kind: 'pattern', pattern: JOB_ID },
     error: 'errors.jobId',
     typed: { types: JOB_ID_TYPES, default: 'msg', literal: 'str' },
@@ -30,12 +30,12 @@ export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** The aims360 request node's method, which lib/request.ts reads by this rule. */
 export function methodSetting(): Setting {
-  return { value: 'GET', label: 'The method', rule: { kind: 'oneOf', values: METHODS } };
+  return { value: 'GET', label: 'method', rule: { kind: 'oneOf', values: METHODS } };
 }
 
 /** The client's timeout per request (ms): the config node's setting, which lib/client.ts reads by this rule. */
 export function timeoutSetting(): Setting {
-  return { value: 30_000, label: 'The timeout (ms)', rule: { kind: 'number', min: 1, integer: true } };
+  return { value: 30_000, label: 'clientTimeout', rule: { kind: 'number', min: 1, integer: true } };
 }
 
 /** An export's output formats and access scopes, as the API spells them. */
@@ -58,15 +58,15 @@ function exportName(label: string): Setting {
  */
 export function exportSettings(): Record<string, Setting> {
   return {
-    source: exportName('Source'),
-    viewName: exportName('View name'),
+    source: exportName('source'),
+    viewName: exportName('viewName'),
     // The documentation writes `csv` and `JSON`: any case is read (and sent as listed).
-    outputFormat: { value: 'CSV', label: 'The output format', rule: { kind: 'oneOf', values: EXPORT_FORMATS, ignoreCase: true } },
+    outputFormat: { value: 'CSV', label: 'outputFormat', rule: { kind: 'oneOf', values: EXPORT_FORMATS, ignoreCase: true } },
     // Any case, but written as one word: "People in Organization" is refused (CHANGELOG).
-    scope: { value: 'Private', label: 'The access scope', rule: { kind: 'oneOf', values: EXPORT_SCOPES, ignoreCase: true } },
-    criteriaVersion: { value: 'v1.0', label: 'The criteria version', rule: { kind: 'text' } },
+    scope: { value: 'Private', label: 'scope', rule: { kind: 'oneOf', values: EXPORT_SCOPES, ignoreCase: true } },
+    criteriaVersion: { value: 'v1.0', label: 'criteriaVersion', rule: { kind: 'text' } },
     // Relative to the server's base URL, as the runtime sends it; empty means the default.
-    path: { value: EXPORT_PATH, label: 'The endpoint path', rule: { kind: 'pattern', pattern: /^\/?[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/ } },
+    path: { value: EXPORT_PATH, label: 'exportPath', rule: { kind: 'pattern', pattern: /^\/?[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/ } },
   };
 }
 
@@ -77,15 +77,15 @@ export function exportSettings(): Record<string, Setting> {
 export function outputSettings(when?: Setting['when']): Record<string, Setting> {
   const format = (f: string): Setting['when'] => ({ setting: 'format', is: [f] });
   return {
-    format: { value: 'auto', label: 'Format', rule: { kind: 'oneOf', values: OUTPUT_FORMATS }, when },
+    format: { value: 'auto', label: 'format', rule: { kind: 'oneOf', values: OUTPUT_FORMATS }, when },
     // Required for the file format: left empty it failed only at run time (see migrateDirectory).
-    directory: { value: '', label: 'Directory', required: true, typed: { types: ['str', 'msg', 'flow', 'global', 'env'], default: 'str', literal: 'str' }, when: format('file') },
-    filename: { value: '', label: 'File name', rule: { kind: 'fileName' }, typed: { types: ['str', 'msg', 'flow', 'global', 'env', 'jsonata'], default: 'str', literal: 'str' }, when: format('file') },
-    maxSizeMB: { value: 100, label: 'Max size (MB)', rule: { kind: 'number', min: 0.001 }, when },
-    documents: { value: 'first', label: 'Documents', rule: { kind: 'oneOf', values: ['first', 'all'] }, when },
-    rowsPerMessage: { value: 1000, label: 'Block size (rows per message)', rule: { kind: 'number', min: 1, max: 1_000_000, integer: true }, when: format('stream-rows') },
+    directory: { value: '', label: 'directory', required: true, typed: { types: ['str', 'msg', 'flow', 'global', 'env'], default: 'str', literal: 'str' }, when: format('file') },
+    filename: { value: '', label: 'filename', rule: { kind: 'fileName' }, typed: { types: ['str', 'msg', 'flow', 'global', 'env', 'jsonata'], default: 'str', literal: 'str' }, when: format('file') },
+    maxSizeMB: { value: 100, label: 'maxSizeMB', rule: { kind: 'number', min: 0.001 }, when },
+    documents: { value: 'first', label: 'documents', rule: { kind: 'oneOf', values: ['first', 'all'] }, when },
+    rowsPerMessage: { value: 1000, label: 'rowsPerMessage', rule: { kind: 'number', min: 1, max: 1_000_000, integer: true }, when: format('stream-rows') },
     // On for new nodes; migrateTypedValues keeps text for nodes saved before it existed.
-    typedValues: { value: true, label: 'Typed values', rule: { kind: 'boolean' }, when },
+    typedValues: { value: true, label: 'typedValues', rule: { kind: 'boolean' }, when },
   };
 }
 
@@ -105,9 +105,9 @@ export const migrateDirectory: Migration = (def) =>
 /** The settings of wait for job's timing, progress and persistence. */
 export function waitSettings(when?: Setting['when']): Record<string, Setting> {
   return {
-    interval: { value: 5, label: 'Interval (s)', rule: { kind: 'number', min: 0.05 }, when },
-    maxInterval: { value: 60, label: 'Max interval (s)', rule: { kind: 'number', min: 0.05 }, notBelow: { setting: 'interval', error: 'errors.maxBelowInterval' }, when },
-    timeout: { value: 3600, label: 'Timeout (s)', rule: { kind: 'number', min: 0 }, when },
+    interval: { value: 5, label: 'interval', rule: { kind: 'number', min: 0.05 }, when },
+    maxInterval: { value: 60, label: 'maxInterval', rule: { kind: 'number', min: 0.05 }, notBelow: { setting: 'interval', error: 'errors.maxBelowInterval' }, when },
+    timeout: { value: 3600, label: 'waitTimeout', rule: { kind: 'number', min: 0 }, when },
     progress: { value: false, rule: { kind: 'boolean' } },
     persist: { value: false, rule: { kind: 'boolean' } },
   };
