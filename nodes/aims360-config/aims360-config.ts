@@ -6,6 +6,7 @@ import { AimsError, toAimsError } from '../../src/lib/errors';
 import { JOBS_PATH } from '../../src/lib/jobs-endpoint';
 import { buildQueryString } from '../../src/lib/odata';
 import { JobPoller } from '../../src/lib/poller';
+import { problemText } from '../../src/lib/read-setting';
 import { migrate, savedProblems } from '../../src/lib/rules';
 import type { ConfigNode } from '../../src/runtime/red';
 import { spec } from './spec';
@@ -95,7 +96,7 @@ export = (RED: NodeAPI) => {
     // A wrong setting stops the client: every node that uses this server says why.
     const problem = savedProblems(spec, def)[0];
     try {
-      if (problem) throw new AimsError('BAD_INPUT', `AIMS360 server: ${problem.message}`);
+      if (problem) throw new AimsError('BAD_INPUT', `AIMS360 server: ${problemText(problem)}`);
       this.client = new AimsClient(clientOptions(def, (this.credentials ?? {}) as Credentials));
       this.poller = new JobPoller(this.client);
     } catch (err) {

@@ -1,4 +1,5 @@
 import { NodeSpec } from '../../src/lib/rules.js';
+import { timeoutSetting } from '../../src/lib/settings.js';
 
 /** The regions the dialog offers, West US first (the default). */
 export const REGIONS = [
@@ -18,12 +19,12 @@ export const spec: NodeSpec = {
   migrations: [(def) => def],
   settings: {
     name: { value: '' },
-    baseUrl: { value: REGIONS[0].url, label: 'The base URL', required: true, rule: { kind: 'httpUrl' } },
-    authType: { value: 'token', label: 'The authentication', rule: { kind: 'oneOf', values: ['token', 'oauth2'] } },
+    baseUrl: { value: REGIONS[0].url, label: 'baseUrl', required: true, rule: { kind: 'httpUrl' } },
+    authType: { value: 'token', label: 'authType', rule: { kind: 'oneOf', values: ['token', 'oauth2'] } },
     // Empty means the documented endpoint under the base URL.
-    tokenUrl: { value: '', label: 'The token URL', rule: { kind: 'httpUrl' }, when: { setting: 'authType', is: ['oauth2'] } },
-    timeout: { value: 30000, label: 'The timeout (ms)', rule: { kind: 'number', min: 1, integer: true } },
-    trustedHosts: { value: '', label: 'Trusted hosts', rule: { kind: 'hostList' } },
+    tokenUrl: { value: '', label: 'tokenUrl', rule: { kind: 'httpUrl' }, when: { setting: 'authType', is: ['oauth2'] } },
+    timeout: timeoutSetting(),
+    trustedHosts: { value: '', label: 'trustedHosts', rule: { kind: 'hostList' } },
   },
   credentials: {
     token: { type: 'password' },

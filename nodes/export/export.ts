@@ -1,14 +1,14 @@
 import type { Node, NodeAPI } from 'node-red';
-import { AimsError, toAimsError } from '../../src/lib/errors';
-import { EXPORT_CHECKS, ExportField, exportRequest, postExport } from '../../src/lib/export';
+import { AimsError } from '../../src/lib/errors';
+import { exportRequest, postExport } from '../../src/lib/export';
 import { valueOf } from '../../src/lib/rules';
-import { readBoolean } from '../../src/lib/settings';
+import { readBoolean } from '../../src/lib/read-setting';
 import { jobOutputSender, OutputDef } from '../../src/runtime/job-output-sender';
 import { accountOf, evaluate, handleInput, Msg, readJobIdInput, readSpec } from '../../src/runtime/red';
 import { handOnTogether, Overlap, runningExports } from '../../src/runtime/overlap';
 import { done, jobStatus, jobStatusAt, skipped } from '../../src/runtime/status';
 import { spec } from './spec';
-import { nodeWaits, waitAnswer, WaitDef, waitTiming } from '../../src/runtime/waits';
+import { nodeWaits, waitAnswer, WaitDef } from '../../src/runtime/waits';
 
 interface ExportDef extends WaitDef, OutputDef {
   source?: string;
@@ -25,46 +25,23 @@ interface ExportDef extends WaitDef, OutputDef {
 }
 
 const TYPE = 'aims360-export';
-const MODES = ['data', 'start'] as const;
-type Mode = (typeof MODES)[number];
 
 export = (RED: NodeAPI) => {
   function ExportNode(this: Node, saved: ExportDef) {
     RED.nodes.createNode(this, saved);
     const node = this;
-    const { def, problem: specProblem } = readSpec(spec, saved);
+    // Every fixed setting (mode, overlap, a Source given as text…) is checked here, by the spec.
+    const { def, problem } = readSpec(spec, saved);
     const t = (key: string, opts?: Record<string, string | number>) => RED._(`${TYPE}.${key}`, opts);
-    const mode = (def.mode === undefined || def.mode === '' ? 'data' : def.mode) as Mode;
-    const data = mode === 'data';
+    const setting = (name: string) => valueOf(spec, name, (prop) => def[prop as keyof ExportDef]);
+    const data = setting('mode') === 'data';
     const progress = data && readBoolean(def.progress, false);
     // An empty format is this node's default (rows), not fetch output's.
-    const output = jobOutputSender(RED, node, { ...def, format: valueOf(spec, 'format', (name) => def[name as keyof ExportDef]) as string }, t);
+    const output = jobOutputSender(RED, node, { ...def, format: setting('format') as string }, t);
     // Saved without it (before it existed): share, the default.
-    const overlap = (def.overlap || 'share') as Overlap;
+    const overlap = setting('overlap') as Overlap;
     const running = runningExports();
     const handOn = handOnTogether(RED, (job, msg, send, signal) => output.send(job, msg, send, accountOf(RED, def.server).client, signal));
-
-    /** The first wrong fixed setting, found at deploy: every message is refused with it. */
-    function fixedProblem(): AimsError | undefined {
-      if (!MODES.includes(mode)) return new AimsError('BAD_INPUT', `The mode must be data or start, not ${JSON.stringify(def.mode)}.`);
-      // A typed input set as text is known now too.
-      const text = (field: 'source' | 'viewName'): ExportField[] => ((def[`${field}Type`] || 'str') === 'str' ? [field] : []);
-      const fixed: ExportField[] = [...text('source'), ...text('viewName'), 'outputFormat', 'scope', 'criteriaVersion', 'path'];
-      for (const field of fixed) {
-        const checked = EXPORT_CHECKS[field](def[field]);
-        if (!checked.ok) return new AimsError('BAD_INPUT', checked.problem);
-      }
-      if (!data) return undefined;
-      if (output.problem) return output.problem;
-      try {
-        waitTiming(def);
-      } catch (err) {
-        return toAimsError(err);
-      }
-      return undefined;
-    }
-    // Its own checks first: their messages say more; the spec's catch what they do not check.
-    const problem = fixedProblem() ?? specProblem;
 
     const waits = nodeWaits(RED, node, { ...def, persist: data ? def.persist : false }, TYPE, {
       changed(wait, job, send) {

@@ -1,4 +1,5 @@
-import { commonSettings, jobIdSetting, migrateDirectory, migrateTypedValues, NodeSpec, outputSettings, workingNode } from '../../src/lib/rules.js';
+import { NodeSpec } from '../../src/lib/rules.js';
+import { commonSettings, jobIdSetting, migrateDirectory, migrateTypedValues, outputSettings, workingNode } from '../../src/lib/settings.js';
 
 export const spec: NodeSpec = {
   ...workingNode('aims360-fetch-output', 'fetch-output.svg'),

@@ -2,7 +2,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { AimsError } from '../../src/lib/errors';
 import { readJobId, readJobStatus } from '../../src/lib/job';
 import { fetchJob, queryJobs } from '../../src/lib/jobs-endpoint';
-import { readNumberSetting } from '../../src/lib/settings';
+import { readNumberSetting } from '../../src/lib/read-setting';
 import { evaluate, handleInput, Msg, readJobIdInput, ServerDef, readSpec } from '../../src/runtime/red';
 import { answered, jobStatusAt, working } from '../../src/runtime/status';
 import { spec } from './spec';

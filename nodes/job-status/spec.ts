@@ -1,4 +1,5 @@
-import { commonSettings, jobIdSetting, NodeSpec, workingNode } from '../../src/lib/rules.js';
+import { NodeSpec } from '../../src/lib/rules.js';
+import { commonSettings, jobIdSetting, workingNode } from '../../src/lib/settings.js';
 
 const query = { setting: 'mode', is: ['query'] } as const;
 const single = { setting: 'mode', is: ['single'] } as const;
@@ -9,19 +10,19 @@ export const spec: NodeSpec = {
   migrations: [(def) => def],
   settings: {
     ...commonSettings(),
-    mode: { value: 'single', label: 'Mode', rule: { kind: 'oneOf', values: ['single', 'query'] } },
+    mode: { value: 'single', label: 'statusMode', rule: { kind: 'oneOf', values: ['single', 'query'] } },
     jobId: { ...jobIdSetting(), when: single },
     filter: { value: '', typed: { types: OPTION_TYPES, default: 'str', literal: 'str' }, when: query },
     orderby: { value: '', typed: { types: OPTION_TYPES, default: 'str', literal: 'str' }, when: query },
     top: {
       value: '',
-      label: 'Top',
+      label: 'top',
       rule: { kind: 'number', min: 1, integer: true },
       typed: { types: ['num', 'msg', 'flow', 'global', 'env'], default: 'num', literal: 'num' },
       when: query,
     },
     select: { value: '', typed: { types: OPTION_TYPES, default: 'str', literal: 'str' }, when: query },
-    maxPages: { value: 10, label: 'Max pages', rule: { kind: 'number', min: 1, max: 1000, integer: true }, when: query },
+    maxPages: { value: 10, label: 'maxPages', rule: { kind: 'number', min: 1, max: 1000, integer: true }, when: query },
   },
 };
 

@@ -1,6 +1,6 @@
 import type { Node, NodeAPI } from 'node-red';
 import { BODY_METHODS, callApi, readMethod, readPath, safeHeaders } from '../../src/lib/request';
-import { readBoolean } from '../../src/lib/settings';
+import { readBoolean } from '../../src/lib/read-setting';
 import { evaluate, handleInput, ServerDef, setJobFields, readSpec } from '../../src/runtime/red';
 import { answered, working } from '../../src/runtime/status';
 import { spec } from './spec';

@@ -1,4 +1,5 @@
-import { commonSettings, METHODS, NodeSpec, workingNode } from '../../src/lib/rules.js';
+import { NodeSpec } from '../../src/lib/rules.js';
+import { commonSettings, methodSetting, workingNode } from '../../src/lib/settings.js';
 
 export const spec: NodeSpec = {
   ...workingNode('aims360-request', 'request.svg'),
@@ -7,10 +8,10 @@ export const spec: NodeSpec = {
   migrations: [(def) => def],
   settings: {
     ...commonSettings(),
-    method: { value: 'GET', label: 'The method', rule: { kind: 'oneOf', values: METHODS } },
+    method: methodSetting(),
     path: {
       value: '',
-      label: 'The path',
+      label: 'requestPath',
       required: true,
       missing: 'errors.path',
       rule: { kind: 'apiPath' },
@@ -19,7 +20,7 @@ export const spec: NodeSpec = {
     },
     query: {
       value: '',
-      label: 'The query',
+      label: 'query',
       rule: { kind: 'jsonObject' },
       typed: { types: ['json', 'msg', 'flow', 'global', 'jsonata'], default: 'json', literal: 'json' },
     },

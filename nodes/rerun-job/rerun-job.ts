@@ -1,6 +1,6 @@
 import type { Node, NodeAPI } from 'node-red';
 import { checkCanRerun, postRerun } from '../../src/lib/rerun';
-import { readBoolean } from '../../src/lib/settings';
+import { readBoolean } from '../../src/lib/read-setting';
 import { handleInput, readJobIdInput, ServerDef, setJobFields, readSpec } from '../../src/runtime/red';
 import { answered, jobStatusAt, working } from '../../src/runtime/status';
 import { spec } from './spec';

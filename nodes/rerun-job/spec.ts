@@ -1,4 +1,5 @@
-import { commonSettings, jobIdSetting, NodeSpec, workingNode } from '../../src/lib/rules.js';
+import { NodeSpec } from '../../src/lib/rules.js';
+import { commonSettings, jobIdSetting, workingNode } from '../../src/lib/settings.js';
 
 export const spec: NodeSpec = {
   ...workingNode('aims360-rerun-job', 'rerun-job.svg'),

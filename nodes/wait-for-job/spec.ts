@@ -1,4 +1,5 @@
-import { commonSettings, jobIdSetting, NodeSpec, waitSettings, workingNode } from '../../src/lib/rules.js';
+import { NodeSpec } from '../../src/lib/rules.js';
+import { commonSettings, jobIdSetting, waitSettings, workingNode } from '../../src/lib/settings.js';
 
 export const spec: NodeSpec = {
   ...workingNode('aims360-wait-for-job', 'wait-for-job.svg'),

@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { readJobStatus } from '../../src/lib/job';
-import { readBoolean } from '../../src/lib/settings';
+import { readBoolean } from '../../src/lib/read-setting';
 import { handleInput, Msg, readJobIdInput, Send, readSpec } from '../../src/runtime/red';
 import { jobStatus, timedOut } from '../../src/runtime/status';
 import { spec } from './spec';

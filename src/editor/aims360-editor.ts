@@ -10,7 +10,7 @@ import '../../nodes/job-status/editor.js';
 import '../../nodes/request/editor.js';
 import '../../nodes/rerun-job/editor.js';
 import '../../nodes/wait-for-job/editor.js';
-import { outputSettings, waitSettings } from '../lib/rules.js';
+import { outputSettings, waitSettings } from '../lib/settings.js';
 import { defineNode, editorDefaults, migrateOnAdd, registerType } from './define.js';
 import { spec as fetchOutput } from '../../nodes/fetch-output/spec.js';
 import { spec as waitForJob } from '../../nodes/wait-for-job/spec.js';

@@ -3,7 +3,8 @@
  * labels and the settings version, so that the dialog knows what the runtime knows from
  * the same spec. A node's editor.ts adds only what its dialog does beyond that.
  */
-import { applies, isEmpty, JOB_ID, migrate, NodeSpec, problemOf, Setting, typeOf, versionOf } from '../lib/rules.js';
+import { applies, isEmpty, migrate, NodeSpec, problemOf, Setting, typeOf, versionOf } from '../lib/rules.js';
+import { JOB_ID } from '../lib/settings.js';
 import { jobIdField } from './fields.js';
 
 export type Translate = (key: string, opts?: Record<string, unknown>) => string;

@@ -1,5 +1,5 @@
 /** Dialog behaviour that several nodes share: the output fields, the Job ID field, grouped suggestions. */
-import { JOB_ID } from '../lib/rules.js';
+import { JOB_ID } from '../lib/settings.js';
 
 /** A property name as people write one (payload, job_1): an AIMS360 id never is one. */
 const PROPERTY_NAME = /^[A-Za-z_$][\w$]*$/;

@@ -6,7 +6,8 @@ import type { CancelableRequest, Got, OptionsInit, Progress, Response, RetryObje
 import { PasswordGrant, PasswordGrantCredentials, StaticToken, tokenUrlFor, TokenSource } from './auth';
 import { AimsError } from './errors';
 import { hostList } from './rules';
-import { readNumber } from './settings';
+import { readNumberSetting } from './read-setting';
+import { timeoutSetting } from './settings';
 
 export type AuthSettings =
   | { type: 'token'; token: string }
@@ -22,7 +23,6 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { limit: 4, baseDelayMs: 500, maxDelayMs: 15_000, maxTotalMs: 60_000 };
-export const DEFAULT_TIMEOUT_MS = 30_000;
 /** An API answer (not a document) larger than this is refused unread (CONTRACT.md). */
 export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 /** A document's whole transfer may take this many timeouts, and never less than an hour (a trickle must end). */
@@ -237,7 +237,7 @@ export class AimsClient {
 
   constructor(options: ClientOptions) {
     this.baseUrl = parseHttpUrl(String(options.baseUrl ?? '').replace(/\/+$/, ''), 'The base URL');
-    this.timeout = readNumber(options.timeout, DEFAULT_TIMEOUT_MS, 'The timeout (ms)', { min: 1, integer: true });
+    this.timeout = readNumberSetting(options.timeout, timeoutSetting());
     this.retryPolicy = { ...DEFAULT_RETRY, ...options.retry };
     this.documentTimeout = options.documentTimeout ?? Math.max(MIN_DOCUMENT_TIME_MS, DOCUMENT_TIME_FACTOR * this.timeout);
     this.trusted = [originOf(this.baseUrl), entryOrigin('*.aims360.rest'), ...parseHostList(options.trustedHosts)];

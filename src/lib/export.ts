@@ -1,24 +1,17 @@
 /** Starting an AIMS360 data export (Aqua) of one view: settings, body, endpoint path. */
 import type { AimsClient } from './client';
 import { AimsError, isAimsError } from './errors';
-import { AccessScope, Job, namedJob, readScope } from './job';
-import { EXPORT_FORMATS, EXPORT_SCOPES } from './rules';
+import { AccessScope, Job, namedJob } from './job';
+import { readSetting } from './read-setting';
+import { EXPORT_FORMATS, EXPORT_PATH, EXPORT_SCOPES, exportSettings } from './settings';
 
-// ---- settings: plain data and pure checks, so that an editor can apply the same rules ----
+// ---- settings: their rules are settings.ts's exportSettings, which export data's spec spreads ----
 
-export { EXPORT_FORMATS, EXPORT_SCOPES };
+export { EXPORT_FORMATS, EXPORT_PATH, EXPORT_SCOPES };
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** The latest documented endpoint, and the one the documentation named before it. */
-export const EXPORT_PATH = '/reports/v1.0/reports/exportdata';
+/** The export endpoint the documentation named before EXPORT_PATH. */
 export const EARLIER_EXPORT_PATH = '/reports/v1.0/exportdata';
-
-export const EXPORT_DEFAULTS = {
-  outputFormat: 'CSV',
-  scope: 'Private',
-  criteriaVersion: 'v1.0',
-  path: EXPORT_PATH,
-} as const satisfies { outputFormat: ExportFormat; scope: AccessScope; criteriaVersion: string; path: string };
 
 export interface ExportSettings {
   source: string;
@@ -34,15 +27,7 @@ export type ExportField = keyof ExportSettings;
 /** Settings as a node reads them (typed inputs may give anything); ExportSettings fits too. */
 export type ExportInput = Partial<Record<ExportField, unknown>>;
 
-/** A checked setting: the value to send, or what is wrong in plain words. */
-export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
-
-const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
-const problem = (text: string): Checked<never> => ({ ok: false, problem: text });
-
-function isEmpty(value: unknown): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-}
+const EXPORT_SETTINGS = exportSettings();
 
 /** What a wrong value is, in words a flow author recognises ("a list", "a Date"). */
 function kindOf(value: unknown): string {
@@ -53,60 +38,25 @@ function kindOf(value: unknown): string {
   return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
-/** A wrong value shown safely: text quoted, anything else by its kind (JSON.stringify throws on a bigint). */
-function shown(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : kindOf(value);
-}
-
-/** A required name (Source, View name): text, not empty. */
-function checkName(what: string, example: string) {
-  return (value: unknown): Checked<string> => {
-    if (value !== undefined && value !== null && typeof value !== 'string') {
-      return problem(`The ${what} must be text, not ${kindOf(value)}.`);
-    }
-    if (isEmpty(value)) return problem(`No ${what}: choose one (e.g. ${example}) or set it from the message.`);
-    return ok((value as string).trim());
-  };
-}
-
-/** A setting with a default: empty gives the default, text is read by `read`. */
-function checkChoice<T>(what: string, fallback: T, read: (text: string) => T | undefined, allowed: string) {
-  return (value: unknown): Checked<T> => {
-    if (isEmpty(value)) return ok(fallback);
-    const chosen = typeof value === 'string' ? read(value.trim()) : undefined;
-    return chosen === undefined ? problem(`The ${what} must be ${allowed}, not ${shown(value)}.`) : ok(chosen);
-  };
-}
-
 /** Same route whatever the slashes or case around it. */
 function samePath(a: string, b: string): boolean {
   const norm = (p: string) => p.trim().replace(/^\/+|\/+$/g, '').toLowerCase();
   return norm(a) === norm(b);
 }
 
-/** Each setting's rule, one place for runtime and editor. */
-export const EXPORT_CHECKS: { [K in ExportField]: (value: unknown) => Checked<ExportSettings[K]> } = {
-  source: checkName('Source', 'Orders'),
-  viewName: checkName('View name', 'All orders'),
-  // The documentation writes `csv` and `JSON`: any case is read.
-  outputFormat: checkChoice<ExportFormat>('output format', EXPORT_DEFAULTS.outputFormat,
-    (text) => EXPORT_FORMATS.find((f) => f.toLowerCase() === text.toLowerCase()), EXPORT_FORMATS.join(', ')),
-  scope: checkChoice<AccessScope>('access scope', EXPORT_DEFAULTS.scope, readScope, EXPORT_SCOPES.join(', ')),
-  criteriaVersion: checkChoice<string>('criteria version', EXPORT_DEFAULTS.criteriaVersion, (text) => text, 'text such as v1.0'),
-  // The default path saved by the editor still gets the fallback: only another path is taken as is.
-  path: checkChoice<string>('endpoint path', EXPORT_DEFAULTS.path,
-    (text) => (samePath(text, EXPORT_PATH) ? EXPORT_PATH : text), 'text such as /reports/v1.0/reports/exportdata'),
-};
-
-/** All settings checked, before any request; the first problem is BAD_INPUT. */
+/** All settings checked by their rules (the deploy check's and the editor's), before any request; the first problem is BAD_INPUT. */
 export function readExportSettings(input: ExportInput): ExportSettings {
-  const out: ExportInput = {};
-  for (const field of Object.keys(EXPORT_CHECKS) as ExportField[]) {
-    const checked = EXPORT_CHECKS[field](input[field]);
-    if (!checked.ok) throw new AimsError('BAD_INPUT', checked.problem);
-    out[field] = checked.value;
-  }
-  return out as ExportSettings;
+  const read = (field: ExportField) => readSetting(EXPORT_SETTINGS[field], input[field]) as string;
+  const path = read('path');
+  return {
+    source: read('source').trim(),
+    viewName: read('viewName').trim(),
+    outputFormat: read('outputFormat') as ExportFormat,
+    scope: read('scope') as AccessScope,
+    criteriaVersion: read('criteriaVersion').trim(),
+    // The default path saved by the editor still gets the fallback: only another path is taken as is.
+    path: samePath(path, EXPORT_PATH) ? EXPORT_PATH : path,
+  };
 }
 
 // ---- the body ----

@@ -10,9 +10,9 @@ import type { AimsClient, Download } from './client';
 import { AimsError } from './errors';
 import { DocumentInfo, extension, JobDocument, MB } from './job-output';
 import { BODY_BUFFER, contentLength, NotResumable } from './resume';
-import { OUTPUT_FORMATS, outputSettings, problemOf, Reader, valueOf } from './rules';
 import { sheetRowBlocks } from './sheet-reader';
-import { readNumberSetting } from './settings';
+import { readNumberSetting, readSetting } from './read-setting';
+import { OUTPUT_FORMATS, outputSettings } from './settings';
 import { typedRows, typedRowStream } from './typed-values';
 
 export const FORMATS = OUTPUT_FORMATS;
@@ -34,15 +34,12 @@ const OUTPUT = { settings: outputSettings() };
 
 /** The node's settings as saved by the editor (strings or numbers); empty means the default. */
 export function readSettings(def: { format?: unknown; maxSizeMB?: unknown; documents?: unknown; rowsPerMessage?: unknown }): OutputSettings {
-  const get: Reader = (name) => (def as Record<string, unknown>)[name];
-  for (const name of ['format', 'documents']) {
-    const problem = problemOf(OUTPUT, name, get);
-    if (problem) throw new AimsError('BAD_INPUT', problem.message);
-  }
+  const format = readSetting(OUTPUT.settings.format, def.format) as Format;
+  const documents = readSetting(OUTPUT.settings.documents, def.documents) as OutputSettings['documents'];
   return {
-    format: valueOf(OUTPUT, 'format', get) as Format,
+    format,
     maxBytes: readNumberSetting(def.maxSizeMB, OUTPUT.settings.maxSizeMB) * MB,
-    documents: valueOf(OUTPUT, 'documents', get) as OutputSettings['documents'],
+    documents,
     rowsPerMessage: readNumberSetting(def.rowsPerMessage, OUTPUT.settings.rowsPerMessage),
   };
 }

@@ -1,7 +1,7 @@
 /** The job id a node reads: where it is found, the place as messages name it, and whether it is plausible. */
 import { AimsError } from './errors';
 import { isJob } from './job';
-import { JOB_ID } from './rules';
+import { JOB_ID } from './settings';
 
 /**
  * The job id a message carries when the node's Job ID property is left empty:

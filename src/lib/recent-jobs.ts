@@ -4,7 +4,7 @@ import { AimsError, isAimsError } from './errors';
 import { Job, JobStatus, readJobStatus } from './job';
 import { queryJobs } from './jobs-endpoint';
 import { odataString } from './odata';
-import { readNumber } from './settings';
+import { readNumber } from './read-setting';
 
 export interface RecentQuery {
   hours: number;

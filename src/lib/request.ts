@@ -1,6 +1,7 @@
 import type { AimsClient, ApiResponse, Method, RequestOptions } from './client';
 import { AimsError } from './errors';
-import { METHODS } from './rules';
+import { readSetting } from './read-setting';
+import { METHODS, methodSetting } from './settings';
 
 export { METHODS };
 export type RequestMethod = (typeof METHODS)[number];
@@ -8,19 +9,17 @@ export type RequestMethod = (typeof METHODS)[number];
 /** Methods whose body defaults to msg.payload; GET never sends one. */
 export const BODY_METHODS: readonly RequestMethod[] = ['POST', 'PUT', 'PATCH'];
 
+const METHOD = methodSetting();
+
+/** The node's method by the request spec's rule (empty: GET); another is BAD_INPUT. */
 export function readMethod(value: unknown): RequestMethod {
-  if (value === undefined || value === null || value === '') return 'GET';
-  const method = String(value).trim().toUpperCase();
-  if (!(METHODS as readonly string[]).includes(method)) {
-    throw new AimsError('BAD_INPUT', `The method must be one of ${METHODS.join(', ')}.`);
-  }
-  return method as RequestMethod;
+  return readSetting(METHOD, value) as RequestMethod;
 }
 
 /** A path relative to the base URL, or an absolute URL (the client checks its host). */
 export function readPath(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new AimsError('BAD_INPUT', 'No path: set the Path property, e.g. reports/v1.0/exportdata.');
+    throw new AimsError('BAD_INPUT', 'No path: set the Path property, e.g. reports/v1.0/reports/exportdata.');
   }
   return value.trim();
 }

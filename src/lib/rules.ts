@@ -1,11 +1,12 @@
 /**
- * What a node's settings are and how each is checked, with no Node-RED and no DOM in it:
- * the runtime (at deploy) and the editor (in the dialog) run these very functions, so a
- * default, a limit or a pattern is written once. Each node's spec.ts lists its settings.
+ * The rule engine: what a setting is and how its value is checked, with no Node-RED, no DOM
+ * and no English in it. The runtime (at deploy, and per message in src/lib's readers) and the
+ * editor (in the dialog) run these very functions, so a default, a limit or a pattern is
+ * written once. The settings the nodes share are in settings.ts; each node's spec.ts lists its
+ * own. A broken rule is a key of src/locales/<lang>/rules.json with its parameters
+ * (read-setting.ts words it for the runtime; the editor shows its own `error` key).
  */
 
-/** A job id as AIMS360 issues it. */
-export const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
 /**
  * An origin in the trusted hosts list: `name` (https on 443), `name:port` (https), or
  * `http://` / `https://` before either; `*.` before the name matches its subdomains.
@@ -29,7 +30,9 @@ export type Rule =
   /** A path under the base URL, or an http(s) URL: no other scheme. */
   | { kind: 'apiPath' }
   /** A file name, not a path (the runtime would flatten it). */
-  | { kind: 'fileName' };
+  | { kind: 'fileName' }
+  /** Text (a typed input may give anything per message). */
+  | { kind: 'text' };
 
 /** A typed input: its type is saved beside it as `<name>Type`. */
 export interface Typed {
@@ -43,7 +46,10 @@ export interface Typed {
 export interface Setting {
   /** The default: what a new node gets, and what an empty value means. */
   value: Value;
-  /** The English name in runtime messages ("Max pages must be …"). */
+  /**
+   * Its name in runtime messages ("Max pages must be …"): its key under aims360.settings in
+   * src/locales/<lang>/rules.json. Without one, messages name it by its property name.
+   */
   label?: string;
   rule?: Rule;
   /** Empty is an error, not the default. */
@@ -90,12 +96,21 @@ export interface NodeSpec {
 /** What the checks read of a spec: its settings. */
 export type SettingsOf = Pick<NodeSpec, 'settings'>;
 
+/**
+ * A runtime message: a key of src/locales/<lang>/rules.json (aims360.rules.…) and its
+ * parameters; `label` and `other` name settings (a SETTING_NAMES key, or a property name).
+ */
+export interface RuleText {
+  key: string;
+  params: Readonly<Record<string, string | number>>;
+}
+
 export interface Problem {
   setting: string;
   /** The editor's reason: an i18n key under the node's prefix. */
   key: string;
-  /** The runtime's reason, in English. */
-  message: string;
+  /** The runtime's reason (read-setting.ts's problemText words it). */
+  reason: RuleText;
 }
 
 /** Not set: the setting means its default (or, when required, is missing). */
@@ -103,7 +118,8 @@ export function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || v === '';
 }
 
-function isBlank(v: unknown): boolean {
+/** Empty, or only spaces. */
+export function isBlank(v: unknown): boolean {
   return isEmpty(v) || (typeof v === 'string' && v.trim() === '');
 }
 
@@ -139,52 +155,68 @@ export function hostList(v: unknown): string[] {
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
-/** "a whole number from 1 to 1000" and the like, as the runtime says it. */
-export function numberText(rule: { min?: number; max?: number; integer?: boolean }): string {
-  const { min = -Infinity, max = Infinity, integer = false } = rule;
-  const kind = integer ? 'a whole number' : 'a number';
-  let range = '';
-  if (Number.isFinite(min) && Number.isFinite(max)) range = ` from ${min} to ${max}`;
-  else if (Number.isFinite(min)) range = ` of at least ${min}`;
-  else if (Number.isFinite(max)) range = ` of at most ${max}`;
-  return `${kind}${range}`;
+/** Where rules.json keeps the settings' names (their labels). */
+export const SETTING_NAMES = 'aims360.settings.';
+
+const says = (key: string, params: RuleText['params'] = {}): RuleText => ({ key: `aims360.rules.${key}`, params });
+
+/** The text of a broken number rule: "a whole number from 1 to 1000" and the like. */
+function numberReason(rule: { min?: number; max?: number; integer?: boolean }): RuleText {
+  const { min, max, integer = false } = rule;
+  const kind = integer ? 'wholeNumber' : 'number';
+  const hasMin = min !== undefined && Number.isFinite(min);
+  const hasMax = max !== undefined && Number.isFinite(max);
+  if (hasMin && hasMax) return says(`${kind}Between`, { min, max });
+  if (hasMin) return says(`${kind}AtLeast`, { min });
+  if (hasMax) return says(`${kind}AtMost`, { max });
+  return says(kind);
 }
 
-/** Whether a non-empty value keeps the rule; the English reason when not. */
-export function breaks(rule: Rule, v: unknown): string | undefined {
+/** The listed value a oneOf value stands for (its spelling there), or undefined. */
+export function chosen(rule: Extract<Rule, { kind: 'oneOf' }>, v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  return rule.values.find((x) => x === v || (!!rule.ignoreCase && x.toLowerCase() === v.toLowerCase()));
+}
+
+/** Whether a non-empty value keeps the rule; the reason (without the setting's label) when not. */
+export function breaks(rule: Rule, v: unknown): RuleText | undefined {
   switch (rule.kind) {
     case 'number': {
       const n = toNumber(v);
       const { min = -Infinity, max = Infinity, integer = false } = rule;
-      return Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n)) ? undefined : `must be ${numberText(rule)}`;
+      return Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n)) ? undefined : numberReason(rule);
     }
     case 'boolean':
-      return v === true || v === false || v === 'true' || v === 'false' ? undefined : 'must be true or false';
-    case 'oneOf':
-      return typeof v === 'string' && rule.values.some((x) => x === v || (rule.ignoreCase && x.toLowerCase() === v.toLowerCase()))
-        ? undefined : `must be one of ${rule.values.join(', ')}`;
+      return v === true || v === false || v === 'true' || v === 'false' ? undefined : says('boolean');
+    case 'oneOf': {
+      if (chosen(rule, v) !== undefined) return undefined;
+      const values = rule.values.join(', ');
+      return typeof v === 'string' ? says('oneOfNot', { values, value: JSON.stringify(v) }) : says('oneOf', { values });
+    }
     case 'pattern':
-      return typeof v === 'string' && rule.pattern.test(v) ? undefined : 'is not in the expected form';
+      return typeof v === 'string' && rule.pattern.test(v) ? undefined : says('pattern');
     case 'httpUrl':
-      return isHttpUrl(v) ? undefined : 'must be an http or https URL';
+      return isHttpUrl(v) ? undefined : says('httpUrl');
     case 'hostList':
       try {
         hostList(v);
         return undefined;
       } catch (err) {
-        return `holds "${(err as Error).message}", which is not a host name`;
+        return says('hostList', { host: (err as Error).message });
       }
     case 'jsonObject':
       try {
         const parsed: unknown = JSON.parse(String(v));
-        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? undefined : 'must be a JSON object';
+        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? undefined : says('jsonObject');
       } catch {
-        return 'must be a JSON object';
+        return says('jsonObject');
       }
     case 'apiPath':
-      return !SCHEME.test(String(v)) || /^https?:\/\//i.test(String(v)) ? undefined : 'must be a path or an http(s) URL';
+      return !SCHEME.test(String(v)) || /^https?:\/\//i.test(String(v)) ? undefined : says('apiPath');
     case 'fileName':
-      return /[/\\]|\.\./.test(String(v)) ? 'must be a file name, not a path' : undefined;
+      return /[/\\]|\.\./.test(String(v)) ? says('fileName') : undefined;
+    case 'text':
+      return typeof v === 'string' ? undefined : says('text');
   }
 }
 
@@ -206,6 +238,12 @@ export function typeOf(setting: Setting, name: string, get: Reader): string | un
   return isEmpty(t) ? setting.typed.default : String(t);
 }
 
+/** How a message names a setting: its label's key in rules.json, or its property name. */
+function labelOf(spec: SettingsOf, name: string): string {
+  const label = spec.settings[name]?.label;
+  return label ? `${SETTING_NAMES}${label}` : name;
+}
+
 /**
  * What is wrong with one setting, or undefined. A typed setting of another type than its
  * literal one is left to that type (the editor checks its syntax, the runtime evaluates it
@@ -216,19 +254,18 @@ export function problemOf(spec: SettingsOf, name: string, get: Reader): Problem 
   if (!s || s.config || !applies(spec, name, get)) return undefined;
   if (s.typed && typeOf(s, name, get) !== s.typed.literal) return undefined;
   const v = get(name);
-  const label = s.label ?? name;
+  const label = labelOf(spec, name);
   const key = s.error ?? `errors.${name}`;
   const empty = blankIsEmpty(s) ? isBlank(v) : isEmpty(v);
-  if (empty) return s.required ? { setting: name, key: s.missing ?? key, message: `${label} is required.` } : undefined;
-  const reason = s.rule && breaks(s.rule, v);
-  if (reason) return { setting: name, key, message: `${label} ${reason}${typeof v === 'string' && s.rule?.kind === 'oneOf' ? `, not ${JSON.stringify(v)}` : ''}.` };
+  if (empty) return s.required ? { setting: name, key: s.missing ?? key, reason: says('required', { label }) } : undefined;
+  const broken = s.rule && breaks(s.rule, v);
+  if (broken) return { setting: name, key, reason: { key: broken.key, params: { ...broken.params, label } } };
   if (s.notBelow) {
     const other = get(s.notBelow.setting);
     const floor = toNumber(isBlank(other) ? spec.settings[s.notBelow.setting]?.value : other);
     // A bad floor is flagged on its own setting.
     if (Number.isFinite(floor) && toNumber(v) < floor) {
-      const otherLabel = spec.settings[s.notBelow.setting]?.label ?? s.notBelow.setting;
-      return { setting: name, key: s.notBelow.error, message: `${label} must not be below ${otherLabel}.` };
+      return { setting: name, key: s.notBelow.error, reason: says('notBelow', { label, other: labelOf(spec, s.notBelow.setting) }) };
     }
   }
   return undefined;
@@ -236,10 +273,10 @@ export function problemOf(spec: SettingsOf, name: string, get: Reader): Problem 
 
 /**
  * Whether only spaces mean empty, as the runtime reads the setting: numbers, URLs, host lists
- * and required text are trimmed; a job id, JSON or a file name of spaces is a wrong value.
+ * and text are trimmed; a job id, JSON, a file name or a choice of spaces is a wrong value.
  */
 function blankIsEmpty(s: Setting): boolean {
-  return !!s.required || s.rule?.kind === 'number' || s.rule?.kind === 'httpUrl' || s.rule?.kind === 'hostList';
+  return !!s.required || ['number', 'httpUrl', 'hostList', 'text'].includes(s.rule?.kind ?? '');
 }
 
 /** Every problem of a node's settings, in the spec's order. */
@@ -279,85 +316,4 @@ export function migrate<T extends object>(spec: NodeSpec, def: T): T {
   for (let v = from; v < spec.version; v++) out = spec.migrations[v]?.(out) ?? out;
   out.version = spec.version;
   return out as unknown as T;
-}
-
-/** Settings shared by the nodes that take a job id. */
-export const JOB_ID_TYPES = ['msg', 'flow', 'global', 'env', 'str', 'jsonata'] as const;
-
-export function jobIdSetting(): Setting {
-  return {
-    value: '',
-    label: 'The job id',
-    rule: { kind: 'pattern', pattern: JOB_ID },
-    error: 'errors.jobId',
-    typed: { types: JOB_ID_TYPES, default: 'msg', literal: 'str' },
-  };
-}
-
-export const OUTPUT_FORMATS = ['auto', 'buffer', 'utf8', 'json', 'rows', 'file', 'stream-rows'] as const;
-
-/** The aims360 request node's methods. */
-export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
-/** An export's output formats and access scopes, as the API spells them. */
-export const EXPORT_FORMATS = ['CSV', 'Excel', 'JSON'] as const;
-export const EXPORT_SCOPES = ['Private', 'Public', 'PeopleInOrganization'] as const;
-
-/**
- * The settings of fetch output's hand-on (format, directory, file name, size, documents,
- * block size); `when` limits them to a mode of the node (export's data mode).
- */
-export function outputSettings(when?: Setting['when']): Record<string, Setting> {
-  const format = (f: string): Setting['when'] => ({ setting: 'format', is: [f] });
-  return {
-    format: { value: 'auto', label: 'Format', rule: { kind: 'oneOf', values: OUTPUT_FORMATS }, when },
-    // Required for the file format: left empty it failed only at run time (see migrateDirectory).
-    directory: { value: '', label: 'Directory', required: true, typed: { types: ['str', 'msg', 'flow', 'global', 'env'], default: 'str', literal: 'str' }, when: format('file') },
-    filename: { value: '', label: 'File name', rule: { kind: 'fileName' }, typed: { types: ['str', 'msg', 'flow', 'global', 'env', 'jsonata'], default: 'str', literal: 'str' }, when: format('file') },
-    maxSizeMB: { value: 100, label: 'Max size (MB)', rule: { kind: 'number', min: 0.001 }, when },
-    documents: { value: 'first', label: 'Documents', rule: { kind: 'oneOf', values: ['first', 'all'] }, when },
-    rowsPerMessage: { value: 1000, label: 'Block size (rows per message)', rule: { kind: 'number', min: 1, max: 1_000_000, integer: true }, when: format('stream-rows') },
-    // On for new nodes; migrateTypedValues keeps text for nodes saved before it existed.
-    typedValues: { value: true, label: 'Typed values', rule: { kind: 'boolean' }, when },
-  };
-}
-
-/** Version 1 to 2 of the output settings: a node saved before typed values keeps its CSV cells as text. */
-export const migrateTypedValues: Migration = (def) => (def.typedValues === undefined ? { ...def, typedValues: false } : def);
-
-/** What an export data message does while the same export already runs on its node. */
-export const OVERLAP_CHOICES = ['share', 'start', 'drop'] as const;
-
-/**
- * Version 0 to 1 of the output settings: before Directory was required, an empty one read
- * msg.directory at run time; now it says so (msg › directory), so such a flow runs as before.
- */
-export const migrateDirectory: Migration = (def) =>
-  def.format === 'file' && isBlank(def.directory) ? { ...def, directory: 'directory', directoryType: 'msg' } : def;
-
-/** The settings of wait for job's timing, progress and persistence. */
-export function waitSettings(when?: Setting['when']): Record<string, Setting> {
-  return {
-    interval: { value: 5, label: 'Interval (s)', rule: { kind: 'number', min: 0.05 }, when },
-    maxInterval: { value: 60, label: 'Max interval (s)', rule: { kind: 'number', min: 0.05 }, notBelow: { setting: 'interval', error: 'errors.maxBelowInterval' }, when },
-    timeout: { value: 3600, label: 'Timeout (s)', rule: { kind: 'number', min: 0 }, when },
-    progress: { value: false, rule: { kind: 'boolean' } },
-    persist: { value: false, rule: { kind: 'boolean' } },
-  };
-}
-
-/**
- * What every working node's spec starts with: its type (also its messages' prefix), the
- * AIMS360 palette category and colour, its icon, one input and one output, settings version 1.
- */
-export function workingNode(type: string, icon: string) {
-  return { type, prefix: type, category: 'AIMS360', color: '#7FC6D9', icon, inputs: 1, outputs: 1, version: 1 };
-}
-
-/** name and server: every working node has them. */
-export function commonSettings(): Record<string, Setting> {
-  return {
-    name: { value: '' },
-    server: { value: '', config: 'aims360-config' },
-  };
 }

@@ -1,33 +1,130 @@
-import { AimsError } from './errors';
-import { breaks, isEmpty, Setting, toNumber } from './rules';
+/**
+ * The settings the nodes share: presets each node's spec.ts spreads (job id, output, wait
+ * timing, the export's and the request's settings, the client's timeout), their lists of
+ * choices, and the migrations of shared settings. src/lib's readers check a value given
+ * per message through these very records, so the deploy check, the editor and the lib agree.
+ * Pure data over rules.ts: the editor loads it too.
+ */
+import { isBlank, Migration, Setting } from './rules.js';
 
-export interface NumberRule {
-  min?: number;
-  max?: number;
-  integer?: boolean;
+/** A job id as AIMS360 issues it. */
+export const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Settings shared by the nodes that take a job id. */
+export const JOB_ID_TYPES = ['msg', 'flow', 'global', 'env', 'str', 'jsonata'] as const;
+
+export function jobIdSetting(): Setting {
+  return {
+    value: '',
+    label: 'jobId',
+    rule: { kind: 'pattern', pattern: JOB_ID },
+    error: 'errors.jobId',
+    typed: { types: JOB_ID_TYPES, default: 'msg', literal: 'str' },
+  };
+}
+
+export const OUTPUT_FORMATS = ['auto', 'buffer', 'utf8', 'json', 'rows', 'file', 'stream-rows'] as const;
+
+/** The aims360 request node's methods: written as listed (the dialog offers them so). */
+export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** The aims360 request node's method, which lib/request.ts reads by this rule. */
+export function methodSetting(): Setting {
+  return { value: 'GET', label: 'method', rule: { kind: 'oneOf', values: METHODS } };
+}
+
+/** The client's timeout per request (ms): the config node's setting, which lib/client.ts reads by this rule. */
+export function timeoutSetting(): Setting {
+  return { value: 30_000, label: 'clientTimeout', rule: { kind: 'number', min: 1, integer: true } };
+}
+
+/** An export's output formats and access scopes, as the API spells them. */
+export const EXPORT_FORMATS = ['CSV', 'Excel', 'JSON'] as const;
+export const EXPORT_SCOPES = ['Private', 'Public', 'PeopleInOrganization'] as const;
+
+/** The latest documented export endpoint (the default path, which gets the fallback in lib/export.ts). */
+export const EXPORT_PATH = '/reports/v1.0/reports/exportdata';
+
+const NAME_TYPES = ['str', 'msg', 'flow', 'global', 'env', 'jsonata'] as const;
+
+/** Source and View name: required text, as text in the dialog or evaluated per message. */
+function exportName(label: string): Setting {
+  return { value: '', label, required: true, rule: { kind: 'text' }, typed: { types: NAME_TYPES, default: 'str', literal: 'str' } };
 }
 
 /**
- * Reads a number the editor may have saved as a string; empty means the default.
- * Anything else that is not a number within the rule is BAD_INPUT (the rule as rules.ts
- * checks it, in the editor too).
+ * What an export posts: export data's spec spreads these, and lib/export.ts reads a message's
+ * values (a typed Source or View name, any case of a format) by them.
  */
-export function readNumber(value: unknown, fallback: number, what: string, rule: NumberRule = {}): number {
-  if (isEmpty(value) || (typeof value === 'string' && value.trim() === '')) return fallback;
-  const problem = breaks({ kind: 'number', ...rule }, value);
-  if (problem) throw new AimsError('BAD_INPUT', `${what} ${problem}.`);
-  return toNumber(value);
+export function exportSettings(): Record<string, Setting> {
+  return {
+    source: exportName('source'),
+    viewName: exportName('viewName'),
+    // The documentation writes `csv` and `JSON`: any case is read (and sent as listed).
+    outputFormat: { value: 'CSV', label: 'outputFormat', rule: { kind: 'oneOf', values: EXPORT_FORMATS, ignoreCase: true } },
+    // Any case, but written as one word: "People in Organization" is refused (CHANGELOG).
+    scope: { value: 'Private', label: 'scope', rule: { kind: 'oneOf', values: EXPORT_SCOPES, ignoreCase: true } },
+    criteriaVersion: { value: 'v1.0', label: 'criteriaVersion', rule: { kind: 'text' } },
+    // Relative to the server's base URL, as the runtime sends it; empty means the default.
+    path: { value: EXPORT_PATH, label: 'exportPath', rule: { kind: 'pattern', pattern: /^\/?[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/ } },
+  };
 }
 
-/** A number setting as its spec says: its default, label and limits. */
-export function readNumberSetting(value: unknown, setting: Setting): number {
-  const rule: NumberRule = setting.rule?.kind === 'number' ? setting.rule : {};
-  return readNumber(value, Number(setting.value), setting.label ?? 'The number', rule);
+/**
+ * The settings of fetch output's hand-on (format, directory, file name, size, documents,
+ * block size); `when` limits them to a mode of the node (export's data mode).
+ */
+export function outputSettings(when?: Setting['when']): Record<string, Setting> {
+  const format = (f: string): Setting['when'] => ({ setting: 'format', is: [f] });
+  return {
+    format: { value: 'auto', label: 'format', rule: { kind: 'oneOf', values: OUTPUT_FORMATS }, when },
+    // Required for the file format: left empty it failed only at run time (see migrateDirectory).
+    directory: { value: '', label: 'directory', required: true, typed: { types: ['str', 'msg', 'flow', 'global', 'env'], default: 'str', literal: 'str' }, when: format('file') },
+    filename: { value: '', label: 'filename', rule: { kind: 'fileName' }, typed: { types: ['str', 'msg', 'flow', 'global', 'env', 'jsonata'], default: 'str', literal: 'str' }, when: format('file') },
+    maxSizeMB: { value: 100, label: 'maxSizeMB', rule: { kind: 'number', min: 0.001 }, when },
+    documents: { value: 'first', label: 'documents', rule: { kind: 'oneOf', values: ['first', 'all'] }, when },
+    rowsPerMessage: { value: 1000, label: 'rowsPerMessage', rule: { kind: 'number', min: 1, max: 1_000_000, integer: true }, when: format('stream-rows') },
+    // On for new nodes; migrateTypedValues keeps text for nodes saved before it existed.
+    typedValues: { value: true, label: 'typedValues', rule: { kind: 'boolean' }, when },
+  };
 }
 
-/** Reads a boolean saved as true/false or "true"/"false"; empty means the default. */
-export function readBoolean(value: unknown, fallback: boolean): boolean {
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  return fallback;
+/** Version 1 to 2 of the output settings: a node saved before typed values keeps its CSV cells as text. */
+export const migrateTypedValues: Migration = (def) => (def.typedValues === undefined ? { ...def, typedValues: false } : def);
+
+/** What an export data message does while the same export already runs on its node. */
+export const OVERLAP_CHOICES = ['share', 'start', 'drop'] as const;
+
+/**
+ * Version 0 to 1 of the output settings: before Directory was required, an empty one read
+ * msg.directory at run time; now it says so (msg › directory), so such a flow runs as before.
+ */
+export const migrateDirectory: Migration = (def) =>
+  def.format === 'file' && isBlank(def.directory) ? { ...def, directory: 'directory', directoryType: 'msg' } : def;
+
+/** The settings of wait for job's timing, progress and persistence. */
+export function waitSettings(when?: Setting['when']): Record<string, Setting> {
+  return {
+    interval: { value: 5, label: 'interval', rule: { kind: 'number', min: 0.05 }, when },
+    maxInterval: { value: 60, label: 'maxInterval', rule: { kind: 'number', min: 0.05 }, notBelow: { setting: 'interval', error: 'errors.maxBelowInterval' }, when },
+    timeout: { value: 3600, label: 'waitTimeout', rule: { kind: 'number', min: 0 }, when },
+    progress: { value: false, rule: { kind: 'boolean' } },
+    persist: { value: false, rule: { kind: 'boolean' } },
+  };
+}
+
+/**
+ * What every working node's spec starts with: its type (also its messages' prefix), the
+ * AIMS360 palette category and colour, its icon, one input and one output, settings version 1.
+ */
+export function workingNode(type: string, icon: string) {
+  return { type, prefix: type, category: 'AIMS360', color: '#7FC6D9', icon, inputs: 1, outputs: 1, version: 1 };
+}
+
+/** name and server: every working node has them. */
+export function commonSettings(): Record<string, Setting> {
+  return {
+    name: { value: '' },
+    server: { value: '', config: 'aims360-config' },
+  };
 }

@@ -6,8 +6,8 @@ import { AimsError, toAimsError } from '../lib/errors';
 import { Job, readJobId } from '../lib/job';
 import { checkBeforeRequest, fetchDocument, fileNamesOf, OutputSettings, readSettings } from '../lib/formats';
 import { checkCompleted, DocumentInfo, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../lib/job-output';
-import { outputSettings } from '../lib/rules';
-import { readBoolean } from '../lib/settings';
+import { readBoolean } from '../lib/read-setting';
+import { outputSettings } from '../lib/settings';
 import { evaluate, Msg, Send } from './red';
 import { working } from './status';
 

@@ -8,7 +8,7 @@ import type { NodeAPI } from 'node-red';
 import { AimsError, toAimsError } from '../lib/errors';
 import type { StartedExport } from '../lib/export';
 import { Job, readJobId } from '../lib/job';
-import { OVERLAP_CHOICES } from '../lib/rules';
+import { OVERLAP_CHOICES } from '../lib/settings';
 import type { Handed } from './job-output-sender';
 import type { Msg, Send } from './red';
 

@@ -5,7 +5,9 @@ import type { JobPoller } from '../lib/poller';
 import { AimsError, toAimsError } from '../lib/errors';
 import { namedJob } from '../lib/job';
 import { checkJobId, findJobId, jobIdSource } from '../lib/job-id';
-import { jobIdSetting, migrate, NodeSpec, savedProblems, typeOf } from '../lib/rules';
+import { problemText } from '../lib/read-setting';
+import { migrate, NodeSpec, savedProblems, typeOf } from '../lib/rules';
+import { jobIdSetting } from '../lib/settings';
 import { failed } from './status';
 
 /** What the config node offers the nodes that use it: one client and one poller per account. */
@@ -97,7 +99,7 @@ export function readSpec<T extends object>(spec: NodeSpec, saved: T): { def: T; 
   const def = migrate(spec, saved);
   const found = savedProblems(spec, def)[0];
   if (!found) return { def };
-  return { def, problem: new AimsError('BAD_INPUT', found.message) };
+  return { def, problem: new AimsError('BAD_INPUT', problemText(found)) };
 }
 
 /**

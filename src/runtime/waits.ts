@@ -8,8 +8,9 @@ import { AimsError, toAimsError } from '../lib/errors';
 import { Job, readJobId, readJobStatus, readPercent } from '../lib/job';
 import { checkJobId } from '../lib/job-id';
 import type { JobPoller, WaitEnd, WaitHandle, WaitTiming } from '../lib/poller';
-import { waitSettings } from '../lib/rules';
-import { readBoolean, readNumberSetting } from '../lib/settings';
+import { readBoolean, readSettingOf } from '../lib/read-setting';
+import { toNumber } from '../lib/rules';
+import { waitSettings } from '../lib/settings';
 import { waitRegistry, WaitRecord } from '../lib/wait-registry';
 import { accountOf, messageSignal, Msg, Send, ServerDef } from './red';
 import { failed, jobStatus, unreachable, waiting, working } from './status';
@@ -97,14 +98,14 @@ export function waitAnswer(RED: NodeAPI, wait: PendingWait, job: Job | undefined
   return msg;
 }
 
-const WAIT = waitSettings();
+const TIMING = { settings: waitSettings() };
 
 /** The node's interval, max interval and timeout, read when a wait starts (they may be bad: BAD_INPUT). */
 export function waitTiming(def: WaitDef): WaitTiming {
-  const read = (name: 'interval' | 'maxInterval' | 'timeout') => readNumberSetting(def[name], WAIT[name]);
+  // By the spec's rules, as the deploy check: a max below the interval is refused here too.
+  const read = (name: 'interval' | 'maxInterval' | 'timeout') => toNumber(readSettingOf(TIMING, name, (prop) => def[prop as keyof WaitDef]));
   const intervalS = read('interval');
-  // The deploy check refuses a max below the interval (readSpec); raised here too, so this holds on its own.
-  const maxIntervalS = Math.max(intervalS, read('maxInterval'));
+  const maxIntervalS = read('maxInterval');
   const timeoutS = read('timeout');
   return { intervalMs: intervalS * 1000, maxIntervalMs: maxIntervalS * 1000, timeoutMs: timeoutS * 1000 };
 }

@@ -48,6 +48,8 @@ function samples(setting) {
       return [...common, 'reports/v1.0/x', '/x?y=1', 'https://x.example/y', 'ftp://x', 'mailto:a@b'];
     case 'fileName':
       return [...common, 'a.csv', '../a.csv', 'x/y.csv', 'x\\y.csv', '..'];
+    case 'text':
+      return [...common, 'Orders', ' v2.0 ', 'x/y'];
     default:
       throw new Error(`no samples for rule ${rule.kind}`);
   }

@@ -10,8 +10,9 @@ describe('lib: any-endpoint requests', () => {
   it('reads the method, GET by default, and refuses others', () => {
     readMethod(undefined).should.equal('GET');
     readMethod('').should.equal('GET');
-    readMethod('post').should.equal('POST');
-    for (const bad of ['HEAD', 'OPTIONS', 'CONNECT', 'GET ME']) (() => readMethod(bad)).should.throw({ code: 'BAD_INPUT' });
+    readMethod('POST').should.equal('POST');
+    // The request spec's rule, as at deploy and in the dialog: written as listed.
+    for (const bad of ['get', 'post', ' GET', 'HEAD', 'OPTIONS', 'CONNECT', 'GET ME']) (() => readMethod(bad)).should.throw({ code: 'BAD_INPUT' });
   });
 
   it('needs a path as text', () => {
@@ -47,20 +48,21 @@ describe('lib: any-endpoint requests', () => {
 });
 
 describe('lib: the request node\'s inputs (request.ts)', () => {
-  it('a method in any case and with spaces; empty is GET; anything else says the five', () => {
-    request.readMethod(' post ').should.equal('POST');
+  it('a method as the request spec lists it; empty is GET; anything else says the five', () => {
+    request.readMethod('POST').should.equal('POST');
     request.readMethod(undefined).should.equal('GET');
     request.readMethod(null).should.equal('GET');
     request.readMethod('').should.equal('GET');
-    for (const bad of ['FETCH', 'get it', 0]) {
-      (() => request.readMethod(bad)).should.throw(badInput('The method must be one of GET, POST, PUT, PATCH, DELETE.'));
+    for (const bad of ['FETCH', ' post ', 'get']) {
+      (() => request.readMethod(bad)).should.throw(badInput(`The method must be one of GET, POST, PUT, PATCH, DELETE, not "${bad}".`));
     }
+    (() => request.readMethod(0)).should.throw(badInput('The method must be one of GET, POST, PUT, PATCH, DELETE.'));
   });
 
   it('a path must be text', () => {
     request.readPath(' /x ').should.equal('/x');
     for (const bad of ['', '  ', undefined, 5]) {
-      (() => request.readPath(bad)).should.throw(badInput('No path: set the Path property, e.g. reports/v1.0/exportdata.'));
+      (() => request.readPath(bad)).should.throw(badInput('No path: set the Path property, e.g. reports/v1.0/reports/exportdata.'));
     }
   });
 

@@ -5,7 +5,20 @@ require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 const rules = require('../../dist/src/lib/rules.js');
-const { breaks, problemOf, problems, savedProblems, migrate, versionOf, valueOf, typeOf, applies, toNumber, isHttpUrl, hostList, numberText } = rules;
+const { problems, savedProblems, migrate, versionOf, valueOf, typeOf, applies, toNumber, isHttpUrl, hostList } = rules;
+const { ruleText, problemText } = require('../../dist/src/lib/read-setting.js');
+const { JOB_ID } = require('../../dist/src/lib/settings.js');
+
+/** A broken rule's reason as the runtime words it (src/locales/en-US/rules.json), without a label. */
+const breaks = (rule, v) => {
+  const reason = rules.breaks(rule, v);
+  return reason && ruleText({ key: reason.key, params: { ...reason.params, label: '' } }).trim().replace(/\.$/, '');
+};
+/** A problem with the runtime's message in words. */
+const problemOf = (...args) => {
+  const problem = rules.problemOf(...args);
+  return problem && { setting: problem.setting, key: problem.key, message: problemText(problem) };
+};
 
 const root = path.join(__dirname, '..', '..');
 const PACKAGE = require('../../package.json');
@@ -29,10 +42,11 @@ describe('settings rules (rules.ts)', () => {
     });
 
     it('says the range as the runtime words it', () => {
-      numberText({ min: 1, max: 1000, integer: true }).should.equal('a whole number from 1 to 1000');
-      numberText({ min: 0.05 }).should.equal('a number of at least 0.05');
-      numberText({ max: 10 }).should.equal('a number of at most 10');
-      numberText({}).should.equal('a number');
+      breaks({ kind: 'number', min: 1, max: 1000, integer: true }, 0).should.equal('must be a whole number from 1 to 1000');
+      breaks({ kind: 'number', min: 0.05 }, 0).should.equal('must be a number of at least 0.05');
+      breaks({ kind: 'number', max: 10 }, 11).should.equal('must be a number of at most 10');
+      breaks({ kind: 'number' }, 'x').should.equal('must be a number');
+      breaks({ kind: 'number', integer: true }, 0.5).should.equal('must be a whole number');
     });
 
     it('keeps a value within its bounds, integer where asked, and says why not', () => {
@@ -57,16 +71,16 @@ describe('settings rules (rules.ts)', () => {
       const exact = { kind: 'oneOf', values: ['first', 'all'] };
       (breaks(exact, 'all') === undefined).should.be.true();
       (breaks(exact, 'first') === undefined).should.be.true();
-      breaks(exact, 'ALL').should.equal('must be one of first, all');
-      breaks(exact, 'some').should.equal('must be one of first, all');
+      breaks(exact, 'ALL').should.equal('must be one of first, all, not "ALL"');
+      breaks(exact, 'some').should.equal('must be one of first, all, not "some"');
       breaks(exact, 1).should.equal('must be one of first, all');
       const anyCase = { kind: 'oneOf', values: ['CSV', 'Excel'], ignoreCase: true };
       for (const ok of ['CSV', 'csv', 'excel', 'EXCEL', 'Excel']) (breaks(anyCase, ok) === undefined).should.be.true(ok);
-      breaks(anyCase, 'json').should.equal('must be one of CSV, Excel');
+      breaks(anyCase, 'json').should.equal('must be one of CSV, Excel, not "json"');
     });
 
     it('pattern: a string that matches (a job id)', () => {
-      const rule = { kind: 'pattern', pattern: rules.JOB_ID };
+      const rule = { kind: 'pattern', pattern: JOB_ID };
       (breaks(rule, 'Job_1-a') === undefined).should.be.true();
       for (const bad of ['a b', 'x'.repeat(129), 'a/b', 12]) breaks(rule, bad).should.equal('is not in the expected form', String(bad));
     });

@@ -323,10 +323,10 @@ describe('aims360-export', function () {
   });
 
   const BAD = [
-    ['an empty Source', { source: '' }, {}, /No Source/],
-    ['an empty View name', { viewName: ' ' }, {}, /No View name/],
-    ['a Source that is not text', { source: 'src', sourceType: 'msg' }, { src: 42 }, /Source must be text, not a number/],
-    ['a View name from the message that is missing', { viewName: 'view', viewNameType: 'msg' }, {}, /No View name/],
+    ['an empty Source', { source: '' }, {}, /Source is required/],
+    ['an empty View name', { viewName: ' ' }, {}, /View name is required/],
+    ['a Source that is not text', { source: 'src', sourceType: 'msg' }, { src: 42 }, /Source must be text/],
+    ['a View name from the message that is missing', { viewName: 'view', viewNameType: 'msg' }, {}, /View name is required/],
     ['an unknown output format', { outputFormat: 'PDF' }, {}, /output format/],
     ['an unknown scope', { scope: 'Everyone' }, {}, /access scope/],
     ['an unknown format', { format: 'xml' }, {}, /Format must be one of/],
