@@ -1,4 +1,4 @@
-// The AIMS360 simulator, simulator/query.ts and odata.ts: the jobs query as the real endpoint answers it ($filter, $orderby,
+// The AIMS360 simulator, simulator/query.ts and odata-query-options.ts: the jobs query as the real endpoint answers it ($filter, $orderby,
 // $top, $select, $count, strict encoding) and its paging.
 require('should');
 const { useSimulator, AUTH, JOBS, enc } = require('../support/simulator');

@@ -1,4 +1,4 @@
-// The AIMS360 simulator, simulator/exports.ts and tables.ts: data exports (exportdata) and the documented System Views.
+// The AIMS360 simulator, simulator/export-requests.ts and tables.ts: data exports (exportdata) and the documented System Views.
 require('should');
 const readXlsx = require('read-excel-file/node').default;
 const { useSimulator, AUTH, sleep } = require('../support/simulator');
