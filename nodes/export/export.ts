@@ -46,13 +46,13 @@ export = (RED: NodeAPI) => {
 
     /** The first wrong fixed setting, found at deploy: every message is refused with it. */
     function fixedProblem(): AimsError | undefined {
-      if (!MODES.includes(mode)) return new AimsError('BAD_INPUT', `The mode must be data or start, not ${JSON.stringify(def.mode)}.`);
+      if (!MODES.includes(mode)) return AimsError.of('BAD_INPUT', 'aims360.errors.export.mode', { mode: JSON.stringify(def.mode) });
       // A typed input set as text is known now too.
       const text = (field: 'source' | 'viewName'): ExportField[] => ((def[`${field}Type`] || 'str') === 'str' ? [field] : []);
       const fixed: ExportField[] = [...text('source'), ...text('viewName'), 'outputFormat', 'scope', 'criteriaVersion', 'path'];
       for (const field of fixed) {
         const checked = EXPORT_CHECKS[field](def[field]);
-        if (!checked.ok) return new AimsError('BAD_INPUT', checked.problem);
+        if (!checked.ok) return AimsError.of('BAD_INPUT', 'aims360.errors.setting', { problem: checked.problem });
       }
       if (!data) return undefined;
       if (output.problem) return output.problem;
@@ -76,7 +76,7 @@ export = (RED: NodeAPI) => {
         delete msg.waitedMs;
         if (job) msg.job = job;
         if (outcome.kind === 'timeout') {
-          throw new AimsError('TIMEOUT', `Export job ${wait.jobId} did not finish within the timeout (it is still ${String(msg.jobStatus ?? 'queued')}). Raise Timeout, or wait for it with a wait for job node.`);
+          throw AimsError.of('TIMEOUT', 'aims360.errors.export.timeout', { id: wait.jobId, status: String(msg.jobStatus ?? 'queued') });
         }
         // output.send refuses a failed job with JOB_FAILED before any download.
         // Every message ending on this job now (sharers, restored waits) shares one download.

@@ -15,7 +15,7 @@ export interface NumberRule {
 export function readNumber(value: unknown, fallback: number, what: string, rule: NumberRule = {}): number {
   if (isEmpty(value) || (typeof value === 'string' && value.trim() === '')) return fallback;
   const problem = breaks({ kind: 'number', ...rule }, value);
-  if (problem) throw new AimsError('BAD_INPUT', `${what} ${problem}.`);
+  if (problem) throw AimsError.of('BAD_INPUT', 'aims360.errors.setting', { problem: `${what} ${problem}.` });
   return toNumber(value);
 }
 
