@@ -31,13 +31,13 @@ function testButton(node: EditorNode, t: Translate): void {
     button.prop('disabled', true);
     state($('<i>').addClass('fa fa-spinner fa-spin'), t('test.testing'));
     $.ajax({ url: 'aims360-config/test', type: 'POST', contentType: 'application/json', data: JSON.stringify(body), dataType: 'json' })
-      .done((res: { ok?: boolean; host?: string; code?: string; message?: string } | null) => {
-        if (res?.ok) show(true, t('test.ok', { host: res.host }));
-        else show(false, (res?.code ? `${res.code}: ` : '') + (res?.message || t('test.failed')));
-      })
+      .done((res: { host?: string } | null) => show(true, t('test.ok', { host: res?.host })))
       .fail((xhr: JQuery.jqXHR) => {
         const status = xhr?.status;
-        if (status === 401 || status === 403) show(false, t('test.denied', { status }));
+        // The runtime's refusal: an HTTP status with {code, message}, as the sidebar's routes answer.
+        const refusal = xhr?.responseJSON as { code?: unknown; message?: unknown } | undefined;
+        if (typeof refusal?.code === 'string') show(false, `${refusal.code}: ${String(refusal.message ?? '') || t('test.failed')}`);
+        else if (status === 401 || status === 403) show(false, t('test.denied', { status }));
         else if (status) show(false, t('test.httpError', { status }));
         else show(false, t('test.unreachable'));
       })

@@ -5,8 +5,8 @@ import type { Readable } from 'node:stream';
 import { resumingBody } from './resume';
 import type { CancelableRequest, Got, OptionsInit, Progress, Response, RetryObject, StreamOptions } from 'got' with { 'resolution-mode': 'import' };
 import { PasswordGrant, PasswordGrantCredentials, StaticToken, tokenUrlFor, TokenSource } from './auth';
-import { AimsError, ErrorCode } from './errors';
-import { Params, text } from './messages';
+import { AimsError } from './errors';
+import { text } from './messages';
 import { hostList } from './rules';
 import { readNumber } from './settings';
 
@@ -107,16 +107,22 @@ type Purpose = 'api' | 'token' | 'download';
 function statusError(purpose: Purpose, status: number, said: string, retried: string): AimsError {
   // The status and the API's own words, as they came: "401: Token expired".
   const answer = said ? `${status}: ${said}` : String(status);
-  const of = (code: ErrorCode, key: string, params: Params = {}) => AimsError.of(code, key, { answer, ...params }, status, said);
   // A busy or failing token URL has not refused the credentials: that passes, like an API outage.
-  if (purpose === 'token' && status < 500 && status !== 429) return of('AUTH_FAILED', 'aims360.errors.client.grantRefused');
+  if (purpose === 'token' && status < 500 && status !== 429) {
+    return AimsError.of('AUTH_FAILED', 'aims360.errors.client.grantRefused', { answer }, status, said);
+  }
   const link = purpose === 'download';
   const who = party(purpose);
-  if (status === 401 || (status === 403 && !link)) return of('AUTH_FAILED', 'aims360.errors.client.credentialsRefused', { who });
-  if (status === 403) return of('ACCESS_DENIED', 'aims360.errors.client.accessDenied');
-  if (status === 410 && link) return of('LINK_EXPIRED', 'aims360.errors.client.linkExpired');
-  if (status === 429) return of('RATE_LIMITED', 'aims360.errors.client.rateLimited', { who: party(purpose === 'token' ? 'token' : 'api'), retried });
-  return of('API_ERROR', 'aims360.errors.client.answered', { who, answer: sentence(answer) });
+  if (status === 401 || (status === 403 && !link)) {
+    return AimsError.of('AUTH_FAILED', 'aims360.errors.client.credentialsRefused', { who, answer }, status, said);
+  }
+  if (status === 403) return AimsError.of('ACCESS_DENIED', 'aims360.errors.client.accessDenied', { answer }, status, said);
+  if (status === 410 && link) return AimsError.of('LINK_EXPIRED', 'aims360.errors.client.linkExpired', { answer }, status, said);
+  if (status === 429) {
+    const limited = party(purpose === 'token' ? 'token' : 'api');
+    return AimsError.of('RATE_LIMITED', 'aims360.errors.client.rateLimited', { who: limited, answer, retried }, status, said);
+  }
+  return AimsError.of('API_ERROR', 'aims360.errors.client.answered', { who, answer: sentence(answer) }, status, said);
 }
 
 /** Who answered, as a message's subject: "AIMS360", "The token URL", "The document link". */
@@ -468,7 +474,7 @@ export class AimsClient {
     if (purpose === 'token') return AimsError.of('AUTH_FAILED', 'aims360.errors.client.tokenRedirect', { status, where }, status);
     if (!target) return statusError(purpose, status, this.said(response.body ?? ''), '');
     const downgrade = url.protocol === 'https:' && target.protocol === 'http:' ? text('aims360.errors.client.downgrade') : '';
-    return AimsError.of('UNTRUSTED_HOST', 'aims360.errors.client.redirect', { where, downgrade }, status);
+    return AimsError.of('UNTRUSTED_HOST', 'aims360.errors.client.redirect', { where: where + downgrade }, status);
   }
 
   /**

@@ -2,7 +2,7 @@ import { Params, text } from './messages';
 
 /**
  * The error codes users see in `msg.error.code` (listed in the README, "Errors"); each is
- * described at `aims360.errors.codes.<CODE>` in src/locales/<lang>/errors.json.
+ * described in src/locales/<lang>/errors.json under aims360.errors.codes.
  */
 export type ErrorCode =
   | 'BAD_INPUT'
@@ -24,9 +24,6 @@ export type ErrorCode =
   | 'INTERNAL'
   /** Admin answers only (the sidebar's routes): no such config node. */
   | 'NOT_FOUND';
-
-/** The catalogue's prefix for every runtime error message. */
-export const ERROR_KEYS = 'aims360.errors.';
 
 /** What `msg.error.cause` holds for an HTTP failure: the status and the API's own words, if it gave any. */
 export interface ErrorCause {

@@ -8,7 +8,6 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parse as parseCsv } from 'csv-parse';
 import type { AimsClient, Download } from './client';
 import { AimsError } from './errors';
-import type { Params } from './messages';
 import { DocumentInfo, extension, JobDocument, MB } from './job-output';
 import { BODY_BUFFER, contentLength, NotResumable } from './resume';
 import { OUTPUT_FORMATS, outputSettings, problemOf, Reader, valueOf } from './rules';
@@ -111,10 +110,10 @@ function meter(onBytes: (bytes: number) => void, limit: number, name: string): T
 }
 
 /** Filesystem and parser failures become AimsErrors; ours pass through. */
-function wrap(err: unknown, code: 'BAD_INPUT' | 'BAD_RESPONSE', key: string, params: Params): AimsError {
+function wrap(err: unknown, failure: (reason: string) => AimsError): AimsError {
   if (err instanceof AimsError) return err;
   const e = err as { code?: string; message?: string };
-  return AimsError.of(code, key, { ...params, reason: e.code ?? e.message ?? String(err) });
+  return failure(e.code ?? e.message ?? String(err));
 }
 
 /** What a temporary name adds to the final one: `.` before it, `.<uuid>.part` after it (saveFile). */
@@ -209,7 +208,7 @@ async function makeDirectory(directory: string | undefined): Promise<void> {
   try {
     await fsp.mkdir(directory, { recursive: true });
   } catch (err) {
-    throw wrap(err, 'BAD_INPUT', 'aims360.errors.formats.mkdir', { directory });
+    throw wrap(err, (reason) => AimsError.of('BAD_INPUT', 'aims360.errors.formats.mkdir', { directory, reason }));
   }
 }
 
@@ -258,7 +257,7 @@ async function saveFile(body: Readable, counter: Transform, directory: string, n
   } catch (err) {
     body.destroy();
     await removeTemp(file, temp);
-    throw wrap(err, 'BAD_INPUT', 'aims360.errors.formats.write', { file: final });
+    throw wrap(err, (reason) => AimsError.of('BAD_INPUT', 'aims360.errors.formats.write', { file: final, reason }));
   } finally {
     writing.delete(temp);
   }
@@ -323,7 +322,7 @@ async function csvRows(buffer: Buffer, name: string, maxBytes: number): Promise<
       for await (const row of source) rows.push(row);
     });
   } catch (err) {
-    throw wrap(err, 'BAD_RESPONSE', 'aims360.errors.formats.badCsv', { name });
+    throw wrap(err, (reason) => AimsError.of('BAD_RESPONSE', 'aims360.errors.formats.badCsv', { name, reason }));
   }
   return rows;
 }
@@ -490,7 +489,7 @@ async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOpt
         count = await emitBlocks(cells, options.rowsPerMessage, (payload, parts) => sink(payload, parts));
       });
     } catch (err) {
-      throw wrap(err, 'BAD_RESPONSE', 'aims360.errors.formats.badCsv', { name: info.name });
+      throw wrap(err, (reason) => AimsError.of('BAD_RESPONSE', 'aims360.errors.formats.badCsv', { name: info.name, reason }));
     }
     // The bytes read, as for every other format (without Content-Length it held the size the job announced).
     info.sizeBytes = bytes;

@@ -28,10 +28,10 @@ function found(v: unknown): string {
  */
 export function checkJobId(id: unknown, source?: string): string {
   if (typeof id !== 'string' || id.length === 0) {
-    const params = source === undefined
-      ? { source: text('aims360.errors.jobId.defaultSource'), set: 'msg.jobId' }
-      : { source, set: source };
-    throw AimsError.of('BAD_INPUT', 'aims360.errors.jobId.missing', { ...params, found: found(id) });
+    // Read from the default places, the advice names the first of them.
+    const set = source ?? 'msg.jobId';
+    const from = source ?? text('aims360.errors.jobId.defaultSource');
+    throw AimsError.of('BAD_INPUT', 'aims360.errors.jobId.missing', { source: from, set, found: found(id) });
   }
   if (!JOB_ID.test(id)) throw AimsError.of('BAD_INPUT', 'aims360.errors.jobId.pattern');
   return id;

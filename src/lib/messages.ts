@@ -45,9 +45,9 @@ export function englishTemplate(key: string): string | undefined {
   return typeof at === 'string' ? at : undefined;
 }
 
-/** `__name__` replaced by its parameter, as i18next does in Node-RED. */
+/** `__name__` replaced by its parameter, as i18next does in Node-RED (its pattern: `__(.+?)__`). */
 export function fill(template: string, params: Params = {}): string {
-  return template.replace(/__([A-Za-z0-9_]+)__/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return template.replace(/__(.+?)__/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 function inEnglish(key: string, params?: Params): string {
