@@ -113,7 +113,7 @@ describe('messages: the runtime words from src/locales/en-US/errors.json', () =>
     wrong.should.eql([]);
   });
 
-  it('has no entry the code does not use (the codes are described for the help and sidebar)', () => {
+  it("has no entry the code does not use (a code's description is read by its code: the config dialog's test result)", () => {
     const used = new Set(keyUses().map((u) => u.key));
     [...texts.keys()].filter((key) => !key.startsWith(`${PREFIX}codes.`) && !used.has(key)).should.eql([]);
   });
