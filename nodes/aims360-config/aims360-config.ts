@@ -4,10 +4,12 @@ import { tokenUrlFor } from '../../src/lib/auth';
 import { AimsClient, ClientOptions } from '../../src/lib/client';
 import { AimsError, toAimsError } from '../../src/lib/errors';
 import { JOBS_PATH } from '../../src/lib/jobs-endpoint';
+import { useTranslator } from '../../src/lib/messages';
 import { buildQueryString } from '../../src/lib/odata';
 import { JobPoller } from '../../src/lib/poller';
 import { problemText } from '../../src/lib/read-setting';
 import { migrate, savedProblems } from '../../src/lib/rules';
+import { refusalOf, refuse } from '../../src/runtime/admin';
 import type { ConfigNode } from '../../src/runtime/red';
 import { spec } from './spec';
 
@@ -72,14 +74,14 @@ function testSettings(RED: NodeAPI, body: Record<string, unknown>): { def: Confi
     const deployed = id ? (RED.nodes.getNode(id) as RunningConfigNode | null) : null;
     const saved = id ? (RED.nodes.getCredentials(id) as Credentials | undefined) : undefined;
     if (!deployed?.settings || !saved) {
-      throw new AimsError('BAD_INPUT', 'The saved secret is not deployed yet: type the token (or secret and password) again, or deploy first.');
+      throw AimsError.of('BAD_INPUT', 'aims360.errors.config.notDeployed');
     }
     const sameTarget =
       originOf(def.baseUrl) === originOf(deployed.settings.baseUrl) &&
       (def.authType !== 'oauth2' ||
         originOf(tokenUrlFor(def.baseUrl ?? '', def.tokenUrl)) === originOf(tokenUrlFor(deployed.settings.baseUrl ?? '', deployed.settings.tokenUrl)));
     if (!sameTarget) {
-      throw new AimsError('UNTRUSTED_HOST', 'The URL changed (scheme, host or port): type the token (or secret and password) again, so the saved one is not sent to a new place.');
+      throw AimsError.of('UNTRUSTED_HOST', 'aims360.errors.config.urlChanged');
     }
     for (const field of SECRET_FIELDS) {
       if (creds[field] === SAVED_SECRET) creds[field] = saved[field];
@@ -89,6 +91,9 @@ function testSettings(RED: NodeAPI, body: Record<string, unknown>): { def: Confi
 }
 
 export = (RED: NodeAPI) => {
+  // Every node needs a config node, so this module loads with the pack: the runtime's
+  // messages then come from the catalogues in the runtime's language.
+  useTranslator((key, params) => RED._(key, params));
   function Aims360ConfigNode(this: RunningConfigNode, saved: ConfigDef) {
     RED.nodes.createNode(this, saved);
     const def = migrate(spec, saved);
@@ -96,7 +101,7 @@ export = (RED: NodeAPI) => {
     // A wrong setting stops the client: every node that uses this server says why.
     const problem = savedProblems(spec, def)[0];
     try {
-      if (problem) throw new AimsError('BAD_INPUT', `AIMS360 server: ${problemText(problem)}`);
+      if (problem) throw AimsError.of('BAD_INPUT', 'aims360.errors.config.setting', { problem: problemText(problem) });
       this.client = new AimsClient(clientOptions(def, (this.credentials ?? {}) as Credentials));
       this.poller = new JobPoller(this.client);
     } catch (err) {
@@ -121,17 +126,13 @@ export = (RED: NodeAPI) => {
         const { def, creds } = testSettings(RED, (req.body ?? {}) as Record<string, unknown>);
         client = new AimsClient({ ...clientOptions(def, creds), retry: { limit: 0 } });
         await client.requestJson(JOBS_PATH, { query: buildQueryString({ top: 1 }) });
-        return { ok: true, host: client.baseUrl.host };
+        return { host: client.baseUrl.host };
       };
-      answer()
-        .catch((err: unknown) => {
-          const error = toAimsError(err);
-          return { ok: false, code: error.code, message: error.message };
-        })
-        .then((result) => {
-          client?.close();
-          res.json(result);
-        });
+      // As the sidebar's routes: 200 with the host, else an HTTP status with {code, message}.
+      answer().then(
+        (result) => res.json(result),
+        (err: unknown) => refuse(res, refusalOf(err)),
+      ).finally(() => client?.close());
     },
   );
 };

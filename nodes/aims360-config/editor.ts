@@ -13,8 +13,15 @@ function testButton(node: EditorNode, t: Translate): void {
   function state(icon: JQuery, text: string) {
     result.empty().append($('<div>').css('margin-top', '6px').append(icon, ' ', $('<span>').text(text)));
   }
-  function show(ok: boolean, text: string) {
+  function show(ok: boolean, text: string, title?: string) {
     state($('<i>').addClass(ok ? 'fa fa-check' : 'fa fa-times').css('color', ok ? '#3a9c3a' : '#c2342b'), text);
+    if (title) result.find('span').attr('title', title);
+  }
+  // What an error code means, from the catalogue every node shares (src/locales/<lang>/errors.json).
+  function meaning(code: string): string | undefined {
+    const key = `aims360.errors.codes.${code}`;
+    const text = RED.nodes.getType(spec.type)?._(key);
+    return text && !text.endsWith(key) ? text : undefined;
   }
 
   button.on('click', () => {
@@ -31,13 +38,15 @@ function testButton(node: EditorNode, t: Translate): void {
     button.prop('disabled', true);
     state($('<i>').addClass('fa fa-spinner fa-spin'), t('test.testing'));
     $.ajax({ url: 'aims360-config/test', type: 'POST', contentType: 'application/json', data: JSON.stringify(body), dataType: 'json' })
-      .done((res: { ok?: boolean; host?: string; code?: string; message?: string } | null) => {
-        if (res?.ok) show(true, t('test.ok', { host: res.host }));
-        else show(false, (res?.code ? `${res.code}: ` : '') + (res?.message || t('test.failed')));
-      })
+      .done((res: { host?: string } | null) => show(true, t('test.ok', { host: res?.host })))
       .fail((xhr: JQuery.jqXHR) => {
         const status = xhr?.status;
-        if (status === 401 || status === 403) show(false, t('test.denied', { status }));
+        // The runtime's refusal: an HTTP status with {code, message}, as the sidebar's routes answer.
+        const refusal = xhr?.responseJSON as { code?: unknown; message?: unknown } | undefined;
+        if (typeof refusal?.code === 'string') {
+          show(false, `${refusal.code}: ${String(refusal.message ?? '') || t('test.failed')}`, meaning(refusal.code));
+        }
+        else if (status === 401 || status === 403) show(false, t('test.denied', { status }));
         else if (status) show(false, t('test.httpError', { status }));
         else show(false, t('test.unreachable'));
       })

@@ -53,7 +53,7 @@ export = (RED: NodeAPI) => {
         delete msg.waitedMs;
         if (job) msg.job = job;
         if (outcome.kind === 'timeout') {
-          throw new AimsError('TIMEOUT', `Export job ${wait.jobId} did not finish within the timeout (it is still ${String(msg.jobStatus ?? 'queued')}). Raise Timeout, or wait for it with a wait for job node.`);
+          throw AimsError.of('TIMEOUT', 'aims360.errors.export.timeout', { id: wait.jobId, status: String(msg.jobStatus ?? 'queued') });
         }
         // output.send refuses a failed job with JOB_FAILED before any download.
         // Every message ending on this job now (sharers, restored waits) shares one download.

@@ -39,7 +39,7 @@ export = (RED: NodeAPI) => {
     async function text(value: string | undefined, type: string | undefined, msg: Msg, what: string) {
       const result = await option(value, type, msg, what);
       if (result === undefined) return undefined;
-      if (typeof result !== 'string') throw new AimsError('BAD_INPUT', `${what} must be text.`);
+      if (typeof result !== 'string') throw AimsError.of('BAD_INPUT', 'aims360.errors.input.notText', { what });
       return result;
     }
 

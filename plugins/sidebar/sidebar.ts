@@ -5,7 +5,8 @@
 import { pipeline } from 'node:stream/promises';
 import type { NodeAPI } from 'node-red';
 import type { Express, Request, Response } from 'express';
-import { AimsError, toAimsError } from '../../src/lib/errors';
+import { AimsError } from '../../src/lib/errors';
+import { Refusal, refusalOf, refuse } from '../../src/runtime/admin';
 import { checkBeforeRequest, readSettings, safeFileName } from '../../src/lib/formats';
 import { checkCompleted, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../../src/lib/job-output';
 import { checkJobId } from '../../src/lib/job-id';
@@ -30,26 +31,6 @@ type PluginAPI = NodeAPI & {
   log: NodeAPI['log'] & { audit?: (event: Record<string, unknown>, req?: Request) => void };
 };
 
-/** An answer other than 200: status, code and plain words (never a stack). */
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-// Statuses for our own codes; every other AimsError is the API failing: 502.
-const STATUS_OF: Partial<Record<string, number>> = {
-  BAD_INPUT: 400,
-  JOB_NOT_FOUND: 404,
-  RERUN_NOT_ALLOWED: 409,
-  JOB_NOT_COMPLETED: 409,
-  JOB_FAILED: 409,
-};
-
 /** What the plugin keeps per admin app: routes are added once and read the latest load. */
 interface State {
   RED: PluginAPI;
@@ -66,30 +47,22 @@ function states(): WeakMap<object, State> {
   return holder[KEY];
 }
 
-function refusalOf(err: unknown, config?: ConfigNode): Refusal {
-  if (err instanceof Refusal) return err;
-  const error = toAimsError(err);
-  // Messages are built token-free; redacting again costs little.
-  const message = config?.client ? config.client.redact(error.message) : error.message;
-  return new Refusal(STATUS_OF[error.code] ?? 502, error.code, message);
-}
-
 /** A config node that exists, is an aims360-config and has a client. */
 function configOf(RED: PluginAPI, id: unknown): ConfigNode {
   if (typeof id !== 'string' || !CONFIG_ID.test(id)) {
-    throw new Refusal(400, 'BAD_INPUT', 'The server id must be an aims360-config node id (letters, digits, ".", "-", "_").');
+    throw new Refusal(AimsError.of('BAD_INPUT', 'aims360.errors.admin.serverId'));
   }
   const node = RED.nodes.getNode(id) as ConfigNode | null;
-  if (!node || node.type !== 'aims360-config') throw new Refusal(404, 'NOT_FOUND', `No aims360-config node ${id} is deployed.`);
+  if (!node || node.type !== 'aims360-config') throw new Refusal(AimsError.of('NOT_FOUND', 'aims360.errors.admin.noServer', { id }));
   if (!node.client) {
-    const error = node.clientError ?? new AimsError('BAD_INPUT', 'The AIMS360 config node could not start: open it and check its settings.');
-    throw new Refusal(502, error.code, error.message);
+    // The runtime holds a config node it cannot use: a failing upstream, for the sidebar.
+    throw new Refusal(node.clientError ?? AimsError.of('BAD_INPUT', 'aims360.errors.account.notStarted'), 502);
   }
   return node;
 }
 
 function nodeIdOf(value: unknown): string {
-  if (typeof value !== 'string' || !CONFIG_ID.test(value)) throw new Refusal(400, 'BAD_INPUT', 'node must be the id of a wait for job or export data node.');
+  if (typeof value !== 'string' || !CONFIG_ID.test(value)) throw new Refusal(AimsError.of('BAD_INPUT', 'aims360.errors.admin.nodeId'));
   return value;
 }
 
@@ -170,7 +143,7 @@ function addRoutes(app: Express, RED: PluginAPI): void {
       const state = states().get(app);
       const signal = untilDisconnect(res);
       const run = async (): Promise<Answer> => {
-        if (!state?.active) throw new Refusal(404, 'NOT_FOUND', 'The AIMS360 sidebar plugin is not installed.');
+        if (!state?.active) throw new Refusal(AimsError.of('NOT_FOUND', 'aims360.errors.admin.notInstalled'));
         return handler(state.RED, req, res, signal);
       };
       run().then(
@@ -179,13 +152,15 @@ function addRoutes(app: Express, RED: PluginAPI): void {
         },
         (err: unknown) => {
           const config = state?.RED.nodes.getNode(String(req.params.id ?? '')) as ConfigNode | null;
-          const refusal = refusalOf(err, config ?? undefined);
+          // Messages are built token-free; redacting again costs little.
+          const client = config?.client;
+          const refusal = refusalOf(err, client ? (message) => client.redact(message) : undefined);
           if (res.headersSent) {
             // A download broke off: end it, so the client sees an incomplete file, not a whole one.
             res.destroy();
             return;
           }
-          res.status(refusal.status).json({ code: refusal.code, message: refusal.message });
+          refuse(res, refusal);
         },
       );
     });
@@ -198,8 +173,8 @@ function addRoutes(app: Express, RED: PluginAPI): void {
     const node = nodeIdOf(body.node);
     const jobId = checkJobId(body.jobId);
     const cancelled = waitRegistry.cancel(node, jobId);
-    if (cancelled === undefined) throw new Refusal(404, 'NOT_FOUND', `No node ${node} holds waits in this runtime.`);
-    if (cancelled === 0) throw new Refusal(404, 'NOT_FOUND', `Node ${node} does not wait on job ${jobId}.`);
+    if (cancelled === undefined) throw new Refusal(AimsError.of('NOT_FOUND', 'aims360.errors.admin.noWaits', { node }));
+    if (cancelled === 0) throw new Refusal(AimsError.of('NOT_FOUND', 'aims360.errors.admin.notWaiting', { node, id: jobId }));
     red.log.audit?.({ event: 'aims360.wait.cancel', node, jobId }, req);
     return { cancelled };
   });

@@ -21,7 +21,7 @@ export interface TokenSource {
 export class StaticToken implements TokenSource {
   constructor(private readonly value: string) {
     if (!value) {
-      throw new AimsError('BAD_INPUT', 'No token: paste the bearer token from AIMS360 (User Settings, API tab) into the config node.');
+      throw AimsError.of('BAD_INPUT', 'aims360.errors.auth.noToken');
     }
   }
 
@@ -65,7 +65,7 @@ export class PasswordGrant implements TokenSource {
   ) {
     const missing = (Object.keys(credentials) as (keyof PasswordGrantCredentials)[]).filter((k) => !credentials[k]);
     if (missing.length > 0) {
-      throw new AimsError('BAD_INPUT', `OAuth2 needs ${missing.join(', ')}: fill them in on the config node.`);
+      throw AimsError.of('BAD_INPUT', 'aims360.errors.auth.oauthMissing', { fields: missing.join(', ') });
     }
   }
 
@@ -99,7 +99,7 @@ export class PasswordGrant implements TokenSource {
     const answer = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     const value = answer.access_token;
     if (typeof value !== 'string' || value.length === 0) {
-      throw new AimsError('BAD_RESPONSE', 'The token URL answered without an access_token: check the Token URL.');
+      throw AimsError.of('BAD_RESPONSE', 'aims360.errors.auth.noAccessToken');
     }
     const lifetimeMs = Number(answer.expires_in) * 1000;
     const usableMs = Number.isFinite(lifetimeMs) && lifetimeMs > 0 ? lifetimeMs : 3_600_000;

@@ -5,6 +5,7 @@ import { resumingBody } from './resume';
 import type { CancelableRequest, Got, OptionsInit, Progress, Response, RetryObject, StreamOptions } from 'got' with { 'resolution-mode': 'import' };
 import { PasswordGrant, PasswordGrantCredentials, StaticToken, tokenUrlFor, TokenSource } from './auth';
 import { AimsError } from './errors';
+import { text } from './messages';
 import { hostList } from './rules';
 import { readNumberSetting } from './read-setting';
 import { timeoutSetting } from './settings';
@@ -93,7 +94,7 @@ const UNTRUSTED_CERTIFICATE = /CERT|UNABLE_TO_VERIFY/;
 
 /** What every request of a closed client answers, whether it was in flight or comes after. */
 function closedError(): AimsError {
-  return new AimsError('NETWORK', 'The AIMS360 connection was closed (the flow was redeployed or stopped).');
+  return AimsError.of('NETWORK', 'aims360.errors.client.closed');
 }
 
 type Purpose = 'api' | 'token' | 'download';
@@ -103,26 +104,36 @@ type Purpose = 'api' | 'token' | 'download';
  * codes of its own: 403 is its access scope (ACCESS_DENIED), 410 an expired link.
  */
 function statusError(purpose: Purpose, status: number, said: string, retried: string): AimsError {
-  const words = said ? `: ${said}` : '';
+  // The status and the API's own words, as they came: "401: Token expired".
+  const answer = said ? `${status}: ${said}` : String(status);
   // A busy or failing token URL has not refused the credentials: that passes, like an API outage.
   if (purpose === 'token' && status < 500 && status !== 429) {
-    return new AimsError('AUTH_FAILED', `The token URL refused the password grant (${status}${words}): check client id, secret, user name and password.`, status, said);
+    return AimsError.of('AUTH_FAILED', 'aims360.errors.client.grantRefused', { answer }, status, said);
   }
   const link = purpose === 'download';
-  const who = link ? 'The document link' : purpose === 'token' ? 'The token URL' : 'AIMS360';
+  const who = party(purpose);
   if (status === 401 || (status === 403 && !link)) {
-    return new AimsError('AUTH_FAILED', `${who} refused the credentials (${status}${words}): check the token or OAuth2 settings in the config node.`, status, said);
+    return AimsError.of('AUTH_FAILED', 'aims360.errors.client.credentialsRefused', { who, answer }, status, said);
   }
-  if (status === 403) {
-    return new AimsError('ACCESS_DENIED', `The document link answered Access Denied (403${words}): the job's access scope does not include this account, or the link is wrong.`, status, said);
-  }
-  if (status === 410 && link) {
-    return new AimsError('LINK_EXPIRED', `The document link has expired (410${words}): rerun the job to get a new link.`, status, said);
-  }
+  if (status === 403) return AimsError.of('ACCESS_DENIED', 'aims360.errors.client.accessDenied', { answer }, status, said);
+  if (status === 410 && link) return AimsError.of('LINK_EXPIRED', 'aims360.errors.client.linkExpired', { answer }, status, said);
   if (status === 429) {
-    return new AimsError('RATE_LIMITED', `${purpose === 'token' ? 'The token URL' : 'AIMS360'} is rate limiting this account (429${words})${retried}: send fewer requests or wait.`, status, said);
+    const limited = party(purpose === 'token' ? 'token' : 'api');
+    return AimsError.of('RATE_LIMITED', 'aims360.errors.client.rateLimited', { who: limited, answer, retried }, status, said);
   }
-  return new AimsError('API_ERROR', sentence(`${who} answered ${status}${words}`), status, said);
+  return AimsError.of('API_ERROR', 'aims360.errors.client.answered', { who, answer: sentence(answer) }, status, said);
+}
+
+/** Who answered, as a message's subject: "AIMS360", "The token URL", "The document link". */
+function party(purpose: Purpose): string {
+  if (purpose === 'token') return text('aims360.errors.client.party.token');
+  return purpose === 'download' ? text('aims360.errors.client.party.download') : text('aims360.errors.client.party.api');
+}
+
+/** Where a connection went, inside a message: "AIMS360", "the token URL", "the document link". */
+function place(purpose: Purpose): string {
+  if (purpose === 'token') return text('aims360.errors.client.place.token');
+  return purpose === 'download' ? text('aims360.errors.client.place.download') : text('aims360.errors.client.place.api');
 }
 
 let gotLoading: Promise<Got> | undefined;
@@ -137,10 +148,10 @@ export function parseHttpUrl(value: string, what: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new AimsError('BAD_INPUT', `${what} "${value}" is not a URL: use e.g. https://apiwest.aims360.rest.`);
+    throw AimsError.of('BAD_INPUT', 'aims360.errors.client.notUrl', { what, value });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AimsError('BAD_INPUT', `${what} must start with http:// or https://.`);
+    throw AimsError.of('BAD_INPUT', 'aims360.errors.client.notHttp', { what });
   }
   return url;
 }
@@ -168,7 +179,7 @@ function parseHostList(hosts: string | readonly string[] | undefined): Origin[] 
   try {
     return hostList(hosts).map(entryOrigin);
   } catch (err) {
-    throw new AimsError('BAD_INPUT', `Trusted host "${(err as Error).message}" is not a host name, host:port, http://host:port or *.domain.tld pattern (no path).`);
+    throw AimsError.of('BAD_INPUT', 'aims360.errors.client.trustedHost', { entry: (err as Error).message });
   }
 }
 
@@ -236,7 +247,7 @@ export class AimsClient {
   };
 
   constructor(options: ClientOptions) {
-    this.baseUrl = parseHttpUrl(String(options.baseUrl ?? '').replace(/\/+$/, ''), 'The base URL');
+    this.baseUrl = parseHttpUrl(String(options.baseUrl ?? '').replace(/\/+$/, ''), text('aims360.errors.client.party.baseUrl'));
     this.timeout = readNumberSetting(options.timeout, timeoutSetting());
     this.retryPolicy = { ...DEFAULT_RETRY, ...options.retry };
     this.documentTimeout = options.documentTimeout ?? Math.max(MIN_DOCUMENT_TIME_MS, DOCUMENT_TIME_FACTOR * this.timeout);
@@ -266,9 +277,9 @@ export class AimsClient {
    */
   resolve(target: string): URL {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
-      const url = parseHttpUrl(target, 'The URL');
+      const url = parseHttpUrl(target, text('aims360.errors.client.party.url'));
       if (!this.isTrustedHost(url)) {
-        throw new AimsError('UNTRUSTED_HOST', `${url.origin} is not a trusted host: add it to the config node's trusted hosts if it belongs to AIMS360.`);
+        throw AimsError.of('UNTRUSTED_HOST', 'aims360.errors.client.untrusted', { origin: url.origin });
       }
       return url;
     }
@@ -296,7 +307,7 @@ export class AimsClient {
   async requestJson(target: string, options: RequestOptions = {}): Promise<ApiResponse> {
     const response = await this.request(target, options);
     if (typeof response.body === 'string') {
-      throw new AimsError('BAD_RESPONSE', `AIMS360 answered ${response.statusCode} with a body that is not JSON.`);
+      throw AimsError.of('BAD_RESPONSE', 'aims360.errors.client.notJson', { status: response.statusCode });
     }
     return response;
   }
@@ -314,7 +325,7 @@ export class AimsClient {
 
   private makeTokenSource(auth: AuthSettings): TokenSource {
     if (auth?.type === 'oauth2') {
-      const tokenUrl = parseHttpUrl(tokenUrlFor(this.baseUrl.href, auth.tokenUrl), 'The token URL');
+      const tokenUrl = parseHttpUrl(tokenUrlFor(this.baseUrl.href, auth.tokenUrl), party('token'));
       // The token URL's origin gets the password grant, so it may get the token too (CONTRACT.md).
       this.trusted.push(originOf(tokenUrl));
       const { clientId, clientSecret, username, password } = auth;
@@ -404,7 +415,7 @@ export class AimsClient {
 
   private async send(url: URL, token: string, options: RequestOptions): Promise<ApiResponse> {
     if (!this.isTrustedHost(url)) {
-      throw new AimsError('UNTRUSTED_HOST', `${url.origin} is not a trusted host; the token is not sent there.`);
+      throw AimsError.of('UNTRUSTED_HOST', 'aims360.errors.client.noToken', { origin: url.origin });
     }
     const method = options.method ?? 'GET';
     const headers: Record<string, string> = {
@@ -423,7 +434,7 @@ export class AimsClient {
     const options = this.gotOptions({ method: 'POST', headers: { accept: 'application/json' }, retry: true }, 'token');
     const response = await this.run(tokenUrl, { ...options, form }, 'token');
     if (typeof response.body === 'string') {
-      throw new AimsError('BAD_RESPONSE', 'The token URL did not answer JSON: check the Token URL.');
+      throw AimsError.of('BAD_RESPONSE', 'aims360.errors.client.tokenNotJson');
     }
     return response.body;
   }
@@ -448,8 +459,8 @@ export class AimsClient {
       response = await call;
     } catch (err) {
       if (tooLarge && !this.closed) {
-        const who = purpose === 'token' ? 'The token URL' : 'AIMS360';
-        throw new AimsError('BAD_RESPONSE', `${who} sent an answer larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MB; it was not read further.`);
+        const who = party(purpose === 'token' ? 'token' : 'api');
+        throw AimsError.of('BAD_RESPONSE', 'aims360.errors.client.tooLarge', { who, limit: MAX_ANSWER_BYTES / 1024 / 1024 });
       }
       throw this.describeFailure(err, purpose);
     }
@@ -461,13 +472,11 @@ export class AimsClient {
   private refusedRedirect(url: URL, response: Response<string>, purpose: Purpose): AimsError {
     const status = response.statusCode;
     const target = redirectTarget(response);
-    const where = target ? ` to ${this.redact(target.origin)}` : '';
-    if (purpose === 'token') {
-      return new AimsError('AUTH_FAILED', `The token URL answered ${status}, a redirect${where}: the client secret and password are not sent on to another address. Set the Token URL to the address that answers.`, status);
-    }
+    const where = target ? text('aims360.errors.client.redirectTo', { origin: this.redact(target.origin) }) : '';
+    if (purpose === 'token') return AimsError.of('AUTH_FAILED', 'aims360.errors.client.tokenRedirect', { status, where }, status);
     if (!target) return statusError(purpose, status, this.said(response.body ?? ''), '');
-    const downgrade = url.protocol === 'https:' && target.protocol === 'http:' ? ' (from https to http)' : '';
-    return new AimsError('UNTRUSTED_HOST', `AIMS360 redirected the request${where}${downgrade}, which may not receive the token: the redirect was not followed. Add the origin to the config node's trusted hosts if it belongs to AIMS360.`, status);
+    const downgrade = url.protocol === 'https:' && target.protocol === 'http:' ? text('aims360.errors.client.downgrade') : '';
+    return AimsError.of('UNTRUSTED_HOST', 'aims360.errors.client.redirect', { where: where + downgrade }, status);
   }
 
   /**
@@ -480,26 +489,26 @@ export class AimsClient {
 
   private describeFailure(err: unknown, purpose: Purpose): AimsError {
     const e = err as { name?: string; code?: string; response?: { statusCode: number; body?: unknown }; request?: { retryCount?: number } };
-    const retried = (e.request?.retryCount ?? 0) > 0 ? ', also after retries' : '';
+    const retried = (e.request?.retryCount ?? 0) > 0 ? text('aims360.errors.client.retried') : '';
     if (this.closed) return closedError();
     if (e.response && e.name === 'HTTPError') {
       const body = typeof e.response.body === 'string' ? e.response.body : '';
       return statusError(purpose, e.response.statusCode, this.said(body), retried);
     }
     if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
-      return new AimsError('TIMEOUT', `AIMS360 did not answer within ${this.timeout} ms${retried}: try again later or raise the timeout.`);
+      return AimsError.of('TIMEOUT', 'aims360.errors.client.timeout', { ms: this.timeout, retried });
     }
     if (e.name === 'AbortError') {
-      return new AimsError('NETWORK', 'The request was cancelled.');
+      return AimsError.of('NETWORK', 'aims360.errors.client.cancelled');
     }
     if (e.code === 'ERR_STREAM_PREMATURE_CLOSE') {
-      return new AimsError('BAD_RESPONSE', `The answer from AIMS360 was cut off before its end${retried}.`);
+      return AimsError.of('BAD_RESPONSE', 'aims360.errors.client.cutOff', { retried });
     }
-    const where = purpose === 'token' ? 'the token URL' : purpose === 'download' ? 'the document link' : 'AIMS360';
+    const where = place(purpose);
     if (typeof e.code === 'string' && UNTRUSTED_CERTIFICATE.test(e.code)) {
-      return new AimsError('NETWORK', `The TLS certificate of ${where} is not trusted (${e.code}): check the URL, or start Node-RED with NODE_EXTRA_CA_CERTS naming your CA's certificate.`);
+      return AimsError.of('NETWORK', 'aims360.errors.client.certificate', { where, reason: e.code });
     }
-    return new AimsError('NETWORK', `Could not reach ${where} (${e.code ?? e.name ?? 'network error'})${retried}: check the URL and the network.`);
+    return AimsError.of('NETWORK', 'aims360.errors.client.unreachable', { where, reason: e.code ?? e.name ?? 'network error', retried });
   }
 
   /**
@@ -510,9 +519,9 @@ export class AimsClient {
    * part-way is resumed with a Range request (lib/resume.ts), within the retry policy.
    */
   async download(target: string | URL, options: DownloadOptions): Promise<Download> {
-    const url = parseHttpUrl(String(target), 'The document link');
+    const url = parseHttpUrl(String(target), party('download'));
     if (options.auth && !this.isTrustedHost(url)) {
-      throw new AimsError('UNTRUSTED_HOST', `The document link is on ${url.origin}, which is not a trusted host, so the token is not sent there: add it to the config node's trusted hosts if it belongs to AIMS360.`);
+      throw AimsError.of('UNTRUSTED_HOST', 'aims360.errors.client.linkUntrusted', { origin: url.origin });
     }
     let token = options.auth ? await this.token() : undefined;
     const open = async (headers: Record<string, string> = {}) => {
@@ -537,7 +546,7 @@ export class AimsClient {
     const limit = this.documentTimeout;
     const words = limit % 60_000 === 0 ? `${limit / 60_000} min` : `${limit / 1000} s`;
     const timer = setTimeout(() => {
-      body.destroy(new AimsError('TIMEOUT', `The document was still arriving after ${words}, the most a download may take: it was stopped. Check the link's server, or use a smaller export.`));
+      body.destroy(AimsError.of('TIMEOUT', 'aims360.errors.client.downloadTimeout', { limit: words }));
     }, Math.max(0, left));
     body.once('close', () => clearTimeout(timer));
     return body;
@@ -564,7 +573,7 @@ export class AimsClient {
     const failure = this.describeFailure(err, 'download');
     const e = err as { name?: string; code?: string };
     if (failure.code !== 'NETWORK' || this.closed || e.name === 'AbortError') return failure;
-    return new AimsError('NETWORK', `The download was cut off before its end (${e.code ?? e.name ?? 'connection lost'}): try again.`);
+    return AimsError.of('NETWORK', 'aims360.errors.client.downloadCutOff', { reason: e.code ?? e.name ?? 'connection lost' });
   }
 
   /** The error for a non-2xx document answer, with the first words of its body. */
@@ -590,7 +599,7 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new AimsError('BAD_RESPONSE', 'AIMS360 sent a JSON answer that could not be parsed (malformed or cut off).');
+    throw AimsError.of('BAD_RESPONSE', 'aims360.errors.client.badJson');
   }
 }
 

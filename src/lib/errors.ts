@@ -1,4 +1,9 @@
-/** The error codes users see in `msg.error.code` (listed in the README, "Errors"). */
+import { Params, text } from './messages';
+
+/**
+ * The error codes users see in `msg.error.code` (listed in the README, "Errors"); each is
+ * described in src/locales/<lang>/errors.json under aims360.errors.codes.
+ */
 export type ErrorCode =
   | 'BAD_INPUT'
   | 'AUTH_FAILED'
@@ -14,7 +19,11 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'API_ERROR'
   | 'NETWORK'
-  | 'BAD_RESPONSE';
+  | 'BAD_RESPONSE'
+  /** A bug of this pack, not of the API or the input. */
+  | 'INTERNAL'
+  /** Admin answers only (the sidebar's routes): no such config node. */
+  | 'NOT_FOUND';
 
 /** What `msg.error.cause` holds for an HTTP failure: the status and the API's own words, if it gave any. */
 export interface ErrorCause {
@@ -28,22 +37,31 @@ export interface ErrorCause {
  */
 function causeOf(status: number, said: string | undefined): ErrorCause {
   const cause: ErrorCause = said ? { status, message: said } : { status };
-  const text = said ? `HTTP ${status}: ${said}` : `HTTP ${status}`;
-  Object.defineProperty(cause, 'toString', { value: () => text, enumerable: false });
+  const words = said ? `HTTP ${status}: ${said}` : `HTTP ${status}`;
+  Object.defineProperty(cause, 'toString', { value: () => words, enumerable: false });
   return cause;
 }
 
 /**
- * The only error type that leaves lib/. Built from our own words and the API's
- * message, never from request options, so no header or secret can ride along.
+ * The only error type that leaves lib/. Built from a catalogue key, its parameters and the
+ * API's message, never from request options, so no header or secret can ride along.
  */
 export class AimsError extends Error {
   readonly code: ErrorCode;
+  /** The message's key in the catalogues (aims360.errors.…), and what fills it. */
+  readonly key!: string;
+  readonly params!: Params;
   readonly status?: number;
   /** The API's own words (redacted), when it answered with any. */
   readonly said?: string;
 
-  constructor(code: ErrorCode, message: string, status?: number, said?: string) {
+  /** An error whose message is `text(key, params)`, in the runtime's language. */
+  static of(code: ErrorCode, key: string, params: Params = {}, status?: number, said?: string): AimsError {
+    return new AimsError(code, text(key, params), status, said).keyed(key, params);
+  }
+
+  /** Words of their own, not a catalogue key: use AimsError.of (tests build stand-ins with it). */
+  protected constructor(code: ErrorCode, message: string, status?: number, said?: string) {
     super(message);
     this.name = 'AimsError';
     this.code = code;
@@ -53,6 +71,16 @@ export class AimsError extends Error {
       // Node-RED's Catch node copies only message, code, stack and cause from an error.
       this.cause = causeOf(status, said);
     }
+  }
+
+  protected keyed(key: string, params: Params): this {
+    Object.assign(this, { key, params });
+    return this;
+  }
+
+  /** The same error as a new object (Node-RED hands an error's cause to Catch as it is). */
+  copy(): AimsError {
+    return new AimsError(this.code, this.message, this.status, this.said).keyed(this.key, this.params);
   }
 
   /** Node-RED puts toString() in msg.error.message and the log: plain words only. */
@@ -65,11 +93,13 @@ export function isAimsError(err: unknown): err is AimsError {
   return err instanceof AimsError;
 }
 
-/** Wraps anything thrown by our own code into an AimsError without copying its properties. */
+/**
+ * Wraps anything else thrown into an AimsError without copying its properties: every
+ * failure the pack foresees is an AimsError already, so the rest is a bug of the pack.
+ */
 export function toAimsError(err: unknown): AimsError {
   if (isAimsError(err)) return err;
-  const text = err instanceof Error ? err.message : String(err);
-  return new AimsError('BAD_RESPONSE', `Unexpected failure: ${text}`);
+  return AimsError.of('INTERNAL', 'aims360.errors.internal', { reason: err instanceof Error ? err.message : String(err) });
 }
 
 const REASON_LIMIT = 40;
@@ -79,11 +109,11 @@ const REASON_LIMIT = 40;
  * gave any, else the first clause of the message (before its advice), cut at a word.
  */
 export function shortReason(err: AimsError, limit = REASON_LIMIT): string {
-  let text = (err.said ?? err.message.split(/: |\. /)[0]).replace(/\s+/g, ' ').trim().replace(/[.:;,]+$/, '');
+  let reason = (err.said ?? err.message.split(/: |\. /)[0]).replace(/\s+/g, ' ').trim().replace(/[.:;,]+$/, '');
   // "View not found" reads as "view not found" after the code; "AIMS360 …" keeps its capitals.
-  if (/^[A-Z][a-z]/.test(text)) text = text[0].toLowerCase() + text.slice(1);
-  if (text.length <= limit) return text;
-  const cut = text.slice(0, limit - 1);
+  if (/^[A-Z][a-z]/.test(reason)) reason = reason[0].toLowerCase() + reason.slice(1);
+  if (reason.length <= limit) return reason;
+  const cut = reason.slice(0, limit - 1);
   const space = cut.lastIndexOf(' ');
   return `${(space > limit / 2 ? cut.slice(0, space) : cut).replace(/[\s.:;,]+$/, '')}…`;
 }

@@ -75,11 +75,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function readExportBody(value: unknown): Record<string, unknown> | undefined {
   if (value === undefined) return undefined;
   if (!isPlainObject(value)) {
-    throw new AimsError('BAD_INPUT', `msg.exportBody must be an object of fields to add to the export body, not ${kindOf(value)}.`);
+    throw AimsError.of('BAD_INPUT', 'aims360.errors.export.body', { kind: kindOf(value) });
   }
   const inner = value.exportDataSettings;
   if (inner !== undefined && !isPlainObject(inner)) {
-    throw new AimsError('BAD_INPUT', `msg.exportBody.exportDataSettings must be an object, not ${kindOf(inner)}.`);
+    throw AimsError.of('BAD_INPUT', 'aims360.errors.export.bodySettings', { kind: kindOf(inner) });
   }
   return value;
 }
@@ -145,11 +145,7 @@ async function postToDocumentedPath(client: AimsClient, body: Record<string, unk
       answer = await post(client, path, body, options.signal);
     } catch (err2) {
       if (!is404(err2)) throw err2;
-      throw new AimsError(
-        'API_ERROR',
-        `AIMS360 answered 404 at both documented export paths (${EXPORT_PATH} and ${EARLIER_EXPORT_PATH}): set the endpoint path to the one your AIMS360 server uses.`,
-        404,
-      );
+      throw AimsError.of('API_ERROR', 'aims360.errors.export.noPath', { path: EXPORT_PATH, earlier: EARLIER_EXPORT_PATH }, 404);
     }
     // Two exports may find it at once: say it once.
     if (workingPath.get(client) !== path) {
@@ -190,6 +186,6 @@ export async function postExport(client: AimsClient, request: ExportRequest, opt
     ? await postToDocumentedPath(client, body, options)
     : { path: settings.path, answer: await post(client, settings.path, body, options.signal) };
   const job = namedJob(answer);
-  if (!job) throw new AimsError('BAD_RESPONSE', 'AIMS360 answered the export without a job id.');
+  if (!job) throw AimsError.of('BAD_RESPONSE', 'aims360.errors.export.noJobId');
   return { answer: answer as Job, jobId: job.jobId, jobStatus: job.jobStatus, path };
 }

@@ -61,7 +61,7 @@ export function holdsInMemory(format: Format, kind: DocKind): boolean {
 }
 
 function tooLarge(name: string, bytes: number, maxBytes: number): AimsError {
-  return new AimsError('TOO_LARGE', `Document "${name}" is ${(bytes / MB).toFixed(1)} MB, more than Max size (${+(maxBytes / MB).toFixed(3)} MB): raise Max size, or use the file or stream-rows format.`);
+  return AimsError.of('TOO_LARGE', 'aims360.errors.formats.tooLarge', { name, size: (bytes / MB).toFixed(1), max: +(maxBytes / MB).toFixed(3) });
 }
 
 /**
@@ -74,17 +74,17 @@ export function checkBeforeRequest(client: AimsClient, docs: JobDocument[], auth
     try {
       url = new URL(link);
     } catch {
-      throw new AimsError('BAD_RESPONSE', `The link of document "${info.name}" is not a URL.`);
+      throw AimsError.of('BAD_RESPONSE', 'aims360.errors.formats.linkNotUrl', { name: info.name });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new AimsError('BAD_RESPONSE', `The link of document "${info.name}" is not http or https (${url.protocol}); it is not fetched.`);
+      throw AimsError.of('BAD_RESPONSE', 'aims360.errors.formats.linkNotHttp', { name: info.name, protocol: url.protocol });
     }
     const expires = info.expiryDate ? Date.parse(info.expiryDate) : NaN;
     if (Number.isFinite(expires) && expires <= now) {
-      throw new AimsError('LINK_EXPIRED', `The link of document "${info.name}" expired on ${info.expiryDate}: rerun the job to get a new one.`);
+      throw AimsError.of('LINK_EXPIRED', 'aims360.errors.formats.linkExpired', { name: info.name, expiry: String(info.expiryDate) });
     }
     if (auth && !client.isTrustedHost(url)) {
-      throw new AimsError('UNTRUSTED_HOST', `Document "${info.name}" is on ${url.origin}, which is not a trusted host, and its scope needs the token: add the host to the config node's trusted hosts if it belongs to AIMS360.`);
+      throw AimsError.of('UNTRUSTED_HOST', 'aims360.errors.formats.untrustedHost', { name: info.name, origin: url.origin });
     }
     if (holdsInMemory(settings.format, docKind(info)) && info.sizeBytes !== undefined && info.sizeBytes > settings.maxBytes) {
       throw tooLarge(info.name, info.sizeBytes, settings.maxBytes);
@@ -107,10 +107,10 @@ function meter(onBytes: (bytes: number) => void, limit: number, name: string): T
 }
 
 /** Filesystem and parser failures become AimsErrors; ours pass through. */
-function wrap(err: unknown, what: string, code: 'BAD_INPUT' | 'BAD_RESPONSE'): AimsError {
+function wrap(err: unknown, failure: (reason: string) => AimsError): AimsError {
   if (err instanceof AimsError) return err;
   const e = err as { code?: string; message?: string };
-  return new AimsError(code, `${what}: ${e.code ?? e.message ?? String(err)}.`);
+  return failure(e.code ?? e.message ?? String(err));
 }
 
 /** What a temporary name adds to the final one: `.` before it, `.<uuid>.part` after it (saveFile). */
@@ -201,11 +201,11 @@ async function readAll(body: Readable, counter: Transform): Promise<Buffer> {
 }
 
 async function makeDirectory(directory: string | undefined): Promise<void> {
-  if (!directory) throw new AimsError('BAD_INPUT', 'No directory for the file format: set the Directory property or msg.directory.');
+  if (!directory) throw AimsError.of('BAD_INPUT', 'aims360.errors.formats.noDirectory');
   try {
     await fsp.mkdir(directory, { recursive: true });
   } catch (err) {
-    throw wrap(err, `Could not create the directory ${directory}`, 'BAD_INPUT');
+    throw wrap(err, (reason) => AimsError.of('BAD_INPUT', 'aims360.errors.formats.mkdir', { directory, reason }));
   }
 }
 
@@ -254,7 +254,7 @@ async function saveFile(body: Readable, counter: Transform, directory: string, n
   } catch (err) {
     body.destroy();
     await removeTemp(file, temp);
-    throw wrap(err, `Could not write ${final}`, 'BAD_INPUT');
+    throw wrap(err, (reason) => AimsError.of('BAD_INPUT', 'aims360.errors.formats.write', { file: final, reason }));
   } finally {
     writing.delete(temp);
   }
@@ -319,7 +319,7 @@ async function csvRows(buffer: Buffer, name: string, maxBytes: number): Promise<
       for await (const row of source) rows.push(row);
     });
   } catch (err) {
-    throw wrap(err, `Document "${name}" is not valid CSV`, 'BAD_RESPONSE');
+    throw wrap(err, (reason) => AimsError.of('BAD_RESPONSE', 'aims360.errors.formats.badCsv', { name, reason }));
   }
   return rows;
 }
@@ -328,7 +328,7 @@ function parseJson(buffer: Buffer, name: string): unknown {
   try {
     return JSON.parse(buffer.toString('utf8').replace(/^\uFEFF/, '')) as unknown;
   } catch {
-    throw new AimsError('BAD_RESPONSE', `Document "${name}" is not valid JSON.`);
+    throw AimsError.of('BAD_RESPONSE', 'aims360.errors.formats.badJson', { name });
   }
 }
 
@@ -356,7 +356,9 @@ function rowsOf(buffer: Buffer, kind: DocKind, info: DocumentInfo, maxBytes: num
 }
 
 function notRows(info: DocumentInfo): AimsError {
-  return new AimsError('BAD_INPUT', `Document "${info.name}" is ${info.type || 'not CSV or XLSX'}: rows and stream-rows read CSV and XLSX only; use buffer, utf8 or file.`);
+  return info.type
+    ? AimsError.of('BAD_INPUT', 'aims360.errors.formats.notRows', { name: info.name, type: info.type })
+    : AimsError.of('BAD_INPUT', 'aims360.errors.formats.notRowsUnknown', { name: info.name });
 }
 
 /** What a Join node in automatic mode needs to rebuild the array of rows. */
@@ -484,7 +486,7 @@ async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOpt
         count = await emitBlocks(cells, options.rowsPerMessage, (payload, parts) => sink(payload, parts));
       });
     } catch (err) {
-      throw wrap(err, `Document "${info.name}" is not valid CSV`, 'BAD_RESPONSE');
+      throw wrap(err, (reason) => AimsError.of('BAD_RESPONSE', 'aims360.errors.formats.badCsv', { name: info.name, reason }));
     }
     // The bytes read, as for every other format (without Content-Length it held the size the job announced).
     info.sizeBytes = bytes;

@@ -1,6 +1,7 @@
 /** The job id a node reads: where it is found, the place as messages name it, and whether it is plausible. */
 import { AimsError } from './errors';
 import { isJob } from './job';
+import { text } from './messages';
 import { JOB_ID } from './settings';
 
 /**
@@ -15,44 +16,36 @@ export function findJobId(msg: Record<string, unknown>): unknown {
   return undefined;
 }
 
-/** Where the id is read when the Job ID property is left empty (findJobId's places). */
-export const DEFAULT_JOB_ID_SOURCE = 'msg.jobId, msg.payload.jobId, msg.payload.jobID or a string msg.payload';
-
 /**
- * Where a Job ID typed input reads the id, as the runtime message names it: msg.x, flow.x,
- * global.x, env X; DEFAULT_JOB_ID_SOURCE for an empty property.
+ * Where a Job ID typed input reads the id, as messages name it: msg.x, flow.x, global.x,
+ * env X; undefined for an empty property (findJobId's default places).
  */
-export function jobIdSource(type: string | undefined, value: string | undefined): string {
-  if (value === undefined || value === '') return DEFAULT_JOB_ID_SOURCE;
+export function jobIdSource(type: string | undefined, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
   if (type === 'msg' || type === 'flow' || type === 'global') return `${type}.${value}`;
   if (type === 'env') return `env ${value}`;
-  return type === 'jsonata' ? 'the Job ID expression' : 'the Job ID property';
+  return type === 'jsonata' ? text('aims360.errors.jobId.expression') : text('aims360.errors.jobId.property');
 }
 
-function what(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === '') return 'an empty text';
-  if (v === null) return 'null';
-  return `a ${Array.isArray(v) ? 'list' : typeof v}, not text`;
-}
-
-/** The BAD_INPUT message for a missing job id: what was read where, and what to do. */
-export function noJobIdMessage(found: unknown, source: string = DEFAULT_JOB_ID_SOURCE): string {
-  const set = source === DEFAULT_JOB_ID_SOURCE ? 'msg.jobId' : source;
-  return `No job id: ${source} gave ${what(found)}. Set ${set}, or set the Job ID property to the id itself (type string).`;
+/** What was read instead of an id, in words. */
+function found(v: unknown): string {
+  if (v === undefined) return text('aims360.errors.jobId.found.nothing');
+  if (v === '') return text('aims360.errors.jobId.found.empty');
+  if (v === null) return text('aims360.errors.jobId.found.null');
+  return text('aims360.errors.jobId.found.other', { kind: Array.isArray(v) ? 'list' : typeof v });
 }
 
 /**
- * Refuses anything but a plausible job id, before any request is made; `source` (jobIdSource)
- * is where it was read.
+ * The job-id rule, one text for each way it breaks: refuses anything but a plausible job id,
+ * before any request is made; `source` (jobIdSource) is where it was read.
  */
-export function checkJobId(id: unknown, source: string = DEFAULT_JOB_ID_SOURCE): string {
-  if (typeof id !== 'string' || id.length === 0) throw new AimsError('BAD_INPUT', noJobIdMessage(id, source));
-  if (!JOB_ID.test(id)) {
-    throw new AimsError(
-      'BAD_INPUT',
-      'The job id may hold only letters, digits, "-" and "_", at most 128 characters.',
-    );
+export function checkJobId(id: unknown, source?: string): string {
+  if (typeof id !== 'string' || id.length === 0) {
+    // Read from the default places, the advice names the first of them.
+    const set = source ?? 'msg.jobId';
+    const from = source ?? text('aims360.errors.jobId.defaultSource');
+    throw AimsError.of('BAD_INPUT', 'aims360.errors.jobId.missing', { source: from, set, found: found(id) });
   }
+  if (!JOB_ID.test(id)) throw AimsError.of('BAD_INPUT', 'aims360.errors.jobId.pattern');
   return id;
 }

@@ -15,11 +15,15 @@ export function checkCompleted(job: Job): void {
   const id = readJobId(job) ?? '?';
   if (status === 'Failed') {
     const said = readText(job, 'jobStatusText', 'JobStatusText');
-    const text = said ? `: ${said}` : '';
-    throw new AimsError('JOB_FAILED', `Job ${id} failed${text}. It has no output: rerun it (rerun job node) and wait for it again.`);
+    throw said
+      ? AimsError.of('JOB_FAILED', 'aims360.errors.jobOutput.failedSaying', { id, said })
+      : AimsError.of('JOB_FAILED', 'aims360.errors.jobOutput.failed', { id });
   }
   if (status !== 'Completed') {
-    throw new AimsError('JOB_NOT_COMPLETED', `Job ${id} is ${String(readField(job, 'jobStatus', 'JobStatus') ?? 'in an unknown state')}, not Completed: put a wait for job node before this one.`);
+    const state = readField(job, 'jobStatus', 'JobStatus');
+    throw state === undefined || state === null
+      ? AimsError.of('JOB_NOT_COMPLETED', 'aims360.errors.jobOutput.unknownState', { id })
+      : AimsError.of('JOB_NOT_COMPLETED', 'aims360.errors.jobOutput.notCompleted', { id, status: String(state) });
   }
 }
 
@@ -31,7 +35,7 @@ function parseResponse(job: Job): unknown {
   try {
     return JSON.parse(raw) as unknown;
   } catch {
-    throw new AimsError('BAD_RESPONSE', `The response of job ${readJobId(job) ?? '?'} is not valid JSON.`);
+    throw AimsError.of('BAD_RESPONSE', 'aims360.errors.jobOutput.badJson', { id: readJobId(job) ?? '?' });
   }
 }
 
@@ -76,7 +80,7 @@ export function jobDocuments(job: Job): JobDocument[] {
     const name = readText(d, 'documentName', 'DocumentName', 'name') ?? id;
     const type = (readText(d, 'Type', 'type') ?? '').replace(/^\./, '').toLowerCase() || extension(name);
     const link = readText(d, 'DownloadLink', 'downloadLink', 'downloadlink') ?? publishLink;
-    if (!link) throw new AimsError('BAD_RESPONSE', `Document "${name}" of job ${id} has no DownloadLink and the job no publishLink.`);
+    if (!link) throw AimsError.of('BAD_RESPONSE', 'aims360.errors.jobOutput.noLink', { name, id });
     const size = Number(readField(d, 'SizeInMB', 'sizeInMB'));
     const info: DocumentInfo = { name, type };
     if (Number.isFinite(size) && size > 0) info.sizeBytes = Math.round(size * MB);
@@ -87,7 +91,7 @@ export function jobDocuments(job: Job): JobDocument[] {
     return { info, link };
   });
   if (docs.length === 0 && publishLink) docs.push({ info: { name: id, type: '' }, link: publishLink });
-  if (docs.length === 0) throw new AimsError('BAD_RESPONSE', `Job ${id} is a Publishlink job but lists no document and no publishLink.`);
+  if (docs.length === 0) throw AimsError.of('BAD_RESPONSE', 'aims360.errors.jobOutput.noDocuments', { id });
   return docs;
 }
 

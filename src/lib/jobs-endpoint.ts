@@ -13,11 +13,11 @@ interface Page {
 }
 
 export function noJobList(): AimsError {
-  return new AimsError('BAD_RESPONSE', 'AIMS360 answered a job query without a "value" list of jobs.');
+  return AimsError.of('BAD_RESPONSE', 'aims360.errors.jobs.noList');
 }
 
 export function jobNotFound(id: string): AimsError {
-  return new AimsError('JOB_NOT_FOUND', `AIMS360 knows no job ${id}: check the id, or the job was purged.`);
+  return AimsError.of('JOB_NOT_FOUND', 'aims360.errors.jobs.notFound', { id });
 }
 
 function readPage(body: unknown): Page {

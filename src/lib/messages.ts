@@ -17,12 +17,22 @@ const LOCALES = path.join(__dirname, '..', 'locales');
 
 let english: Catalog | undefined;
 
-function englishCatalog(): Catalog {
+/** Every file's keys under one tree: errors.json and rules.json both hold `aims360.…`. */
+function mergeInto(into: Catalog, from: Catalog): Catalog {
+  for (const [name, value] of Object.entries(from)) {
+    const there = into[name];
+    into[name] = typeof value === 'object' && typeof there === 'object' ? mergeInto(there, value) : value;
+  }
+  return into;
+}
+
+/** The English catalogue, as the build merges src/locales/en-US/*.json. */
+export function englishCatalog(): Catalog {
   if (!english) {
     const dir = path.join(LOCALES, 'en-US');
     english = {};
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-      Object.assign(english, JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Catalog);
+      mergeInto(english, JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Catalog);
     }
   }
   return english;
@@ -35,9 +45,9 @@ export function englishTemplate(key: string): string | undefined {
   return typeof at === 'string' ? at : undefined;
 }
 
-/** `__name__` replaced by its parameter, as i18next does in Node-RED. */
+/** `__name__` replaced by its parameter, as i18next does in Node-RED (its pattern: `__(.+?)__`). */
 export function fill(template: string, params: Params = {}): string {
-  return template.replace(/__([A-Za-z0-9_]+)__/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return template.replace(/__(.+?)__/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 function inEnglish(key: string, params?: Params): string {
@@ -56,6 +66,7 @@ export function useTranslator(next: Translate | undefined): void {
 /** A runtime message in the user's language (English when the catalogue lacks it). */
 export function text(key: string, params?: Params): string {
   const translated = translate(key, params);
-  // i18next answers the key itself when it has no text for it.
-  return translated === key || translated === '' ? inEnglish(key, params) : translated;
+  // i18next answers the key itself (after its namespace, "node:") when it has no text for it.
+  const missing = !translated || translated === key || translated.endsWith(`:${key}`);
+  return missing ? inEnglish(key, params) : translated;
 }

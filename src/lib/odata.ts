@@ -43,7 +43,7 @@ export function pathAndQuery(link: string): string {
   try {
     url = new URL(link, 'http://base.invalid');
   } catch {
-    throw new AimsError('BAD_RESPONSE', 'The API sent an @odata.nextLink that is not a URL.');
+    throw AimsError.of('BAD_RESPONSE', 'aims360.errors.jobs.nextLink');
   }
   return url.pathname + url.search;
 }

@@ -30,7 +30,7 @@ export function problemText(problem: Problem): string {
  */
 export function readSettingOf(spec: SettingsOf, name: string, get: Reader): unknown {
   const problem = problemOf(spec, name, get);
-  if (problem) throw new AimsError('BAD_INPUT', problemText(problem));
+  if (problem) throw AimsError.of('BAD_INPUT', 'aims360.errors.setting', { problem: problemText(problem) });
   const read = valueOf(spec, name, get);
   const rule = spec.settings[name]?.rule;
   return rule?.kind === 'oneOf' ? (chosen(rule, read) ?? read) : read;

@@ -28,7 +28,7 @@ export function readRecentQuery(query: { hours?: unknown; status?: unknown; top?
   let status: JobStatus | undefined;
   if (query.status !== undefined && query.status !== '') {
     status = typeof query.status === 'string' ? readJobStatus({ jobStatus: query.status }) : undefined;
-    if (!status) throw new AimsError('BAD_INPUT', 'status must be one of Queued, Inprogress, Completed, Failed.');
+    if (!status) throw AimsError.of('BAD_INPUT', 'aims360.errors.recentJobs.status');
   }
   return { hours, status, top };
 }

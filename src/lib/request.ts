@@ -19,7 +19,7 @@ export function readMethod(value: unknown): RequestMethod {
 /** A path relative to the base URL, or an absolute URL (the client checks its host). */
 export function readPath(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new AimsError('BAD_INPUT', 'No path: set the Path property, e.g. reports/v1.0/reports/exportdata.');
+    throw AimsError.of('BAD_INPUT', 'aims360.errors.request.noPath');
   }
   return value.trim();
 }
@@ -37,14 +37,14 @@ function isScalar(value: unknown): value is Scalar {
 export function encodeQuery(query: unknown): string | undefined {
   if (query === undefined || query === null || query === '') return undefined;
   if (typeof query !== 'object' || Array.isArray(query) || Buffer.isBuffer(query)) {
-    throw new AimsError('BAD_INPUT', 'The query must be an object of names and values, e.g. {"$top": 10}.');
+    throw AimsError.of('BAD_INPUT', 'aims360.errors.request.query');
   }
   const parts: string[] = [];
   for (const [name, value] of Object.entries(query)) {
     for (const item of Array.isArray(value) ? value : [value]) {
       if (item === undefined || item === null) continue;
       if (!isScalar(item)) {
-        throw new AimsError('BAD_INPUT', `The query value of "${name}" must be text, a number, a boolean or a list of them.`);
+        throw AimsError.of('BAD_INPUT', 'aims360.errors.request.queryValue', { name });
       }
       parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(String(item))}`);
     }

@@ -13,10 +13,7 @@ export async function checkCanRerun(client: AimsClient, id: string, signal?: Abo
   const job = await fetchJob(client, id, signal);
   if (!readCanReRun(job)) {
     const said = canReRunAsSent(job);
-    throw new AimsError(
-      'RERUN_NOT_ALLOWED',
-      `AIMS360 does not allow job ${id} to be rerun (canReRun is ${JSON.stringify(said ?? null)}): start a new job instead.`,
-    );
+    throw AimsError.of('RERUN_NOT_ALLOWED', 'aims360.errors.rerun.notAllowed', { id, canReRun: JSON.stringify(said ?? null) });
   }
   return job;
 }
@@ -30,13 +27,13 @@ export async function postRerun(client: AimsClient, id: string, signal?: AbortSi
     body = (await client.requestJson(rerunPath(id), { method: 'POST', signal })).body;
   } catch (err) {
     if (isAimsError(err) && err.status === 404) {
-      throw new AimsError('JOB_NOT_FOUND', `AIMS360 knows no job ${id} to rerun: check the id, or the job was purged.`, 404);
+      throw AimsError.of('JOB_NOT_FOUND', 'aims360.errors.rerun.notFound', { id }, 404);
     }
     if (isAimsError(err) && err.status === 400 && CANNOT_RERUN.test(err.message)) {
-      throw new AimsError('RERUN_NOT_ALLOWED', `${err.message} Start a new job instead.`, 400);
+      throw AimsError.of('RERUN_NOT_ALLOWED', 'aims360.errors.rerun.refused', { reason: err.message }, 400);
     }
     throw err;
   }
-  if (!isJob(body)) throw new AimsError('BAD_RESPONSE', 'AIMS360 answered the rerun without a job object.');
+  if (!isJob(body)) throw AimsError.of('BAD_RESPONSE', 'aims360.errors.rerun.noJob');
   return body;
 }

@@ -7,6 +7,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AimsError } from './errors';
+import { Params, text } from './messages';
 
 /** What a stream on the body's path may hold before it pauses the one before it. */
 export const BODY_BUFFER = 1024 * 1024;
@@ -30,8 +31,9 @@ export interface ResumePolicy {
 
 /** A body that broke off and could not be resumed; the caller may download it again from the start. */
 export class NotResumable extends AimsError {
-  constructor(message: string) {
-    super('NETWORK', message);
+  constructor(key: string, params: Params = {}) {
+    super('NETWORK', text(key, params));
+    this.keyed(key, params);
   }
 }
 
@@ -101,7 +103,7 @@ export function resumingBody(
     body.on('data', (chunk: Buffer) => (received += chunk.length));
     body.once('end', () => {
       if (total !== undefined && received !== total) {
-        fail(new NotResumable(`The download ended after ${received} of ${total} bytes: try again.`));
+        fail(new NotResumable('aims360.errors.resume.ended', { received, total }));
       } else out.end();
     });
     body.once('error', (err) => void resume(policy.describe(err)).catch(fail));
@@ -113,7 +115,7 @@ export function resumingBody(
     if (done) return;
     if (!isCut(cut)) throw cut;
     if (!ranges || validator === undefined || total === undefined) {
-      throw new NotResumable(`${(cut as Error).message} The server offers no way to resume (no byte ranges or no validator).`);
+      throw new NotResumable('aims360.errors.resume.noRanges', { reason: (cut as Error).message });
     }
     let last = cut;
     while (resumes < policy.limit) {
@@ -134,11 +136,9 @@ export function resumingBody(
       const range = next.statusCode === 206 ? contentRange(next.headers) : undefined;
       if (!range || range.first !== received || range.total !== total) {
         next.body.destroy();
-        throw new NotResumable(
-          next.statusCode === 200 || next.statusCode === 206
-            ? `The document changed while it was downloaded (it answered ${next.statusCode} to a resume at byte ${received}): download it again.`
-            : `The download could not be resumed at byte ${received} (the document link answered ${next.statusCode}).`,
-        );
+        throw next.statusCode === 200 || next.statusCode === 206
+          ? new NotResumable('aims360.errors.resume.changed', { status: next.statusCode, received })
+          : new NotResumable('aims360.errors.resume.refused', { status: next.statusCode, received });
       }
       if (done) return void next.body.destroy();
       return follow(next.body);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { AimsError } from './errors';
+import { text } from './messages';
 import { MB } from './job-output';
 
 export type SheetRequest = 'more';
@@ -50,17 +51,18 @@ export function zipEntrySizes(zip: Buffer): Map<string, number> {
 
 /** Refuses, before any parsing, a workbook whose sheet or shared strings unpack past what the reader can hold. */
 export function checkWorkbookSize(zip: Buffer, name: string): void {
-  for (const [entry, size] of zipEntrySizes(zip)) {
-    if (size > MAX_PART_BYTES && /^xl\/(worksheets\/[^/]+|sharedStrings)\.xml$/i.test(entry)) {
-      const what = /sharedStrings/i.test(entry) ? 'its texts unpack' : 'a sheet unpacks';
-      const mb = Number.isFinite(size) ? `${Math.ceil(size / MB)} MB` : 'more than 4 GB';
-      throw new AimsError('TOO_LARGE', `Document "${name}" is a workbook too large to read as rows: ${what} to ${mb}, more than the ${Math.floor(MAX_PART_BYTES / MB)} MB an XLSX sheet can have here. Use the file format, or export it as CSV.`);
+  for (const [entry, bytes] of zipEntrySizes(zip)) {
+    if (bytes > MAX_PART_BYTES && /^xl\/(worksheets\/[^/]+|sharedStrings)\.xml$/i.test(entry)) {
+      const texts = /sharedStrings/i.test(entry);
+      const part = text(texts ? 'aims360.errors.sheet.texts' : 'aims360.errors.sheet.sheet');
+      const size = Number.isFinite(bytes) ? text('aims360.errors.sheet.megabytes', { size: Math.ceil(bytes / MB) }) : text('aims360.errors.sheet.huge');
+      throw AimsError.of('TOO_LARGE', 'aims360.errors.sheet.tooLarge', { name, part, size, limit: Math.floor(MAX_PART_BYTES / MB) });
     }
   }
 }
 
 function unreadable(name: string, why: string): AimsError {
-  return new AimsError('BAD_RESPONSE', `Document "${name}" is not a readable XLSX workbook (${why}).`);
+  return AimsError.of('BAD_RESPONSE', 'aims360.errors.sheet.unreadable', { name, reason: why });
 }
 
 /** A worker and how it ended, seen by listeners that stay, so that nothing it emits goes unheard. */
@@ -72,7 +74,7 @@ class SheetThread {
     this.worker = worker;
     worker.on('error', (err: Error & { code?: string }) => {
       this.ended ??= err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? new AimsError('TOO_LARGE', `Document "${name}" is a workbook too large to read as rows: its sheet did not fit in memory. Use the file format, or export it as CSV.`)
+        ? AimsError.of('TOO_LARGE', 'aims360.errors.sheet.outOfMemory', { name })
         : unreadable(name, err.message);
     });
     worker.once('exit', (code) => {

@@ -58,7 +58,7 @@ export function jobOutputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (ke
   async function directoryOf(msg: Msg): Promise<string | undefined> {
     const value = def.directory ? await evaluate(RED, node, def.directory, def.directoryType || 'str', msg, 'the directory') : msg.directory;
     if (value === undefined || value === null || value === '') return undefined;
-    if (typeof value !== 'string') throw new AimsError('BAD_INPUT', 'The directory must be text (a path).');
+    if (typeof value !== 'string') throw AimsError.of('BAD_INPUT', 'aims360.errors.output.directory');
     const base = (RED.settings as { fileWorkingDirectory?: string }).fileWorkingDirectory || process.cwd();
     return path.resolve(base, value);
   }
@@ -68,7 +68,7 @@ export function jobOutputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (ke
     if (def.filename === undefined || def.filename === '') return undefined;
     const value = await evaluate(RED, node, def.filename, def.filenameType || 'str', msg, 'the file name');
     if (value === undefined || value === null || value === '') return undefined;
-    if (typeof value !== 'string' && typeof value !== 'number') throw new AimsError('BAD_INPUT', 'The file name must be text.');
+    if (typeof value !== 'string' && typeof value !== 'number') throw AimsError.of('BAD_INPUT', 'aims360.errors.output.fileName');
     return String(value);
   }
 

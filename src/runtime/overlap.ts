@@ -16,8 +16,7 @@ export type Overlap = (typeof OVERLAP_CHOICES)[number];
 
 /** One error per message: Node-RED hands the error's fields (cause) to Catch as they are. */
 function ownError(err: unknown): AimsError {
-  const e = toAimsError(err);
-  return new AimsError(e.code, e.message, e.status, e.said);
+  return toAimsError(err).copy();
 }
 
 interface Run {

@@ -9,6 +9,7 @@ import { problemText } from '../lib/read-setting';
 import { migrate, NodeSpec, savedProblems, typeOf } from '../lib/rules';
 import { jobIdSetting } from '../lib/settings';
 import { failed } from './status';
+import { text } from '../lib/messages';
 
 /** What the config node offers the nodes that use it: one client and one poller per account. */
 export interface ConfigNode extends Node {
@@ -53,10 +54,10 @@ export function setJobFields(msg: Msg, answer: unknown): boolean {
 export function accountOf(RED: NodeAPI, serverId: string | undefined): Account {
   const config = serverId ? (RED.nodes.getNode(serverId) as ConfigNode | null) : null;
   if (!config) {
-    throw new AimsError('BAD_INPUT', 'No AIMS360 server is set: choose or add an aims360-config node in this node\'s properties.');
+    throw AimsError.of('BAD_INPUT', 'aims360.errors.account.noServer');
   }
   if (!config.client || !config.poller) {
-    throw config.clientError ?? new AimsError('BAD_INPUT', 'The AIMS360 config node could not start: open it and check its settings.');
+    throw config.clientError ?? AimsError.of('BAD_INPUT', 'aims360.errors.account.notStarted');
   }
   return { client: config.client, poller: config.poller };
 }
@@ -65,7 +66,7 @@ export function accountOf(RED: NodeAPI, serverId: string | undefined): Account {
 export function evaluate(RED: NodeAPI, node: Node, value: string, type: string, msg: Msg, what: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const fail = (err: unknown) =>
-      reject(new AimsError('BAD_INPUT', `Could not read ${what}: ${err instanceof Error ? err.message : String(err)}`));
+      reject(AimsError.of('BAD_INPUT', 'aims360.errors.input.unreadable', { what, reason: err instanceof Error ? err.message : String(err) }));
     try {
       RED.util.evaluateNodeProperty(value, type, node, msg, (err, result) => (err ? fail(err) : resolve(result)));
     } catch (err) {
@@ -85,7 +86,7 @@ const JOB_ID_SETTING = jobIdSetting();
 export async function readJobIdInput(RED: NodeAPI, node: Node, def: JobIdDef, msg: Msg): Promise<string> {
   const empty = def.jobId === undefined || def.jobId === '';
   const type = typeOf(JOB_ID_SETTING, 'jobId', (name) => def[name as keyof JobIdDef]) as string;
-  const id = empty ? findJobId(msg) : await evaluate(RED, node, def.jobId as string, type, msg, 'the job id');
+  const id = empty ? findJobId(msg) : await evaluate(RED, node, def.jobId as string, type, msg, text('aims360.errors.jobId.label'));
   return checkJobId(id, jobIdSource(type, def.jobId));
 }
 
@@ -99,7 +100,7 @@ export function readSpec<T extends object>(spec: NodeSpec, saved: T): { def: T; 
   const def = migrate(spec, saved);
   const found = savedProblems(spec, def)[0];
   if (!found) return { def };
-  return { def, problem: new AimsError('BAD_INPUT', problemText(found)) };
+  return { def, problem: AimsError.of('BAD_INPUT', 'aims360.errors.setting', { problem: problemText(found) }) };
 }
 
 /**

@@ -28,7 +28,10 @@ export const skipped = (text: string): NodeStatus => ({ fill: 'grey', shape: 'ri
 /** A wait that gave up while the job went on. */
 export const timedOut = (text: string): NodeStatus => ({ fill: 'yellow', shape: 'ring', text });
 
-/** A failure, by its code and a few words on why (the message went to Catch with the whole message). */
+/**
+ * A failure, by its code and a few words on why: the API's own words, else the first clause
+ * of the error's message, already in the runtime's language (the message went to Catch whole).
+ */
 export function failed(err: AimsError): NodeStatus {
   const reason = shortReason(err);
   return { fill: 'red', shape: 'ring', text: reason ? `${err.code}: ${reason}` : err.code };
@@ -60,7 +63,8 @@ function clockTime(at: Date): string {
 
 /**
  * A one-off answer: what it said and when ("200 queued 10:03"), as a ring, so that hours
- * later it does not read as the job's live state. Always translated here (it has a time).
+ * later it does not read as the job's live state. The caller gives the text translated:
+ * with a time in it, it cannot go as a key.
  */
 export function answered(text: string, fill: NodeStatus['fill'] = 'green', at: Date = new Date()): NodeStatus {
   return { fill, shape: 'ring', text: `${text} ${clockTime(at)}` };

@@ -361,7 +361,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
   }
   if (persist) {
     store.get(storeKey, (err: Error | undefined, records: unknown) => {
-      if (err) node.error(new AimsError('BAD_INPUT', `Could not read the kept waits from the context store: ${err.message}`));
+      if (err) node.error(AimsError.of('BAD_INPUT', 'aims360.errors.waits.unreadable', { reason: err.message }));
       else restore(records);
     });
   } else {

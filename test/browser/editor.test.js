@@ -5,6 +5,8 @@ const path = require('node:path');
 const { usePackedNodeRed, workingTypes, configTypes, PACKAGE } = require('../support/packed');
 const { useEditor, openDialog, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots } = require('../support/browser');
 const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
+/** What each error code means, as the shared catalogue says it. */
+const errorCodes = require('../../src/locales/en-US/errors.json').aims360.errors.codes;
 
 /** Values that make a node valid besides its server, by property name. */
 const REQUIRED = { path: 'reports/v1.0/exportdata', source: 'Orders', viewName: 'All orders' };
@@ -693,6 +695,8 @@ describe('editor in a browser (chromium)', function () {
       await page.waitForFunction(() => $('#node-config-aims360-test-result .fa-times').length > 0);
       (await result.innerText()).trim().should.match(/^AUTH_FAILED: /);
       (await result.innerText()).should.not.containEql('wrong-token');
+      // The refusal (502 {code, message}) carries what its code means, from the shared catalogue.
+      (await result.locator('span').getAttribute('title')).should.equal(errorCodes.AUTH_FAILED);
 
       // The result wraps inside the dialog, a long word too.
       const fits = () => result.evaluate((el) => el.getBoundingClientRect().right <= el.closest('form').getBoundingClientRect().right);

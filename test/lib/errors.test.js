@@ -17,13 +17,13 @@ describe('lib: errors', () => {
     should(plain.cause).be.undefined();
   });
 
-  it('wraps anything else as BAD_RESPONSE with its message, copying nothing else', () => {
+  it('wraps anything else as INTERNAL (a bug of the pack) with its message, copying nothing else', () => {
     const mine = new AimsError('TIMEOUT', 'late');
     toAimsError(mine).should.equal(mine);
     const other = Object.assign(new Error('boom'), { options: { headers: { authorization: 'Bearer x' } } });
     const wrapped = toAimsError(other);
     isAimsError(wrapped).should.be.true();
-    wrapped.should.match({ code: 'BAD_RESPONSE', message: 'Unexpected failure: boom' });
+    wrapped.should.match({ code: 'INTERNAL', key: 'aims360.errors.internal', message: 'Unexpected failure: boom' });
     wrapped.should.not.have.property('options');
     toAimsError('text').message.should.equal('Unexpected failure: text');
     isAimsError(other).should.be.false();

@@ -359,7 +359,7 @@ describe('lib/formats', () => {
   describe('downloading again', () => {
     const cutThenWhole = () => fakeClient((n) => ({
       headers: csvType,
-      body: n === 1 ? body(['a\n1\n'], { cut: new NotResumable('cut off, no way to resume') }) : body(['a\n1\n2\n']),
+      body: n === 1 ? body(['a\n1\n'], { cut: new NotResumable('aims360.errors.resume.noRanges', { reason: 'Cut off.' }) }) : body(['a\n1\n2\n']),
     }));
 
     it('downloads a document once more from the start when its body cannot be resumed', async () => {
