@@ -58,9 +58,10 @@ function expand(text, kind, dir, where) {
 const markup = path.join(root, 'src', 'editor', 'markup');
 
 // The catalogues every node shares (src/locales/<lang>/*.json): beside the compiled lib,
-// which reads them without Node-RED, and merged below into each node's own catalogue.
+// which reads them without Node-RED, and merged below into each node's own catalogue
+// (their help/ sections go only into the help pages).
 const sharedLocales = path.join(root, 'src', 'locales');
-cpSync(sharedLocales, path.join(dist, 'src', 'locales'), { recursive: true });
+cpSync(sharedLocales, path.join(dist, 'src', 'locales'), { recursive: true, filter: (file) => path.basename(file) !== 'help' });
 
 /** b's keys into a (a copy); a key both define as text is a mistake. */
 function merge(a, b, where) {
