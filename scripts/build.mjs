@@ -1,6 +1,8 @@
 // Compiles the TypeScript and lays out dist/ the way Node-RED reads a node: the editor
 // .html and locales/<lang>/<basename>.{json,html} beside each node's (and the sidebar
-// plugin's) .js. The editor code is compiled a second time, as browser modules, into
+// plugin's) .js, with the rows several dialogs share (src/editor/markup/) and the help
+// sections several pages share (src/locales/<lang>/help/) inserted at their markers.
+// The editor code is compiled a second time, as browser modules, into
 // resources/editor/ (tsconfig.editor.json), and each node's .html gets the registerType
 // call of its type generated from its spec, in the literal form the flow library's
 // scorecard (node-red-dev) reads.
@@ -41,10 +43,25 @@ function registration(base) {
     `    AIMS360Editor.registerType('${spec.type}', ${literal(literals)});\n</script>\n`;
 }
 
+/**
+ * The text with each line `<!-- aims360:<kind> <name> -->` replaced by the file <name>.html of
+ * dir, indented as the marker: the pieces several dialogs (src/editor/markup/) or help pages
+ * (src/locales/<lang>/help/) share, written once. A marker without its file fails the build.
+ */
+function expand(text, kind, dir, where) {
+  return text.replace(new RegExp(`^([ \\t]*)<!-- aims360:${kind} ([a-z0-9-]+) -->$`, 'gm'), (_, indent, name) => {
+    const file = path.join(dir, `${name}.html`);
+    if (!existsSync(file)) throw new Error(`${where}: no ${path.relative(root, file)} for its aims360:${kind} marker`);
+    return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => (line ? indent + line : line)).join('\n');
+  });
+}
+const markup = path.join(root, 'src', 'editor', 'markup');
+
 // The catalogues every node shares (src/locales/<lang>/*.json): beside the compiled lib,
-// which reads them without Node-RED, and merged below into each node's own catalogue.
+// which reads them without Node-RED, and merged below into each node's own catalogue
+// (their help/ sections go only into the help pages).
 const sharedLocales = path.join(root, 'src', 'locales');
-cpSync(sharedLocales, path.join(dist, 'src', 'locales'), { recursive: true });
+cpSync(sharedLocales, path.join(dist, 'src', 'locales'), { recursive: true, filter: (file) => path.basename(file) !== 'help' });
 
 /** b's keys into a (a copy); a key both define as text is a mistake. */
 function merge(a, b, where) {
@@ -75,10 +92,12 @@ for (const kind of ['nodes', 'plugins']) {
     const out = path.join(dist, kind, base);
     mkdirSync(out, { recursive: true });
     const html = path.join(src, `${base}.html`);
-    if (existsSync(html)) writeFileSync(path.join(out, `${base}.html`), readFileSync(html, 'utf8') + registration(base));
+    if (existsSync(html)) writeFileSync(path.join(out, `${base}.html`), expand(readFileSync(html, 'utf8'), 'block', markup, html) + registration(base));
     if (!existsSync(path.join(src, 'locales'))) continue;
     cpSync(path.join(src, 'locales'), path.join(out, 'locales'), { recursive: true });
     for (const lang of readdirSync(path.join(src, 'locales'))) {
+      const help = path.join(out, 'locales', lang, `${base}.html`);
+      if (existsSync(help)) writeFileSync(help, expand(readFileSync(help, 'utf8'), 'help', path.join(sharedLocales, lang, 'help'), help));
       const file = path.join(out, 'locales', lang, `${base}.json`);
       if (!existsSync(file)) continue;
       const own = JSON.parse(readFileSync(file, 'utf8'));

@@ -1,4 +1,5 @@
 import { defineNode, Translate } from '../../src/editor/define.js';
+import { fillSelect } from '../../src/editor/fields.js';
 import { REGIONS, spec } from './spec.js';
 
 const trimmed = (v: unknown) => String(v ?? '').trim().replace(/\/+$/, '');
@@ -69,10 +70,9 @@ defineNode(spec, {
     const baseUrl = $('#node-config-input-baseUrl');
     const authType = $('#node-config-input-authType');
     // The region choices come from the spec: one list for the dialog and the default.
-    for (const r of REGIONS) $('<option>').val(r.url).text(t(`region.${r.id}`)).insertBefore(region.find('option[value="custom"]'));
-
     const saved = trimmed(this.baseUrl);
-    region.val(REGIONS.some((r) => r.url === saved) ? saved : 'custom');
+    const choices = [...REGIONS.map((r) => ({ value: r.url, text: t(`region.${r.id}`) })), { value: 'custom', text: t('region.custom') }];
+    fillSelect(region, choices, REGIONS.some((r) => r.url === saved) ? saved : 'custom');
     region.on('change', () => {
       const value = region.val() as string;
       $('.aims360-config-baseUrl-row').toggle(value === 'custom');

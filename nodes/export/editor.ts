@@ -25,7 +25,7 @@ defineNode(spec, {
     return `port.${(this.mode || 'data') === 'data' ? 'data' : 'started'}`;
   },
   oneditprepare(t) {
-    outputFields('aims360-export');
+    outputFields();
     const mode = $('#node-input-mode');
     mode.on('change', () => $('.aims360-export-data').toggle(mode.val() === 'data'));
     // A node saved before mode existed (or imported without it) gets the data.

@@ -4,6 +4,6 @@ import { spec } from './spec.js';
 
 defineNode(spec, {
   oneditprepare() {
-    outputFields('aims360-fetch-output');
+    outputFields();
   },
 });

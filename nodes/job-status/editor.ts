@@ -1,4 +1,5 @@
 import { defineNode, Translate } from '../../src/editor/define.js';
+import { fillSelect } from '../../src/editor/fields.js';
 import { breaks } from '../../src/lib/rules.js';
 import { JOB_QUERY_PRESETS, spec } from './spec.js';
 
@@ -9,10 +10,8 @@ import { JOB_QUERY_PRESETS, spec } from './spec.js';
 function presets(t: Translate): void {
   const select = $('#aims360-job-status-preset');
   const hours = $('#aims360-job-status-hours');
-  for (const p of JOB_QUERY_PRESETS) {
-    $('<option>').val(p.id).text(t(`preset.${p.id}`)).appendTo(select);
-    if (p.hours) hours.val(p.hours.value).spinner({ min: p.hours.min, max: p.hours.max });
-  }
+  fillSelect(select, [{ value: '', text: t('preset.none') }, ...JOB_QUERY_PRESETS.map((p) => ({ value: p.id, text: t(`preset.${p.id}`) }))], '');
+  for (const p of JOB_QUERY_PRESETS) if (p.hours) hours.val(p.hours.value).spinner({ min: p.hours.min, max: p.hours.max });
   function apply() {
     const preset = JOB_QUERY_PRESETS.find((p) => p.id === select.val());
     $('.aims360-job-status-hours').toggle(!!preset?.hours);

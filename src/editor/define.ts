@@ -5,7 +5,7 @@
  */
 import { applies, isEmpty, migrate, NodeSpec, problemOf, Setting, typeOf, versionOf } from '../lib/rules.js';
 import { JOB_ID } from '../lib/settings.js';
-import { jobIdField } from './fields.js';
+import { fillSelect, jobIdField } from './fields.js';
 
 export type Translate = (key: string, opts?: Record<string, unknown>) => string;
 
@@ -18,11 +18,26 @@ export interface Hooks {
   outputLabel?: (this: EditorNode, index: number) => string | undefined;
 }
 
-/** t(key, opts) for a node type: its message catalogue's text for "<prefix>.<key>". */
+/**
+ * The sections of the shared catalogue (src/locales/<lang>/editor.json, merged by the build
+ * into every node's) that hold the texts of settings several nodes have.
+ */
+const SHARED_SECTIONS = ['aims360.common', 'aims360.output', 'aims360.wait'];
+
+/**
+ * t(key, opts) for a node type: its message catalogue's text for "<prefix>.<key>", else the
+ * shared one's ("aims360.output.<key>"…); the node's own key when neither has it.
+ */
 export function translator(spec: NodeSpec): Translate {
   return (key, opts) => {
     const def = RED.nodes.getType(spec.type);
-    return def ? def._(`${spec.prefix}.${key}`, opts) : key;
+    if (!def) return key;
+    for (const full of [`${spec.prefix}.${key}`, ...SHARED_SECTIONS.map((section) => `${section}.${key}`)]) {
+      // A node type's _ answers a key it does not find with the key itself.
+      const text = def._(full, opts);
+      if (text !== full) return text;
+    }
+    return `${spec.prefix}.${key}`;
   };
 }
 
@@ -75,6 +90,19 @@ export function typedInput(spec: NodeSpec, prop: string): void {
   const typed = spec.settings[prop]?.typed;
   if (!typed) throw new Error(`${spec.type}.${prop} is not a typed input`);
   $(`#node-input-${prop}`).typedInput({ default: typed.default, typeField: $(`#node-input-${prop}Type`), types: typed.types });
+}
+
+/**
+ * The selects of the open dialog whose setting is one of a list: the spec's values, each with
+ * the catalogue's text "<setting>.<value>", the node's value selected.
+ */
+function specLists(node: EditorNode, spec: NodeSpec, t: Translate): void {
+  const prefix = spec.category === 'config' ? '#node-config-input-' : '#node-input-';
+  for (const [name, s] of Object.entries(spec.settings)) {
+    const select = $(prefix + name);
+    if (s.rule?.kind !== 'oneOf' || !select.is('select')) continue;
+    fillSelect(select, s.rule.values.map((value) => ({ value, text: t(`${name}.${value}`) })), node[name]);
+  }
 }
 
 /** Spinners on the number settings of the dialog that have limits. */
@@ -178,14 +206,18 @@ export function defineNode(spec: NodeSpec, hooks: Hooks = {}): void {
   defined.set(spec.type, { spec, hooks });
 }
 
-/** The fields the flow library's scorecard reads from the .html's registerType call. */
+/**
+ * The literals scripts/build.mjs writes into each .html's registerType call, for the flow
+ * library's scorecard (node-red-dev's checknodes reads category, color, icon, inputs and
+ * outputs there; defaults and credentials only when written inline, and they are not: they
+ * come from the spec as the type registers).
+ */
 export interface Literals {
   category: string;
   color: string;
   icon?: string;
   inputs?: number;
   outputs?: number;
-  defaults?: Record<string, object>;
 }
 
 /**
@@ -219,6 +251,7 @@ export function registerType(type: string, literals: Literals): void {
       return this.name || hooks.label?.call(this, t) || t('paletteLabel');
     },
     oneditprepare() {
+      specLists(this, spec, t);
       if (spec.category !== 'config') preselectConfig(this, spec);
       labelTooltips(this, t);
       for (const [name, s] of Object.entries(spec.settings)) {

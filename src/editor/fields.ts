@@ -1,4 +1,4 @@
-/** Dialog behaviour that several nodes share: the output fields, the Job ID field, grouped suggestions. */
+/** Dialog behaviour that several nodes share: the output fields, lists, the Job ID field, grouped suggestions. */
 import { JOB_ID } from '../lib/settings.js';
 
 /** A property name as people write one (payload, job_1): an AIMS360 id never is one. */
@@ -43,17 +43,33 @@ export function jobIdField(prop: string): void {
 }
 
 /**
- * The output fields in an open dialog: the rows of the chosen format shown (classes
- * <prefix>-file and <prefix>-stream).
+ * The output fields in an open dialog (the shared output block): the rows of the chosen
+ * format shown (classes aims360-output-file and aims360-output-stream).
  */
-export function outputFields(prefix: string): void {
+export function outputFields(): void {
   const select = $('#node-input-format');
   select.on('change', () => {
     const value = select.val();
-    $(`.${prefix}-file`).toggle(value === 'file');
-    $(`.${prefix}-stream`).toggle(value === 'stream-rows');
+    $('.aims360-output-file').toggle(value === 'file');
+    $('.aims360-output-stream').toggle(value === 'stream-rows');
   });
   select.trigger('change');
+}
+
+export interface Choice {
+  value: string;
+  text: string;
+}
+
+/**
+ * The options of a select, built from a list (no dialog writes its choices as markup), with
+ * `chosen` selected as Node-RED selects a saved value (none for an empty one): Node-RED sets
+ * the saved value before oneditprepare, when the select had no options yet to take it.
+ */
+export function fillSelect(select: JQuery, choices: readonly Choice[], chosen: unknown): void {
+  select.empty();
+  for (const c of choices) $('<option>').val(c.value).text(c.text).appendTo(select);
+  select.val(chosen === undefined || chosen === null ? '' : String(chosen));
 }
 
 export interface SuggestionGroup {

@@ -1,5 +1,10 @@
 // The parts of Node-RED's editor (the browser's RED global) that the dialogs use, and
-// jQuery UI's widgets that the editor ships (spinner, autocomplete).
+// jQuery UI's widgets that the editor ships (spinner, autocomplete). Written here, not taken
+// from @types/node-red__editor-client: its 1.3.11 describes Node-RED 1.3's editor, which
+// differs where we call it on Node-RED 4 and 5 (no RED.editor.getEditStack, no _ on a type,
+// validators.typedInput taking a type name, not { type }; popover.tooltip taking a text only,
+// not a function; eachConfig and node typed as `object`), and its typedInput clashes with
+// the one declared here: tried, it fails typecheck at each of those calls.
 
 /** A node in the editor: its saved settings plus what the editor keeps on it. */
 interface EditorNode {

@@ -23,8 +23,11 @@ function badValues(defaults) {
   });
 }
 
-/** Untranslated i18n keys look like "aims360-x.label.y". */
-const RAW_KEY = /aims360-[a-z0-9-]+\.[a-zA-Z]+\.[a-zA-Z]/;
+/** Untranslated i18n keys look like "aims360-x.label.y" (or "aims360.output.label.y", shared). */
+const RAW_KEY = /aims360(-[a-z0-9-]+)?\.[a-zA-Z]+\.[a-zA-Z]/;
+
+/** Each type's spec, beside its runtime .js (package.json's node-red.nodes). */
+const specOf = (type) => require(path.join(__dirname, '..', '..', path.dirname(PACKAGE['node-red'].nodes[type]), 'spec.js')).spec;
 
 describe('editor in a browser (chromium)', function () {
   this.timeout(60000);
@@ -143,7 +146,10 @@ describe('editor in a browser (chromium)', function () {
     const page = editor();
     // A node's messages are named after its file (package.json's node-red.nodes).
     const file = path.basename(PACKAGE['node-red'].nodes[type], '.js');
-    const tooltips = require('../support/locales').catalog(file)[type].tooltip;
+    // The node's own tooltips, and those of the shared sections it does not word itself.
+    const { catalog, sharedCatalog } = require('../support/locales');
+    const shared = sharedCatalog();
+    const tooltips = { ...shared.wait?.tooltip, ...shared.output?.tooltip, ...shared.common?.tooltip, ...catalog(file)[type].tooltip };
     let shown = 0;
     for (const [prop, text] of Object.entries(tooltips)) {
       const label = page.locator(`${form} label[for$="-${prop}"]`).first();
@@ -227,6 +233,13 @@ describe('editor in a browser (chromium)', function () {
       const id = await drop(type, 250, 120 + i * 60);
       await openDialog(page, id);
       await checkDefaults(type, 'node-input');
+      // Each list of the dialog is its setting's list in the spec, in its order, every option with a text.
+      const lists = await page.evaluate(() => $('.red-ui-tray select[id^="node-input-"]:not(#node-input-server)').get()
+        .map((s) => [s.id.replace('node-input-', ''), $(s).find('option').get().map((o) => [o.value, o.textContent.trim()])]));
+      for (const [prop, options] of lists) {
+        options.map(([value]) => value).should.eql([...specOf(type).settings[prop].rule.values], `${type}.${prop}`);
+        for (const [value, text] of options) text.should.not.equal('', `${type}.${prop} ${value}`).and.not.match(RAW_KEY);
+      }
       (await checkTooltips(type, '#dialog-form')).should.be.above(0, `${type}: no label with a tooltip`);
       await page.locator('.red-ui-tray #node-input-server').selectOption('server');
       for (const [prop, value] of Object.entries(REQUIRED)) {
@@ -372,7 +385,7 @@ describe('editor in a browser (chromium)', function () {
     it('keeps a message property as msg; a URL or a bad id is refused with an outline whose tooltip says why', async () => {
       const page = editor();
       const id = await drop('aims360-job-status', 450, 420);
-      const text = require('../support/locales').catalog('job-status')['aims360-job-status'].errors.jobId;
+      const text = require('../support/locales').sharedCatalog().common.errors.jobId;
       await openDialog(page, id);
       for (const property of ['payload.jobId', 'ids["job-a"]', 'jobId']) {
         await setField('node-input', 'jobId', 'msg', property);

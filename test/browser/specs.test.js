@@ -17,7 +17,7 @@ const specs = Object.fromEntries(nodeTypes.map((type) => {
 }));
 
 /** Untranslated i18n keys look like "aims360-x.errors.y". */
-const RAW_KEY = /aims360-[a-z0-9-]+\.[a-zA-Z]+\.[a-zA-Z]/;
+const RAW_KEY = /aims360(-[a-z0-9-]+)?\.[a-zA-Z]+\.[a-zA-Z]/;
 
 /** Values to try for a rule: the edges inside, just outside, and things of the wrong kind. */
 function samples(setting) {

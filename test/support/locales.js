@@ -20,11 +20,30 @@ function catalog(base) {
   return JSON.parse(fs.readFileSync(catalogFile(base), 'utf8'));
 }
 
-/** Every help page (a node's locales/<lang>/<base>.html): its path. */
-function helpFiles(lang = 'en-US') {
-  return fs.readdirSync(path.join(root, 'nodes'))
-    .map((base) => catalogFile(base, 'html', lang))
-    .filter((file) => fs.existsSync(file));
+/**
+ * The catalogue every node shares (src/locales/<lang>/*.json): its "aims360" texts. The build
+ * merges it into each node's; a dialog's text missing from the node's own is looked up in its
+ * sections (common, output, wait: src/editor/define.ts translator).
+ */
+function sharedCatalog(lang = 'en-US') {
+  const dir = path.join(root, 'src', 'locales', lang);
+  const all = {};
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    for (const [section, texts] of Object.entries(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')).aims360 ?? {})) {
+      all[section] = { ...all[section], ...texts };
+    }
+  }
+  return all;
 }
 
-module.exports = { catalog, catalogFile, helpFiles, sourceDir };
+/**
+ * Every help page as Node-RED reads it: the built dist/nodes/<base>/locales/<lang>/<base>.html,
+ * with the shared sections (src/locales/<lang>/help/) inserted by the build: its path.
+ */
+function helpFiles(lang = 'en-US') {
+  return fs.readdirSync(path.join(root, 'nodes'))
+    .filter((base) => fs.existsSync(catalogFile(base, 'html', lang)))
+    .map((base) => path.join(root, 'dist', 'nodes', base, 'locales', lang, `${base}.html`));
+}
+
+module.exports = { catalog, catalogFile, helpFiles, sharedCatalog, sourceDir };
