@@ -1,7 +1,8 @@
-// The runtime's words come from src/locales/en-US/errors.json: every error code is described
-// there, every key the code names exists with the parameters the code passes, none is left
-// unused, no hand-written English AimsError remains, and Node-RED's own i18n (RED._)
-// translates the keys with their parameters as text() does without Node-RED.
+// src/lib/messages.ts and src/locales/en-US/errors.json: the runtime's words come from the
+// catalogue: every error code is described there, every key the code names exists with the
+// parameters the code passes, none is left unused, no hand-written English AimsError remains, and
+// Node-RED's own i18n (RED._) translates the keys with their parameters as text() does without
+// Node-RED.
 const fs = require('node:fs');
 const path = require('node:path');
 require('should');
