@@ -1,10 +1,11 @@
 // src/lib/client.ts, AimsClient: against a bare HTTP server whose every answer the test writes
 // (the words a user reads in msg.error, what goes on the wire, which hosts get the token), against
-// the simulator, its retries (which failures, the waits between attempts, when it stops), and over
-// real TLS on loopback.
+// the simulator, its retries (which failures, the waits between attempts, when it stops), over
+// real TLS on loopback, and the abort listeners of many requests in flight.
 const should = require('should');
 const { execFileSync, execFile } = require('node:child_process');
 const dns = require('node:dns');
+const { getEventListeners } = require('node:events');
 const fs = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
@@ -15,6 +16,7 @@ const { AimsClient, redactSecrets } = require('../../dist/src/lib/client.js');
 const { fetchJob, JOBS_PATH } = require('../../dist/src/lib/jobs-endpoint.js');
 const { isTransient } = require('../../dist/src/lib/poller.js');
 const { startSim, apiCalls, rejection, TOKEN } = require('../support/sim');
+const { leakWarnings, warningsEmitted } = require('../support/warnings');
 
 const FAST_RETRY = { baseDelayMs: 10, maxDelayMs: 50 };
 const NO_RETRY = { limit: 0 };
@@ -1022,4 +1024,45 @@ describe('lib: AimsClient over https', function () {
       requests.should.be.empty();
     });
   }
+});
+
+// Abort listeners: many requests in flight add none to a shared signal (the client's, the
+// caller's), so Node's MaxListenersExceededWarning is left on.
+describe('lib: AimsClient abort listeners', function () {
+  let warnings;
+  beforeEach(() => (warnings = leakWarnings()));
+  afterEach(() => warnings.stop());
+
+  let server;
+  const held = [];
+  let onArrival = () => undefined;
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      held.push(res);
+      onArrival();
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  after(() => {
+    held.splice(0).forEach((res) => res.destroy());
+    return new Promise((resolve) => server.close(resolve));
+  });
+
+  it('holds 30 requests in flight (20 without a signal, 10 on one caller signal) with no listener on either signal', async () => {
+    const client = new AimsClient({ baseUrl: `http://127.0.0.1:${server.address().port}`, auth: { type: 'token', token: 'tok' }, retry: { limit: 0 } });
+    const caller = new AbortController();
+    // Fewer than the agent's 32 sockets, so every request reaches the server.
+    const all = new Promise((resolve) => (onArrival = () => held.length === 30 && resolve()));
+    const requests = [
+      ...Array.from({ length: 20 }, () => client.request('/x')),
+      ...Array.from({ length: 10 }, () => client.request('/x', { signal: caller.signal })),
+    ].map((p) => p.catch((err) => err));
+    await all;
+    await warningsEmitted();
+    warnings.seen.should.be.empty();
+    getEventListeners(caller.signal, 'abort').should.have.length(0);
+    client.close();
+    for (const err of await Promise.all(requests)) err.code.should.equal('NETWORK');
+  });
 });

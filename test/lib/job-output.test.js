@@ -1,5 +1,6 @@
-// A finished job's output as the fetch output node reads it, from job objects written
-// here in the spellings AIMS360 uses (no network): documents, links, scopes, checks.
+// src/lib/job-output.ts: a finished job's output as the fetch output node reads it, from job
+// objects written here in the spellings AIMS360 uses (documents, links, scopes, checks), and
+// from the simulator's jobs.
 const should = require('should');
 const out = { ...require('../../dist/src/lib/job-output.js'), ...require('../../dist/src/lib/formats.js') };
 const output = require('../../dist/src/lib/job-output.js');

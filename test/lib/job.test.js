@@ -1,9 +1,8 @@
 // src/lib/job.ts: the API's job objects read tolerantly (ids, statuses, scopes and canReRun in
-// every spelling, null as absent, other types refused) and a message's job id found.
+// every spelling, null as absent, other types refused).
 const should = require('should');
 const job = require('../../dist/src/lib/job.js');
 const { readJobId, readJobStatus, readScope, readPercent, readCanReRun, isFinished, namedJob } = job;
-const { findJobId } = require('../../dist/src/lib/job-id.js');
 const { jobDocuments, isPublishlink, needsToken } = require('../../dist/src/lib/job-output.js');
 
 describe('lib: reading jobs tolerantly', () => {
@@ -33,14 +32,6 @@ describe('lib: reading jobs tolerantly', () => {
     needsToken(job).should.be.false();
     jobDocuments(job).should.eql([{ info: { name: 'r.csv', type: 'csv' }, link: 'https://x.aims360.rest/d' }]);
   });
-
-  it('finds the job id of a message in the documented order', () => {
-    findJobId({ jobId: 'a', payload: { jobId: 'b' } }).should.equal('a');
-    findJobId({ payload: { jobId: 'b', jobID: 'c' } }).should.equal('b');
-    findJobId({ payload: { jobID: 'c' } }).should.equal('c');
-    findJobId({ payload: 'd' }).should.equal('d');
-    (findJobId({ payload: 5 }) === undefined).should.be.true();
-  });
 });
 
 describe('lib: job fields', () => {
@@ -67,13 +58,6 @@ describe('lib: job fields', () => {
     isFinished(undefined).should.be.false();
     readCanReRun({ canRerun: 'Yes' }).should.be.true();
     readCanReRun({ canReRun: 'Yes', CanReRun: 'No' }).should.be.true();
-  });
-
-  it('finds a job id in msg.jobId even when it is empty, and nothing in a list', () => {
-    // An empty msg.jobId is the message's own (wrong) value: BAD_INPUT later, not a silent fallback.
-    findJobId({ jobId: '', payload: 'other' }).should.equal('');
-    should(findJobId({ payload: ['a'] })).be.undefined();
-    should(findJobId({})).be.undefined();
   });
 });
 

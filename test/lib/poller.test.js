@@ -1,5 +1,5 @@
-// The shared poller behind wait for job and export: how it asks AIMS360 about many
-// jobs at once and when each wait ends, with answers the test writes (short intervals).
+// src/lib/poller.ts, the shared poller behind wait for job and export: how it asks AIMS360 about
+// many jobs at once and when each wait ends, with answers the test writes (short intervals).
 const should = require('should');
 const { AimsClient } = require('../../dist/src/lib/client.js');
 const { AimsError } = require('../../dist/src/lib/errors.js');

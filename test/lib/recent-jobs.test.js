@@ -1,5 +1,5 @@
-// The sidebar's "Recent jobs": what it asks AIMS360 and what it shows, through a
-// client whose answers the test writes.
+// src/lib/recent-jobs.ts, the sidebar's "Recent jobs": what it asks AIMS360 and what it shows,
+// through a client whose answers the test writes.
 const should = require('should');
 const { AimsClient } = require('../../dist/src/lib/client.js');
 const { AimsError } = require('../../dist/src/lib/errors.js');

@@ -1,4 +1,4 @@
-// lib/resume.ts on its own: a body cut off part-way, resumed with the answers the test
+// src/lib/resume.ts on its own: a body cut off part-way, resumed with the answers the test
 // writes (no HTTP), so each rule of resuming is seen apart from the client and the simulator.
 const should = require('should');
 const { Readable } = require('node:stream');

@@ -1,6 +1,6 @@
-// The settings rules (src/lib/rules.ts) on their own: each rule kind, the messages a
-// wrong setting gets at deploy, what only spaces mean, `when`, `notBelow`, typed inputs,
-// defaults and the shared settings every node's spec is built from.
+// src/lib/rules.ts, the settings rules, on their own: each rule kind, the messages a wrong
+// setting gets at deploy (worded by read-setting.ts), what only spaces mean, `when`, `notBelow`,
+// typed inputs, defaults, and the specs' versions and migrations (migrate, versionOf).
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');

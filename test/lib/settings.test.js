@@ -1,5 +1,6 @@
-// Every setting of every node spec, tried with one table of values (good, bad and edges: empty,
-// spaces, wrong case, out of range, a scope with spaces, `get`…), is judged alike by
+// src/lib/settings.ts, the shared settings as every node spec uses them: each setting of every
+// spec, tried with one table of values (good, bad and edges: empty, spaces, wrong case, out of
+// range, a scope with spaces, `get`…), is judged alike by
 //   (a) the runtime's deploy check (readSpec, which each node's constructor runs),
 //   (b) the lib reader that reads it per message, where there is one (the export's settings,
 //       the request's method, the client's timeout, the output settings, the wait timing),

@@ -1,4 +1,4 @@
-// Typed values: which CSV texts become numbers and booleans, and which stay text.
+// src/lib/typed-values.ts: which CSV texts become numbers and booleans, and which stay text.
 require('should');
 const { typedValue, typedRow, typedRows, typedRowStream } = require('../../dist/src/lib/typed-values.js');
 

@@ -1,4 +1,5 @@
-// The runtime's list of waits in flight, as the AIMS360 sidebar shows and cancels them.
+// src/lib/wait-registry.ts: the runtime's list of waits in flight, as the AIMS360 sidebar shows
+// and cancels them.
 const should = require('should');
 const { WaitRegistry } = require('../../dist/src/lib/wait-registry.js');
 

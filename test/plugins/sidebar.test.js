@@ -1,5 +1,6 @@
-// The AIMS360 sidebar's admin API and comms (runtime side), on a real Node-RED with the
-// package as a plugin: every route, with adminAuth off, a read-only user and an admin.
+// plugins/sidebar/sidebar.ts, the AIMS360 sidebar's admin API and comms (runtime side), on a real
+// Node-RED with the package as a plugin: every route, with adminAuth off, a read-only user and an
+// admin.
 require('should');
 const crypto = require('node:crypto');
 const fs = require('node:fs');

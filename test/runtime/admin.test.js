@@ -1,5 +1,6 @@
-// One shape for every admin answer of the pack (the sidebar's routes, the config dialog's
-// test): an HTTP status with {code, message}; the pack's own bugs are INTERNAL, answered 500.
+// src/runtime/admin.ts: one shape for every admin answer of the pack (the sidebar's routes, the
+// config dialog's test): an HTTP status with {code, message}; the pack's own bugs are INTERNAL,
+// answered 500.
 require('should');
 const { AimsError } = require('../../dist/src/lib/errors.js');
 const { adminStatus, Refusal, refusalOf } = require('../../dist/src/runtime/admin.js');

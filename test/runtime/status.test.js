@@ -1,7 +1,7 @@
-// Status texts: one with nothing interpolated goes to the editor as its i18n key, which
-// the editor translates in the node's own catalogue (test/browser/status.test.js); one
-// with a count or a name is translated in the runtime. The test runtime's RED._
-// translates (support/red.js), so a key translated in the runtime too early shows here.
+// src/runtime/status.ts, status texts: one with nothing interpolated goes to the editor as its i18n
+// key, which the editor translates in the node's own catalogue (test/browser/status.test.js); one
+// with a count or a name is translated in the runtime. The test runtime's RED._ translates
+// (support/red.js), so a key translated in the runtime too early shows here.
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');

@@ -1,0 +1,35 @@
+// src/lib/job-id.ts: a message's job id found (msg.jobId, then msg.payload's), and checked
+// before it goes into a query (BAD_INPUT, with a message that says what to fix).
+const should = require('should');
+const { checkJobId, findJobId } = require('../../dist/src/lib/job-id.js');
+
+describe('lib: job ids (job-id)', () => {
+  it('says "No job id" for an empty id, and what an id may hold for a bad one', () => {
+    // The two messages tell the user different fixes: set an id, or correct it.
+    (() => checkJobId('')).should.throw({ code: 'BAD_INPUT', message: /^No job id/ });
+    (() => checkJobId('a b')).should.throw({ code: 'BAD_INPUT', message: /letters, digits/ });
+  });
+
+  it('accepts plausible job ids and refuses the rest with BAD_INPUT', () => {
+    checkJobId('d29fac30-650a-4ff2-b2b1-acab3c7472ea-20190607060819639').should.be.a.String();
+    checkJobId('A_b-9').should.equal('A_b-9');
+    for (const bad of [undefined, null, 1, {}, '', ' ', "a'b", 'a b', 'a%20b', 'a&b', 'é', 'x'.repeat(129)]) {
+      (() => checkJobId(bad)).should.throw({ code: 'BAD_INPUT' });
+    }
+  });
+
+  it('finds the job id of a message in the documented order', () => {
+    findJobId({ jobId: 'a', payload: { jobId: 'b' } }).should.equal('a');
+    findJobId({ payload: { jobId: 'b', jobID: 'c' } }).should.equal('b');
+    findJobId({ payload: { jobID: 'c' } }).should.equal('c');
+    findJobId({ payload: 'd' }).should.equal('d');
+    (findJobId({ payload: 5 }) === undefined).should.be.true();
+  });
+
+  it('finds a job id in msg.jobId even when it is empty, and nothing in a list', () => {
+    // An empty msg.jobId is the message's own (wrong) value: BAD_INPUT later, not a silent fallback.
+    findJobId({ jobId: '', payload: 'other' }).should.equal('');
+    should(findJobId({ payload: ['a'] })).be.undefined();
+    should(findJobId({})).be.undefined();
+  });
+});
