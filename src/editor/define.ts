@@ -32,7 +32,9 @@ export function translator(spec: NodeSpec): Translate {
   return (key, opts) => {
     const def = RED.nodes.getType(spec.type);
     if (!def) return key;
-    for (const full of [`${spec.prefix}.${key}`, ...SHARED_SECTIONS.map((section) => `${section}.${key}`)]) {
+    // A key of a shared catalogue (aims360.…) is named whole.
+    const candidates = key.startsWith('aims360.') ? [key] : [`${spec.prefix}.${key}`, ...SHARED_SECTIONS.map((section) => `${section}.${key}`)];
+    for (const full of candidates) {
       // A node type's _ answers a key it does not find with the key itself.
       const text = def._(full, opts);
       if (text !== full) return text;

@@ -46,6 +46,6 @@ export function checkJobId(id: unknown, source?: string): string {
     const from = source ?? text('aims360.errors.jobId.defaultSource');
     throw AimsError.of('BAD_INPUT', 'aims360.errors.jobId.missing', { source: from, set, found: found(id) });
   }
-  if (!JOB_ID.test(id)) throw AimsError.of('BAD_INPUT', 'aims360.errors.jobId.pattern');
+  if (!JOB_ID.test(id)) throw AimsError.of('BAD_INPUT', 'aims360.errors.setting', { problem: text('aims360.rules.jobId') });
   return id;
 }

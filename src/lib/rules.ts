@@ -20,7 +20,8 @@ export type Rule =
   | { kind: 'boolean' }
   /** One of the values; ignoreCase where the runtime reads any case (the API's documentation mixes them). */
   | { kind: 'oneOf'; values: readonly string[]; ignoreCase?: boolean }
-  | { kind: 'pattern'; pattern: RegExp }
+  /** `says`: the key under aims360.rules of its own reason, where "not in the expected form" says too little. */
+  | { kind: 'pattern'; pattern: RegExp; says?: string }
   /** An http or https URL with a host. */
   | { kind: 'httpUrl' }
   /** Comma separated origins (HOST), a wildcard only over two labels or more. */
@@ -194,7 +195,7 @@ export function breaks(rule: Rule, v: unknown): RuleText | undefined {
       return typeof v === 'string' ? says('oneOfNot', { values, value: JSON.stringify(v) }) : says('oneOf', { values });
     }
     case 'pattern':
-      return typeof v === 'string' && rule.pattern.test(v) ? undefined : says('pattern');
+      return typeof v === 'string' && rule.pattern.test(v) ? undefined : says(rule.says ?? 'pattern');
     case 'httpUrl':
       return isHttpUrl(v) ? undefined : says('httpUrl');
     case 'hostList':

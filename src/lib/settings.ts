@@ -17,8 +17,9 @@ export function jobIdSetting(): Setting {
   return {
     value: '',
     label: 'jobId',
-    rule: { kind: 'pattern', pattern: JOB_ID },
-    error: 'errors.jobId',
+    // One text for the rule: the dialog's, the deploy check's and the run time's (checkJobId).
+    rule: { kind: 'pattern', pattern: JOB_ID, says: 'jobId' },
+    error: 'aims360.rules.jobId',
     typed: { types: JOB_ID_TYPES, default: 'msg', literal: 'str' },
   };
 }

@@ -385,7 +385,7 @@ describe('editor in a browser (chromium)', function () {
     it('keeps a message property as msg; a URL or a bad id is refused with an outline whose tooltip says why', async () => {
       const page = editor();
       const id = await drop('aims360-job-status', 450, 420);
-      const text = require('../support/locales').sharedCatalog().common.errors.jobId;
+      const text = require('../support/locales').sharedCatalog().rules.jobId;
       await openDialog(page, id);
       for (const property of ['payload.jobId', 'ids["job-a"]', 'jobId']) {
         await setField('node-input', 'jobId', 'msg', property);

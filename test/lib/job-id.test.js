@@ -2,6 +2,10 @@
 // before it goes into a query (BAD_INPUT, with a message that says what to fix).
 const should = require('should');
 const { checkJobId, findJobId } = require('../../dist/src/lib/job-id.js');
+const { problemOf } = require('../../dist/src/lib/rules.js');
+const { problemText } = require('../../dist/src/lib/read-setting.js');
+const { jobIdSetting } = require('../../dist/src/lib/settings.js');
+const { sharedCatalog } = require('../support/locales');
 
 describe('lib: job ids (job-id)', () => {
   it('says "No job id" for an empty id, and what an id may hold for a bad one', () => {
@@ -31,5 +35,15 @@ describe('lib: job ids (job-id)', () => {
     findJobId({ jobId: '', payload: 'other' }).should.equal('');
     should(findJobId({ payload: ['a'] })).be.undefined();
     should(findJobId({})).be.undefined();
+  });
+
+  it('words a malformed id once: the dialog, the deploy check and a message\'s id say the same', () => {
+    const said = sharedCatalog().rules.jobId;
+    (() => checkJobId('a b')).should.throw({ message: said });
+    const setting = jobIdSetting();
+    const atDeploy = problemOf({ settings: { jobId: setting } }, 'jobId', (name) => ({ jobId: 'a b', jobIdType: 'str' })[name]);
+    problemText(atDeploy).should.equal(said);
+    // The dialog shows its key's text, from the same catalogue.
+    atDeploy.key.should.equal('aims360.rules.jobId');
   });
 });

@@ -165,7 +165,7 @@ describe('settings rules (rules.ts)', () => {
       ]) {
         (problemOf(spec, name, saved({ ...def, [name]: '   ' })) === undefined).should.be.true(name);
       }
-      problemOf(fetchOutput, 'jobId', saved({ jobId: '  ', jobIdType: 'str' })).message.should.equal('The job id is not in the expected form.');
+      problemOf(fetchOutput, 'jobId', saved({ jobId: '  ', jobIdType: 'str' })).message.should.equal('The job id may hold only letters, digits, "-" and "_", at most 128 characters.');
       problemOf(fetchOutput, 'filename', saved({ format: 'file', filename: '../x', filenameType: 'str' })).message
         .should.equal('File name must be a file name, not a path.');
       problemOf(specs['aims360-request'], 'query', saved({ query: '  ', queryType: 'json' })).message.should.equal('The query must be a JSON object.');
@@ -191,7 +191,7 @@ describe('settings rules (rules.ts)', () => {
     });
 
     it('a typed setting is checked only as its literal type; a job id saved without its type reads msg', () => {
-      problemOf(fetchOutput, 'jobId', saved({ jobId: 'a b', jobIdType: 'str' })).message.should.equal('The job id is not in the expected form.');
+      problemOf(fetchOutput, 'jobId', saved({ jobId: 'a b', jobIdType: 'str' })).message.should.equal('The job id may hold only letters, digits, "-" and "_", at most 128 characters.');
       for (const jobIdType of ['msg', 'flow', 'jsonata', undefined, '']) {
         (problemOf(fetchOutput, 'jobId', saved({ jobId: 'payload.id', jobIdType })) === undefined).should.be.true(String(jobIdType));
       }
