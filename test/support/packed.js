@@ -11,7 +11,19 @@ const { examples } = require('../../scripts/example-flows.cjs');
 const PACKAGE = require(path.join(root, 'package.json'));
 const cache = path.join(os.tmpdir(), `aims360-pack-${process.pid}`);
 
-const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * The npm a user runs, not node_modules/.bin/npm (Node-RED's own npm 10, first on PATH
+ * under `npm test`), whose pack runs the prepare script despite --ignore-scripts and so
+ * rebuilt dist/ while the other half of the suite read it.
+ */
+const PATH_WITHOUT_BIN = (process.env.PATH ?? '').split(path.delimiter)
+  .filter((dir) => !dir.endsWith(path.join('node_modules', '.bin'))).join(path.delimiter);
+const npm = (args, cwd) => execFileSync('npm', args, {
+  cwd,
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'pipe'],
+  env: { ...process.env, PATH: PATH_WITHOUT_BIN },
+});
 
 let tarball;
 let installed;
