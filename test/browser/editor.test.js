@@ -374,7 +374,12 @@ describe('editor in a browser (chromium)', function () {
       }
       await deploy();
       for (const [type, job, ids] of chains) {
-        await page.locator(`${onCanvas(ids.inject)} .red-ui-flow-node-button`).click();
+        // The runtime's answer to the inject button says whether the click reached a started flow.
+        const [clicked] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith(`/inject/${ids.inject}`), { timeout: 20000 }),
+          page.locator(`${onCanvas(ids.inject)} .red-ui-flow-node-button`).click(),
+        ]);
+        clicked.status().should.equal(200, `${type}: the inject button was answered ${clicked.status()}`);
         const got = await page.waitForFunction((debug) => window.aims360Debug.find((m) => m.id === debug), ids.debug, { timeout: 30000 })
           .then((h) => h.jsonValue(), () => null);
         (got !== null).should.be.true(`${type}: no message reached its debug node; the sidebar got ${JSON.stringify(await page.evaluate(() => window.aims360Debug))}`);
