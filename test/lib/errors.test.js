@@ -1,7 +1,7 @@
 // src/lib/errors.ts: what an AimsError carries (code, status, cause for the Catch node) and how
 // anything else thrown is wrapped.
 const should = require('should');
-const { AimsError, toAimsError, isAimsError } = require('../../dist/src/lib/errors.js');
+const { AimsError, toAimsError, isAimsError, shortReason } = require('../../dist/src/lib/errors.js');
 
 describe('lib: errors', () => {
   it('carries the code, the status (also as cause for the Catch node) and only its message', () => {
@@ -29,3 +29,34 @@ describe('lib: errors', () => {
     isAimsError(other).should.be.false();
   });
 });
+
+describe('lib: a failure\'s short reason, for the status beside its code (shortReason)', () => {
+  const internal = (reason) => toAimsError(new Error(reason));
+
+  it('takes the API\'s own words when it gave any, else the message\'s first clause', () => {
+    shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 404, 'View not found.')).should.equal('view not found');
+    shortReason(internal('boom: and then advice')).should.equal('unexpected failure');
+    shortReason(AimsError.of('JOB_NOT_FOUND', 'aims360.errors.jobs.notFound', { id: 'j-1' })).should.equal('AIMS360 knows no job j-1');
+  });
+
+  it('joins spaces, drops trailing punctuation, lowers only a capitalised word', () => {
+    const said = (words) => shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 500, words));
+    said('  Too   many\n requests;. ').should.equal('too many requests');
+    said('AIMS360 is down').should.equal('AIMS360 is down');
+    said('X').should.equal('X');
+  });
+
+  it('cuts a long reason at a word, with an ellipsis, within the limit', () => {
+    const long = 'View name Open orders of the last season was not found';
+    const cut = shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, long));
+    cut.should.equal('view name Open orders of the last…');
+    cut.length.should.be.belowOrEqual(40);
+    // No space late enough to cut at: cut at the limit.
+    const word = 'A'.repeat(30) + 'b ' + 'c'.repeat(30);
+    shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, word), 20).should.equal(`${'A'.repeat(19)}…`);
+    shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, 'abc def, ghi jkl'), 10).should.equal('abc def…');
+    // A space in the first half only: a word cut is better than a reason of one word.
+    shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, `ab ${'c'.repeat(30)}`), 20).should.equal(`ab ${'c'.repeat(16)}…`);
+  });
+});
+

@@ -1,7 +1,7 @@
 // src/lib/job-id.ts: a message's job id found (msg.jobId, then msg.payload's), and checked
 // before it goes into a query (BAD_INPUT, with a message that says what to fix).
 const should = require('should');
-const { checkJobId, findJobId } = require('../../dist/src/lib/job-id.js');
+const { checkJobId, findJobId, jobIdSource } = require('../../dist/src/lib/job-id.js');
 const { problemOf } = require('../../dist/src/lib/rules.js');
 const { problemText } = require('../../dist/src/lib/read-setting.js');
 const { jobIdSetting } = require('../../dist/src/lib/settings.js');
@@ -45,5 +45,21 @@ describe('lib: job ids (job-id)', () => {
     problemText(atDeploy).should.equal(said);
     // The dialog shows its key's text, from the same catalogue.
     atDeploy.key.should.equal('aims360.rules.jobId');
+  });
+
+  it('names where a Job ID property read the id, for the message that says it found none', () => {
+    should(jobIdSource('msg', '')).be.undefined();
+    should(jobIdSource('str', undefined)).be.undefined();
+    jobIdSource('msg', 'payload.id').should.equal('msg.payload.id');
+    jobIdSource('flow', 'last').should.equal('flow.last');
+    jobIdSource('global', 'last').should.equal('global.last');
+    jobIdSource('env', 'JOB').should.equal('env JOB');
+    jobIdSource('jsonata', '$x').should.equal('the Job ID expression');
+    jobIdSource('str', 'x').should.equal('the Job ID property');
+    (() => checkJobId(undefined, jobIdSource('flow', 'last'))).should.throw({ message: 'No job id: flow.last gave nothing. Set flow.last, or set the Job ID property to the id itself (type string).' });
+    (() => checkJobId(null)).should.throw({ message: /^No job id: msg\.jobId, msg\.payload\.jobId, msg\.payload\.jobID or a string msg\.payload gave null\. Set msg\.jobId,/ });
+    (() => checkJobId('')).should.throw({ message: /gave an empty text\./ });
+    (() => checkJobId(['a'])).should.throw({ message: /gave a list, not text\./ });
+    (() => checkJobId(5)).should.throw({ message: /gave a number, not text\./ });
   });
 });

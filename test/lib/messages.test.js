@@ -3,9 +3,9 @@
 // translates every key of the catalogue the build wrote as text() fills it.
 const fs = require('node:fs');
 const path = require('node:path');
-require('should');
+const should = require('should');
 const { AimsError, toAimsError } = require('../../dist/src/lib/errors.js');
-const { fill, text, useTranslator } = require('../../dist/src/lib/messages.js');
+const { fill, text, useTranslator, englishTemplate } = require('../../dist/src/lib/messages.js');
 
 const root = path.resolve(__dirname, '..', '..');
 const PREFIX = 'aims360.errors.';
@@ -60,6 +60,31 @@ describe('messages: the runtime words, by key', () => {
       AimsError.of('BAD_INPUT', 'aims360.errors.request.queryValue', { name: odd }).message
         .should.equal(`The query value of "${odd}" must be text, a number, a boolean or a list of them.`);
       seen.should.eql(['aims360.errors.request.queryValue']);
+    });
+  });
+
+  describe('without a translation', () => {
+    afterEach(() => useTranslator(undefined));
+    const KEY = 'aims360.errors.jobs.notFound';
+    const ENGLISH = 'AIMS360 knows no job j-1: check the id, or the job was purged.';
+
+    it('falls back to English when the translator answers the key, the key after its namespace, or nothing', () => {
+      for (const answer of [KEY, `some/node:${KEY}`, '']) {
+        useTranslator(() => answer);
+        text(KEY, { id: 'j-1' }).should.equal(ENGLISH, JSON.stringify(answer));
+      }
+      useTranslator(() => 'Kein Auftrag');
+      text(KEY, { id: 'j-1' }).should.equal('Kein Auftrag');
+      useTranslator(undefined);
+      text(KEY, { id: 'j-1' }).should.equal(ENGLISH);
+    });
+
+    it('reads every shared catalogue file, and only texts', () => {
+      englishTemplate('aims360.rules.required').should.equal('__label__ is required.');
+      englishTemplate('aims360.common.label.name').should.be.a.String();
+      should(englishTemplate('aims360.errors.jobs')).be.undefined();
+      should(englishTemplate('aims360.errors.jobs.notFound.more')).be.undefined();
+      fill('__a__ and __b__', { a: 1 }).should.equal('1 and __b__');
     });
   });
 });
