@@ -1,23 +1,14 @@
 // src/lib/messages.ts: a runtime message is its key's text with its parameters filled, in
 // English without Node-RED, and Node-RED's own i18n (RED._, handed over by useTranslator)
 // translates every key of the catalogue the build wrote as text() fills it.
-const fs = require('node:fs');
 const path = require('node:path');
 const should = require('should');
 const { AimsError, toAimsError } = require('../../dist/src/lib/errors.js');
 const { fill, text, useTranslator, englishTemplate } = require('../../dist/src/lib/messages.js');
 
 const root = path.resolve(__dirname, '..', '..');
-const PREFIX = 'aims360.errors.';
-const catalogue = JSON.parse(fs.readFileSync(path.join(root, 'src/locales/en-US/errors.json'), 'utf8')).aims360.errors;
-
-/** Every text of the catalogue by its full key. */
-function leaves(tree, prefix = PREFIX) {
-  return Object.entries(tree).flatMap(([name, value]) =>
-    typeof value === 'string' ? [[prefix + name, value]] : leaves(value, `${prefix}${name}.`));
-}
-const texts = new Map(leaves(catalogue));
-const placeholders = (template) => [...template.matchAll(/__([A-Za-z0-9_]+)__/g)].map((m) => m[1]).sort();
+const { errorTexts, placeholders } = require('../support/locales');
+const texts = errorTexts();
 
 describe('messages: the runtime words, by key', () => {
   it('gives every error its key and parameters, and the English text filled', () => {

@@ -7,16 +7,10 @@ const path = require('node:path');
 require('should');
 
 const root = path.resolve(__dirname, '..', '..');
-const PREFIX = 'aims360.errors.';
-const catalogue = JSON.parse(fs.readFileSync(path.join(root, 'src/locales/en-US/errors.json'), 'utf8')).aims360.errors;
-
-/** Every text of the catalogue by its full key. */
-function leaves(tree, prefix = PREFIX) {
-  return Object.entries(tree).flatMap(([name, value]) =>
-    typeof value === 'string' ? [[prefix + name, value]] : leaves(value, `${prefix}${name}.`));
-}
-const texts = new Map(leaves(catalogue));
-const placeholders = (template) => [...template.matchAll(/__([A-Za-z0-9_]+)__/g)].map((m) => m[1]).sort();
+const { errorTexts, placeholders, errorCatalogue, ERROR_PREFIX } = require('../support/locales');
+const PREFIX = ERROR_PREFIX;
+const catalogue = errorCatalogue();
+const texts = errorTexts();
 
 /** The runtime's TypeScript sources (the editor's code has no AimsError). */
 function sources(dir = root, found = []) {

@@ -46,4 +46,25 @@ function helpFiles(lang = 'en-US') {
     .map((base) => path.join(root, 'dist', 'nodes', base, 'locales', lang, `${base}.html`));
 }
 
-module.exports = { catalog, catalogFile, helpFiles, sharedCatalog, sourceDir };
+const ERROR_PREFIX = 'aims360.errors.';
+
+/** The English error catalogue (src/locales/en-US/errors.json), below aims360.errors. */
+function errorCatalogue() {
+  return JSON.parse(fs.readFileSync(path.join(root, 'src', 'locales', 'en-US', 'errors.json'), 'utf8')).aims360.errors;
+}
+
+/** Every text of a catalogue tree by its full key. */
+function leaves(tree, prefix) {
+  return Object.entries(tree).flatMap(([name, value]) =>
+    typeof value === 'string' ? [[prefix + name, value]] : leaves(value, `${prefix}${name}.`));
+}
+
+/** Every error text by its full key (aims360.errors.…). */
+function errorTexts() {
+  return new Map(leaves(errorCatalogue(), ERROR_PREFIX));
+}
+
+/** A template's parameter names (`__name__`), sorted. */
+const placeholders = (template) => [...template.matchAll(/__([A-Za-z0-9_]+)__/g)].map((m) => m[1]).sort();
+
+module.exports = { ERROR_PREFIX, errorCatalogue, errorTexts, placeholders, catalog, catalogFile, helpFiles, sharedCatalog, sourceDir };
