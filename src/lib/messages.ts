@@ -27,7 +27,7 @@ function mergeInto(into: Catalog, from: Catalog): Catalog {
 }
 
 /** The English catalogue, as the build merges src/locales/en-US/*.json. */
-export function englishCatalog(): Catalog {
+function englishCatalog(): Catalog {
   if (!english) {
     const dir = path.join(LOCALES, 'en-US');
     english = {};

@@ -372,17 +372,15 @@ describe('aims360-fetch-output: typed values', function () {
     (await fetched({ ...NEW_FETCH, format: 'stream-rows', rowsPerMessage: '1', typedValues: true }, xlsx)).should.eql([rows]);
   });
 
-  for (const [type, flowOf, current] of [['aims360-fetch-output', fetchFlow, NEW_FETCH]]) {
-    it(`${type}: refuses a typed values setting that is not true or false at deploy, with a red status and a clear message`, async () => {
-      await load(flowOf({ ...current, typedValues: 'yes' }), creds);
-      const caught = collect(helper.getNode('caught'));
-      const statuses = collect(helper.getNode('statuses'));
-      helper.getNode('node').receive({});
-      while (caught.length === 0) await wait(10);
-      caught[0].error.code.should.equal('BAD_INPUT');
-      caught[0].error.message.should.equal('Typed values must be true or false.');
-      statuses.pop().status.should.match({ fill: 'red', text: 'BAD_INPUT: typed values must be true or false' });
-      sim.log.length.should.equal(0);
-    });
-  }
+  it('aims360-fetch-output: refuses a typed values setting that is not true or false at deploy, with a red status and a clear message', async () => {
+    await load(fetchFlow({ ...NEW_FETCH, typedValues: 'yes' }), creds);
+    const caught = collect(helper.getNode('caught'));
+    const statuses = collect(helper.getNode('statuses'));
+    helper.getNode('node').receive({});
+    while (caught.length === 0) await wait(10);
+    caught[0].error.code.should.equal('BAD_INPUT');
+    caught[0].error.message.should.equal('Typed values must be true or false.');
+    statuses.pop().status.should.match({ fill: 'red', text: 'BAD_INPUT: typed values must be true or false' });
+    sim.log.length.should.equal(0);
+  });
 });
