@@ -50,15 +50,20 @@ async function showTab(page) {
 }
 
 /**
- * Sets the sidebar's width as dragging its separator does (Node-RED has no call for it) and
- * waits until the tab has it.
+ * Gives the tab this width as dragging the sidebar's separator does (Node-RED has no call for
+ * it), and waits until it has it. Node-RED 5 puts a tab bar beside the tab and lays out the
+ * workspace itself; Node-RED 4 places the workspace and the separator by hand.
  */
 async function setSidebarWidth(page, width) {
   await page.evaluate((w) => {
-    $('#red-ui-sidebar').width(w);
-    $('#red-ui-workspace').css('right', w + 7);
-    $('#red-ui-editor-stack').css('right', w + 8);
-    $('#red-ui-sidebar-separator').css('right', w + 2);
+    const sidebar = $('#red-ui-sidebar');
+    const total = w + sidebar.width() - $('.aims360-sidebar').outerWidth();
+    sidebar.width(total);
+    if (!$('.red-ui-sidebar-separator-handle').length) {
+      $('#red-ui-workspace').css('right', total + 7);
+      $('#red-ui-editor-stack').css('right', total + 8);
+      $('#red-ui-sidebar-separator').css('right', total + 2);
+    }
     RED.events.emit('sidebar:resize');
   }, width);
   await page.waitForFunction((w) => Math.abs($('.aims360-sidebar').outerWidth() - w) <= 2, width, { timeout: 5000 });
@@ -270,9 +275,12 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await page.unroute('**/aims360/servers');
       // The routes gone (the package removed): Express's own 404 page, whatever its words.
       await page.route('**/aims360/servers', (route) => route.fulfill({ status: 404, contentType: 'text/html', body: '<pre>Nicht gefunden</pre>' }));
-      await page.locator('.aims360-refresh').click();
-      await page.locator('.aims360-recent-state', { hasText: 'plugin is not running in this runtime' }).waitFor({ timeout: 10000 });
-      await page.unroute('**/aims360/servers');
+      try {
+        await page.locator('.aims360-refresh').click();
+        await page.locator('.aims360-recent-state', { hasText: 'plugin is not running in this runtime' }).waitFor({ timeout: 10000 });
+      } finally {
+        await page.unroute('**/aims360/servers');
+      }
       sim().addFault({ type: 'status', status: 401, body: '{"Message":"Authorization has been denied for this request."}', times: -1 });
       try {
         await page.locator('.aims360-refresh').click();
@@ -480,25 +488,30 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
         sim().setJob(jobId, { percentCompleted: (i * 13) % 100 });
       }
       (await post('/start', waits)).status.should.equal(204);
-      await until(async () => (await page.locator('.aims360-wait').count()) === 20, 'the 20 waits');
-      sim().addJob({ jobId: long('layout-failed', 1), outcome: 'Failed', canReRun: 'Yes', description: 'Nightly stock sync to the warehouse', jobStatusText: 'Nightly stock sync failed: the warehouse system did not answer within 120 seconds.' });
-      (await post('/job-event', { event: 'failed', jobId: long('layout-event', 2), jobStatus: 'Failed', jobStatusText: 'Sales order export failed: the export was cancelled.', categoryName: 'Reports', subCategoryName: 'Sales order export' })).status.should.equal(204);
-      await page.locator('.aims360-status-filter').selectOption('Failed');
-      await jobRow(page, long('layout-failed', 1)).waitFor({ timeout: 15000 });
-      await page.locator(`.aims360-event[data-job-id="${long('layout-event', 2)}"]`).waitFor({ timeout: 15000 });
-      await page.mouse.move(0, 0);
       try {
+        await until(async () => (await page.locator('.aims360-wait').count()) === 20, 'the 20 waits');
+        sim().addJob({ jobId: long('layout-failed', 1), outcome: 'Failed', canReRun: 'Yes', description: 'Nightly stock sync to the warehouse', jobStatusText: 'Nightly stock sync failed: the warehouse system did not answer within 120 seconds.' });
+        (await post('/job-event', { event: 'failed', jobId: long('layout-event', 2), jobStatus: 'Failed', jobStatusText: 'Sales order export failed: the export was cancelled.', categoryName: 'Reports', subCategoryName: 'Sales order export' })).status.should.equal(204);
+        await page.locator('.aims360-status-filter').selectOption('Failed');
+        await jobRow(page, long('layout-failed', 1)).waitFor({ timeout: 15000 });
+        await page.locator(`.aims360-event[data-job-id="${long('layout-event', 2)}"]`).waitFor({ timeout: 15000 });
+        await page.mouse.move(0, 0);
         for (const width of [320, 500]) {
           await setSidebarWidth(page, width);
           (await clipped(page)).should.eql([], `at ${width} px`);
           (await page.locator('.aims360-cancel:visible').count()).should.equal(20);
+          // The picture: the last waits, then the failed job with its reason.
+          await page.evaluate(() => {
+            const root = document.querySelector('.aims360-sidebar');
+            root.scrollTop = document.querySelector('.aims360-controls').offsetTop - root.clientHeight / 3;
+          });
           const box = await page.locator('.aims360-sidebar').boundingBox();
           const file = await snap(page, path.join(shots, 'images'), `sidebar-${width}`, { x: box.x, y: Math.max(0, box.y - 40), width: box.width, height: Math.min(box.height + 40, 860) });
           fs.statSync(file).size.should.be.above(1000);
         }
       } finally {
-        await setSidebarWidth(page, 480);
         for (const jobId of waits) sim().setJob(jobId, { jobStatus: 'Completed' });
+        await setSidebarWidth(page, 480);
       }
       await until(async () => (await page.locator('.aims360-wait').count()) === 0, 'the waits to end', 30000);
     });
