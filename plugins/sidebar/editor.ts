@@ -449,7 +449,6 @@ function create(): Sidebar {
     jobs = withFollowed(server, listed);
     listedServer = server;
     recentList[0].innerHTML = jobs.map((job, i) => jobHtml(server, job, i)).join('');
-    recentList.data('jobs', jobs).data('server', server);
   }
 
   /** Redraws one listed job's row in place (a followed rerun moved on). */
