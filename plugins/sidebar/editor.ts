@@ -53,7 +53,7 @@ declare global {
     view: { reveal(id: string): void };
   }
   interface Window {
-    /** Registers the plugin again: a module runs once per page, a reinstalled plugin's .html calls this. */
+    /** Registers the plugin; sidebar.html calls it each time Node-RED appends it. */
     AIMS360Sidebar?: { register(): void };
   }
 }
@@ -680,5 +680,6 @@ function register(): void {
   });
 }
 
+// sidebar.html registers the plugin with it: a module runs once per page, and the palette
+// manager's reinstall appends the .html again without running the module again.
 window.AIMS360Sidebar = { register };
-register();

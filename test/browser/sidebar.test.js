@@ -139,6 +139,14 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       (await count()).should.eql({ tabs: 0, menu: 0, contents: 0 });
       await page.evaluate(() => RED.plugins.getPlugin('aims360-sidebar').onadd());
       (await count()).should.eql({ tabs: 1, menu: 1, contents: 1 });
+      // Reinstalled from the palette: the plugin's .html appended again; its module, already
+      // loaded in this page, does not run again, and the tab still comes back, once.
+      await page.evaluate(() => RED.plugins.getPlugin('aims360-sidebar').onremove());
+      (await count()).should.eql({ tabs: 0, menu: 0, contents: 0 });
+      await page.evaluate(() => $.ajax({ url: 'plugins/@flowjobs/node-red-aims360/aims360-sidebar', headers: { Accept: 'text/html' }, cache: false, dataType: 'text' })
+        .then((html) => { $('#red-ui-editor-plugin-configs').append($(`<div>${html}</div>`)); }));
+      await page.waitForFunction((sel) => $(sel).length === 1, TAB_SELECTOR, { timeout: 10000 });
+      (await count()).should.eql({ tabs: 1, menu: 1, contents: 1 });
       const errors = [];
       const onError = (err) => errors.push(err.message);
       page.on('pageerror', onError);
