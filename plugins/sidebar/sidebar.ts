@@ -1,23 +1,27 @@
 /**
  * The runtime side of the editor's AIMS360 sidebar: an admin API under Node-RED's admin
- * root (README, "Sidebar admin API") and live waits over the comms channel.
+ * root (docs/admin-api.md) and live waits and job events over the comms channel.
  */
 import { pipeline } from 'node:stream/promises';
 import type { NodeAPI } from 'node-red';
-import type { Express, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import { AimsError } from '../../src/lib/errors';
 import { Refusal, refusalOf, refuse } from '../../src/runtime/admin';
 import { checkBeforeRequest, readSettings, safeFileName } from '../../src/lib/formats';
 import { checkCompleted, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../../src/lib/job-output';
+import type { Job } from '../../src/lib/job';
+import { jobEventLog } from '../../src/lib/job-event-log';
 import { checkJobId } from '../../src/lib/job-id';
 import { fetchJob } from '../../src/lib/jobs-endpoint';
 import { readRecentQuery, recentJobs } from '../../src/lib/recent-jobs';
 import { checkCanRerun, postRerun } from '../../src/lib/rerun';
+import { perRuntime } from '../../src/lib/per-runtime';
 import { waitRegistry } from '../../src/lib/wait-registry';
 import type { ConfigNode } from '../../src/runtime/red';
 
 const PLUGIN = 'aims360-sidebar';
-const TOPIC = 'aims360/waits';
+const WAITS_TOPIC = 'aims360/waits';
+const EVENTS_TOPIC = 'aims360/job-events';
 /** At most one comms message per this many ms, whatever the number of changes. */
 const PUBLISH_EVERY_MS = 500;
 /** Waits carried by one comms message (longest waiting first); `total` says how many there are. */
@@ -36,16 +40,13 @@ interface State {
   RED: PluginAPI;
   active: boolean;
   stopPublishing?: () => void;
+  /** Server and job id of each rerun being posted: one POST, however many clicks or callers. */
+  reruns: Set<string>;
 }
 
-// On globalThis, so that a second copy of this module (the palette manager reinstalling
+// Per runtime, so that a second copy of this module (the palette manager reinstalling
 // the package) finds the routes the first one added.
-const KEY = Symbol.for('@flowjobs/node-red-aims360/sidebar');
-function states(): WeakMap<object, State> {
-  const holder = globalThis as { [KEY]?: WeakMap<object, State> };
-  holder[KEY] ??= new WeakMap();
-  return holder[KEY];
-}
+const states = () => perRuntime('sidebar', () => new WeakMap<object, State>());
 
 /** A config node that exists, is an aims360-config and has a client. */
 function configOf(RED: PluginAPI, id: unknown): ConfigNode {
@@ -111,20 +112,25 @@ function waitsSnapshot(cap = COMMS_CAP): { total: number; waits: ReturnType<type
   return { total: waitRegistry.size, waits: waitRegistry.list(cap), at: Date.now() };
 }
 
+/** The job event log as one comms message (50 events at most). */
+function eventsSnapshot(): { events: ReturnType<typeof jobEventLog.list>; at: number } {
+  return { events: jobEventLog.list(), at: Date.now() };
+}
+
 /**
- * Publishes the waits on every change, throttled: the first change goes out on the
- * next turn, later ones at most every PUBLISH_EVERY_MS, each a whole snapshot
+ * Publishes a topic on every change of its source, throttled: the first change goes out
+ * on the next turn, later ones at most every PUBLISH_EVERY_MS, each a whole snapshot
  * (retained, so an editor that connects gets the latest at once).
  */
-function startPublishing(RED: PluginAPI): () => void {
+function publish(RED: PluginAPI, topic: string, onChange: (listener: () => void) => () => void, snapshot: () => object): () => void {
   let timer: NodeJS.Timeout | undefined;
   let last = 0;
   const flush = () => {
     timer = undefined;
     last = Date.now();
-    RED.comms.publish(TOPIC, waitsSnapshot(), true);
+    RED.comms.publish(topic, snapshot(), true);
   };
-  const stop = waitRegistry.onChange(() => {
+  const stop = onChange(() => {
     timer ??= setTimeout(flush, Math.max(0, last + PUBLISH_EVERY_MS - Date.now()));
   });
   flush();
@@ -134,24 +140,44 @@ function startPublishing(RED: PluginAPI): () => void {
   };
 }
 
+function startPublishing(RED: PluginAPI): () => void {
+  const stops = [
+    publish(RED, WAITS_TOPIC, (listener) => waitRegistry.onChange(listener), waitsSnapshot),
+    publish(RED, EVENTS_TOPIC, (listener) => jobEventLog.onChange(listener), eventsSnapshot),
+  ];
+  return () => stops.forEach((stop) => stop());
+}
+
+/** A job as the admin API lists it: without its in-line output, and without links for those who may not download. */
+function listed(job: Job, writer: boolean): Job {
+  const copy = { ...job };
+  // The in-line output can be large; the output route serves it.
+  delete copy.response;
+  // A Public job's link downloads without a token: only for those who may download.
+  if (!writer) for (const key of Object.keys(copy)) if (/link$/i.test(key)) delete copy[key];
+  return copy;
+}
+
 type Answer = Record<string, unknown> | undefined;
-type Handler = (RED: PluginAPI, req: Request, res: Response, signal: AbortSignal) => Promise<Answer> | Answer;
+type Handler = (state: State, req: Request, res: Response, signal: AbortSignal) => Promise<Answer> | Answer;
 
 function addRoutes(app: Express, RED: PluginAPI): void {
   const route = (method: 'get' | 'post', path: string, permission: string, handler: Handler) => {
-    app[method](path, RED.auth.needsPermission(permission), (req: Request, res: Response) => {
+    app[method](path, RED.auth.needsPermission(permission), (req: Request, res: Response, next: NextFunction) => {
       const state = states().get(app);
+      // Removed: Express cannot drop routes, so they pass on to its 404, as after a restart without the package.
+      if (!state?.active) {
+        next();
+        return;
+      }
       const signal = untilDisconnect(res);
-      const run = async (): Promise<Answer> => {
-        if (!state?.active) throw new Refusal(AimsError.of('NOT_FOUND', 'aims360.errors.admin.notInstalled'));
-        return handler(state.RED, req, res, signal);
-      };
+      const run = async (): Promise<Answer> => handler(state, req, res, signal);
       run().then(
         (answer) => {
           if (answer !== undefined) res.json(answer);
         },
         (err: unknown) => {
-          const config = state?.RED.nodes.getNode(String(req.params.id ?? '')) as ConfigNode | null;
+          const config = state.RED.nodes.getNode(String(req.params.id ?? '')) as ConfigNode | null;
           // Messages are built token-free; redacting again costs little.
           const client = config?.client;
           const refusal = refusalOf(err, client ? (message) => client.redact(message) : undefined);
@@ -168,7 +194,9 @@ function addRoutes(app: Express, RED: PluginAPI): void {
 
   route('get', '/aims360/waits', 'aims360.read', () => ({ waits: waitRegistry.list() }));
 
-  route('post', '/aims360/waits/cancel', 'aims360.write', (red, req) => {
+  route('get', '/aims360/job-events', 'aims360.read', () => ({ events: jobEventLog.list() }));
+
+  route('post', '/aims360/waits/cancel', 'aims360.write', ({ RED: red }, req) => {
     const body = (req.body ?? {}) as { node?: unknown; jobId?: unknown };
     const node = nodeIdOf(body.node);
     const jobId = checkJobId(body.jobId);
@@ -179,7 +207,7 @@ function addRoutes(app: Express, RED: PluginAPI): void {
     return { cancelled };
   });
 
-  route('get', '/aims360/servers', 'aims360.read', (red) => {
+  route('get', '/aims360/servers', 'aims360.read', ({ RED: red }) => {
     const servers: { id: string; name: string; baseUrl: string }[] = [];
     red.nodes.eachNode((def: { id: string; type: string; name?: string; baseUrl?: unknown }) => {
       // Only what is deployed and running; never credentials.
@@ -189,33 +217,38 @@ function addRoutes(app: Express, RED: PluginAPI): void {
     return { servers };
   });
 
-  route('get', '/aims360/servers/:id/jobs', 'aims360.read', async (red, req, _res, signal) => {
+  route('get', '/aims360/servers/:id/jobs', 'aims360.read', async ({ RED: red }, req, _res, signal) => {
     const config = configOf(red, req.params.id);
     const query = readRecentQuery(req.query as Record<string, unknown>);
     const { jobs, truncated } = await recentJobs(config.client!, query, signal);
     const writer = mayWrite(req);
-    return {
-      jobs: jobs.map((job) => {
-        const listed = { ...job };
-        // The in-line output can be large; the output route serves it.
-        delete listed.response;
-        // A Public job's link downloads without a token: only for those who may download.
-        if (!writer) for (const key of Object.keys(listed)) if (/link$/i.test(key)) delete listed[key];
-        return listed;
-      }),
-      truncated,
-    };
+    return { jobs: jobs.map((job) => listed(job, writer)), truncated };
   });
 
-  route('post', '/aims360/servers/:id/jobs/:jobId/rerun', 'aims360.write', async (red, req, _res, signal) => {
+  // One job, as the list gives it: the sidebar follows a rerun with it until the run ends.
+  route('get', '/aims360/servers/:id/jobs/:jobId', 'aims360.read', async ({ RED: red }, req, _res, signal) => {
     const config = configOf(red, req.params.id);
     const jobId = checkJobId(req.params.jobId);
-    await checkCanRerun(config.client!, jobId, signal);
-    red.log.audit?.({ event: 'aims360.job.rerun', server: config.id, jobId }, req);
-    return postRerun(config.client!, jobId, signal);
+    return { job: listed(await fetchJob(config.client!, jobId, signal), mayWrite(req)) };
   });
 
-  route('get', '/aims360/servers/:id/jobs/:jobId/output', 'aims360.write', async (red, req, res, signal) => {
+  route('post', '/aims360/servers/:id/jobs/:jobId/rerun', 'aims360.write', async ({ RED: red, reruns }, req, _res, signal) => {
+    const config = configOf(red, req.params.id);
+    const jobId = checkJobId(req.params.jobId);
+    // Claimed before the first await: a second call (a double click, a script) finds it.
+    const key = `${config.id}\u0000${jobId}`;
+    if (reruns.has(key)) throw new Refusal(AimsError.of('RERUN_IN_PROGRESS', 'aims360.errors.admin.rerunInProgress', { id: jobId }));
+    reruns.add(key);
+    try {
+      await checkCanRerun(config.client!, jobId, signal);
+      red.log.audit?.({ event: 'aims360.job.rerun', server: config.id, jobId }, req);
+      return await postRerun(config.client!, jobId, signal);
+    } finally {
+      reruns.delete(key);
+    }
+  });
+
+  route('get', '/aims360/servers/:id/jobs/:jobId/output', 'aims360.write', async ({ RED: red }, req, res, signal) => {
     const config = configOf(red, req.params.id);
     const client = config.client!;
     const jobId = checkJobId(req.params.jobId);
@@ -249,7 +282,7 @@ export = (RED: PluginAPI) => {
   const activate = () => {
     let state = states().get(app);
     if (!state) {
-      state = { RED, active: false };
+      state = { RED, active: false, reruns: new Set() };
       states().set(app, state);
       addRoutes(app, RED);
     }
@@ -262,14 +295,15 @@ export = (RED: PluginAPI) => {
   RED.plugins.registerPlugin(PLUGIN, {
     type: PLUGIN,
     onadd: activate,
-    // Removed by the palette manager: Express cannot drop routes, so they answer 404 from now on.
+    // Removed by the palette manager: the routes pass on to Express's 404 from now on.
     onremove: () => {
       const state = states().get(app);
       if (state?.RED !== RED) return;
       state.active = false;
       state.stopPublishing?.();
       state.stopPublishing = undefined;
-      RED.comms.publish(TOPIC, { total: 0, waits: [], at: Date.now() }, true);
+      RED.comms.publish(WAITS_TOPIC, { total: 0, waits: [], at: Date.now() }, true);
+      RED.comms.publish(EVENTS_TOPIC, { events: [], at: Date.now() }, true);
     },
   });
 };

@@ -50,7 +50,7 @@ interface EditorRED {
     node(id: string): EditorNode | undefined;
     eachConfig(fn: (node: EditorNode) => void): void;
   };
-  utils: { validatePropertyExpression(value: string): boolean };
+  utils: { validatePropertyExpression(value: string): boolean; getNodeLabel(node: EditorNode, fallback?: string): string };
   editor: { getEditStack(): EditorNode[] };
   validators: { typedInput(opts: { type: string }): Validate };
   /** content: a text, or a function that gives it as the tooltip opens (null: none opens). */

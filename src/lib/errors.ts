@@ -23,7 +23,9 @@ export type ErrorCode =
   /** A bug of this pack, not of the API or the input. */
   | 'INTERNAL'
   /** Admin answers only (the sidebar's routes): no such config node. */
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  /** Admin answers only: a rerun of this job is already being posted from this runtime. */
+  | 'RERUN_IN_PROGRESS';
 
 /** What `msg.error.cause` holds for an HTTP failure: the status and the API's own words, if it gave any. */
 export interface ErrorCause {

@@ -3,6 +3,7 @@
  * editor's AIMS360 sidebar ("Recent job events"). No Node-RED in here: nodes add, the
  * sidebar reads. Only a few fields per event (never the whole job), at most LIMIT.
  */
+import { perRuntime } from './per-runtime';
 
 export type JobEventName = 'queued' | 'started' | 'completed' | 'failed';
 
@@ -56,5 +57,5 @@ export class JobEventLog {
   }
 }
 
-/** The one log of this runtime, shared by the job events nodes and the sidebar plugin. */
-export const jobEventLog = new JobEventLog();
+/** The one log of this runtime, shared by the job events nodes and the sidebar plugin (of any module copy). */
+export const jobEventLog: JobEventLog = perRuntime('job-event-log', () => new JobEventLog());

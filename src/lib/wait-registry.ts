@@ -4,6 +4,7 @@
  * A wait keeps only a few fields here (never the job or the message), so that
  * 10,000 waits cost little; node name, type and server are kept once per node.
  */
+import { perRuntime } from './per-runtime';
 
 /** A node that holds waits. */
 export interface WaitOwner {
@@ -119,5 +120,5 @@ export class WaitRegistry {
   }
 }
 
-/** The one registry of this runtime, shared by the nodes and the sidebar plugin. */
-export const waitRegistry = new WaitRegistry();
+/** The one registry of this runtime, shared by the nodes and the sidebar plugin (of any module copy). */
+export const waitRegistry: WaitRegistry = perRuntime('wait-registry', () => new WaitRegistry());

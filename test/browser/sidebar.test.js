@@ -1,6 +1,7 @@
 // The AIMS360 sidebar tab in a real editor (chromium), on the packed package: the tab,
-// live waits with their progress, cancel, recent jobs with rerun and download, a
-// read-only user, and the time to render an update of 1,000 waits.
+// live waits with their progress, cancel, recent jobs with their failure reason, rerun (one
+// POST, followed to its end) and download, recent job events, the layout at 320 and 500 px
+// (with screenshots), a read-only user, and the time to render an update of 1,000 waits.
 require('should');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -10,6 +11,9 @@ const { usePackedNodeRed } = require('../support/packed');
 const { useEditor, openEditor, snap, useScreenshots } = require('../support/browser');
 const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
 const { nodeRedRoot } = require('../support/node-red-process');
+
+/** A stand-in for the job events node: POST /job-event adds its body to the runtime's job event log. */
+const EVENT_SOURCE = { nodesDir: path.join(__dirname, '..', 'support', 'job-event-source') };
 
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 const TAB_SELECTOR = '#red-ui-tab-aims360, .red-ui-sidebar-tab-bar button[data-tab-id="aims360"]';
@@ -23,6 +27,9 @@ function flows(sim) {
     { id: 'ok', type: 'http response', z: 'tab', x: 300, y: 180, statusCode: '204', headers: {}, wires: [] },
     { id: 'split', type: 'split', z: 'tab', x: 300, y: 120, splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', wires: [['wait']] },
     { id: 'wait', type: 'aims360-wait-for-job', z: 'tab', x: 480, y: 90, name: 'Wait here', server: 'server', interval: '0.2', maxInterval: '0.5', timeout: '600', wires: [[], [], []] },
+    { id: 'event-in', type: 'http in', z: 'tab', x: 120, y: 240, url: '/job-event', method: 'post', upload: false, wires: [['event-add']] },
+    { id: 'event-add', type: 'aims360-test-job-event', z: 'tab', x: 300, y: 240, wires: [['event-ok']] },
+    { id: 'event-ok', type: 'http response', z: 'tab', x: 480, y: 240, statusCode: '204', headers: {}, wires: [] },
   ]);
 }
 
@@ -42,6 +49,51 @@ async function showTab(page) {
   await page.locator('.aims360-sidebar').waitFor({ state: 'visible', timeout: 10000 });
 }
 
+/**
+ * Gives the tab this width as dragging the sidebar's separator does (Node-RED has no call for
+ * it), and waits until it has it. Node-RED 5 puts a tab bar beside the tab and lays out the
+ * workspace itself; Node-RED 4 places the workspace and the separator by hand.
+ */
+async function setSidebarWidth(page, width) {
+  await page.evaluate((w) => {
+    const sidebar = $('#red-ui-sidebar');
+    const total = w + sidebar.width() - $('.aims360-sidebar').outerWidth();
+    sidebar.width(total);
+    if (!$('.red-ui-sidebar-separator-handle').length) {
+      $('#red-ui-workspace').css('right', total + 7);
+      $('#red-ui-editor-stack').css('right', total + 8);
+      $('#red-ui-sidebar-separator').css('right', total + 2);
+    }
+    RED.events.emit('sidebar:resize');
+  }, width);
+  await page.waitForFunction((w) => Math.abs($('.aims360-sidebar').outerWidth() - w) <= 2, width, { timeout: 5000 });
+}
+
+/**
+ * What the tab cuts off or pushes out of view: sideways scrolling, buttons, ids, reasons and
+ * texts outside the tab's box, text cut inside its own box, or a job id that may not wrap.
+ * Empty when all is shown.
+ */
+function clipped(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector('.aims360-sidebar');
+    const box = root.getBoundingClientRect();
+    const right = box.left + root.clientLeft + root.clientWidth;
+    const found = [];
+    if (root.scrollWidth > root.clientWidth) found.push(`the tab scrolls sideways: ${root.scrollWidth} > ${root.clientWidth}`);
+    for (const el of root.querySelectorAll('button, .aims360-id, .aims360-reason, .aims360-outcome, .aims360-status, .aims360-fill, .aims360-percent')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      const what = `${el.className} "${el.textContent.trim().slice(0, 40)}"`;
+      if (r.left < box.left - 0.5 || r.right > right + 0.5) found.push(`${what} is outside the tab: ${r.left.toFixed(1)}–${r.right.toFixed(1)} in ${box.left.toFixed(1)}–${right.toFixed(1)}`);
+      if (el.scrollWidth > el.clientWidth + 1) found.push(`${what} is cut: ${el.scrollWidth} > ${el.clientWidth}`);
+      const style = getComputedStyle(el);
+      if (el.matches('.aims360-id') && (style.textOverflow === 'ellipsis' || style.whiteSpace === 'nowrap')) found.push(`${what} may not wrap`);
+    }
+    return found;
+  });
+}
+
 /** A wait's row in Waiting now. */
 const waitRow = (page, jobId) => page.locator(`.aims360-wait[data-job-id="${jobId}"]`);
 const jobRow = (page, jobId) => page.locator(`.aims360-job[data-job-id="${jobId}"]`);
@@ -56,6 +108,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
     const red = usePackedNodeRed(() => ({
       flows: [...flows(sim), { id: 'other', type: 'aims360-config', name: 'Wrong token', baseUrl: sim().url, authType: 'token', timeout: 5000 }],
       credentials: { server: { token: TOKEN }, other: { token: 'not-the-token' } },
+      settings: EVENT_SOURCE,
     }));
     const editor = useEditor(() => red().url);
     const post = (route, body) => fetch(`${red().url}${route}`, {
@@ -85,6 +138,14 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await page.evaluate(() => RED.plugins.getPlugin('aims360-sidebar').onremove());
       (await count()).should.eql({ tabs: 0, menu: 0, contents: 0 });
       await page.evaluate(() => RED.plugins.getPlugin('aims360-sidebar').onadd());
+      (await count()).should.eql({ tabs: 1, menu: 1, contents: 1 });
+      // Reinstalled from the palette: the plugin's .html appended again; its module, already
+      // loaded in this page, does not run again, and the tab still comes back, once.
+      await page.evaluate(() => RED.plugins.getPlugin('aims360-sidebar').onremove());
+      (await count()).should.eql({ tabs: 0, menu: 0, contents: 0 });
+      await page.evaluate(() => $.ajax({ url: 'plugins/@flowjobs/node-red-aims360/aims360-sidebar', headers: { Accept: 'text/html' }, cache: false, dataType: 'text' })
+        .then((html) => { $('#red-ui-editor-plugin-configs').append($(`<div>${html}</div>`)); }));
+      await page.waitForFunction((sel) => $(sel).length === 1, TAB_SELECTOR, { timeout: 10000 });
       (await count()).should.eql({ tabs: 1, menu: 1, contents: 1 });
       const errors = [];
       const onError = (err) => errors.push(err.message);
@@ -220,6 +281,14 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await page.locator('.aims360-refresh').click();
       await page.locator('.aims360-recent-state', { hasText: 'Node-RED cannot be reached' }).waitFor({ timeout: 10000 });
       await page.unroute('**/aims360/servers');
+      // The routes gone (the package removed): Express's own 404 page, whatever its words.
+      await page.route('**/aims360/servers', (route) => route.fulfill({ status: 404, contentType: 'text/html', body: '<pre>Nicht gefunden</pre>' }));
+      try {
+        await page.locator('.aims360-refresh').click();
+        await page.locator('.aims360-recent-state', { hasText: 'plugin is not running in this runtime' }).waitFor({ timeout: 10000 });
+      } finally {
+        await page.unroute('**/aims360/servers');
+      }
       sim().addFault({ type: 'status', status: 401, body: '{"Message":"Authorization has been denied for this request."}', times: -1 });
       try {
         await page.locator('.aims360-refresh').click();
@@ -261,7 +330,8 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
         await page.locator('.aims360-refresh').click();
         const note = page.locator('.aims360-recent-state', { hasText: 'The newest 3 jobs read: more may match' });
         await note.waitFor({ timeout: 15000 });
-        (await page.locator('.aims360-job').count()).should.equal(3);
+        // Beside a job rerun from this tab earlier, which it keeps following.
+        (await page.locator('.aims360-job:not([data-followed])').count()).should.equal(3);
       } finally {
         sim().setConfig({ pageSize: 100 });
       }
@@ -294,6 +364,166 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       (await page.evaluate(() => window.__copied)).should.equal('doc-job');
     });
 
+    it('shows why a job failed, without a full bar, and reads the jobs as the runtime does (spellings, trimming)', async () => {
+      const page = editor();
+      await showTab(page);
+      sim().addJob({ jobId: 'why-failed', outcome: 'Failed', jobStatusText: 'Stock sync failed: the warehouse was offline.' });
+      await page.locator('.aims360-status-filter').selectOption('');
+      await page.locator('.aims360-refresh').click();
+      const row = jobRow(page, 'why-failed');
+      await row.waitFor({ timeout: 15000 });
+      (await row.locator('.aims360-reason').innerText()).should.equal('Stock sync failed: the warehouse was offline.');
+      // The simulator says 100 % for a failed job: no bar reads it as done.
+      sim().getJob('why-failed').percentCompleted.should.equal(100);
+      (await row.locator('.aims360-bar').count()).should.equal(0);
+      (await row.innerText()).should.not.match(/100 %/);
+      // Spellings the API writes, as src/lib/job.ts reads them.
+      const isList = (url) => /\/aims360\/servers\/server\/jobs$/.test(url.pathname);
+      const created = new Date().toISOString();
+      await page.route(isList, (route) => route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          truncated: false,
+          jobs: [
+            { JobID: 'spelled-done', JobStatus: ' completed ', canRerun: ' yes ', PercentCompleted: 100, createdDate: created },
+            { jobID: 'spelled-failed', jobStatus: 'FAILED', CanReRun: 'No', jobStatusText: 'Out of paper.', createdDate: created },
+          ],
+        }),
+      }));
+      try {
+        await page.locator('.aims360-refresh').click();
+        const done = jobRow(page, 'spelled-done');
+        await done.waitFor({ timeout: 15000 });
+        (await done.getAttribute('data-status')).should.equal('Completed');
+        (await done.locator('.aims360-download').isEnabled()).should.be.true();
+        (await done.locator('.aims360-rerun').isEnabled()).should.be.true();
+        (await done.locator('.aims360-canrerun').innerText()).should.equal('can be rerun');
+        (await done.locator('.aims360-percent').innerText()).should.equal('100 %');
+        const failed = jobRow(page, 'spelled-failed');
+        (await failed.getAttribute('data-status')).should.equal('Failed');
+        (await failed.locator('.aims360-reason').innerText()).should.equal('Out of paper.');
+        (await failed.locator('.aims360-rerun').isEnabled()).should.be.false();
+        (await failed.locator('.aims360-download').isEnabled()).should.be.false();
+      } finally {
+        await page.unroute(isList);
+      }
+    });
+
+    it('reruns a job once for a double click, follows each rerun to its end, and keeps it under the Failed filter', async function () {
+      this.timeout(120000);
+      const page = editor();
+      await showTab(page);
+      const hourAgo = new Date(Date.now() - 3600000).toISOString();
+      // Failed an hour ago; a rerun runs 6 s, then fails again or completes.
+      sim().addJob({ jobId: 'again-fails', outcome: 'Failed', canReRun: 'Yes', runMs: 6000, createdDate: hourAgo, description: 'Nightly export', jobStatusText: 'Nightly export failed: disk full.' });
+      sim().addJob({ jobId: 'again-completes', outcome: 'Failed', rerunOutcome: 'Completed', canReRun: 'Yes', runMs: 6000, createdDate: hourAgo, jobStatusText: 'Stock sync failed: offline.' });
+      await page.locator('.aims360-status-filter').selectOption('Failed');
+      await page.locator('.aims360-refresh').click();
+      await jobRow(page, 'again-fails').waitFor({ timeout: 15000 });
+      await jobRow(page, 'again-completes').waitFor({ timeout: 15000 });
+      const sent = [];
+      const onRequest = (request) => { if (request.method() === 'POST' && /\/rerun$/.test(request.url())) sent.push(request.url()); };
+      page.on('request', onRequest);
+      sim().clearLog();
+      try {
+        const rerun = async (jobId, confirm) => {
+          await jobRow(page, jobId).locator('.aims360-rerun').click();
+          await confirm(page.locator('.red-ui-notification', { hasText: jobId }).locator('.aims360-confirm-rerun'));
+          await page.locator(`.aims360-job[data-job-id="${jobId}"][data-followed="running"]`).waitFor({ timeout: 15000 });
+        };
+        await rerun('again-fails', (button) => button.dblclick());
+        await rerun('again-completes', (button) => button.click());
+        // Followed live: the run is seen under way, then its end, each in its own words.
+        await page.locator('.aims360-job[data-job-id="again-fails"][data-status="Inprogress"]').waitFor({ timeout: 20000 });
+        const failedAgain = page.locator('.aims360-job[data-job-id="again-fails"][data-followed="ended"]');
+        await failedAgain.waitFor({ timeout: 30000 });
+        (await failedAgain.locator('.aims360-outcome').innerText()).should.match(/^Failed again at \d\d?:\d\d(\s?[AP]M)?: Nightly export failed: disk full\.$/);
+        const completed = page.locator('.aims360-job[data-job-id="again-completes"][data-followed="ended"]');
+        await completed.waitFor({ timeout: 30000 });
+        (await completed.locator('.aims360-outcome').innerText()).should.match(/^Completed at \d\d?:\d\d(\s?[AP]M)?\.$/);
+        (await completed.getAttribute('data-status')).should.equal('Completed');
+        (await completed.locator('.aims360-download').isEnabled()).should.be.true();
+        // The Failed list no longer has the completed one: its row stays, with how it ended.
+        const listed = page.waitForResponse((res) => /\/aims360\/servers\/server\/jobs\?/.test(res.url()));
+        await page.locator('.aims360-refresh').click();
+        (await (await listed).json()).jobs.map((j) => j.jobID).should.containEql('again-fails').and.not.containEql('again-completes');
+        (await completed.locator('.aims360-outcome').innerText()).should.match(/^Completed at /);
+        // One POST each: the double click posted once, in the page and at the API.
+        sent.filter((url) => url.includes('again-fails')).should.have.length(1);
+        sent.should.have.length(2);
+        sim().log.filter((e) => e.method === 'POST' && /\/rerun$/.test(e.path)).map((e) => e.path).sort()
+          .should.eql(['/jobsmanagement/v1.0/backgroundjob/again-completes/rerun', '/jobsmanagement/v1.0/backgroundjob/again-fails/rerun']);
+      } finally {
+        page.off('request', onRequest);
+      }
+    });
+
+    it('lists the runtime\'s job events live, newest first, the last 50, a failed one with its reason', async () => {
+      const page = editor();
+      await showTab(page);
+      const base = Date.parse('2026-12-07T04:00:00Z');
+      const events = Array.from({ length: 51 }, (_, i) => ({
+        event: i % 2 ? 'completed' : 'failed',
+        jobId: `event-job-${String(i).padStart(2, '0')}`,
+        jobStatus: i % 2 ? 'Completed' : 'Failed',
+        jobStatusText: i % 2 ? 'Export completed.' : `Export ${i} failed: the disk is full.`,
+        categoryName: 'Reports',
+        subCategoryName: 'Sales export',
+        modifiedDate: new Date(base + i * 1000).toISOString(),
+      }));
+      (await post('/job-event', events[0])).status.should.equal(204);
+      const first = page.locator('.aims360-event[data-job-id="event-job-00"]');
+      await first.waitFor({ timeout: 15000 });
+      (await first.getAttribute('data-event')).should.equal('failed');
+      (await first.locator('.aims360-reason').innerText()).should.equal('Export 0 failed: the disk is full.');
+      (await first.innerText()).should.match(/Reports \/ Sales export/);
+      (await post('/job-event', events.slice(1))).status.should.equal(204);
+      await page.locator('.aims360-event').first().and(page.locator('[data-job-id="event-job-50"]')).waitFor({ timeout: 15000 });
+      const ids = await page.locator('.aims360-event').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job-id')));
+      ids.should.eql(events.slice(1).map((e) => e.jobId).reverse());
+      (await page.locator('.aims360-event[data-event="completed"] .aims360-reason').count()).should.equal(0);
+    });
+
+    it('cuts nothing off at 320 and 500 px (20 waits, whole job ids, reasons), and takes the screenshots', async function () {
+      this.timeout(120000);
+      const page = editor();
+      await showTab(page);
+      const long = (name, i) => `${name}-0f8fad5b-d9cb-469f-a165-70867728950e-2026120704${String(i).padStart(2, '0')}00000`;
+      const waits = Array.from({ length: 20 }, (_, i) => long('layout-wait', i));
+      for (const [i, jobId] of waits.entries()) {
+        sim().addJob({ jobId, runMs: 600000 });
+        sim().setJob(jobId, { percentCompleted: (i * 13) % 100 });
+      }
+      (await post('/start', waits)).status.should.equal(204);
+      try {
+        await until(async () => (await page.locator('.aims360-wait').count()) === 20, 'the 20 waits');
+        sim().addJob({ jobId: long('layout-failed', 1), outcome: 'Failed', canReRun: 'Yes', description: 'Nightly stock sync to the warehouse', jobStatusText: 'Nightly stock sync failed: the warehouse system did not answer within 120 seconds.' });
+        (await post('/job-event', { event: 'failed', jobId: long('layout-event', 2), jobStatus: 'Failed', jobStatusText: 'Sales order export failed: the export was cancelled.', categoryName: 'Reports', subCategoryName: 'Sales order export' })).status.should.equal(204);
+        await page.locator('.aims360-status-filter').selectOption('Failed');
+        await jobRow(page, long('layout-failed', 1)).waitFor({ timeout: 15000 });
+        await page.locator(`.aims360-event[data-job-id="${long('layout-event', 2)}"]`).waitFor({ timeout: 15000 });
+        await page.mouse.move(0, 0);
+        for (const width of [320, 500]) {
+          await setSidebarWidth(page, width);
+          (await clipped(page)).should.eql([], `at ${width} px`);
+          (await page.locator('.aims360-cancel:visible').count()).should.equal(20);
+          // The picture: the last waits, then the failed job with its reason.
+          await page.evaluate(() => {
+            const root = document.querySelector('.aims360-sidebar');
+            root.scrollTop = document.querySelector('.aims360-controls').offsetTop - root.clientHeight / 3;
+          });
+          const box = await page.locator('.aims360-sidebar').boundingBox();
+          const file = await snap(page, path.join(shots, 'images'), `sidebar-${width}`, { x: box.x, y: Math.max(0, box.y - 40), width: box.width, height: Math.min(box.height + 40, 860) });
+          fs.statSync(file).size.should.be.above(1000);
+        }
+      } finally {
+        for (const jobId of waits) sim().setJob(jobId, { jobStatus: 'Completed' });
+        await setSidebarWidth(page, 480);
+      }
+      await until(async () => (await page.locator('.aims360-wait').count()) === 0, 'the waits to end', 30000);
+    });
+
     it('renders updates of 1,000 waits quickly (capped at 200 rows with a count) and takes the screenshot', async function () {
       this.timeout(180000);
       const page = editor();
@@ -303,14 +533,35 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
         sim().addJob({ jobId, runMs: 600000 });
         sim().setJob(jobId, { percentCompleted: (i * 7) % 100 });
       }
-      await page.evaluate(() => { RED.plugins.getPlugin('aims360-sidebar').renderTimes.length = 0; });
+      // The tab's comms handler timed from the page: one subscriber just before it (the tab
+      // added again subscribes after it), one just after; Node-RED calls them in that order.
+      await page.evaluate(() => {
+        const plugin = RED.plugins.getPlugin('aims360-sidebar');
+        plugin.onremove();
+        let started = 0;
+        window.__aims360Renders = [];
+        window.__aims360Before = () => { started = performance.now(); };
+        window.__aims360After = (topic, data) => {
+          const entry = { ms: performance.now() - started, paintedMs: null, total: data.total };
+          window.__aims360Renders.push(entry);
+          requestAnimationFrame(() => setTimeout(() => { entry.paintedMs = performance.now() - started; }, 0));
+        };
+        RED.comms.subscribe('aims360/waits', window.__aims360Before);
+        plugin.onadd();
+        RED.comms.subscribe('aims360/waits', window.__aims360After);
+      });
+      await showTab(page);
       (await post('/start', ids)).status.should.equal(204);
       await page.locator('.aims360-waits-showing', { hasText: 'showing 200 of 1,000' }).waitFor({ timeout: 60000 });
       (await page.locator('.aims360-wait').count()).should.equal(200);
       // Keep them polled for a while: each snapshot is an update to render.
-      await until(async () => (await page.evaluate(() => RED.plugins.getPlugin('aims360-sidebar').renderTimes.filter((r) => r.total === 1000).length)) >= 10,
+      await until(async () => (await page.evaluate(() => window.__aims360Renders.filter((r) => r.total === 1000).length)) >= 10,
         'ten snapshots of 1,000 waits', 60000);
-      const renders = (await page.evaluate(() => RED.plugins.getPlugin('aims360-sidebar').renderTimes)).filter((r) => r.total === 1000);
+      const renders = (await page.evaluate(() => {
+        RED.comms.unsubscribe('aims360/waits', window.__aims360Before);
+        RED.comms.unsubscribe('aims360/waits', window.__aims360After);
+        return window.__aims360Renders;
+      })).filter((r) => r.total === 1000);
       const sorted = (key) => renders.map((r) => r[key]).filter((v) => v !== null).sort((a, b) => a - b);
       const figures = (values) => `median ${values[Math.floor(values.length / 2)].toFixed(1)} ms, max ${values.at(-1).toFixed(1)} ms`;
       console.log(`      1,000 waits, 200 rows shown: comms handler ${figures(sorted('ms'))}; until painted ${figures(sorted('paintedMs'))}; over ${renders.length} updates (each: ${renders.map((r) => r.ms.toFixed(0)).join(', ')} ms)`);
@@ -344,6 +595,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       flows: flows(sim),
       credentials: { server: { token: TOKEN } },
       settings: {
+        ...EVENT_SOURCE,
         adminAuth: { type: 'credentials', users: [{ username: 'reader', password: bcrypt.hashSync('reader-password', 4), permissions: 'read' }] },
       },
     }));
@@ -372,16 +624,18 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await showTab(page);
       (await fetch(`${red().url}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '["ro-wait"]' })).status.should.equal(204);
       await waitRow(page, 'ro-wait').waitFor({ timeout: 15000 });
+      const listed = page.waitForResponse((res) => /\/aims360\/servers\/server\/jobs\?/.test(res.url()) && res.status() === 200);
       await page.locator('.aims360-refresh').click();
+      const answer = await (await listed).json();
       await jobRow(page, 'ro-failed').waitFor({ timeout: 15000 });
       await jobRow(page, 'ro-done').waitFor({ timeout: 15000 });
       const enabled = await page.locator('.aims360-cancel:enabled, .aims360-rerun:enabled, .aims360-download:enabled').count();
       enabled.should.equal(0);
       (await page.locator('.aims360-cancel, .aims360-rerun, .aims360-download').count()).should.be.aboveOrEqual(3);
       (await page.locator('.aims360-readonly').innerText()).should.match(/aims360\.write/);
-      // A Public job's link would download without a token: the list a reader gets has none.
-      const links = await page.evaluate(() => $('.aims360-recent').data('jobs').flatMap((job) => Object.keys(job).filter((key) => /link$/i.test(key))));
-      links.should.eql([]);
+      // A Public job's link would download without a token: the list a reader's page gets has none.
+      answer.jobs.map((job) => job.jobID).should.containEql('ro-done');
+      answer.jobs.flatMap((job) => Object.keys(job).filter((key) => /link$/i.test(key))).should.eql([]);
       sim().setJob('ro-wait', { jobStatus: 'Completed' });
       await waitRow(page, 'ro-wait').waitFor({ state: 'detached', timeout: 15000 });
     });

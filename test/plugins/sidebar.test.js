@@ -4,6 +4,7 @@
 require('should');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { nodeRedRoot, startNodeRed, userDirWithPack, writeSettings } = require('../support/node-red-process');
 const { startSim, TOKEN } = require('../support/sim');
@@ -144,9 +145,9 @@ describe('sidebar plugin loaded again (palette reinstall)', () => {
   });
   after((done) => server.close(done));
 
-  /** A fresh copy of the plugin module, loaded into a stand-in of Node-RED's plugin API. */
-  function load() {
-    delete require.cache[file];
+  /** The plugin module (a fresh copy, or `from` another copy of dist/), loaded into a stand-in of Node-RED's plugin API. */
+  function load(from = file) {
+    delete require.cache[from];
     const published = [];
     const plugins = [];
     const RED = {
@@ -157,8 +158,17 @@ describe('sidebar plugin loaded again (palette reinstall)', () => {
       nodes: { getNode: () => null, eachNode: () => undefined },
       log: {},
     };
-    require(file)(RED);
+    require(from)(RED);
     return { published, plugin: plugins[0] };
+  }
+
+  /** A second copy of the compiled package, as the palette manager's reinstall loads one beside the first. */
+  function copyOfDist() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-copy-'));
+    fs.cpSync(path.join(__dirname, '..', '..', 'dist'), path.join(dir, 'dist'), { recursive: true });
+    fs.symlinkSync(path.join(__dirname, '..', '..', 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return path.join(dir, 'dist');
   }
 
   it('adds its routes once, answers with the latest load, and 404 once removed', async () => {
@@ -175,16 +185,45 @@ describe('sidebar plugin loaded again (palette reinstall)', () => {
     const record = waitRegistry.add(owner, 'job-x', Date.now());
     await wait(600);
     first.published.length.should.equal(before);
-    second.published.at(-1).should.containDeep({ topic: 'aims360/waits', retain: true, data: { total: 1, waits: [{ jobId: 'job-x', status: null, percent: null }] } });
+    second.published.filter((m) => m.topic === 'aims360/waits').at(-1).should.containDeep({ retain: true, data: { total: 1, waits: [{ jobId: 'job-x', status: null, percent: null }] } });
     waitRegistry.remove(record);
     second.plugin.onremove();
+    // Express's own 404, as after a restart without the package: what the tab calls "not installed".
     const gone = await fetch(`${url}/aims360/waits`);
     gone.status.should.equal(404);
-    (await gone.json()).code.should.equal('NOT_FOUND');
-    second.published.at(-1).data.should.containDeep({ total: 0, waits: [] });
+    gone.headers.get('content-type').should.not.match(/json/);
+    second.published.filter((m) => m.topic === 'aims360/waits').at(-1).data.should.containDeep({ total: 0, waits: [] });
     second.plugin.onadd();
     (await fetch(`${url}/aims360/waits`)).status.should.equal(200);
     second.plugin.onremove();
+  });
+
+  it('shares one wait registry and one job event log between the routes and the nodes of a second module copy', async () => {
+    const copy = copyOfDist();
+    const first = load();
+    const second = load(path.join(copy, 'plugins', 'sidebar', 'sidebar.js'));
+    // What the second copy's nodes register in.
+    const copied = {
+      waits: require(path.join(copy, 'src', 'lib', 'wait-registry.js')).waitRegistry,
+      events: require(path.join(copy, 'src', 'lib', 'job-event-log.js')).jobEventLog,
+    };
+    const owner = { id: 'n2', name: 'Second copy', type: 'aims360-wait-for-job', server: 's', cancel: () => 1 };
+    copied.waits.addOwner(owner);
+    const record = copied.waits.add(owner, 'job-copy', Date.now());
+    copied.events.add({ at: Date.now(), event: 'failed', jobId: 'job-copy', jobStatus: 'Failed', jobStatusText: 'No disk.', server: 's', node: 'ev', nodeName: '' });
+    try {
+      // The routes are the first copy's: they see what the second copy's nodes registered.
+      (await (await fetch(`${url}/aims360/waits`)).json()).waits.map((w) => w.jobId).should.eql(['job-copy']);
+      (await (await fetch(`${url}/aims360/job-events`)).json()).events.should.containDeep([{ jobId: 'job-copy', event: 'failed', jobStatusText: 'No disk.' }]);
+      // And the latest load publishes both, live.
+      await until(() => second.published.some((m) => m.topic === 'aims360/job-events' && m.data.events.some((e) => e.jobId === 'job-copy')), 'the job event over comms');
+      second.published.filter((m) => m.topic === 'aims360/waits').at(-1).data.waits.map((w) => w.jobId).should.eql(['job-copy']);
+      first.published.filter((m) => m.topic === 'aims360/job-events').should.have.length(1);
+    } finally {
+      copied.waits.remove(record);
+      copied.waits.removeOwner(owner);
+      second.plugin.onremove();
+    }
   });
 
   it('answers on each documented route, and leaves a route it does not have to Express\'s 404', async () => {
@@ -267,6 +306,8 @@ describe('sidebar admin API (real Node-RED)', function () {
     const ROUTES = [
       ['GET', '/aims360/waits', 'read'],
       ['POST', '/aims360/waits/cancel', 'write'],
+      ['GET', '/aims360/job-events', 'read'],
+      ['GET', '/aims360/servers/server/jobs/job-1', 'read'],
       ['GET', '/aims360/servers', 'read'],
       ['GET', '/aims360/servers/server/jobs', 'read'],
       ['POST', '/aims360/servers/server/jobs/job-1/rerun', 'write'],
@@ -417,6 +458,32 @@ describe('sidebar admin API (real Node-RED)', function () {
         sim.addJob({ jobId: 'no-rerun', outcome: 'Failed', canReRun: 'No' });
         shouldRefuse(await api('POST', '/aims360/servers/server/jobs/no-rerun/rerun', { key: ADMIN }), 409, 'RERUN_NOT_ALLOWED');
         posts().should.be.empty();
+      });
+
+      it('posts one rerun for two concurrent calls: the second answers 409 RERUN_IN_PROGRESS', async () => {
+        sim.addJob({ jobId: 'twice', outcome: 'Failed', canReRun: 'Yes' });
+        // The first call's canReRun check hangs (until the client's timeout and retry), so it is surely in flight.
+        sim.addFault({ type: 'hang', match: { method: 'GET', path: '/jobsmanagement/odata' } });
+        const route = '/aims360/servers/server/jobs/twice/rerun';
+        const first = api('POST', route, { key: ADMIN });
+        await until(() => sim.log.some((e) => e.method === 'GET'), 'the first call\'s check');
+        shouldRefuse(await api('POST', route, { key: ADMIN }), 409, 'RERUN_IN_PROGRESS');
+        const answer = await first;
+        answer.status.should.equal(200, answer.text);
+        posts().should.have.length(1);
+        // Once answered, the job may be rerun again.
+        (await api('POST', route, { key: ADMIN })).status.should.equal(200);
+        posts().should.have.length(2);
+      });
+
+      it('answers one job, as the list gives it, for following a rerun', async () => {
+        sim.addJob({ jobId: 'one-job', outcome: 'Failed', scope: 'Public', documents: [{ name: 'a.csv' }], jobStatusText: 'Disk full.' });
+        const read = await api('GET', '/aims360/servers/server/jobs/one-job', { key: READER });
+        read.status.should.equal(200, read.text);
+        read.json.job.should.have.properties({ jobStatus: 'Failed', jobStatusText: 'Disk full.' });
+        read.json.job.should.not.have.properties('response', 'publishLink');
+        (await api('GET', '/aims360/servers/server/jobs/one-job', { key: ADMIN })).json.job.should.have.property('publishLink');
+        shouldRefuse(await api('GET', '/aims360/servers/server/jobs/missing', { key: READER }), 404, 'JOB_NOT_FOUND');
       });
 
       it('posts the rerun when allowed and answers the API\'s answer', async () => {
