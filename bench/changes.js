@@ -10,7 +10,6 @@
 //   node bench/changes.js [--rows 1000000] [--block 1000]
 // Needs a build (npm run build).
 const { spawn } = require('node:child_process');
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
