@@ -2,7 +2,7 @@
 // Changes only, against the AIMS360 simulator over loopback: a CSV of 1,000,000 rows of 10
 // columns handed on as stream-rows twice (the same document: the second run has no change),
 // with changes off and on. Prints per run the time, the rows handed on, and the heap growth
-// (live heap after a full collection, over the warmed-up baseline): kept between runs (what
+// (live heap and array buffers after a full collection, over the warmed-up baseline): kept between runs (what
 // the context store keeps), and with changes on, live once every row was read (the diff's
 // index and the previous fingerprints) and at the peak (plus the new stored form).
 // Each mode runs in a fresh child process (with --expose-gc), the simulator in this one.
@@ -23,10 +23,11 @@ function arg(name, fallback) {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** Heap in use after a full collection: what is live. */
+/** What is live after a full collection: the JS heap, and typed arrays and Buffers (held outside it). */
 function liveHeap() {
   global.gc();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }
 
 /** Child: two runs of one document in one mode ('off' or 'on'); their figures as JSON on stdout. */

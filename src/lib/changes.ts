@@ -54,18 +54,42 @@ function md5(text: string): string {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Key ids: the first 8 bytes of the md5 of a key's JSON, as two 32-bit halves. */
+function keyId(key: string): [number, number] {
+  const h = md5(key);
+  const word = (at: number) => ((h.charCodeAt(at) << 24) | (h.charCodeAt(at + 1) << 16) | (h.charCodeAt(at + 2) << 8) | h.charCodeAt(at + 3)) >>> 0;
+  return [word(0), word(4)];
+}
+
+/** New keys' texts are joined in chunks of this many, so that a run does not hold a string per key. */
+const CHUNK = 4096;
+
 /**
  * One run's diff against the previous fingerprints. `check` each row in order (it says
  * whether to hand the row on), then `finish` once every row was read: a run abandoned part
  * way is simply dropped, and the previous fingerprints stay as they were stored.
+ *
+ * Memory (bench/changes.js): no string or Map entry per row. Entries (the previous run's
+ * first, in their stored order, then this run's new keys) live in typed arrays: a key id,
+ * the row's hash, seen-this-run; an open-addressing table finds an entry by its key id. The
+ * previous keys' text stays the one stored string (read back by offset); new keys' text is
+ * kept in chunks.
  */
 export class ChangeRun {
-  /** Key → slot; the previous run's keys first, in their stored order. */
-  private readonly index = new Map<string, number>();
+  readonly counts: ChangeCounts = { added: 0, changed: 0, removed: 0, unchanged: 0 };
+  private readonly previousKeys: string;
+  /** Where each previous entry's line starts in previousKeys. */
+  private lineStart: Uint32Array;
+  private readonly previous: number;
+  private count: number;
+  private idHi: Uint32Array;
+  private idLo: Uint32Array;
   private hashes: Buffer;
   private seen: Uint8Array;
-  private count: number;
-  readonly counts: ChangeCounts = { added: 0, changed: 0, removed: 0, unchanged: 0 };
+  /** Entry + 1 by key id; 0 is free. At most half full. */
+  private table: Int32Array = new Int32Array(0);
+  private readonly chunks: string[] = [];
+  private chunk: string[] = [];
   // The row's columns sorted, kept while rows come with the same columns (a document's rows do).
   private lastNames: string[] = [];
   private sortedNames: string[] = [];
@@ -73,17 +97,32 @@ export class ChangeRun {
 
   constructor(readonly columns: readonly string[], stored?: unknown) {
     const usable = usableFingerprints(stored, columns);
-    const keys = usable && usable.keys !== '' ? usable.keys.split('\n') : [];
+    const keys = usable?.keys ?? '';
     const hashes = usable ? Buffer.from(usable.hashes, 'base64') : EMPTY;
+    let lines = keys === '' ? 0 : 1;
+    for (let at = keys.indexOf('\n'); at >= 0; at = keys.indexOf('\n', at + 1)) lines++;
     // Stored wrongly (cut, edited): start over rather than compare with the wrong rows.
-    const whole = hashes.length === keys.length * HASH_BYTES;
-    this.count = whole ? keys.length : 0;
-    this.hashes = Buffer.alloc(Math.max(1024, this.count) * HASH_BYTES);
-    if (whole) {
-      hashes.copy(this.hashes);
-      keys.forEach((key, slot) => this.index.set(key, slot));
+    const whole = hashes.length === lines * HASH_BYTES;
+    this.previous = whole ? lines : 0;
+    this.previousKeys = whole ? keys : '';
+    this.count = this.previous;
+    const capacity = Math.max(1024, this.previous);
+    this.idHi = new Uint32Array(capacity);
+    this.idLo = new Uint32Array(capacity);
+    this.hashes = Buffer.alloc(capacity * HASH_BYTES);
+    this.seen = new Uint8Array(capacity);
+    this.lineStart = new Uint32Array(this.previous);
+    this.rehash(capacity);
+    if (!whole) return;
+    hashes.copy(this.hashes);
+    let start = 0;
+    for (let entry = 0; entry < lines; entry++) {
+      const end = entry === lines - 1 ? keys.length : keys.indexOf('\n', start);
+      this.lineStart[entry] = start;
+      [this.idHi[entry], this.idLo[entry]] = keyId(keys.slice(start, end));
+      this.place(entry);
+      start = end + 1;
     }
-    this.seen = new Uint8Array(this.hashes.length / HASH_BYTES);
   }
 
   /**
@@ -93,49 +132,53 @@ export class ChangeRun {
    */
   check(row: Record<string, unknown>, rowNumber: number, name: string): boolean {
     const key = this.keyOf(row, rowNumber, name);
+    const [hi, lo] = keyId(key);
     const hash = md5(this.canonical(row));
-    let slot = this.index.get(key);
-    if (slot !== undefined && this.seen[slot]) {
+    let entry = this.find(hi, lo);
+    if (entry >= 0 && this.seen[entry]) {
       throw AimsError.of('BAD_INPUT', 'aims360.errors.changes.duplicateKey', { row: rowNumber, name, key: this.describe(row) });
     }
-    if (slot === undefined) {
-      slot = this.append(key);
+    if (entry < 0) {
+      entry = this.append(hi, lo, key);
       this.counts.added++;
-    } else if (this.sameHash(slot, hash)) {
-      this.seen[slot] = 1;
+    } else if (this.sameHash(entry, hash)) {
+      this.seen[entry] = 1;
       this.counts.unchanged++;
       return false;
     } else {
       this.counts.changed++;
     }
-    this.seen[slot] = 1;
-    this.hashes.write(hash, slot * HASH_BYTES, HASH_BYTES, 'latin1');
-    return true;
-  }
-
-  private sameHash(slot: number, hash: string): boolean {
-    const at = slot * HASH_BYTES;
-    for (let i = 0; i < HASH_BYTES; i++) if (this.hashes[at + i] !== hash.charCodeAt(i)) return false;
+    this.seen[entry] = 1;
+    this.hashes.write(hash, entry * HASH_BYTES, HASH_BYTES, 'binary');
     return true;
   }
 
   /** Once every row was read: the keys gone since the last run, the counts, and what to store now. */
   finish(): { removed: KeyObject[]; counts: ChangeCounts; stored: StoredFingerprints } {
     const removed: KeyObject[] = [];
-    const keys: string[] = [];
+    // The kept previous keys as runs of whole lines (one piece when none is gone), then the new keys.
+    const pieces: string[] = [];
     const hashes = Buffer.alloc(this.count * HASH_BYTES);
     let kept = 0;
-    for (const [key, slot] of this.index) {
-      if (!this.seen[slot]) {
-        const values = JSON.parse(key) as unknown[];
-        removed.push(Object.fromEntries(this.columns.map((c, i) => [c, values[i]])));
+    let from = -1;
+    for (let entry = 0; entry <= this.previous; entry++) {
+      if (entry < this.previous && this.seen[entry]) {
+        if (from < 0) from = entry;
+        this.hashes.copy(hashes, kept++ * HASH_BYTES, entry * HASH_BYTES, (entry + 1) * HASH_BYTES);
         continue;
       }
-      keys.push(key);
-      this.hashes.copy(hashes, kept++ * HASH_BYTES, slot * HASH_BYTES, (slot + 1) * HASH_BYTES);
+      if (from >= 0) pieces.push(this.previousKeys.slice(this.lineStart[from], this.lineEnd(entry - 1)));
+      from = -1;
+      if (entry === this.previous) break;
+      const values = JSON.parse(this.previousKeys.slice(this.lineStart[entry], this.lineEnd(entry))) as unknown[];
+      removed.push(Object.fromEntries(this.columns.map((c, i) => [c, values[i]])));
     }
+    this.hashes.copy(hashes, kept * HASH_BYTES, this.previous * HASH_BYTES, this.count * HASH_BYTES);
+    kept += this.count - this.previous;
+    pieces.push(...this.chunks, ...(this.chunk.length > 0 ? [this.chunk.join('\n')] : []));
     this.counts.removed = removed.length;
-    const stored: StoredFingerprints = { v: 1, columns: [...this.columns], keys: keys.join('\n'), hashes: hashes.subarray(0, kept * HASH_BYTES).toString('base64') };
+    const keys = pieces.length === 1 ? pieces[0] : pieces.join('\n');
+    const stored: StoredFingerprints = { v: 1, columns: [...this.columns], keys, hashes: hashes.subarray(0, kept * HASH_BYTES).toString('base64') };
     this.close();
     return { removed, counts: { ...this.counts }, stored };
   }
@@ -146,10 +189,77 @@ export class ChangeRun {
    * almost nothing.
    */
   close(): void {
-    this.index.clear();
+    this.idHi = this.idLo = this.lineStart = new Uint32Array(0);
     this.hashes = EMPTY;
     this.seen = new Uint8Array(0);
+    this.table = new Int32Array(0);
+    this.chunks.length = 0;
+    this.chunk = [];
     this.count = 0;
+  }
+
+  private lineEnd(entry: number): number {
+    return entry + 1 < this.previous ? this.lineStart[entry + 1] - 1 : this.previousKeys.length;
+  }
+
+  private sameHash(entry: number, hash: string): boolean {
+    const at = entry * HASH_BYTES;
+    for (let i = 0; i < HASH_BYTES; i++) if (this.hashes[at + i] !== hash.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** The entry with this key id, or -1. */
+  private find(hi: number, lo: number): number {
+    const mask = this.table.length - 1;
+    for (let slot = lo & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.table[slot] - 1;
+      if (entry < 0 || (this.idHi[entry] === hi && this.idLo[entry] === lo)) return entry;
+    }
+  }
+
+  private place(entry: number): void {
+    const mask = this.table.length - 1;
+    let slot = this.idLo[entry] & mask;
+    while (this.table[slot] !== 0) slot = (slot + 1) & mask;
+    this.table[slot] = entry + 1;
+  }
+
+  /** A table for `capacity` entries, at most half full, with every entry so far placed. */
+  private rehash(capacity: number): void {
+    let size = 2;
+    while (size < capacity * 2) size *= 2;
+    this.table = new Int32Array(size);
+    for (let entry = 0; entry < this.count; entry++) this.place(entry);
+  }
+
+  private append(hi: number, lo: number, key: string): number {
+    if (this.count === this.seen.length) this.grow(this.count * 2);
+    const entry = this.count++;
+    this.idHi[entry] = hi;
+    this.idLo[entry] = lo;
+    this.place(entry);
+    this.chunk.push(key);
+    if (this.chunk.length === CHUNK) {
+      this.chunks.push(this.chunk.join('\n'));
+      this.chunk = [];
+    }
+    return entry;
+  }
+
+  private grow(capacity: number): void {
+    const idHi = new Uint32Array(capacity);
+    idHi.set(this.idHi);
+    this.idHi = idHi;
+    const idLo = new Uint32Array(capacity);
+    idLo.set(this.idLo);
+    this.idLo = idLo;
+    const hashes = Buffer.alloc(capacity * HASH_BYTES);
+    this.hashes.copy(hashes);
+    this.hashes = hashes;
+    const seen = new Uint8Array(capacity);
+    seen.set(this.seen);
+    this.seen = seen;
+    this.rehash(capacity);
   }
 
   private keyOf(row: Record<string, unknown>, rowNumber: number, name: string): string {
@@ -178,19 +288,5 @@ export class ChangeRun {
       this.header = JSON.stringify(this.sortedNames);
     }
     return this.header + JSON.stringify(this.sortedNames.map((n) => row[n] ?? null));
-  }
-
-  private append(key: string): number {
-    if (this.count === this.seen.length) {
-      const hashes = Buffer.alloc(this.hashes.length * 2);
-      this.hashes.copy(hashes);
-      this.hashes = hashes;
-      const seen = new Uint8Array(this.seen.length * 2);
-      seen.set(this.seen);
-      this.seen = seen;
-    }
-    const slot = this.count++;
-    this.index.set(key, slot);
-    return slot;
   }
 }

@@ -81,6 +81,37 @@ describe('changes only (src/lib/changes.ts)', () => {
     next.counts.should.eql({ added: 0, changed: 1, removed: 0, unchanged: 1 });
   });
 
+  it('agrees with a plain model over runs that add, change and remove rows anywhere (past its first growth, 1,024 keys)', () => {
+    let seed = 7;
+    const random = (n) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    let current = new Map(Array.from({ length: 3000 }, (_, i) => [`K${i}`, i]));
+    let stored;
+    let model = new Map();
+    for (let runNo = 0; runNo < 6; runNo++) {
+      const rows = [...current].map(([no, qty]) => order(no, qty));
+      const { handed, removed, counts, stored: next } = run(['Order No'], stored, rows);
+      const expected = rows.filter((r) => model.get(r['Order No']) !== r.Qty);
+      handed.should.eql(expected, `run ${runNo}`);
+      removed.map((k) => k['Order No']).sort().should.eql([...model.keys()].filter((k) => !current.has(k)).sort(), `run ${runNo}`);
+      counts.unchanged.should.equal(rows.length - expected.length);
+      model = new Map(current);
+      stored = next;
+      // Next run: some rows gone (the first, the last, runs in the middle), some changed, some new.
+      const nextRows = new Map();
+      let i = 0;
+      for (const [no, qty] of current) {
+        const gone = i === 0 || i === current.size - 1 || random(10) === 0;
+        if (!gone) nextRows.set(no, random(8) === 0 ? qty + 1 : qty);
+        i++;
+      }
+      for (let k = 0; k < 400 + random(800); k++) nextRows.set(`N${runNo}-${k}`, k);
+      current = nextRows;
+    }
+  });
+
   it(`stores two strings: the keys, and ${HASH_BYTES}-byte hashes in base64 (${Math.ceil((HASH_BYTES * 4) / 3)} characters a row)`, () => {
     const rows = Array.from({ length: 3000 }, (_, i) => order(`ORD-${i}`, i));
     const { stored } = run(['Order No'], undefined, rows);
