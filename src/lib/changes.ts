@@ -61,6 +61,13 @@ function keyId(key: string): [number, number] {
   return [word(0), word(4)];
 }
 
+/** Table slots for `capacity` entries: a power of two, at most half full. */
+function tableSize(capacity: number): number {
+  let size = 2;
+  while (size < capacity * 2) size *= 2;
+  return size;
+}
+
 /** New keys' texts are joined in chunks of this many, so that a run does not hold a string per key. */
 const CHUNK = 4096;
 
@@ -112,7 +119,8 @@ export class ChangeRun {
     this.hashes = Buffer.alloc(capacity * HASH_BYTES);
     this.seen = new Uint8Array(capacity);
     this.lineStart = new Uint32Array(this.previous);
-    this.rehash(capacity);
+    // Empty: the previous entries are placed as their ids are read.
+    this.table = new Int32Array(tableSize(capacity));
     if (!whole) return;
     hashes.copy(this.hashes);
     let start = 0;
@@ -224,11 +232,9 @@ export class ChangeRun {
     this.table[slot] = entry + 1;
   }
 
-  /** A table for `capacity` entries, at most half full, with every entry so far placed. */
+  /** A table for `capacity` entries with every entry so far placed. */
   private rehash(capacity: number): void {
-    let size = 2;
-    while (size < capacity * 2) size *= 2;
-    this.table = new Int32Array(size);
+    this.table = new Int32Array(tableSize(capacity));
     for (let entry = 0; entry < this.count; entry++) this.place(entry);
   }
 
