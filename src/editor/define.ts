@@ -185,14 +185,14 @@ function labelTooltips(node: EditorNode, t: Translate): void {
 }
 
 /**
- * The fields whose rule depends on another setting (`when`, `notBelow`) are rechecked when
+ * The fields whose rule depends on another setting (`when`, `notBelow`, `needs`) are rechecked when
  * that one changes, so their outlines follow it.
  */
 function recheckDependents(spec: NodeSpec): void {
   const prefix = spec.category === 'config' ? '#node-config-input-' : '#node-input-';
   const by = new Map<string, string[]>();
   for (const [name, s] of Object.entries(spec.settings)) {
-    for (const on of [s.when?.setting, s.notBelow?.setting]) {
+    for (const on of [s.when?.setting, s.notBelow?.setting, ...(s.needs ?? []).map((n) => n.setting)]) {
       if (on) by.set(on, [...(by.get(on) ?? []), name]);
     }
   }

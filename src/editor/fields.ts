@@ -1,5 +1,5 @@
 /** Dialog behaviour that several nodes share: the output fields, lists, the Job ID field, grouped suggestions. */
-import { JOB_ID } from '../lib/settings.js';
+import { JOB_ID, ROW_FORMATS } from '../lib/settings.js';
 
 /** A property name as people write one (payload, job_1): an AIMS360 id never is one. */
 const PROPERTY_NAME = /^[A-Za-z_$][\w$]*$/;
@@ -44,16 +44,23 @@ export function jobIdField(prop: string): void {
 
 /**
  * The output fields in an open dialog (the shared output block): the rows of the chosen
- * format shown (classes aims360-output-file and aims360-output-stream).
+ * format shown (classes aims360-output-file, -stream, -changes), Key columns with changes only.
  */
 export function outputFields(): void {
   const select = $('#node-input-format');
-  select.on('change', () => {
+  const changes = $('#node-input-changes');
+  const toggle = () => {
     const value = select.val();
+    const changed = changes.val() === 'changed';
     $('.aims360-output-file').toggle(value === 'file');
     $('.aims360-output-stream').toggle(value === 'stream-rows');
-  });
-  select.trigger('change');
+    // Shown with another format too while set, so that its red outline can be seen and undone.
+    $('.aims360-output-changes').toggle((ROW_FORMATS as readonly unknown[]).includes(value) || changed);
+    $('.aims360-output-keys').toggle(changed);
+  };
+  select.on('change', toggle);
+  changes.on('change', toggle);
+  toggle();
 }
 
 export interface Choice {

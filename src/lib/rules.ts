@@ -66,6 +66,21 @@ export interface Setting {
   notBelow?: { setting: string; error: string };
   /** A config node's type: the setting holds its id. */
   config?: string;
+  /** What a value of this setting needs of the others (changes only: a row format, key columns). */
+  needs?: readonly Need[];
+}
+
+/**
+ * While a setting has `value`, another setting must be one of `is` (empty: its default), or
+ * match `pattern`. `says`: its key under aims360.rules; `error`: the editor's.
+ */
+export interface Need {
+  value: string;
+  setting: string;
+  is?: readonly string[];
+  pattern?: RegExp;
+  says: string;
+  error: string;
 }
 
 /** A step from one settings version to the next: returns the settings as the next version has them. */
@@ -269,7 +284,14 @@ export function problemOf(spec: SettingsOf, name: string, get: Reader): Problem 
       return { setting: name, key: s.notBelow.error, reason: says('notBelow', { label, other: labelOf(spec, s.notBelow.setting) }) };
     }
   }
+  const unmet = s.needs?.find((need) => need.value === v && !needMet(spec, need, get));
+  if (unmet) return { setting: name, key: unmet.error, reason: says(unmet.says, { value: String(valueOf(spec, unmet.setting, get)) }) };
   return undefined;
+}
+
+function needMet(spec: SettingsOf, need: Need, get: Reader): boolean {
+  const v = valueOf(spec, need.setting, get);
+  return need.is ? need.is.includes(String(v)) : !!need.pattern?.test(String(v ?? ''));
 }
 
 /**

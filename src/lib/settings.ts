@@ -71,9 +71,16 @@ export function exportSettings(): Record<string, Setting> {
   };
 }
 
+/** Changes only: every row (the default), or the new and changed rows since the last run. */
+export const CHANGES_CHOICES = ['all', 'changed'] as const;
+/** The formats changes only works with: the ones that hand on rows. */
+export const ROW_FORMATS = ['rows', 'stream-rows'] as const;
+/** Key columns: comma separated names, at least one not empty. */
+export const KEY_COLUMNS = /[^,\s]/;
+
 /**
  * The settings of fetch output's hand-on (format, directory, file name, size, documents,
- * block size); `when` limits them to a mode of the node (export's data mode).
+ * block size, changes only); `when` limits them to a mode of the node (export's data mode).
  */
 export function outputSettings(when?: Setting['when']): Record<string, Setting> {
   const format = (f: string): Setting['when'] => ({ setting: 'format', is: [f] });
@@ -87,6 +94,18 @@ export function outputSettings(when?: Setting['when']): Record<string, Setting> 
     rowsPerMessage: { value: 1000, label: 'rowsPerMessage', rule: { kind: 'number', min: 1, max: 1_000_000, integer: true }, when: format('stream-rows') },
     // On for new nodes; migrateTypedValues keeps text for nodes saved before it existed.
     typedValues: { value: true, label: 'typedValues', rule: { kind: 'boolean' }, when },
+    // Its needs are checked on it (not on Key columns or Hand on as), so one red outline says what is missing.
+    changes: {
+      value: 'all',
+      label: 'changes',
+      rule: { kind: 'oneOf', values: CHANGES_CHOICES },
+      needs: [
+        { value: 'changed', setting: 'format', is: ROW_FORMATS, says: 'changesFormat', error: 'errors.changesFormat' },
+        { value: 'changed', setting: 'keyColumns', pattern: KEY_COLUMNS, says: 'changesKeys', error: 'errors.changesKeys' },
+      ],
+      when,
+    },
+    keyColumns: { value: '', label: 'keyColumns', rule: { kind: 'text' }, when },
   };
 }
 
