@@ -309,7 +309,7 @@ async function xlsxRows(buffer: Buffer, name: string, signal?: AbortSignal): Pro
 }
 
 function csvParser(maxBytes: number) {
-  return parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, max_record_size: maxBytes });
+  return parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, max_record_size: Math.floor(maxBytes) });
 }
 
 async function csvRows(buffer: Buffer, name: string, maxBytes: number): Promise<Record<string, unknown>[]> {
@@ -372,7 +372,8 @@ export interface RowParts {
   len?: number;
 }
 
-export type RowSink = (payload: unknown, parts: RowParts) => void;
+/** Takes a block; the last one (parts.count set) may return a promise, awaited before the fetch ends. */
+export type RowSink = (payload: unknown, parts: RowParts) => void | Promise<void>;
 
 /**
  * Hands rows on in blocks. A block is held until the next row shows it was not the
@@ -394,7 +395,7 @@ async function emitBlocks(rows: AsyncIterable<unknown> | Iterable<unknown>, size
   let full: unknown[] | undefined;
   for await (const row of rows) {
     if (full) {
-      sink(payload(full), parts(index++));
+      await sink(payload(full), parts(index++));
       full = undefined;
       await nextTurn();
     }
@@ -405,9 +406,18 @@ async function emitBlocks(rows: AsyncIterable<unknown> | Iterable<unknown>, size
       block = [];
     }
   }
-  sink(payload(full ?? block), parts(index, index + 1));
+  await sink(payload(full ?? block), parts(index, index + 1));
   return total;
 }
+
+/** The rows `keep` says to hand on (changes only), each with its number in the document from 1. */
+async function* keptRows(rows: AsyncIterable<unknown>, keep?: RowFilter): AsyncGenerator<unknown> {
+  let number = 0;
+  for await (const row of rows) if (!keep || keep(row as Record<string, unknown>, ++number)) yield row;
+}
+
+/** Whether to hand a row on; `rowNumber` counts the document's rows from 1. */
+export type RowFilter = (row: Record<string, unknown>, rowNumber: number) => boolean;
 
 export interface FetchOptions extends OutputSettings {
   auth: boolean;
@@ -420,6 +430,8 @@ export interface FetchOptions extends OutputSettings {
   onProgress?: (bytes: number, total?: number) => void;
   /** For stream-rows: each block of rows. */
   onRows?: RowSink;
+  /** For stream-rows: which rows go into the blocks (changes only); it may throw to end the fetch. */
+  keep?: RowFilter;
   /** CSV cells that are exactly a number or boolean handed on as one (typed-values.ts). */
   typedValues?: boolean;
 }
@@ -483,7 +495,7 @@ async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOpt
     try {
       await pipeline(download.body, counter, csvParser(options.maxBytes), async (rows: AsyncIterable<unknown>) => {
         const cells = options.typedValues ? typedRowStream(rows as AsyncIterable<Record<string, unknown>>) : rows;
-        count = await emitBlocks(cells, options.rowsPerMessage, (payload, parts) => sink(payload, parts));
+        count = await emitBlocks(keptRows(cells, options.keep), options.rowsPerMessage, sink);
       });
     } catch (err) {
       throw wrap(err, (reason) => AimsError.of('BAD_RESPONSE', 'aims360.errors.formats.badCsv', { name: info.name, reason }));
@@ -496,7 +508,7 @@ async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOpt
   info.sizeBytes = buffer.length;
   if (format === 'stream-rows' && sink) {
     // CSV streamed above; an XLSX workbook is whole before its sheet can be read, its rows then come a block at a time.
-    const rows = xlsxRowStream(buffer, info.name, options.signal);
+    const rows = keptRows(xlsxRowStream(buffer, info.name, options.signal), options.keep);
     return { payload: await emitBlocks(rows, options.rowsPerMessage, sink), info };
   }
   const payload = await decode(buffer, format, kind, info, options.maxBytes, options.signal);

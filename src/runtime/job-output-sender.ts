@@ -2,12 +2,14 @@
 import path from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
 import type { AimsClient } from '../lib/client';
+import { ChangeRun, readKeyColumns, StoredFingerprints } from '../lib/changes';
 import { AimsError, toAimsError } from '../lib/errors';
 import { Job, readJobId } from '../lib/job';
 import { checkBeforeRequest, fetchDocument, fileNamesOf, OutputSettings, readSettings } from '../lib/formats';
 import { checkCompleted, DocumentInfo, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../lib/job-output';
 import { readBoolean } from '../lib/read-setting';
 import { outputSettings } from '../lib/settings';
+import { nodeStore } from './node-store';
 import { evaluate, Msg, Send } from './red';
 import { working } from './status';
 
@@ -21,6 +23,8 @@ export interface OutputDef {
   documents?: string;
   rowsPerMessage?: string | number;
   typedValues?: boolean | string;
+  changes?: string;
+  keyColumns?: string;
 }
 
 /** What was sent: documents (0 for in-line JSON), and rows when every payload was rows. */
@@ -30,7 +34,7 @@ export interface Handed {
 }
 
 const PROGRESS_EVERY_MS = 500;
-const TYPED_VALUES = outputSettings().typedValues;
+const OUTPUT = outputSettings();
 const MB = 1024 * 1024;
 
 /**
@@ -48,7 +52,15 @@ export function jobOutputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (ke
   }
 
   // A node saved before the setting has false (its migration); one without it now, the default.
-  const typedValues = readBoolean(def.typedValues, TYPED_VALUES.value === true);
+  const typedValues = readBoolean(def.typedValues, OUTPUT.typedValues.value === true);
+  // Changes only (the node's deploy check refused it without a row format or key columns): its key columns, else off.
+  const columns = def.changes === 'changed' ? readKeyColumns(def.keyColumns) : [];
+  const keyColumns = columns.length > 0 ? columns : undefined;
+  const fingerprints = nodeStore<StoredFingerprints>(node, 'aims360-changes');
+  // Turned off, it forgets: turned on again later, it starts over rather than compare with an old run.
+  if (!keyColumns) fingerprints.set(undefined).catch(() => undefined);
+  // One run at a time compares and replaces the fingerprints.
+  let lastRun: Promise<unknown> = Promise.resolve();
 
   function checked(): OutputSettings {
     if (!settings) throw problem;
@@ -88,7 +100,32 @@ export function jobOutputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (ke
    * Sends the job's output: msg itself for the last message (copies before), with
    * msg.payload, msg.document, msg.jobId.
    */
-  async function send(job: Job, msg: Msg, sendMsg: Send, client: AimsClient, signal: AbortSignal): Promise<Handed> {
+  function send(job: Job, msg: Msg, sendMsg: Send, client: AimsClient, signal: AbortSignal): Promise<Handed> {
+    if (!keyColumns) return sendOutput(job, msg, sendMsg, client, signal);
+    const run = lastRun.then(async () => sendOutput(job, msg, sendMsg, client, signal, new ChangeRun(keyColumns, await fingerprints.get())));
+    lastRun = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Changes only, once every row of the run was read: the fingerprints replaced, and what the
+   * last message of the run carries besides its rows.
+   */
+  async function finish(changes: ChangeRun): Promise<{ removed: Record<string, unknown>[]; changes: ChangeRun['counts'] }> {
+    const { removed, counts, stored } = changes.finish();
+    await fingerprints.set(stored);
+    return { removed, changes: counts };
+  }
+
+  /** The rows of a document to hand on: all, or with changes only the new and changed ones. */
+  function keptOf(changes: ChangeRun, rows: unknown, name: string): Record<string, unknown>[] {
+    if (!Array.isArray(rows) || rows.some((row) => row === null || typeof row !== 'object' || Array.isArray(row))) {
+      throw AimsError.of('BAD_INPUT', 'aims360.errors.changes.notRows');
+    }
+    return (rows as Record<string, unknown>[]).filter((row, i) => changes.check(row, i + 1, name));
+  }
+
+  async function sendOutput(job: Job, msg: Msg, sendMsg: Send, client: AimsClient, signal: AbortSignal, changes?: ChangeRun): Promise<Handed> {
     const settings = checked();
     checkCompleted(job);
     const jobId = readJobId(job);
@@ -96,6 +133,7 @@ export function jobOutputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (ke
     if (!isPublishlink(job)) {
       msg.payload = inlineOutput(job);
       delete msg.document;
+      if (changes) Object.assign(msg, { payload: keptOf(changes, msg.payload, String(jobId)) }, await finish(changes));
       sendMsg(msg);
       return { documents: 0, rows: Array.isArray(msg.payload) ? msg.payload.length : undefined };
     }
@@ -113,7 +151,10 @@ export function jobOutputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (ke
       rows = rows === undefined || n === undefined ? undefined : rows + n;
     };
     for (const [i, doc] of docs.entries()) {
-      const out = i === docs.length - 1 ? base : RED.util.cloneMessage(base);
+      const last = i === docs.length - 1;
+      const out = last ? base : RED.util.cloneMessage(base);
+      // The documents of a run are one set of rows: its last message carries the removed keys and counts.
+      const ending = async () => (changes && last ? finish(changes) : {});
       const withDoc = (info: DocumentInfo, payload: unknown) => ({ ...out, payload, document: { ...info }, jobId });
       node.status(working(t('status.downloading', { name: doc.info.name })));
       const { payload, info } = await fetchDocument(client, doc, {
@@ -126,13 +167,20 @@ export function jobOutputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (ke
         onProgress: progress(),
         // Each block a deep copy, as a node after this one may change it while later blocks are sent;
         // an incoming sequence is kept underneath ours, as the Split node does.
-        onRows: (payload, parts) => {
+        onRows: async (payload, parts) => {
           const block = RED.util.cloneMessage(withDoc(doc.info, undefined));
-          sendMsg({ ...block, payload, parts: block.parts ? { ...parts, parts: block.parts } : parts });
+          const extra = parts.count === undefined ? {} : await ending();
+          sendMsg({ ...block, payload, parts: block.parts ? { ...parts, parts: block.parts } : parts, ...extra });
         },
+        keep: changes && ((row, rowNumber) => changes.check(row, rowNumber, doc.info.name)),
       });
-      count(payload);
-      if (settings.format !== 'stream-rows') sendMsg(withDoc(info, payload));
+      if (settings.format !== 'stream-rows') {
+        const rows = changes ? keptOf(changes, payload, doc.info.name) : payload;
+        count(rows);
+        sendMsg({ ...withDoc(info, rows), ...(await ending()) });
+      } else {
+        count(payload);
+      }
     }
     return { documents: docs.length, rows };
   }

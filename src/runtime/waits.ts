@@ -12,6 +12,7 @@ import { readBoolean, readSettingOf } from '../lib/read-setting';
 import { toNumber } from '../lib/rules';
 import { waitSettings } from '../lib/settings';
 import { waitRegistry, WaitRecord } from '../lib/wait-registry';
+import { nodeStore, NodeStore } from './node-store';
 import { accountOf, messageSignal, Msg, Send, ServerDef } from './red';
 import { failed, jobStatus, unreachable, waiting, working } from './status';
 
@@ -131,10 +132,8 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
   /** Pending waits whose last poll failed for a passing reason. */
   let offline = 0;
   let closed = false;
-  // Kept in the flow context, not the node's: Node-RED deletes a node's context
-  // whenever the node closes unless a context store is configured.
-  const store = node.context().flow;
-  const storeKey = `${type}-${node.id}`;
+  // The node's own state (node-store.ts), no longer the user's flow context.
+  const store = nodeStore<StoredWait[]>(node, 'aims360-waits');
   // The sidebar's cancel button acts as msg.cancel on this node.
   const owner = waitRegistry.addOwner({
     id: node.id,
@@ -190,19 +189,13 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
   function write(records: StoredWait[] | undefined, after?: () => void): void {
     clearTimeout(saveTimer);
     saveTimer = undefined;
-    if (!after) return store.set(storeKey, records);
-    let ran = false;
-    const run = (err?: Error) => {
-      if (ran) return;
-      ran = true;
-      if (err) node.warn(`The kept waits could not be written to the context store (${err.message}): after a restart, answered ones may be answered again.`);
-      after();
-    };
-    try {
-      store.set(storeKey, records, run);
-    } catch (err) {
-      run(err instanceof Error ? err : new Error(String(err)));
-    }
+    store.set(records).then(
+      () => after?.(),
+      (err: unknown) => {
+        node.warn(`The kept waits could not be written to the context store (${err instanceof Error ? err.message : String(err)}): after a restart, answered ones may be answered again.`);
+        after?.();
+      },
+    );
   }
 
   function save(): void {
@@ -359,14 +352,10 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       }
     }
   }
-  if (persist) {
-    store.get(storeKey, (err: Error | undefined, records: unknown) => {
-      if (err) node.error(AimsError.of('BAD_INPUT', 'aims360.errors.waits.unreadable', { reason: err.message }));
-      else restore(records);
-    });
-  } else {
-    store.set(storeKey, undefined);
-  }
+  // Without persist it only clears what an earlier instance kept.
+  keptWaits(node, type, store, persist).then(restore, (err: unknown) => {
+    node.error(AimsError.of('BAD_INPUT', 'aims360.errors.waits.unreadable', { reason: err instanceof Error ? err.message : String(err) }));
+  });
 
   node.on('close', (removed: boolean, done: () => void) => {
     closing.abort();
@@ -391,4 +380,23 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
   });
 
   return { wait, cancel, showStatus };
+}
+
+/**
+ * The waits an earlier instance of the node kept: in its node store, or (kept by a version
+ * before node-store.ts) under `<type>-<id>` in the flow context, which is moved over once and
+ * deleted there. Without persist both are cleared.
+ */
+async function keptWaits(node: Node, type: string, store: NodeStore<StoredWait[]>, persist: boolean): Promise<unknown> {
+  const flow = node.context().flow as unknown as { get(key: string, cb: (err: Error | undefined, v: unknown) => void): void; set(key: string, v: unknown, cb: (err?: Error) => void): void };
+  const oldKey = `${type}-${node.id}`;
+  const old = await new Promise<unknown>((resolve, reject) => flow.get(oldKey, (err, v) => (err ? reject(err) : resolve(v))));
+  let records = persist ? await store.get() : undefined;
+  if (persist && records === undefined && Array.isArray(old)) {
+    records = old as StoredWait[];
+    await store.set(records as StoredWait[]);
+  }
+  if (!persist) await store.set(undefined);
+  if (old !== undefined) await new Promise<void>((resolve, reject) => flow.set(oldKey, undefined, (err) => (err ? reject(err) : resolve())));
+  return records;
 }

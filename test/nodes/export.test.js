@@ -207,6 +207,25 @@ describe('aims360-export', function () {
     statuses.pop().status.text.should.equal('25 rows');
   });
 
+  it('changes only (data mode): every row added on the first export, the same export again hands on [] with the counts', async () => {
+    const key = header(tableFor('Orders'))[0];
+    await load(flow(sim, { version: String(exportSpec.version), format: 'stream-rows', rowsPerMessage: '10', changes: 'changed', keyColumns: key }), creds);
+    const runOnce = async () => {
+      const out = collect(helper.getNode('out'));
+      const ended = next(helper.getNode('completed'), helper.getNode('caught'));
+      helper.getNode('node').receive({});
+      (await ended).should.not.have.property('error');
+      return out;
+    };
+    const first = await runOnce();
+    first.map((m) => m.payload.length).should.eql([10, 10, 5]);
+    first.at(-1).changes.should.eql({ added: 25, changed: 0, removed: 0, unchanged: 0 });
+    const second = await runOnce();
+    second.length.should.equal(1);
+    second[0].should.match({ payload: [], removed: [], changes: { added: 0, changed: 0, removed: 0, unchanged: 25 }, parts: { index: 0, count: 1 } });
+    posts(sim).length.should.equal(2);
+  });
+
   for (const [scope, auth] of [['Private', true], ['PeopleInOrganization', true], ['Public', false]]) {
     it(`asks for the ${scope} scope and downloads ${auth ? 'with' : 'without'} the token`, async () => {
       const msg = await run({ scope });

@@ -384,3 +384,158 @@ describe('aims360-fetch-output: typed values', function () {
     sim.log.length.should.equal(0);
   });
 });
+
+describe('aims360-fetch-output: changes only', function () {
+  // A node saved by this version (typed values on).
+  const CHANGED = { version: String(fetchSpec.version), changes: 'changed', keyColumns: 'Order No' };
+  let sim;
+  const currentSim = useSimAndNodeRed(startSim);
+  beforeEach(() => {
+    sim = currentSim();
+  });
+
+  /** CSV of orders: [no, qty] pairs. */
+  const csv = (orders) => `Order No,Qty\n${orders.map(([no, qty]) => `${no},${qty}`).join('\n')}\n`;
+  const rows = (orders) => orders.map(([no, qty]) => ({ 'Order No': no, Qty: qty }));
+  const ORDERS = Array.from({ length: 25 }, (_, i) => [`ORD-${i + 1}`, i + 1]);
+  let jobs = 0;
+
+  /** A finished job whose document holds these orders (or this CSV text). */
+  function job(orders, document = {}) {
+    const jobId = `job-c${++jobs}`;
+    sim.addJob({ jobId, scope: 'Public', documents: [{ name: 'orders.csv', content: typeof orders === 'string' ? orders : csv(orders), ...document }] });
+    return jobId;
+  }
+
+  /** Sends one job to the loaded node; resolves every output message and the Catch message, once it completed. */
+  async function runJob(jobId) {
+    const out = [];
+    const caught = [];
+    const onOut = (msg) => out.push(msg);
+    const onCaught = (msg) => caught.push(msg);
+    helper.getNode('out').on('input', onOut);
+    helper.getNode('caught').on('input', onCaught);
+    const ended = next(helper.getNode('completed'), helper.getNode('caught'));
+    helper.getNode('node').receive({ jobId });
+    await ended;
+    helper.getNode('out').removeListener('input', onOut);
+    helper.getNode('caught').removeListener('input', onCaught);
+    return { out, error: caught[0]?.error };
+  }
+
+  it('rows: every row as added first, then only new and changed rows with the removed keys, and [] when nothing changed', async () => {
+    await load(flow(sim, { format: 'rows', ...CHANGED }), creds);
+    const first = await runJob(job(ORDERS));
+    first.out.length.should.equal(1);
+    first.out[0].payload.should.eql(rows(ORDERS));
+    first.out[0].changes.should.eql({ added: 25, changed: 0, removed: 0, unchanged: 0 });
+    first.out[0].removed.should.eql([]);
+
+    const next = [...ORDERS.slice(1, 24), ['ORD-3', 300], ['ORD-26', 26]].filter(([no], i, all) => all.findIndex(([n]) => n === no) === i);
+    next[1] = ['ORD-3', 300];
+    const second = await runJob(job(next));
+    second.out[0].payload.should.eql(rows([['ORD-3', 300], ['ORD-26', 26]]));
+    second.out[0].removed.should.eql([{ 'Order No': 'ORD-1' }, { 'Order No': 'ORD-25' }]);
+    second.out[0].changes.should.eql({ added: 1, changed: 1, removed: 2, unchanged: 22 });
+
+    const third = await runJob(job(next));
+    third.out.length.should.equal(1);
+    third.out[0].payload.should.eql([]);
+    third.out[0].changes.should.eql({ added: 0, changed: 0, removed: 0, unchanged: 24 });
+    // The node's own context, not the flow context the user sees.
+    helper.getNode('node').context().flow.keys().should.eql([]);
+    helper.getNode('node').context().get('aims360-changes').keys.split('\n').length.should.equal(24);
+  });
+
+  it('stream-rows: blocks of new and changed rows that a Join node puts together, removed keys and counts on the last', async () => {
+    const join = { id: 'join', type: 'join', z: 'tab', mode: 'auto', build: 'array', property: 'payload', propertyType: 'msg', wires: [['joined']] };
+    await load(flow(sim, { format: 'stream-rows', rowsPerMessage: '10', ...CHANGED, wires: [['join', 'out']] }, {}, [join, { id: 'joined', type: 'helper', z: 'tab' }]), creds);
+    let joined = next(helper.getNode('joined'));
+    const first = await runJob(job(ORDERS));
+    first.out.map((m) => m.payload.length).should.eql([10, 10, 5]);
+    (await joined).payload.should.eql(rows(ORDERS));
+
+    const changed = ORDERS.map(([no, qty], i) => [no, i % 4 === 0 ? qty * 10 : qty]).slice(0, 24);
+    joined = next(helper.getNode('joined'));
+    const second = await runJob(job(changed));
+    second.out.map((m) => m.payload.length).should.eql([6]);
+    const [last] = second.out;
+    last.parts.should.match({ index: 0, count: 1, type: 'array' });
+    last.changes.should.eql({ added: 0, changed: 6, removed: 1, unchanged: 18 });
+    last.removed.should.eql([{ 'Order No': 'ORD-25' }]);
+    (await joined).payload.map((r) => r['Order No']).should.eql(['ORD-1', 'ORD-5', 'ORD-9', 'ORD-13', 'ORD-17', 'ORD-21']);
+
+    joined = next(helper.getNode('joined'));
+    const third = await runJob(job(changed));
+    third.out.length.should.equal(1);
+    third.out[0].payload.should.eql([]);
+    third.out[0].changes.should.eql({ added: 0, changed: 0, removed: 0, unchanged: 24 });
+    (await joined).payload.should.eql([]);
+  });
+
+  it('keeps the fingerprints through a redeploy', async () => {
+    const f = flow(sim, { format: 'rows', ...CHANGED });
+    await load(f, creds);
+    await runJob(job(ORDERS));
+    await helper.setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
+    const again = await runJob(job(ORDERS));
+    again.out[0].payload.should.eql([]);
+    again.out[0].changes.unchanged.should.equal(25);
+  });
+
+  it('changes nothing when a run fails part way (download cut, TOO_LARGE, a failed job, a bad key): the next run compares with the last good one', async () => {
+    await load(flow(sim, { format: 'stream-rows', rowsPerMessage: '5', maxSizeMB: '0.01', ...CHANGED }), creds);
+    helper.getNode('server').client.retryPolicy.baseDelayMs = 5;
+    await runJob(job(ORDERS));
+    const changed = ORDERS.map(([no, qty]) => [no, qty + 1]);
+    // Cut after the first blocks went out, and the document replaced meanwhile: not resumable.
+    sim.addFault({ type: 'cut', atByte: 200, replace: true, match: { path: DOCS } });
+    const cut = await runJob(job(changed));
+    cut.error.code.should.equal('NETWORK');
+    cut.out.length.should.be.above(0);
+    sim.clearFaults();
+    // An XLSX workbook is held whole: over Max size it is refused before a row is read.
+    (await runJob(job(ORDERS, { name: 'orders.xlsx', format: 'xlsx', content: undefined, rows: 2000 }))).error.code.should.equal('TOO_LARGE');
+    const failed = `job-f${jobs}`;
+    sim.addJob({ jobId: failed, outcome: 'Failed' });
+    (await runJob(failed)).error.code.should.equal('JOB_FAILED');
+    (await runJob(job([...changed, ['ORD-1', 1]]))).error.code.should.equal('BAD_INPUT');
+
+    const after = await runJob(job(changed));
+    after.out.at(-1).changes.should.eql({ added: 0, changed: 25, removed: 0, unchanged: 0 });
+  });
+
+  it('refuses an empty key, a key twice and a key column missing from the document with BAD_INPUT naming key and row', async () => {
+    await load(flow(sim, { format: 'rows', ...CHANGED }), creds);
+    const bad = async (text, words) => {
+      const { out, error } = await runJob(job(text));
+      out.should.eql([]);
+      error.code.should.equal('BAD_INPUT');
+      error.message.should.match(words);
+    };
+    await bad('Order No,Qty\nA,1\n,2\n', /data row 2 of orders\.csv has no value in the key column "Order No"/);
+    await bad('Order No,Qty\nA,1\nB,2\nA,3\n', /data row 3 of orders\.csv has the key Order No = A/);
+    await bad('Order,Qty\nA,1\n', /the key column "Order No" is not in orders\.csv/);
+    // None of them replaced the fingerprints: there were none, so every row is added.
+    (await runJob(job(ORDERS))).out[0].changes.added.should.equal(25);
+  });
+
+  it('two key columns identify a row: Style,Size', async () => {
+    await load(flow(sim, { format: 'rows', ...CHANGED, keyColumns: 'Style, Size' }), creds);
+    await runJob(job('Style,Size,Qty\nS1,M,1\nS1,L,1\nS2,M,1\n'));
+    const second = await runJob(job('Style,Size,Qty\nS1,M,2\nS1,L,1\n'));
+    second.out[0].payload.should.eql([{ Style: 'S1', Size: 'M', Qty: 2 }]);
+    second.out[0].removed.should.eql([{ Style: 'S2', Size: 'M' }]);
+  });
+
+  it('is refused at deploy with another format than rows or stream-rows, or without key columns', async () => {
+    for (const [props, words] of [[{ format: 'json', ...CHANGED }, /Changes only works with Hand on as rows or stream rows, not json/], [{ format: 'rows', changes: 'changed' }, /Changes only needs Key columns/]]) {
+      await load(flow(sim, props), creds);
+      const { error } = await runJob(job(ORDERS));
+      error.code.should.equal('BAD_INPUT');
+      error.message.should.match(words);
+      await helper.unload();
+      sim.log.filter((e) => e.path.startsWith(DOCS)).length.should.equal(0);
+    }
+  });
+});

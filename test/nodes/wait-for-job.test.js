@@ -294,7 +294,7 @@ describe('aims360-wait-for-job', function () {
     sim.addJob({ jobId: 'answered', runMs: 60000 });
     sim.addJob({ jobId: 'still-running', runMs: 60000 });
     await load(flow(sim, { persist: true }), creds);
-    const kept = () => (helper.getNode('node').context().flow.get('aims360-wait-for-job-node') || []).map((w) => w.jobId);
+    const kept = () => (helper.getNode('node').context().get('aims360-waits') || []).map((w) => w.jobId);
     helper.getNode('node').receive({ jobId: 'answered' });
     helper.getNode('node').receive({ jobId: 'still-running' });
     while (kept().length < 2) await wait(20);

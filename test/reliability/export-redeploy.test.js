@@ -48,7 +48,7 @@ describe('export data redeployed during its download (persist on)', function () 
       sim.log.filter((e) => e.method === 'POST').length.should.equal(1);
       sim.log.filter((e) => e.path.startsWith(DOCS)).length.should.equal(2);
       // Answered: nothing is kept any more.
-      should(helper.getNode('node').context().flow.get('aims360-export-node')).be.undefined();
+      should(helper.getNode('node').context().get('aims360-waits')).be.undefined();
     });
   }
 });

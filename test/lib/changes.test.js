@@ -1,0 +1,93 @@
+// src/lib/changes.ts, changes only's diff without Node-RED: first run, change, removal, no change,
+// two key columns, bad keys, the stored form and its size.
+require('should');
+const { ChangeRun, readKeyColumns, usableFingerprints, HASH_BYTES } = require('../../dist/src/lib/changes.js');
+
+const order = (no, qty, extra = {}) => ({ 'Order No': no, Qty: qty, ...extra });
+
+/** One run over rows: the rows handed on, and what finish gives. */
+function run(columns, stored, rows, name = 'orders.csv') {
+  const r = new ChangeRun(columns, stored);
+  const handed = rows.filter((row, i) => r.check(row, i + 1, name));
+  return { handed, ...r.finish() };
+}
+
+describe('changes only (src/lib/changes.ts)', () => {
+  it('reads key columns: trimmed, comma separated, each once', () => {
+    readKeyColumns(' Style, Color ,,Size,Style ').should.eql(['Style', 'Color', 'Size']);
+    readKeyColumns('').should.eql([]);
+    readKeyColumns(undefined).should.eql([]);
+  });
+
+  it('hands on every row as added on the first run, then only what changed, with the removed keys', () => {
+    const first = run(['Order No'], undefined, [order('A', 1), order('B', 2), order('C', 3)]);
+    first.handed.length.should.equal(3);
+    first.counts.should.eql({ added: 3, changed: 0, removed: 0, unchanged: 0 });
+    first.removed.should.eql([]);
+
+    const second = run(['Order No'], first.stored, [order('A', 1), order('B', 5), order('D', 4)]);
+    second.handed.should.eql([order('B', 5), order('D', 4)]);
+    second.counts.should.eql({ added: 1, changed: 1, removed: 1, unchanged: 1 });
+    second.removed.should.eql([{ 'Order No': 'C' }]);
+
+    const third = run(['Order No'], second.stored, [order('D', 4), order('B', 5), order('A', 1)]);
+    third.handed.should.eql([]);
+    third.counts.should.eql({ added: 0, changed: 0, removed: 0, unchanged: 3 });
+  });
+
+  it('keys on several columns, and gives removed keys with their values as read (numbers stay numbers)', () => {
+    const row = (style, size, qty) => ({ Style: style, Color: 'red', Size: size, Qty: qty });
+    const first = run(['Style', 'Size'], undefined, [row('S1', 'M', 1), row('S1', 'L', 1), row(7, 'M', 1)]);
+    first.counts.added.should.equal(3);
+    const second = run(['Style', 'Size'], first.stored, [row('S1', 'M', 2), row('S1', 'L', 1)]);
+    second.handed.should.eql([row('S1', 'M', 2)]);
+    second.removed.should.eql([{ Style: 7, Size: 'M' }]);
+  });
+
+  it('sees a change in any column, a column added or gone, but not columns in another order', () => {
+    const first = run(['Order No'], undefined, [order('A', 1), order('B', 1), order('C', 1)]);
+    const second = run(['Order No'], first.stored, [
+      { Qty: 1, 'Order No': 'A' },
+      order('B', 1, { Note: '' }),
+      order('C', '1'),
+    ]);
+    second.handed.map((r) => r['Order No']).should.eql(['B', 'C']);
+  });
+
+  it('starts over (every row added, none removed) when the key columns changed or nothing usable is stored', () => {
+    const first = run(['Order No'], undefined, [order('A', 1)]);
+    run(['Order No', 'Qty'], first.stored, [order('A', 1)]).counts.should.eql({ added: 1, changed: 0, removed: 0, unchanged: 0 });
+    run(['Order No'], { ...first.stored, hashes: '' }, [order('A', 1)]).counts.added.should.equal(1);
+    run(['Order No'], 'garbage', [order('A', 1)]).counts.added.should.equal(1);
+    (usableFingerprints(first.stored, ['Order No']) === first.stored).should.be.true();
+  });
+
+  it('refuses an empty key, a key twice and a missing key column with BAD_INPUT naming the key and the row', () => {
+    const bad = (rows, words) => (() => run(['Order No'], undefined, rows)).should.throw({ code: 'BAD_INPUT', message: words });
+    bad([order('A', 1), order('', 1)], /data row 2 of orders\.csv has no value in the key column "Order No"/);
+    bad([order('A', 1), order('  ', 1)], /data row 2 /);
+    bad([order('A', 1), order(null, 1)], /data row 2 /);
+    bad([order('A', 1), order('B', 1), order('A', 2)], /data row 3 of orders\.csv has the key Order No = A, which an earlier row/);
+    bad([{ Order: 'A', Qty: 1 }], /the key column "Order No" is not in orders\.csv \(data row 1\)/);
+  });
+
+  it('keeps the previous fingerprints when a run is dropped part way: the next run compares with the last good one', () => {
+    const first = run(['Order No'], undefined, [order('A', 1), order('B', 1)]);
+    const broken = new ChangeRun(['Order No'], first.stored);
+    broken.check(order('A', 9), 1, 'x').should.be.true();
+    (() => broken.check(order('A', 9), 2, 'x')).should.throw({ code: 'BAD_INPUT' });
+    // Never finished: what is stored is still the first run's.
+    const next = run(['Order No'], first.stored, [order('A', 9), order('B', 1)]);
+    next.counts.should.eql({ added: 0, changed: 1, removed: 0, unchanged: 1 });
+  });
+
+  it(`stores two strings: the keys, and ${HASH_BYTES}-byte hashes in base64 (${Math.ceil((HASH_BYTES * 4) / 3)} characters a row)`, () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => order(`ORD-${i}`, i));
+    const { stored } = run(['Order No'], undefined, rows);
+    stored.v.should.equal(1);
+    stored.columns.should.eql(['Order No']);
+    stored.keys.split('\n').length.should.equal(3000);
+    Buffer.from(stored.hashes, 'base64').length.should.equal(3000 * HASH_BYTES);
+    JSON.parse(JSON.stringify(stored)).should.eql(stored);
+  });
+});
