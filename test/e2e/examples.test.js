@@ -16,7 +16,8 @@ describe('example flows, packed and installed, against the simulator', function 
   let comms;
   let deployedAt;
   const sim = useSim({ demo: true }, shorterExports);
-  const red = usePackedNodeRed();
+  // node-red-node-mysql, which export-changes-to-database.json writes with, as a user installs it beside the pack.
+  const red = usePackedNodeRed(() => ({ settings: { nodesDir: path.dirname(require.resolve('node-red-node-mysql/package.json')) } }));
 
   before(async () => {
     comms = await listen(red().url);

@@ -111,7 +111,11 @@ async function startMariaDb() {
       password,
       startedMs: Date.now() - began,
       createDatabase: (name) => root.query(`CREATE DATABASE \`${name}\``),
-      dropDatabase: (name) => root.query(`DROP DATABASE IF EXISTS \`${name}\``),
+      // A client still holding a transaction there (a test that failed) makes it wait 5 s at most.
+      dropDatabase: async (name) => {
+        await root.query('SET SESSION lock_wait_timeout = 5');
+        await root.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      },
       connect,
       stop,
     };
@@ -135,8 +139,11 @@ function useMariaDb(database = `aims360_test_${process.pid}`) {
   });
   after(async () => {
     if (!server) return;
-    await server.dropDatabase(database);
-    await server.stop();
+    try {
+      await server.dropDatabase(database);
+    } finally {
+      await server.stop();
+    }
   });
   return () => ({ ...server, database });
 }
