@@ -102,7 +102,14 @@ export function jobOutputSender(RED: NodeAPI, node: Node, def: OutputDef, t: (ke
    */
   function send(job: Job, msg: Msg, sendMsg: Send, client: AimsClient, signal: AbortSignal): Promise<Handed> {
     if (!keyColumns) return sendOutput(job, msg, sendMsg, client, signal);
-    const run = lastRun.then(async () => sendOutput(job, msg, sendMsg, client, signal, new ChangeRun(keyColumns, await fingerprints.get())));
+    const run = lastRun.then(async () => {
+      const changes = new ChangeRun(keyColumns, await fingerprints.get());
+      try {
+        return await sendOutput(job, msg, sendMsg, client, signal, changes);
+      } finally {
+        changes.close();
+      }
+    });
     lastRun = run.catch(() => undefined);
     return run;
   }

@@ -144,3 +144,54 @@ describe('export data across a Node-RED restart during its download (file contex
     red.output().should.not.containEql(TOKEN);
   });
 });
+
+// Changes only's fingerprints live in the node's own context, in the default store: with a file
+// store they outlast a restart, so the same document after it hands on nothing.
+describe('changes only across a Node-RED restart (file context store)', function () {
+  this.timeout(90000);
+  let work;
+  let sim;
+  let red;
+
+  before(async () => {
+    work = userDirWithPack('aims360-restart-changes-', {
+      flowFile: 'flows.json',
+      credentialSecret: false,
+      contextStorage: { default: { module: 'localfilesystem', config: { flushInterval: 1 } } },
+    });
+    sim = await startSim();
+    const out = path.join(work, 'answers.txt');
+    writeStartedFlow(work, { label: 'restart changes', sim, token: TOKEN, first: 'fetch' }, [
+      { id: 'fetch', type: 'aims360-fetch-output', z: 'tab', x: 300, y: 100, server: 'server', format: 'rows', changes: 'changed', keyColumns: 'style', wires: [['line']] },
+      {
+        id: 'line', type: 'function', z: 'tab', x: 400, y: 100, outputs: 1, wires: [['file']],
+        func: "msg.payload = [msg.payload.length, msg.changes.added, msg.changes.unchanged].join(' ');\nreturn msg;",
+      },
+      { id: 'file', type: 'file', z: 'tab', x: 500, y: 100, filename: out, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', wires: [] },
+    ]);
+  });
+
+  after(async () => {
+    if (red) await red.stop();
+    if (sim) await sim.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('compares with the run before the restart', async () => {
+    const out = path.join(work, 'answers.txt');
+    const lines = () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : []);
+    const fetchJob = async (jobId, count) => {
+      sim.addJob({ jobId, scope: 'Public', documents: [{ name: 'styles.csv', rows: 10 }] });
+      const started = await fetch(`${red.url}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobId }) });
+      started.status.should.equal(204);
+      for (const until = Date.now() + 20000; lines().length < count && Date.now() < until;) await new Promise((r) => setTimeout(r, 100));
+    };
+    red = await startNodeRed(work);
+    await fetchJob('before-restart', 1);
+    await red.stop();
+    red = undefined;
+    red = await startNodeRed(work);
+    await fetchJob('after-restart', 2);
+    lines().should.eql(['10 10 0', '0 0 10']);
+  });
+});
