@@ -10,6 +10,7 @@ const TAB_ORDER = [
   'export-csv-to-file',
   'export-rows-to-mqtt',
   'export-to-webhook',
+  'export-changes-to-database',
   'job-status',
   'wait-for-job',
   'progress-display',
@@ -35,7 +36,7 @@ function startHere(tabId) {
       '1. Click the square button at the left of *export open orders*. The *export data* node starts an export of',
       '   the view *Orders / Open Orders*, waits for the job (its status shows it) and hands on the rows.',
       '2. The rows appear in the **debug** tab of the sidebar on the right, in about 15 seconds.',
-      '3. The next tabs send the same rows to a CSV file, to MQTT and to a webhook; after them come the building',
+      '3. The next tabs send the same rows to a CSV file, to MQTT, to a webhook and to a database; after them come the building',
       '   blocks (job status, wait for job, rerun job, fetch output, aims360 request).',
       '',
       'The **AIMS360** tab beside the debug tab lists the account\'s jobs: rerun a failed one, download an output.',
@@ -90,6 +91,8 @@ const LOCAL = {
   'aims360-config': ['baseUrl'],
   'http request': ['url'],
   'mqtt-broker': ['broker', 'port', 'autoConnect'],
+  // Disabled when npm start has no database.
+  mysql: ['d'],
 };
 
 const isEmpty = (v) => v === undefined || v === null || v === '' || v === false

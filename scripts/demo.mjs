@@ -71,6 +71,22 @@ async function startBroker() {
 }
 const broker = await startBroker();
 
+/**
+ * node-red-node-mysql (a dev dependency like aedes) for export-changes-to-database, and the
+ * database it writes to: AIMS360_DB_HOST, _PORT and _NAME, read by the flow's config node
+ * itself, and AIMS360_DB_USER and _PASSWORD, put into its credentials. Without a host the
+ * example's database node is disabled: no connection is tried and nothing is written.
+ */
+let mysqlNodeDir = null;
+try {
+  mysqlNodeDir = path.dirname(require.resolve('node-red-node-mysql/package.json'));
+} catch {
+  // Not installed: Node-RED shows the example's two database nodes as unknown.
+}
+const database = mysqlNodeDir && process.env.AIMS360_DB_HOST
+  ? { user: process.env.AIMS360_DB_USER ?? '', password: process.env.AIMS360_DB_PASSWORD ?? '' }
+  : null;
+
 // A user directory that loads this checkout as an installed package.
 mkdirSync(path.join(userDir, 'node_modules', '@flowjobs'), { recursive: true });
 const link = path.join(userDir, 'node_modules', '@flowjobs', 'node-red-aims360');
@@ -85,7 +101,7 @@ const settings = {
   credentialSecret: false,
   uiHost: '127.0.0.1',
   fileWorkingDirectory: userDir,
-  nodesDir: path.join(root, 'scripts', 'demo-nodes'),
+  nodesDir: [path.join(root, 'scripts', 'demo-nodes'), ...(mysqlNodeDir ? [mysqlNodeDir] : [])],
   telemetry: { enabled: false, updateNotification: false },
   editorTheme: { tours: false },
 };
@@ -102,6 +118,8 @@ const exampleSet = require('./example-flows.cjs').exampleFlows(sim.url, sim.toke
 // Without a broker its node does not try to connect (its mqtt out node shows
 // "disconnected", no log line every 5 s).
 if (!broker) for (const node of exampleSet.flows.filter((n) => n.type === 'mqtt-broker')) node.autoConnect = false;
+for (const node of exampleSet.flows.filter((n) => n.type === 'mysql')) node.d = database ? undefined : true;
+for (const node of exampleSet.flows.filter((n) => n.type === 'MySQLdatabase')) if (database) exampleSet.credentials[node.id] = database;
 const { demoFlows, writeDemoFlows, describeNodes, sameNode } = require('./demo-flows.cjs');
 const shipped = demoFlows(exampleSet);
 // A folder from a demo before this one has no record of what it wrote: it wrote the examples as they are.
@@ -130,7 +148,8 @@ const shippedById = new Map(shipped.flows.map((n) => [n.id, n]));
 const asShipped = (node) => sameNode(node, shippedById.get(node.id));
 const clicked = merged.flows.filter((n) => n.type === 'inject' && !n.d && shippedById.has(n.id) && asShipped(n)).filter((inject) => {
   const route = reached(inject, merged.flows);
-  return route.every(asShipped) && !route.some(failsOnPurpose) && (broker || !route.some((n) => n.type === 'mqtt out'));
+  // A database is the user's: the demo never writes to it by itself.
+  return route.every(asShipped) && !route.some(failsOnPurpose) && (broker || !route.some((n) => n.type === 'mqtt out')) && !route.some((n) => n.type === 'mysql');
 });
 
 // The editor opens on the debug tab, the AIMS360 tab next to it (Node-RED 4 keeps the tab order
@@ -159,6 +178,9 @@ console.log(`Node-RED editor:   http://127.0.0.1:${redPort}/  (the examples run 
 console.log(broker
   ? `MQTT broker:       mqtt://127.0.0.1:${broker.port}  (export-rows-to-mqtt publishes to aims360/orders/open)`
   : 'MQTT broker:       none (aedes is not installed): export-rows-to-mqtt is not run');
+console.log(database
+  ? `Database:          ${process.env.AIMS360_DB_HOST}:${process.env.AIMS360_DB_PORT ?? ''}/${process.env.AIMS360_DB_NAME ?? ''} (export-changes-to-database writes there when you click it)`
+  : 'Database:          none (export-changes-to-database\'s database node is disabled; set AIMS360_DB_HOST, _PORT, _NAME, _USER and _PASSWORD to use yours)');
 console.log(demoGuide().join('\n'));
 if (merged.added.length === merged.flows.length) {
   console.log(`Flows:             the examples, in ${userDir}; what you build there is kept when npm start runs again`);

@@ -7,6 +7,7 @@ import type { FaultSpec } from './faults';
 import { HttpError, parseJson, readBody, writeBody } from './http';
 import type { Simulator, SimConfig } from './index';
 import type { JobPatch, JobSpec } from './jobs';
+import type { RowEdits } from './tables';
 import { decodeSafe, SpecError } from './util';
 
 /** 127.0.0.0/8, ::1 and localhost (with its subdomains, which browsers keep on loopback too). */
@@ -110,6 +111,14 @@ export async function control(sim: Simulator, info: () => unknown, req: Incoming
       await collection(() => sim.listFaults(), (spec) => sim.addFault(spec as FaultSpec), () => sim.clearFaults());
     } else if (a === 'custom-views' && b === undefined) {
       await collection(() => sim.listCustomViews(), (view) => sim.addCustomView(view as CustomView), () => sim.clearCustomViews());
+    } else if (a === 'views' && b !== undefined && c !== undefined && segs[3] === 'rows' && segs.length === 4) {
+      // /_sim/views/<source>/<view name>/rows: a view whose rows change between exports.
+      if (method === 'GET') reply(200, sim.viewRows(b, c));
+      else if (method === 'PATCH' || method === 'POST') reply(200, sim.editViewRows(b, c, (await json()) as RowEdits));
+      else if (method === 'DELETE') {
+        sim.resetViewRows(b, c);
+        reply(204);
+      } else notFound();
     } else if (a === 'tokens' && b === 'expire' && method === 'POST') {
       sim.expireTokens();
       reply(204);

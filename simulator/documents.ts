@@ -22,6 +22,8 @@ export interface DocSpec {
   source?: string;
   /** The Source's view, when it keeps only some rows (Orders / Open Orders: open orders). */
   view?: string;
+  /** In-process only: the rows of a view edited through the control API, instead of generated ones. */
+  table?: Table;
 }
 
 export interface DocRecord {
@@ -80,7 +82,7 @@ export function makeDoc(spec: DocSpec, now: number): DocRecord {
     name: spec.name ?? `Export_${stamp(now).slice(0, 14)}${FORMATS[format].ext}`,
     format,
     rows: spec.rows ?? 10,
-    table: spec.source === undefined ? SAMPLE : tableFor(spec.source, spec.view),
+    table: spec.table ?? (spec.source === undefined ? SAMPLE : tableFor(spec.source, spec.view)),
     content: spec.content,
     sizeBytes: spec.sizeBytes,
     expiresInMs,

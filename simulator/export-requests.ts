@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { normaliseScope, type JobSpec } from './jobs';
-import { rowObject, tableFor } from './tables';
+import { rowObject, tableFor, type EditedViews } from './tables';
 import { SpecError, stamp } from './util';
 
 /** The latest documented path, and the earlier one (the seed's era). */
@@ -75,7 +75,7 @@ function required(obj: Record<string, unknown>, field: string, label = field): s
 }
 
 /** The documented body, checked field by field; names are compared case-insensitively as the API does. */
-function documentedSpec(input: Record<string, unknown>, customViews: readonly CustomView[], rows: number, now: number): JobSpec {
+function documentedSpec(input: Record<string, unknown>, customViews: readonly CustomView[], rows: number, now: number, editedViews?: EditedViews): JobSpec {
   const exportType = required(input, 'exportType');
   if (exportType.toLowerCase() !== 'view') throw new ExportError(`The exportType '${exportType}' is not supported. Use View.`);
   const settings = input.exportDataSettings;
@@ -99,13 +99,15 @@ function documentedSpec(input: Record<string, unknown>, customViews: readonly Cu
     description: `Export ${source} view ${viewName} as ${outputFormat}`,
     scope,
   };
-  if (format === 'json' && rows <= INLINE_JSON_MAX_ROWS) {
-    const table = tableFor(source, viewName);
+  const edited = editedViews?.exported(source, viewName);
+  const count = edited?.rows ?? rows;
+  if (format === 'json' && count <= INLINE_JSON_MAX_ROWS) {
+    const table = edited?.table ?? tableFor(source, viewName);
     spec.responseType = 'In-line JSON';
-    spec.inline = Array.from({ length: rows }, (_, i) => rowObject(table, i));
+    spec.inline = Array.from({ length: count }, (_, i) => rowObject(table, i));
   } else {
     spec.responseType = 'Publishlink';
-    spec.documents = [{ format, rows, source, view: viewName, name: fileName(viewName, format, now) }];
+    spec.documents = [{ format, rows: count, source, view: viewName, table: edited?.table, name: fileName(viewName, format, now) }];
   }
   return spec;
 }
@@ -143,12 +145,14 @@ export interface ExportContext {
   customViews: readonly CustomView[];
   rows: number;
   now: number;
+  /** Views whose rows were edited: their exports serve those rows. */
+  editedViews?: EditedViews;
 }
 
 /** The job an export body asks for (category, output, scope), or an ExportError. */
 export function exportJobSpec(body: unknown, ctx: ExportContext): JobSpec {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ExportError('The request is invalid.');
   const input = body as Record<string, unknown>;
-  const spec = ctx.earlier && input.exportDataSettings === undefined ? olderSpec(input, ctx.now) : documentedSpec(input, ctx.customViews, ctx.rows, ctx.now);
+  const spec = ctx.earlier && input.exportDataSettings === undefined ? olderSpec(input, ctx.now) : documentedSpec(input, ctx.customViews, ctx.rows, ctx.now, ctx.editedViews);
   return { category: 'Reports', ...spec, request: input };
 }

@@ -24,6 +24,7 @@ import { fail, HttpError, parseJson, readBody, send, type Ctx } from './http';
 import { OAuth, TOKEN_PATH, type OAuthOptions } from './oauth';
 import { queryJobs } from './query';
 import { decodeSafe, SpecError } from './util';
+import { EditedViews, type RowEdits, type RowObject } from './tables';
 
 export type { JobSpec, JobPatch } from './jobs';
 export type { DocSpec } from './documents';
@@ -105,6 +106,7 @@ export class Simulator {
   private readonly sockets = new Set<Socket>();
   private readonly oauth: OAuth;
   private customViews: CustomView[] = [];
+  private readonly editedViews = new EditedViews();
   private closing?: Promise<void>;
   private readonly guard: ControlGuard;
 
@@ -297,6 +299,21 @@ export class Simulator {
     this.customViews = [];
   }
 
+  /** A view's rows as its next export serves them (at most exportRows unless edited). */
+  viewRows(source: string, viewName: string): RowObject[] {
+    return this.editedViews.rows(source, viewName, this.config.exportRows);
+  }
+
+  /** Adds, changes and removes rows of a view for its next exports; answers its rows. */
+  editViewRows(source: string, viewName: string, edits: RowEdits): RowObject[] {
+    return this.editedViews.edit(source, viewName, edits, this.config.exportRows);
+  }
+
+  /** The view's generated rows again (every view's without arguments). */
+  resetViewRows(source?: string, viewName?: string): void {
+    this.editedViews.reset(source, viewName);
+  }
+
   /** Back to a fresh simulator: no jobs, faults or log, default config and custom views. OAuth tokens stay valid. */
   reset(): void {
     this.jobs.clear();
@@ -304,6 +321,7 @@ export class Simulator {
     this.clearLog();
     this.config = this.defaultConfig();
     this.customViews = this.defaultCustomViews();
+    this.editedViews.reset();
   }
 
   /** Stops listening and cuts every open connection, hanging ones included. */
@@ -505,7 +523,7 @@ export class Simulator {
     const now = Date.now();
     let spec: JobSpec;
     try {
-      spec = exportJobSpec(body, { earlier, customViews: this.customViews, rows: this.config.exportRows, now });
+      spec = exportJobSpec(body, { earlier, customViews: this.customViews, rows: this.config.exportRows, now, editedViews: this.editedViews });
     } catch (err) {
       if (err instanceof ExportError) throw new HttpError(400, { Message: err.message });
       throw err;

@@ -1,5 +1,7 @@
 // Deterministic sample rows: the same index always gives the same row, so tests and
 // demos can check what they receive. Columns follow the AIMS360 Source exported.
+import { SpecError } from './util';
+
 export type Cell = string | number;
 
 export interface Column {
@@ -184,4 +186,101 @@ export function rowText(table: Table, i: number): string[] {
 
 export function header(table: Table): string[] {
   return table.columns.map((c) => c.name);
+}
+
+export type RowObject = Record<string, Cell>;
+
+/** How a view's rows change before the next export; rows are named by their first column (the id). */
+export interface RowEdits {
+  /** New rows: a count (the table's next generated rows) or whole rows (missing columns empty). */
+  add?: number | RowObject[];
+  /** Id → the columns that take a new value. */
+  change?: Record<string, RowObject>;
+  /** Ids of rows that go. */
+  remove?: string[];
+}
+
+/** A table that serves these rows (copied): an edited view. */
+function tableOfRows(base: Table, rows: readonly RowObject[]): Table {
+  const held = rows.map((row) => ({ ...row }));
+  return { columns: base.columns.map((c) => ({ ...c, value: (i: number) => held[i][c.name] })) };
+}
+
+const viewKey = (source: string, view: string): string => `${source.toLowerCase()}\n${view.toLowerCase()}`;
+
+/**
+ * Views whose rows a test or a user changed between exports (add, change, remove), so that a
+ * flow that hands on only what changed has something to find. An edited view starts from the
+ * rows an export of it gives at that moment; the others keep their generated rows.
+ */
+export class EditedViews {
+  private readonly views = new Map<string, { base: Table; rows: RowObject[]; next: number }>();
+
+  /** The view's rows now: its edited rows, or the first `count` generated ones. */
+  rows(source: string, view: string, count: number): RowObject[] {
+    const edited = this.views.get(viewKey(source, view));
+    if (edited) return edited.rows.map((row) => ({ ...row }));
+    const table = tableFor(source, view);
+    return Array.from({ length: count }, (_, i) => rowObject(table, i));
+  }
+
+  /** The table and row count an export of the view serves, when the view was edited. */
+  exported(source: string, view: string): { table: Table; rows: number } | undefined {
+    const edited = this.views.get(viewKey(source, view));
+    return edited && { table: tableOfRows(edited.base, edited.rows), rows: edited.rows.length };
+  }
+
+  /** Applies the edits (removals, then changes, then additions), all or none; answers the rows. */
+  edit(source: string, view: string, edits: RowEdits, count: number): RowObject[] {
+    if (edits === null || typeof edits !== 'object' || Array.isArray(edits)) throw new SpecError('Row edits must be an object with add, change and/or remove.');
+    const key = viewKey(source, view);
+    const base = this.views.get(key)?.base ?? tableFor(source, view);
+    const names = base.columns.map((c) => c.name);
+    const id = names[0];
+    let rows = this.rows(source, view, count);
+    let next = this.views.get(key)?.next ?? count;
+    const cell = (value: unknown, where: string): Cell => {
+      if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) return value;
+      throw new SpecError(`${where} must be a string or a number.`);
+    };
+    const index = (rowId: string): number => {
+      const at = rows.findIndex((row) => String(row[id]) === rowId);
+      if (at < 0) throw new SpecError(`No row with ${id} '${rowId}' in this view.`);
+      return at;
+    };
+    if (edits.remove !== undefined) {
+      if (!Array.isArray(edits.remove)) throw new SpecError('remove must be an array of ids.');
+      const gone = new Set(edits.remove.map((rowId) => index(String(rowId))));
+      rows = rows.filter((_, i) => !gone.has(i));
+    }
+    for (const [rowId, values] of Object.entries(edits.change ?? {})) {
+      const row = rows[index(rowId)];
+      for (const [name, value] of Object.entries(values ?? {})) {
+        if (!names.includes(name) || name === id) throw new SpecError(`'${name}' is not a column that can change (columns: ${names.slice(1).join(', ')}).`);
+        row[name] = cell(value, `${rowId}.${name}`);
+      }
+    }
+    const added = edits.add ?? [];
+    if (typeof added === 'number') {
+      if (!Number.isInteger(added) || added < 0) throw new SpecError('add must be a whole number of rows or an array of rows.');
+      for (let i = 0; i < added; i++) rows.push(rowObject(base, next++));
+    } else if (Array.isArray(added)) {
+      for (const given of added) {
+        if (given === null || typeof given !== 'object') throw new SpecError('Each added row must be an object.');
+        const row = Object.fromEntries(names.map((name) => [name, cell(given[name] ?? '', `The added row's ${name}`)]));
+        if (row[id] === '' || rows.some((r) => String(r[id]) === String(row[id]))) throw new SpecError(`An added row needs a ${id} of its own.`);
+        rows.push(row);
+      }
+    } else {
+      throw new SpecError('add must be a whole number of rows or an array of rows.');
+    }
+    this.views.set(key, { base, rows, next });
+    return this.rows(source, view, count);
+  }
+
+  /** The view's generated rows again. */
+  reset(source?: string, view?: string): void {
+    if (source === undefined || view === undefined) this.views.clear();
+    else this.views.delete(viewKey(source, view));
+  }
 }

@@ -13,7 +13,8 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
   this.timeout(60000);
   const sim = useSim({ demo: true }, shorterExports);
   const shots = useScreenshots();
-  const red = usePackedNodeRed();
+  // node-red-node-mysql, which export-changes-to-database.json writes with, as a user installs it beside the pack.
+  const red = usePackedNodeRed(() => ({ settings: { nodesDir: require('node:path').dirname(require.resolve('node-red-node-mysql/package.json')) } }));
   const editor = useEditor(() => red().url, { width: 1400, height: 900 });
 
   // Each example starts from an empty workspace, as on a fresh install.

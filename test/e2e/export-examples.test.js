@@ -1,6 +1,7 @@
 // The export examples that hand rows on to other systems, deployed from the packed
 // package against the simulator: every row of the export reaches a real MQTT broker
-// (one message per row) and a webhook (one POST with them all), each exactly once.
+// and a webhook (one message per row), each exactly once; with changes only, a later run
+// sends only the rows that changed and the keys of the rows removed, and an unchanged run nothing.
 require('should');
 const { parse } = require('csv-parse/sync');
 const { usePackedNodeRed } = require('../support/packed');
@@ -8,11 +9,14 @@ const { startSim, TOKEN } = require('../support/sim');
 const { startBroker, startReceiver } = require('../support/receivers');
 const { clickInject } = require('../support/examples');
 const { deploy } = require('../support/node-red-process');
+const { listen, debugFrom } = require('../support/comms');
 const { exampleFlows } = require('../../scripts/example-flows.cjs');
 
 const ROWS = 60;
 const TOPIC = 'aims360/orders/open';
+const REMOVED_TOPIC = 'aims360/orders/open/removed';
 const FILES = ['export-rows-to-mqtt', 'export-to-webhook'];
+const VIEW = ['Orders', 'Open Orders'];
 
 describe('export examples deliver every row once: MQTT and a webhook', function () {
   this.timeout(60000);
@@ -20,6 +24,7 @@ describe('export examples deliver every row once: MQTT and a webhook', function 
   let broker;
   let receiver;
   let flows;
+  let comms;
   const red = usePackedNodeRed();
 
   before(async () => {
@@ -34,6 +39,7 @@ describe('export examples deliver every row once: MQTT and a webhook', function 
     if (broker) await broker.close();
     if (receiver) await receiver.close();
     if (sim) await sim.close();
+    if (comms) comms.close();
   });
 
   /** The two examples only, pointed at the simulator, the test's broker and the test's receiver. */
@@ -44,6 +50,16 @@ describe('export examples deliver every row once: MQTT and a webhook', function 
     for (const n of flows.filter((x) => x.type === 'http request')) n.url = `${receiver.url}/aims360-webhook`;
     flows.filter((n) => n.type === 'http request').should.have.length(1);
     flows.filter((n) => n.type === 'mqtt-broker').should.have.length(1);
+    // The test's own: a debug message when an example's function has handled a run's changes
+    // (sent them on, or nothing), so that a run that publishes nothing has an end to wait for.
+    for (const file of FILES) {
+      const handler = flows.find((n) => n.type === 'function' && n.z === `tab-${file}`);
+      flows.push(
+        { id: `test-${file}-complete`, type: 'complete', z: handler.z, scope: [handler.id], uncaught: false, x: 100, y: 500, wires: [[`test-${file}-debug`]] },
+        { id: `test-${file}-debug`, type: 'debug', z: handler.z, name: `test: ${file} handled`, active: true, tosidebar: true, complete: 'false', x: 300, y: 500, wires: [] },
+      );
+    }
+    comms = await listen(red().url);
     const started = () => red().output().split('Started flows').length;
     const before = started();
     await deploy(red().url, flows.map((n) => (all.credentials[n.id] ? { ...n, credentials: all.credentials[n.id] } : n)));
@@ -56,6 +72,24 @@ describe('export examples deliver every row once: MQTT and a webhook', function 
   });
 
   const injectOf = (file) => flows.find((n) => n.type === 'inject' && n.z === `tab-${file}` && !n.d);
+
+  /** Clicks the example's inject and resolves once its function has handled the run. */
+  async function run(file) {
+    const seen = comms.events.length;
+    await clickInject(red().url, injectOf(file).id);
+    await comms.waitFor((e) => comms.events.indexOf(e) >= seen && debugFrom(`test: ${file} handled`)(e), 50000);
+  }
+
+  /** Rows as text, as the CSV has them: money with two decimals. */
+  const asText = (row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, k === 'totalAmount' && typeof v === 'number' ? v.toFixed(2) : String(v)]));
+  const byOrder = (a, b) => a.orderNo.localeCompare(b.orderNo);
+
+  /** Changes two rows, removes two and adds one; resolves what a changes-only run hands on. */
+  function changeView() {
+    const [a, b, c, d] = sim.viewRows(...VIEW).map((r) => r.orderNo);
+    const rows = sim.editViewRows(...VIEW, { remove: [a, b], change: { [c]: { totalQty: 5 }, [d]: { status: 'Hold' } }, add: 1 });
+    return { rows: rows.filter((r) => [c, d].includes(r.orderNo) || r === rows[rows.length - 1]).map(asText).sort(byOrder), removed: [{ orderNo: a }, { orderNo: b }].sort(byOrder) };
+  }
 
   /** The export job the simulator ran for this output format, once completed. */
   async function exportJob(outputFormat) {
@@ -103,24 +137,49 @@ describe('export examples deliver every row once: MQTT and a webhook', function 
     broker.published.length.should.equal(ROWS);
   });
 
-  it('export-to-webhook.json POSTs the export\'s rows as JSON to the webhook, once', async () => {
-    await clickInject(red().url, injectOf('export-to-webhook').id);
-    const job = await exportJob('JSON');
-    job.responseType.should.equal('In-line JSON');
-    const expected = JSON.parse(job.response);
-    expected.should.have.length(ROWS);
+  it('export-rows-to-mqtt.json, run again: nothing when the view is unchanged; then only the changed rows and the removed keys', async () => {
+    const before = broker.published.length;
+    await run('export-rows-to-mqtt');
+    broker.published.length.should.equal(before);
 
-    await settle(() => receiver.requests.length, 1, 'webhook requests');
-    receiver.requests.should.have.length(1);
-    const [request] = receiver.requests;
-    request.method.should.equal('POST');
-    request.path.should.equal('/aims360-webhook');
-    request.headers['content-type'].should.match(/^application\/json/);
-    const got = JSON.parse(request.body);
-    got.should.have.length(ROWS);
-    new Set(got.map((r) => r.orderNo)).size.should.equal(ROWS);
-    got.should.eql(expected);
-    // The token went to the API only.
-    JSON.stringify(request.headers).should.not.containEql(TOKEN);
+    const expected = changeView();
+    await run('export-rows-to-mqtt');
+    const now = () => broker.published.slice(before);
+    await settle(() => now().length, 5, 'changes published');
+    now().filter((p) => p.topic === TOPIC).map((p) => asText(JSON.parse(p.payload))).sort(byOrder).should.eql(expected.rows);
+    now().filter((p) => p.topic === REMOVED_TOPIC).map((p) => JSON.parse(p.payload)).sort(byOrder).should.eql(expected.removed);
+    now().should.have.length(5);
+  });
+
+  it('export-to-webhook.json POSTs each row of the export as JSON to the webhook, once', async () => {
+    // The view as the MQTT test left it: its own export data node has not seen it yet.
+    const expected = sim.viewRows(...VIEW).map(asText).sort(byOrder);
+    await run('export-to-webhook');
+    await settle(() => receiver.requests.length, expected.length, 'webhook requests');
+    receiver.requests.should.have.length(expected.length);
+    for (const request of receiver.requests) {
+      request.method.should.equal('POST');
+      request.path.should.equal('/aims360-webhook');
+      request.headers['content-type'].should.match(/^application\/json/);
+      request.headers['x-aims360-change'].should.equal('changed');
+      // The token went to the API only.
+      JSON.stringify(request.headers).should.not.containEql(TOKEN);
+    }
+    receiver.requests.map((r) => asText(JSON.parse(r.body))).sort(byOrder).should.eql(expected);
+  });
+
+  it('export-to-webhook.json, run again: nothing when the view is unchanged; then one POST per changed row and per removed key', async () => {
+    const before = receiver.requests.length;
+    await run('export-to-webhook');
+    receiver.requests.length.should.equal(before);
+
+    const expected = changeView();
+    await run('export-to-webhook');
+    const now = () => receiver.requests.slice(before);
+    await settle(() => now().length, 5, 'webhook requests');
+    const of = (change) => now().filter((r) => r.headers['x-aims360-change'] === change).map((r) => JSON.parse(r.body));
+    of('changed').map(asText).sort(byOrder).should.eql(expected.rows);
+    of('removed').sort(byOrder).should.eql(expected.removed);
+    now().should.have.length(5);
   });
 });

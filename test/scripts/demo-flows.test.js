@@ -42,6 +42,20 @@ describe('demo flows: joining the examples into the user\'s flows', () => {
     [kept.refreshed, kept.kept].should.eql([[], []]);
   });
 
+  it('the database node disabled when npm start has no database, enabled when it has one: followed quietly', () => {
+    const withDb = (disabled) => ({
+      flows: [...first.flows, { id: 'db1', type: 'mysql', z: 'tab-b', mydb: 'db', name: 'write', x: 300, y: 100, wires: [[]], ...(disabled ? { d: true } : {}) }],
+      credentials: first.credentials,
+    });
+    const without = mergeFlows({ shipped: withDb(true), user: lastRun.flows, record: lastRun.record });
+    const enabled = mergeFlows({ shipped: withDb(false), user: without.flows, record: without.record });
+    (enabled.flows.find((n) => n.id === 'db1').d === undefined).should.be.true();
+    [enabled.refreshed, enabled.kept].should.eql([[], []]);
+    const disabledAgain = mergeFlows({ shipped: withDb(true), user: enabled.flows, record: enabled.record });
+    disabledAgain.flows.find((n) => n.id === 'db1').d.should.be.true();
+    [disabledAgain.refreshed, disabledAgain.kept].should.eql([[], []]);
+  });
+
   it('a changed copy is kept, and listed when the version ships another; reset puts the shipped one back', () => {
     const changed = lastRun.flows.map((n) => (n.id === 'a1' ? { ...n, name: 'mine' } : n));
     const credentials = { server: { token: 'my-token' }, other: { password: 'secret' } };
