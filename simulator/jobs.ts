@@ -29,6 +29,11 @@ export interface JobSpec {
   createdBy?: string;
   createdDate?: string;
   purged?: boolean;
+  /**
+   * Changes show in answers this long after the modifiedDate they carry, as a database that
+   * stamps a row before its write is visible: the case a watcher's overlap window is for.
+   */
+  modifiedLagMs?: number;
   /** The request that created the job, served at requestURL. */
   request?: unknown;
 }
@@ -91,6 +96,7 @@ export function validateSpec(spec: JobPatch): void {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new SpecError('A job spec must be a JSON object.');
   checkNumber('queuedMs', spec.queuedMs);
   checkNumber('runMs', spec.runMs);
+  checkNumber('modifiedLagMs', spec.modifiedLagMs);
   checkOneOf('outcome', spec.outcome, ['Completed', 'Failed']);
   checkOneOf('rerunOutcome', spec.rerunOutcome, ['Completed', 'Failed']);
   checkOneOf('canReRun', spec.canReRun, ['Yes', 'No']);
@@ -198,6 +204,23 @@ export function stateOf(job: JobRecord, now: number): JobState {
   };
 }
 
+/**
+ * When the job last changed as of `now`: queued (its run's start), started, each percent of
+ * progress, ended; a patch or rerun (modifiedAt) when later. What modifiedDate says.
+ */
+export function lastChangeAt(job: JobRecord, now: number): number {
+  const state = stateOf(job, now);
+  let changed = job.runStart;
+  if (state.completedDate !== null) changed = state.completedDate;
+  else if (state.startDate !== null) {
+    const run = job.spec.runMs ?? 0;
+    // The moment the current percent was reached (a forced status has no such moment).
+    const reached = job.forcedStatus ? state.startDate : state.startDate + Math.ceil((state.percent * run) / 100);
+    changed = Math.min(Math.max(reached, state.startDate), now);
+  }
+  return Math.max(job.modifiedAt ?? 0, changed);
+}
+
 export interface RenderContext {
   /** Scheme and authority links point at, e.g. http://127.0.0.1:8360 */
   base: string;
@@ -262,7 +285,9 @@ function statusText(job: JobRecord, status: JobStatus): string {
 
 /** The job exactly as GET .../backgroundjob lists it (documented field order and spelling). */
 export function renderJob(job: JobRecord, ctx: RenderContext): Record<string, unknown> {
-  const state = stateOf(job, ctx.now);
+  // A lagging job answers as it was modifiedLagMs ago: its latest change is not visible yet.
+  const at = ctx.now - (job.spec.modifiedLagMs ?? 0);
+  const state = stateOf(job, at);
   const spec = job.spec;
   const scope = spec.scope ?? 'Private';
   const responseType = spec.responseType ?? 'In-line JSON';
@@ -271,7 +296,7 @@ export function renderJob(job: JobRecord, ctx: RenderContext): Record<string, un
     const raw = responseType === 'Publishlink' ? documentList(job, ctx) : spec.inline !== undefined ? spec.inline : defaultInline();
     response = spec.responseAsJson ? raw : JSON.stringify(raw);
   }
-  const modified = Math.max(job.modifiedAt ?? 0, state.completedDate ?? state.startDate ?? job.createdAt);
+  const modified = lastChangeAt(job, at);
   const createdBy = spec.createdBy ?? 'operator@example.com';
   return {
     '@odata.etag': etag(job, state),
