@@ -152,7 +152,8 @@ export function patchJob(job: JobRecord, patch: JobPatch, now: number): void {
   if (jobStatus !== undefined) job.forcedStatus = jobStatus ?? undefined;
   if (percentCompleted !== undefined) job.forcedPercent = percentCompleted ?? undefined;
   if (restart) restartJob(job, now);
-  job.modifiedAt = now;
+  // How late the simulator shows changes is no change of the job.
+  if (Object.keys(patch).some((key) => key !== 'modifiedLagMs')) job.modifiedAt = now;
   job.version++;
 }
 

@@ -96,6 +96,8 @@ describe('AIMS360 simulator', function () {
       const now = sim.setJob('late', { modifiedLagMs: 0 });
       now.jobStatus.should.equal('Completed');
       now.completedDate.should.equal(at(created, 8000));
+      // The knob is no change of the job: its modifiedDate stays its end.
+      now.modifiedDate.should.equal(now.completedDate);
     });
   });
 
