@@ -58,6 +58,9 @@ export interface JobRecord {
   version: number;
   forcedStatus?: JobStatus;
   forcedPercent?: number;
+  /** When a forced status first had the job start and end: its dates stay put. */
+  forcedStartAt?: number;
+  forcedEndAt?: number;
   modifiedAt?: number;
   purged: boolean;
   docs: DocRecord[];
@@ -149,7 +152,12 @@ export function patchJob(job: JobRecord, patch: JobPatch, now: number): void {
   if (rest.purged !== undefined) job.purged = rest.purged === true;
   if (rest.createdDate !== undefined) job.createdAt = Date.parse(rest.createdDate);
   if (rest.documents !== undefined || rest.responseType !== undefined) job.docs = buildDocs(job, now);
-  if (jobStatus !== undefined) job.forcedStatus = jobStatus ?? undefined;
+  if (jobStatus !== undefined) {
+    job.forcedStatus = jobStatus ?? undefined;
+    const ends = jobStatus === 'Completed' || jobStatus === 'Failed';
+    job.forcedStartAt = jobStatus && jobStatus !== 'Queued' ? (job.forcedStartAt ?? now) : undefined;
+    job.forcedEndAt = ends ? (job.forcedEndAt ?? now) : undefined;
+  }
   if (percentCompleted !== undefined) job.forcedPercent = percentCompleted ?? undefined;
   if (restart) restartJob(job, now);
   // How late the simulator shows changes is no change of the job.
@@ -164,6 +172,8 @@ export function restartJob(job: JobRecord, now: number): void {
   job.version++;
   job.forcedStatus = undefined;
   job.forcedPercent = undefined;
+  job.forcedStartAt = undefined;
+  job.forcedEndAt = undefined;
   job.modifiedAt = now;
   if (job.spec.rerunOutcome) job.spec.outcome = job.spec.rerunOutcome;
   for (const doc of job.docs) {
@@ -197,11 +207,12 @@ export function stateOf(job: JobRecord, now: number): JobState {
     else percent = 100;
   }
   if (job.forcedPercent !== undefined) percent = job.forcedPercent;
+  // A forced start or end happened when it was forced, not at each answer.
   return {
     status,
     percent,
-    startDate: status === 'Queued' ? null : Math.min(started, now),
-    completedDate: status === 'Completed' || status === 'Failed' ? Math.min(finished, now) : null,
+    startDate: status === 'Queued' ? null : Math.min(started, job.forcedStartAt ?? now),
+    completedDate: status === 'Completed' || status === 'Failed' ? Math.min(finished, job.forcedEndAt ?? now) : null,
   };
 }
 
