@@ -3,6 +3,7 @@ import { toAimsError } from '../../src/lib/errors';
 import { readText } from '../../src/lib/job';
 import { jobEventLog } from '../../src/lib/job-event-log';
 import { JobEvent, JobWatcher, restoreState, WatchState } from '../../src/lib/job-events';
+import { text } from '../../src/lib/messages';
 import { readNumberSetting } from '../../src/lib/read-setting';
 import { valueOf } from '../../src/lib/rules';
 import { jobEventList } from '../../src/lib/settings';
@@ -109,7 +110,7 @@ export = (RED: NodeAPI) => {
       }
       const result = await watcher.poll(accountOf(RED, def.server).client, closing.signal);
       if (closing.signal.aborted) return;
-      if (result.fellBack) node.warn(RED._('aims360-job-events.log.fallback'));
+      if (result.fellBack) node.warn(text('aims360.jobEvents.fallback'));
       // Kept before sending: a restart after this sends none of these again.
       await store.set(structuredClone(watcher.state));
       if (closing.signal.aborted) return;

@@ -3,7 +3,8 @@
 // a late modifiedDate, pages, a refused filter), reruns, a redeploy, a failing poll, secrets.
 // Waits follow the node's statuses: each poll ends with one.
 require('should');
-const { helper, baseFlow, load, next, collect, english, useSimAndNodeRed } = require('../support/red');
+const { helper, baseFlow, load, next, collect, useSimAndNodeRed } = require('../support/red');
+const { text } = require('../../dist/src/lib/messages.js');
 const { startSim, apiCalls, TOKEN } = require('../support/sim');
 const { jobEventLog } = require('../../dist/src/lib/job-event-log.js');
 
@@ -159,7 +160,7 @@ describe('aims360-job-events', function () {
     names(seen).should.eql(['fresh:failed']);
     caught.should.eql([]);
     const said = helper.log().args.filter(([e]) => e.level === helper.log().WARN && e.id === nodeId);
-    said.map(([e]) => e.msg).should.eql([english('aims360-job-events.log.fallback')]);
+    said.map(([e]) => e.msg).should.eql([text('aims360.jobEvents.fallback')]);
     decodeURIComponent(apiCalls(sim).at(-1).query).should.startWith('$filter=(createdDate ge ');
   });
 
