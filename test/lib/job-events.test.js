@@ -257,6 +257,20 @@ describe('lib: job events', () => {
       watcher.fallback.should.be.false();
     });
 
+    it('reads at most MAX_PAGES pages a poll (FALLBACK_PAGES on the fallback); the next poll goes on from the cursor', async () => {
+      const { MAX_PAGES, FALLBACK_PAGES } = events;
+      const pages = (n, from) => Array.from({ length: n }, (_, i) => ({ value: [job(`p${from + i}`, 'Completed', from + i)], '@odata.nextLink': `https://apiwest.aims360.rest/x?$skip=${from + i + 1}` }));
+      const client = scriptedClient(...pages(MAX_PAGES + 5, 1));
+      const watcher = new JobWatcher(baselined(), { events: ['completed'] });
+      (await watcher.poll(client)).events.length.should.equal(MAX_PAGES);
+      client.queries.length.should.equal(MAX_PAGES);
+      watcher.state.cursor.should.equal(iso(MAX_PAGES));
+      const fallback = scriptedClient(refused(), ...pages(FALLBACK_PAGES + 5, 1));
+      const onFallback = new JobWatcher(baselined(), { events: ['completed'] });
+      (await onFallback.poll(fallback)).events.length.should.equal(FALLBACK_PAGES);
+      fallback.queries.length.should.equal(FALLBACK_PAGES + 1);
+    });
+
     it('other failures are failures: no fallback', async () => {
       for (const error of [AimsError.of('NETWORK', 'aims360.errors.client.closed'), AimsError.of('API_ERROR', 'aims360.errors.client.answered', { who: 'x', answer: 'y' }, 500)]) {
         const client = scriptedClient(error);
