@@ -16,6 +16,8 @@ const TAB_ORDER = [
   'progress-display',
   'rerun-job',
   'rerun-failed-jobs',
+  'job-events-alert-on-failed-jobs',
+  'job-events-fetch-completed-exports',
   'fetch-output',
   'aims360-request',
 ];

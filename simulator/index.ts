@@ -57,6 +57,8 @@ export interface SimConfig {
   pageSize: number;
   nextLinkHost: string | null;
   rejectCombinedFilter: boolean;
+  /** 400 for a $filter on modifiedDate (the job events node's fallback). */
+  rejectModifiedDateFilter: boolean;
   exportQueuedMs: number;
   exportRunMs: number;
   /** Rows in each export of the documented body. */
@@ -146,6 +148,7 @@ export class Simulator {
       pageSize: 100,
       nextLinkHost: null,
       rejectCombinedFilter: false,
+      rejectModifiedDateFilter: false,
       // Demo exports run long enough for a progress display to show something.
       exportQueuedMs: this.options.demo ? 2000 : 500,
       exportRunMs: this.options.demo ? 12000 : 2000,
@@ -259,6 +262,7 @@ export class Simulator {
       next.nextLinkHost = patch.nextLinkHost || null;
     }
     if (patch.rejectCombinedFilter !== undefined) next.rejectCombinedFilter = patch.rejectCombinedFilter === true;
+    if (patch.rejectModifiedDateFilter !== undefined) next.rejectModifiedDateFilter = patch.rejectModifiedDateFilter === true;
     if (patch.exportRows !== undefined) {
       if (!Number.isInteger(patch.exportRows) || patch.exportRows < 0) throw new SpecError('exportRows must be a whole number.');
       next.exportRows = patch.exportRows;

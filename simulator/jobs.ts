@@ -29,6 +29,11 @@ export interface JobSpec {
   createdBy?: string;
   createdDate?: string;
   purged?: boolean;
+  /**
+   * Changes show in answers this long after the modifiedDate they carry, as a database that
+   * stamps a row before its write is visible: the case a watcher's overlap window is for.
+   */
+  modifiedLagMs?: number;
   /** The request that created the job, served at requestURL. */
   request?: unknown;
 }
@@ -53,6 +58,9 @@ export interface JobRecord {
   version: number;
   forcedStatus?: JobStatus;
   forcedPercent?: number;
+  /** When a forced status first had the job start and end: its dates stay put. */
+  forcedStartAt?: number;
+  forcedEndAt?: number;
   modifiedAt?: number;
   purged: boolean;
   docs: DocRecord[];
@@ -91,6 +99,7 @@ export function validateSpec(spec: JobPatch): void {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new SpecError('A job spec must be a JSON object.');
   checkNumber('queuedMs', spec.queuedMs);
   checkNumber('runMs', spec.runMs);
+  checkNumber('modifiedLagMs', spec.modifiedLagMs);
   checkOneOf('outcome', spec.outcome, ['Completed', 'Failed']);
   checkOneOf('rerunOutcome', spec.rerunOutcome, ['Completed', 'Failed']);
   checkOneOf('canReRun', spec.canReRun, ['Yes', 'No']);
@@ -143,10 +152,16 @@ export function patchJob(job: JobRecord, patch: JobPatch, now: number): void {
   if (rest.purged !== undefined) job.purged = rest.purged === true;
   if (rest.createdDate !== undefined) job.createdAt = Date.parse(rest.createdDate);
   if (rest.documents !== undefined || rest.responseType !== undefined) job.docs = buildDocs(job, now);
-  if (jobStatus !== undefined) job.forcedStatus = jobStatus ?? undefined;
+  if (jobStatus !== undefined) {
+    job.forcedStatus = jobStatus ?? undefined;
+    const ends = jobStatus === 'Completed' || jobStatus === 'Failed';
+    job.forcedStartAt = jobStatus && jobStatus !== 'Queued' ? (job.forcedStartAt ?? now) : undefined;
+    job.forcedEndAt = ends ? (job.forcedEndAt ?? now) : undefined;
+  }
   if (percentCompleted !== undefined) job.forcedPercent = percentCompleted ?? undefined;
   if (restart) restartJob(job, now);
-  job.modifiedAt = now;
+  // How late the simulator shows changes is no change of the job.
+  if (Object.keys(patch).some((key) => key !== 'modifiedLagMs')) job.modifiedAt = now;
   job.version++;
 }
 
@@ -157,6 +172,8 @@ export function restartJob(job: JobRecord, now: number): void {
   job.version++;
   job.forcedStatus = undefined;
   job.forcedPercent = undefined;
+  job.forcedStartAt = undefined;
+  job.forcedEndAt = undefined;
   job.modifiedAt = now;
   if (job.spec.rerunOutcome) job.spec.outcome = job.spec.rerunOutcome;
   for (const doc of job.docs) {
@@ -190,12 +207,30 @@ export function stateOf(job: JobRecord, now: number): JobState {
     else percent = 100;
   }
   if (job.forcedPercent !== undefined) percent = job.forcedPercent;
+  // A forced start or end happened when it was forced, not at each answer.
   return {
     status,
     percent,
-    startDate: status === 'Queued' ? null : Math.min(started, now),
-    completedDate: status === 'Completed' || status === 'Failed' ? Math.min(finished, now) : null,
+    startDate: status === 'Queued' ? null : Math.min(started, job.forcedStartAt ?? now),
+    completedDate: status === 'Completed' || status === 'Failed' ? Math.min(finished, job.forcedEndAt ?? now) : null,
   };
+}
+
+/**
+ * When the job last changed as of `now`: queued (its run's start), started, each percent of
+ * progress, ended; a patch or rerun (modifiedAt) when later. What modifiedDate says.
+ */
+export function lastChangeAt(job: JobRecord, now: number): number {
+  const state = stateOf(job, now);
+  let changed = job.runStart;
+  if (state.completedDate !== null) changed = state.completedDate;
+  else if (state.startDate !== null) {
+    const run = job.spec.runMs ?? 0;
+    // The moment the current percent was reached (a forced status has no such moment).
+    const reached = job.forcedStatus ? state.startDate : state.startDate + Math.ceil((state.percent * run) / 100);
+    changed = Math.min(Math.max(reached, state.startDate), now);
+  }
+  return Math.max(job.modifiedAt ?? 0, changed);
 }
 
 export interface RenderContext {
@@ -262,7 +297,9 @@ function statusText(job: JobRecord, status: JobStatus): string {
 
 /** The job exactly as GET .../backgroundjob lists it (documented field order and spelling). */
 export function renderJob(job: JobRecord, ctx: RenderContext): Record<string, unknown> {
-  const state = stateOf(job, ctx.now);
+  // A lagging job answers as it was modifiedLagMs ago: its latest change is not visible yet.
+  const at = ctx.now - (job.spec.modifiedLagMs ?? 0);
+  const state = stateOf(job, at);
   const spec = job.spec;
   const scope = spec.scope ?? 'Private';
   const responseType = spec.responseType ?? 'In-line JSON';
@@ -271,7 +308,7 @@ export function renderJob(job: JobRecord, ctx: RenderContext): Record<string, un
     const raw = responseType === 'Publishlink' ? documentList(job, ctx) : spec.inline !== undefined ? spec.inline : defaultInline();
     response = spec.responseAsJson ? raw : JSON.stringify(raw);
   }
-  const modified = Math.max(job.modifiedAt ?? 0, state.completedDate ?? state.startDate ?? job.createdAt);
+  const modified = lastChangeAt(job, at);
   const createdBy = spec.createdBy ?? 'operator@example.com';
   return {
     '@odata.etag': etag(job, state),

@@ -165,6 +165,13 @@ export function hasOr(node: FilterNode): boolean {
   return false;
 }
 
+/** Whether the filter compares this property anywhere (fields by their canonical name). */
+export function mentions(node: FilterNode, field: string): boolean {
+  if (node.kind === 'cmp') return node.field === field;
+  if (node.kind === 'not') return mentions(node.expr, field);
+  return mentions(node.left, field) || mentions(node.right, field);
+}
+
 /** The documented single-job form `jobId eq '...'`, which gets the nextLink quirk. */
 export function isSingleIdFilter(node: FilterNode): boolean {
   return node.kind === 'cmp' && node.field === 'jobID' && node.op === 'eq';

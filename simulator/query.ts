@@ -2,13 +2,15 @@
 // for, with the count and the nextLink the real server writes.
 import { HttpError } from './http';
 import { hostBase, renderJob, type JobRecord, type RenderContext } from './jobs';
-import { evaluate, hasOr, isSingleIdFilter, jobIdsNamed, ODataError, parseQuery, sortRows, type QueryOptions } from './odata-query-options';
+import { evaluate, hasOr, mentions, isSingleIdFilter, jobIdsNamed, ODataError, parseQuery, sortRows, type QueryOptions } from './odata-query-options';
 
 /** The settings of the simulator's config that shape an answer. */
 export interface QueryConfig {
   pageSize: number;
   nextLinkHost: string | null;
   rejectCombinedFilter: boolean;
+  /** Answer 400 to a filter on modifiedDate, as an API that cannot filter on it would. */
+  rejectModifiedDateFilter?: boolean;
 }
 
 function invalid(message: string): HttpError {
@@ -31,6 +33,9 @@ export function queryJobs(query: string, jobs: Iterable<JobRecord>, rctx: Render
   }
   const { filter, skip, top, select } = q;
   if (filter && config.rejectCombinedFilter && hasOr(filter)) throw invalid("The 'or' operator is not allowed in $filter.");
+  if (filter && config.rejectModifiedDateFilter && mentions(filter, 'modifiedDate')) {
+    throw invalid("The property 'modifiedDate' cannot be used in the $filter query option.");
+  }
   const named = filter && jobIdsNamed(filter);
   let rows: Record<string, unknown>[] = [];
   for (const job of jobs) if (!job.purged && (!named || named.has(job.id))) rows.push(renderJob(job, rctx));

@@ -6,6 +6,7 @@
 import '../../nodes/aims360-config/editor.js';
 import '../../nodes/export/editor.js';
 import '../../nodes/fetch-output/editor.js';
+import '../../nodes/job-events/editor.js';
 import '../../nodes/job-status/editor.js';
 import '../../nodes/request/editor.js';
 import '../../nodes/rerun-job/editor.js';

@@ -141,6 +141,24 @@ export function workingNode(type: string, icon: string) {
   return { type, prefix: type, category: 'AIMS360', color: '#7FC6D9', icon, inputs: 1, outputs: 1, version: 1 };
 }
 
+/** The job events node's events, in the order a job reaches them. */
+export const JOB_EVENTS = ['queued', 'started', 'completed', 'failed'] as const;
+export type JobEventChoice = (typeof JOB_EVENTS)[number];
+
+const ONE_EVENT = `(${JOB_EVENTS.join('|')})`;
+const EVENT_LIST = new RegExp(`^\\s*${ONE_EVENT}(\\s*,\\s*${ONE_EVENT})*\\s*$`, 'i');
+
+/** The job events node's `events`: a comma-separated list of JOB_EVENTS, any case. */
+export function jobEventsSetting(): Setting {
+  return { value: 'completed,failed', label: 'events', rule: { kind: 'pattern', pattern: EVENT_LIST, says: 'events' } };
+}
+
+/** The events a saved `events` names (a value the rule accepts), each once, in JOB_EVENTS order. */
+export function jobEventList(value: string): JobEventChoice[] {
+  const named = value.split(',').map((e) => e.trim().toLowerCase());
+  return JOB_EVENTS.filter((e) => named.includes(e));
+}
+
 /** name and server: every working node has them. */
 export function commonSettings(): Record<string, Setting> {
   return {

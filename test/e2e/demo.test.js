@@ -24,6 +24,7 @@ describe('npm start (demo)', function () {
   let quietLog;
   let subscriber;
   const mqttRows = [];
+  const mqttOther = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-demo-'));
   const output = () => demo.output();
   const simLog = async () => (await fetch(`${simUrl}/_sim/log`)).json();
@@ -40,7 +41,11 @@ describe('npm start (demo)', function () {
       subscriber.once('connect', resolve);
       subscriber.once('error', reject);
     });
-    subscriber.on('message', (topic, payload) => mqttRows.push({ topic, row: JSON.parse(String(payload)) }));
+    // Export rows come as JSON; the job events alert as a line of text.
+    subscriber.on('message', (topic, payload) => {
+      if (topic.startsWith('aims360/orders/')) mqttRows.push({ topic, row: JSON.parse(String(payload)) });
+      else mqttOther.push({ topic, text: String(payload) });
+    });
     await subscriber.subscribeAsync('aims360/#', { qos: 1 });
     comms = await listen(editorUrl);
   });
@@ -68,7 +73,8 @@ describe('npm start (demo)', function () {
     const settings = await (await fetch(`${editorUrl}/settings`)).json();
     settings.should.not.have.property('telemetryEnabled', true);
     settings.editorTheme.tours.should.be.false();
-    quietLog.should.eql([]);
+    // The job events examples only watch (reads of the jobs query): they send nothing for jobs already ended.
+    quietLog.filter((e) => !(e.method === 'GET' && e.path === '/jobsmanagement/odata/v1.0/backgroundjob')).should.eql([]);
   });
 
   it('deploys every example, the start-here tab first, and the job status example runs', async () => {
@@ -136,6 +142,17 @@ describe('npm start (demo)', function () {
     numbers[0].should.equal('SO100000');
     numbers.should.eql([...new Set(numbers)].sort());
     mqttRows.filter((m) => m.row.status !== 'Open').should.eql([]);
+  });
+
+  it('runs the job events examples: a job that fails reaches MQTT and the chat webhook, a completed export lands in a file', async () => {
+    const received = await comms.waitFor(debugFrom('chat received'), 50000);
+    // The demo's own forecast job may fail after the watch began: any failed job's line.
+    JSON.parse(received.data.msg).text.should.match(/^AIMS360 job failed: .+ \([\w-]+\) at .+\. .+/);
+    const deadline = Date.now() + 20000;
+    while (!mqttOther.some((m) => m.topic === 'aims360/jobs/failed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    mqttOther.find((m) => m.topic === 'aims360/jobs/failed').text.should.match(/^AIMS360 job failed: .+\. .+/);
+    const saved = await comms.waitFor(debugFrom('export saved'), 50000);
+    fs.readFileSync(path.resolve(dir, saved.data.msg), 'utf8').should.startWith('orderNo,customer,');
   });
 
   /** The examples' injects that lead to a node there to fail (every output unwired), by tab. */

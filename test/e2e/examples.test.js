@@ -38,9 +38,11 @@ describe('example flows, packed and installed, against the simulator', function 
     }
   });
 
-  it('deploying every example sends nothing to the API and writes no file within 10 s', async () => {
+  it('deploying every example sends nothing to the API but job events\' watching, and writes no file within 10 s', async () => {
     await new Promise((r) => setTimeout(r, Math.max(0, deployedAt + 10000 - Date.now())));
-    sim().log.map((e) => `${e.method} ${e.path}`).should.eql([]);
+    // Job events nodes start watching on Deploy: reads of the jobs query only (they send nothing for jobs already ended).
+    const watching = examples().some(({ flow }) => flow.some((n) => n.type === 'aims360-job-events'));
+    sim().log.map((e) => `${e.method} ${e.path}`).filter((call) => !(watching && call === 'GET /jobsmanagement/odata/v1.0/backgroundjob')).should.eql([]);
     fs.readdirSync(red().userDir).filter((f) => /^aims360-/.test(f)).should.eql([]);
     // What a user clicks next.
     for (const { flow } of examples()) {
@@ -111,6 +113,18 @@ describe('example flows, packed and installed, against the simulator', function 
     (await comms.waitFor(debugFrom('completed after rerun'), 50000)).data.msg.should.not.equal('demo-last-week-export-failed');
     (await comms.waitFor(debugFrom('failed again'), 50000)).data.msg.should.match(/warehouse system was offline/);
     comms.events.filter(debugFrom('completed after rerun')).map((e) => e.data.msg).should.not.containEql('demo-last-week-export-failed');
+  });
+
+  it('job-events-alert-on-failed-jobs.json: a job that fails after Deploy reaches the chat webhook as a readable line', async () => {
+    const received = await comms.waitFor((e) => debugFrom('chat received')(e) && /Nightly stock sync failed/.test(e.data.msg), 50000);
+    JSON.parse(received.data.msg).text.should.match(/^AIMS360 job failed: Nightly Stock Sync \([\w-]+\) at .+\. Nightly stock sync failed: the warehouse system did not answer\.$/);
+  });
+
+  it('job-events-fetch-completed-exports.json writes each export that completes after Deploy to a file', async () => {
+    const written = await comms.waitFor(debugFrom('export saved'), 50000);
+    const file = path.resolve(red().userDir, written.data.msg);
+    file.startsWith(path.join(red().userDir, 'aims360-exports')).should.be.true(file);
+    fs.readFileSync(file, 'utf8').split(/\r?\n/)[0].should.startWith('orderNo,customer');
   });
 
   it('progress-display.json shows a growing bar, then the finished job', async () => {

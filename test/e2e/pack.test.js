@@ -115,7 +115,7 @@ describe('packed and installed package (end to end)', function () {
     const res = await fetch(`${red.url}/nodes`, { headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
     const sets = await res.json();
     const ours = sets.filter((s) => s.module === '@flowjobs/node-red-aims360');
-    ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-export', 'aims360-fetch-output', 'aims360-job-status', 'aims360-request', 'aims360-rerun-job', 'aims360-wait-for-job']);
+    ours.flatMap((s) => s.types).sort().should.eql(['aims360-config', 'aims360-export', 'aims360-fetch-output', 'aims360-job-events', 'aims360-job-status', 'aims360-request', 'aims360-rerun-job', 'aims360-wait-for-job']);
     ours.forEach((s) => { s.enabled.should.be.true(); (s.err === undefined).should.be.true(); });
   });
 

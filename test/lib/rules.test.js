@@ -264,7 +264,8 @@ describe('settings rules (rules.ts)', () => {
     it('every working node sits in the AIMS360 palette category and names the registered config node', () => {
       for (const spec of Object.values(specs)) {
         if (spec === config) continue;
-        spec.should.containEql({ category: 'AIMS360', prefix: spec.type, inputs: 1 });
+        // Job events watches the account: it has no input (CONTRACT.md, "Node types").
+        spec.should.containEql({ category: 'AIMS360', prefix: spec.type, inputs: spec.type === 'aims360-job-events' ? 0 : 1 });
         PACKAGE['node-red'].nodes.should.have.property(spec.settings.server.config);
         specs[spec.settings.server.config].category.should.equal('config');
       }

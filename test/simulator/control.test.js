@@ -27,7 +27,7 @@ describe('AIMS360 simulator', function () {
       sim.listJobs().length.should.equal(0);
       sim.log.length.should.equal(0);
       sim.getConfig().should.eql({
-        token: TOKEN, pageSize: 100, nextLinkHost: null, rejectCombinedFilter: false, exportQueuedMs: 500, exportRunMs: 2000,
+        token: TOKEN, pageSize: 100, nextLinkHost: null, rejectCombinedFilter: false, rejectModifiedDateFilter: false, exportQueuedMs: 500, exportRunMs: 2000,
         exportRows: 25, serveLatestExportPath: true, serveEarlierExportPath: true, serveRanges: true,
       });
       (await get(JOBS)).status.should.equal(200);

@@ -57,6 +57,50 @@ describe('AIMS360 simulator', function () {
     });
   });
 
+  describe('modifiedDate', () => {
+    const ago = (ms) => new Date(Date.now() - ms).toISOString();
+    const at = (iso, ms) => new Date(Date.parse(iso) + ms).toISOString();
+
+    it('is written by every change: queued, started, each percent, ended', () => {
+      const queued = ago(500);
+      sim.addJob({ jobId: 'q', createdDate: queued, queuedMs: 60000 }).modifiedDate.should.equal(queued);
+      const running = ago(3000);
+      const r = sim.addJob({ jobId: 'r', createdDate: running, queuedMs: 1000, runMs: 100000 });
+      r.jobStatus.should.equal('Inprogress');
+      // The moment the percent it shows was reached, not the time of the answer.
+      r.modifiedDate.should.equal(at(running, 1000 + r.percentCompleted * 1000));
+      const done = ago(10000);
+      sim.addJob({ jobId: 'c', createdDate: done, queuedMs: 1000, runMs: 4000 }).modifiedDate.should.equal(at(done, 5000));
+      const failed = sim.addJob({ jobId: 'f', createdDate: done, queuedMs: 1000, runMs: 2000, outcome: 'Failed' });
+      failed.modifiedDate.should.equal(failed.completedDate);
+    });
+
+    it('is written by a rerun and a forced status, from the simulator clock', () => {
+      sim.addJob({ jobId: 'again', createdDate: ago(10000), queuedMs: 60000, runMs: 1000 });
+      sim.setJob('again', { jobStatus: 'Completed' });
+      const before = Date.now();
+      const forced = sim.setJob('again', { jobStatus: 'Failed' });
+      Date.parse(forced.modifiedDate).should.be.within(before, Date.now());
+      const rerunAt = Date.now();
+      const rerun = sim.setJob('again', { restart: true });
+      rerun.jobStatus.should.equal('Queued');
+      Date.parse(rerun.modifiedDate).should.be.within(rerunAt, Date.now());
+    });
+
+    it('modifiedLagMs shows a change late, with the modifiedDate it happened at', () => {
+      const created = ago(10000);
+      const late = sim.addJob({ jobId: 'late', createdDate: created, queuedMs: 0, runMs: 8000, modifiedLagMs: 5000 });
+      // Ended 2 s ago, but the answer is the job as it was 5 s ago.
+      late.jobStatus.should.equal('Inprogress');
+      Date.parse(late.modifiedDate).should.be.below(Date.now() - 5000 + 1);
+      const now = sim.setJob('late', { modifiedLagMs: 0 });
+      now.jobStatus.should.equal('Completed');
+      now.completedDate.should.equal(at(created, 8000));
+      // The knob is no change of the job: its modifiedDate stays its end.
+      now.modifiedDate.should.equal(now.completedDate);
+    });
+  });
+
   describe('rerun', () => {
     const rerun = (id) => fetch(`${sim.url}/jobsmanagement/v1.0/backgroundjob/${encodeURIComponent(id)}/rerun`, { method: 'POST', headers: AUTH });
 

@@ -128,6 +128,53 @@ describe('AIMS360 simulator', function () {
       (sim.getJob('purged-later') === undefined).should.be.true();
     });
 
+    describe('modifiedDate, as a job watcher asks', () => {
+      const T = Date.parse('2026-12-07T04:00:00.000Z');
+      const iso = (ms) => new Date(T + ms).toISOString();
+      /** Ended jobs whose modifiedDate is T + ms (created 1 s before, run 1 s). */
+      const ended = (jobId, ms, more = {}) => sim.addJob({ jobId, createdDate: iso(ms - 1000), queuedMs: 0, runMs: 1000, ...more });
+
+      beforeEach(() => {
+        ended('m1', 1000);
+        ended('m2', 2000, { category: 'Orders' });
+        ended('m3', 2000);
+        ended('m4', 3000);
+      });
+
+      it('filters with gt and ge, ANDed with a clause of the user, ordered asc or desc', async () => {
+        ids((await filter(`modifiedDate gt ${iso(1000)}`, '&$orderby=modifiedDate')).body).should.eql(['m2', 'm3', 'm4']);
+        ids((await filter(`modifiedDate ge ${iso(2000)}`, '&$orderby=modifiedDate')).body).should.eql(['m2', 'm3', 'm4']);
+        ids((await filter(`modifiedDate gt ${iso(2000)}`, '&$orderby=modifiedDate')).body).should.eql(['m4']);
+        ids((await filter(`modifiedDate gt ${iso(0)}`, '&$orderby=modifiedDate%20desc')).body).should.eql(['m4', 'm2', 'm3', 'm1']);
+        ids((await filter(`modifiedDate ge ${iso(1500)} and categoryName eq 'Reports'`, '&$orderby=modifiedDate%20asc')).body).should.eql(['m3', 'm4']);
+        ids((await filter(`(categoryName eq 'Orders') and modifiedDate gt ${iso(1000)}`)).body).should.eql(['m2']);
+      });
+
+      it('pages a modifiedDate query with nextLinks that keep the filter and the order', async () => {
+        sim.setConfig({ pageSize: 2 });
+        const seen = [];
+        let link = `${sim.url}${JOBS}?$filter=${enc(`modifiedDate gt ${iso(0)}`)}&$orderby=modifiedDate%20desc`;
+        while (link) {
+          const body = await (await fetch(link, { headers: AUTH })).json();
+          seen.push(...ids(body));
+          link = body['@odata.nextLink'];
+        }
+        seen.should.eql(['m4', 'm2', 'm3', 'm1']);
+        sim.log[1].query.should.containEql(`$filter=${enc(`modifiedDate gt ${iso(0)}`)}`);
+        sim.log[1].query.should.containEql('$orderby=modifiedDate%20desc');
+      });
+
+      it('refuses a modifiedDate filter with 400 when told to, and nothing else', async () => {
+        sim.setConfig({ rejectModifiedDateFilter: true });
+        const refused = await filter(`categoryName eq 'Reports' and not (modifiedDate le ${iso(0)})`);
+        refused.status.should.equal(400);
+        refused.body.error.message.should.match(/modifiedDate/);
+        (await filter(`createdDate ge ${iso(0)}`, '&$orderby=modifiedDate')).status.should.equal(200);
+        sim.reset();
+        (await filter(`modifiedDate gt ${iso(0)}`)).status.should.equal(200);
+      });
+    });
+
     describe('paging', () => {
       it('pages with absolute nextLinks until the end', async () => {
         sim.setConfig({ pageSize: 2 });

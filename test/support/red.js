@@ -46,10 +46,11 @@ const requestNode = ourNode('aims360-request');
 const rerunJobNode = ourNode('aims360-rerun-job');
 const fetchOutputNode = ourNode('aims360-fetch-output');
 const exportNode = ourNode('aims360-export');
+const jobEventsNode = ourNode('aims360-job-events');
 
 /** Every node type of the pack, for helper.load. */
 const allNodes = [
-  configNode, jobStatusNode, waitForJobNode, requestNode, rerunJobNode, fetchOutputNode, exportNode,
+  configNode, jobStatusNode, waitForJobNode, requestNode, rerunJobNode, fetchOutputNode, exportNode, jobEventsNode,
   catchNode, statusNode, completeNode, splitJoinNodes,
 ];
 
