@@ -7,6 +7,7 @@ import { text } from '../../src/lib/messages';
 import { readNumberSetting } from '../../src/lib/read-setting';
 import { valueOf } from '../../src/lib/rules';
 import { jobEventList } from '../../src/lib/settings';
+import { nodeStore } from '../../src/runtime/node-store';
 import { accountOf, readSpec } from '../../src/runtime/red';
 import { done, failed, working } from '../../src/runtime/status';
 import { spec } from './spec';
@@ -16,37 +17,6 @@ interface JobEventsDef extends NodeDef {
   events?: string;
   filter?: string;
   interval?: string | number;
-}
-
-/** Where a node keeps its state between runs. */
-interface Store<T> {
-  get(): Promise<T | undefined>;
-  set(value: T): Promise<void>;
-}
-
-/**
- * The states of this runtime's job events nodes, by node id: Node-RED deletes a node's
- * context when it closes (a redeploy) unless a context store is configured.
- */
-const kept = new Map<string, unknown>();
-
-/**
- * The node's state: kept in this runtime across redeploys, and in the node's own context
- * (its default store), which a persistent store keeps across restarts.
- */
-function nodeState<T>(node: Node, key: string): Store<T> & { forget(): void } {
-  const context = node.context();
-  return {
-    get: () =>
-      kept.has(node.id)
-        ? Promise.resolve(kept.get(node.id) as T)
-        : new Promise((resolve, reject) => context.get(key, (err: Error | undefined, value: unknown) => (err ? reject(err) : resolve(value as T | undefined)))),
-    set: (value) => {
-      kept.set(node.id, value);
-      return new Promise((resolve, reject) => context.set(key, value, (err?: Error) => (err ? reject(err) : resolve())));
-    },
-    forget: () => kept.delete(node.id),
-  };
 }
 
 const STATE_KEY = 'aims360-job-events';
@@ -72,7 +42,7 @@ export = (RED: NodeAPI) => {
     const filter = String(valueOf(spec, 'filter', get)).trim() || undefined;
     // Another server or filter is another watch: it starts with a baseline.
     const scope = `${def.server ?? ''}|${filter ?? ''}`;
-    const store = nodeState<WatchState>(node, STATE_KEY);
+    const store = nodeStore<WatchState>(node, STATE_KEY);
     const closing = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let watcher: JobWatcher | undefined;
@@ -140,10 +110,9 @@ export = (RED: NodeAPI) => {
     node.status(working('aims360-job-events.status.starting'));
     void tick();
 
-    node.on('close', (removed: boolean, closed: () => void) => {
+    node.on('close', (closed: () => void) => {
       closing.abort();
       clearTimeout(timer);
-      if (removed) store.forget();
       closed();
     });
   }
