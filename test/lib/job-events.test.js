@@ -6,6 +6,7 @@ require('should');
 const { AimsClient } = require('../../dist/src/lib/client.js');
 const { AimsError } = require('../../dist/src/lib/errors.js');
 const events = require('../../dist/src/lib/job-events.js');
+const { scriptedClient } = require('../support/lib');
 const { useSim, TOKEN } = require('../support/sim');
 
 const { derive, advance, prune, pollQuery, fallbackQuery, restoreState, emptyState, isRerun, JobWatcher, OVERLAP_MS, IN_FLIGHT_MS, FALLBACK_WINDOW_MS } = events;
@@ -30,18 +31,6 @@ function job(jobId, jobStatus, ms, { started = jobStatus === 'Queued' ? null : m
 const names = (list) => list.map((e) => `${e.jobId}:${e.event}`);
 const baselined = () => ({ ...emptyState('s'), baselined: true, cursor: iso(0) });
 
-/** A client whose requestJson answers (or throws) the given items in turn, and logs each decoded query. */
-function scriptedClient(...answers) {
-  const client = new AimsClient({ baseUrl: 'https://apiwest.aims360.rest', auth: { type: 'token', token: 't' } });
-  client.queries = [];
-  client.requestJson = async (_target, options = {}) => {
-    client.queries.push(decodeURIComponent(options.query ?? ''));
-    const next = answers.shift();
-    if (next instanceof Error) throw next;
-    return { statusCode: 200, headers: {}, body: next };
-  };
-  return client;
-}
 const page = (...jobs) => ({ value: jobs });
 const refused = () => AimsError.of('API_ERROR', 'aims360.errors.client.answered', { who: 'AIMS360', answer: 'Bad request.' }, 400);
 

@@ -1,25 +1,12 @@
 // src/lib/recent-jobs.ts, the sidebar's "Recent jobs": what it asks AIMS360 and what it shows,
 // through a client whose answers the test writes.
 const should = require('should');
-const { AimsClient } = require('../../dist/src/lib/client.js');
 const { AimsError } = require('../../dist/src/lib/errors.js');
 const { readRecentQuery, recentJobs } = require('../../dist/src/lib/recent-jobs.js');
-const { badInput } = require('../support/lib');
+const { badInput, scriptedClient } = require('../support/lib');
 
 const NOW = Date.parse('2026-03-10T12:00:00.000Z');
 
-/** A client whose requestJson answers (or throws) the given items in turn, and logs each query. */
-function scriptedClient(...answers) {
-  const client = new AimsClient({ baseUrl: 'https://apiwest.aims360.rest', auth: { type: 'token', token: 't' } });
-  client.queries = [];
-  client.requestJson = async (_target, options = {}) => {
-    client.queries.push(decodeURIComponent(options.query ?? ''));
-    const next = answers.shift();
-    if (next instanceof Error) throw next;
-    return { statusCode: 200, headers: {}, body: next };
-  };
-  return client;
-}
 
 const jobs = (...statuses) => ({ value: statuses.map((jobStatus, i) => ({ jobId: `job-${i}`, jobStatus })) });
 

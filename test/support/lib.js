@@ -1,12 +1,17 @@
 // Helpers for the tests of src/lib without a network.
 const { AimsClient } = require('../../dist/src/lib/client.js');
 
-/** A client whose request/requestJson answer (or throw) the given items in turn and log their calls. */
+/**
+ * A client whose request/requestJson answer (or throw) the given items in turn and log their
+ * calls, and each call's query decoded (`queries`), as a reader of OData filters wants it.
+ */
 function scriptedClient(...answers) {
   const client = new AimsClient({ baseUrl: 'https://apiwest.aims360.rest', auth: { type: 'token', token: 't' } });
   client.calls = [];
+  client.queries = [];
   client.request = async (target, options = {}) => {
     client.calls.push({ target, ...options });
+    client.queries.push(decodeURIComponent(options.query ?? ''));
     const next = answers.shift();
     if (next instanceof Error) throw next;
     return { statusCode: 200, headers: {}, body: next };
