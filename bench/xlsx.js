@@ -179,14 +179,4 @@ async function main() {
   }
 }
 
-if (process.argv[2] === '--child') {
-  child(process.argv.slice(3)).catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-} else {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+require('./run').run({ main, child });
