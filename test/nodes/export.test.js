@@ -4,7 +4,7 @@ const should = require('should');
 const { useTempDir } = require('../support/temp');
 const fs = require('node:fs');
 const path = require('node:path');
-const { helper, baseFlow, english, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
+const { helper, setFlows, baseFlow, english, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
 const { startSim, apiCalls, TOKEN } = require('../support/sim');
 const { header, tableFor } = require('../../dist/simulator/tables.js');
 const { spec: exportSpec } = require('../../dist/nodes/export/spec.js');
@@ -319,7 +319,7 @@ describe('aims360-export', function () {
     helper.getNode('node').receive({ topic: 'before redeploy' });
     const id = await job;
     await wait(400);
-    await helper.setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
+    await setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
     const answer = next(helper.getNode('out'), helper.getNode('caught'));
     sim.setJob(id, { jobStatus: 'Completed' });
     const msg = await answer;
@@ -335,7 +335,7 @@ describe('aims360-export', function () {
     await load(f, creds);
     helper.getNode('node').receive({});
     await wait(300);
-    await helper.setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
+    await setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
     sim.clearLog();
     await wait(400);
     sim.log.length.should.equal(0);
@@ -654,7 +654,7 @@ describe('aims360-export: overlapping runs (overlap)', function () {
     for (let n = 1; n <= 3; n++) helper.getNode('node').receive({ topic: `kept ${n}` });
     const id = await onlyJob();
     await wait(400);
-    await helper.setFlows(placed(f), 'full', creds);
+    await setFlows(placed(f), 'full', creds);
     const out = collect(helper.getNode('out'));
     const caught = collect(helper.getNode('caught'));
     sim.clearLog();

@@ -4,7 +4,7 @@ const should = require('should');
 const { useTempDir } = require('../support/temp');
 const fs = require('node:fs');
 const path = require('node:path');
-const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
+const { helper, setFlows, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
 const { startSim, apiCalls, TOKEN } = require('../support/sim');
 const { spec: fetchSpec } = require('../../dist/nodes/fetch-output/spec.js');
 
@@ -477,7 +477,7 @@ describe('aims360-fetch-output: changes only', function () {
     const f = flow(sim, { format: 'rows', ...CHANGED });
     await load(f, creds);
     await runJob(job(ORDERS));
-    await helper.setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
+    await setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
     const again = await runJob(job(ORDERS));
     again.out[0].payload.should.eql([]);
     again.out[0].changes.unchanged.should.equal(25);

@@ -3,7 +3,7 @@
 // a late modifiedDate, pages, a refused filter), reruns, a redeploy, a failing poll, secrets.
 // Waits follow the node's statuses: each poll ends with one.
 require('should');
-const { helper, baseFlow, load, next, collect, useSimAndNodeRed } = require('../support/red');
+const { helper, setFlows, baseFlow, load, next, collect, useSimAndNodeRed } = require('../support/red');
 const { text } = require('../../dist/src/lib/messages.js');
 const { startSim, apiCalls, TOKEN } = require('../support/sim');
 const { jobEventLog } = require('../../dist/src/lib/job-event-log.js');
@@ -191,7 +191,7 @@ describe('aims360-job-events', function () {
     sim.addJob({ jobId: 'first' });
     await polls();
     const firstRun = collect(helper.getNode('out'));
-    await helper.setFlows(flow(sim, { events: ALL, interval: 1 }), 'full', creds);
+    await setFlows(flow(sim, { events: ALL, interval: 1 }), 'full', creds);
     helper.getNode('server').client.retryPolicy.baseDelayMs = 5;
     // Ended while the flows restarted: not a baseline, so it is sent.
     sim.addJob({ jobId: 'meanwhile', outcome: 'Failed' });
@@ -207,7 +207,7 @@ describe('aims360-job-events', function () {
     await load(bad.filter((n) => n.id !== nodeId), creds);
     const caught = next(helper.getNode('caught'));
     const shown = nextStatus();
-    await helper.setFlows(bad, 'nodes', creds);
+    await setFlows(bad, 'nodes', creds);
     const status = await shown;
     status.fill.should.equal('red');
     status.text.should.startWith('BAD_INPUT');

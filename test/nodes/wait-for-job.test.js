@@ -1,7 +1,7 @@
 // The aims360-wait-for-job node (nodes/wait-for-job) in Node-RED against the simulator: waits to the
 // end of a job (completed, failed, timed out, progress outputs), polling, persistence, cancelling.
 const should = require('should');
-const { helper, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
+const { helper, setFlows, baseFlow, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
 const { startSim, apiCalls, TOKEN } = require('../support/sim');
 
 const creds = { server: { token: TOKEN } };
@@ -282,7 +282,7 @@ describe('aims360-wait-for-job', function () {
     await load(f, creds);
     helper.getNode('node').receive({ jobId: 'kept', topic: 'before redeploy' });
     await wait(300);
-    await helper.setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
+    await setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
     const answer = next(helper.getNode('completed-out'));
     sim.setJob('kept', { jobStatus: 'Completed' });
     const msg = await answer;
@@ -313,7 +313,7 @@ describe('aims360-wait-for-job', function () {
     await load(f, creds);
     helper.getNode('node').receive({ jobId: 'lost' });
     await wait(200);
-    await helper.setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
+    await setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
     sim.clearLog();
     await wait(400);
     apiCalls(sim).length.should.equal(0);

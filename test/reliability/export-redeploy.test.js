@@ -2,7 +2,7 @@
 // in the context store until its message has gone out, so the new node fetches the output
 // again and sends it once. (A restart: ../e2e/restart.test.js.)
 const should = require('should');
-const { helper, baseFlow, load, collect, next, wait, useSimAndNodeRed } = require('../support/red');
+const { helper, setFlows, baseFlow, load, collect, next, wait, useSimAndNodeRed } = require('../support/red');
 const { startSim, TOKEN } = require('../support/sim');
 
 const DOCS = '/documentmanagement/';
@@ -30,7 +30,7 @@ describe('export data redeployed during its download (persist on)', function () 
       helper.getNode('node').receive({ topic: 'before redeploy' });
       while (sim.listFaults()[0].hits === 0) await wait(10);
 
-      await helper.setFlows(flow, 'full', { server: { token: TOKEN } });
+      await setFlows(flow, 'full', { server: { token: TOKEN } });
       const out = collect(helper.getNode('out'));
       const caught = collect(helper.getNode('caught'));
       // Bounded: the old code dropped the message, and nothing would ever come.

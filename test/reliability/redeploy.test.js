@@ -7,7 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 const v8 = require('node:v8');
 const vm = require('node:vm');
-const { helper, baseFlow, wait, useSimAndNodeRed } = require('../support/red');
+const { helper, setFlows, baseFlow, wait, useSimAndNodeRed } = require('../support/red');
 const { startSim } = require('../support/sim');
 const { credentials } = require('../support/nodes');
 
@@ -65,7 +65,7 @@ describe('100 redeploys with waits and downloads in flight', function () {
     await start();
     for (let i = 0; i < REDEPLOYS; i++) {
       await wait(20);
-      await helper.setFlows(flow, 'full', credentials());
+      await setFlows(flow, 'full', credentials());
       await start();
     }
     await wait(200);

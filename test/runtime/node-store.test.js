@@ -2,7 +2,7 @@
 // fingerprints), in Node-RED with no context store configured (the helper's, and Node-RED's
 // default): Node-RED deletes a node's context on every close there, a redeploy included.
 const should = require('should');
-const { helper, baseFlow, load, next, wait, useSimAndNodeRed } = require('../support/red');
+const { helper, setFlows, baseFlow, load, next, wait, useSimAndNodeRed } = require('../support/red');
 const { startSim, TOKEN } = require('../support/sim');
 const { nodeStore } = require('../../dist/src/runtime/node-store.js');
 
@@ -20,7 +20,7 @@ function flow(sim, props = {}) {
 }
 
 /** A full deploy of the flow: every node closes and starts again (the editor gives every node on a tab a place). */
-const redeploy = (f) => helper.setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
+const redeploy = (f) => setFlows(f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n)), 'full', creds);
 
 describe('node store (src/runtime/node-store.ts)', function () {
   let sim;

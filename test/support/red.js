@@ -223,7 +223,26 @@ function useSimAndNodeRed(startSim) {
   return () => sim;
 }
 
+/**
+ * A redeploy, as helper.setFlows does it but without its race: the helper listens for the
+ * flows starting only after Node-RED's setFlows returned, and gives up after 300 ms, which a
+ * loaded machine misses ("timeout waiting event").
+ */
+async function setFlows(flow, type, credentials) {
+  let started;
+  const flowsStarted = new Promise((resolve) => {
+    started = resolve;
+    helper._events.on('flows:started', started);
+  });
+  try {
+    await helper._redNodes.setFlows(flow, credentials ?? {}, type);
+    await flowsStarted;
+  } finally {
+    helper._events.off('flows:started', started);
+  }
+}
+
 module.exports = {
-  helper, allNodes, english, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
+  helper, setFlows, allNodes, english, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
   itRefusesBadJobIds,
 };
