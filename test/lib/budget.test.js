@@ -69,6 +69,14 @@ describe('lib: the request budget (maxRequestsPerSecond)', function () {
     busiestSecond(sim().log).should.equal(1);
   });
 
+  it('counts the token request of the OAuth2 password grant', async () => {
+    const oauth = { type: 'oauth2', tokenUrl: `${sim().url}/connect/token`, clientId: 'sim-client', clientSecret: 'sim-secret', username: 'operator@example.com', password: 'sim-password' };
+    const c = client({ maxRequestsPerSecond: 1, auth: oauth });
+    await Promise.all([query(c, 1), query(c, 2)]);
+    sim().log.map((e) => e.method).should.eql(['POST', 'GET', 'GET']);
+    busiestSecond(sim().log).should.equal(1);
+  });
+
   it('gives one-off requests their turn before background polls already waiting', async () => {
     const c = client({ maxRequestsPerSecond: 2 });
     const polls = Array.from({ length: 6 }, (_, n) => query(c, 100 + n, { background: true }));
