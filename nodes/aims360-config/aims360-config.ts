@@ -19,6 +19,7 @@ interface ConfigDef extends NodeDef {
   tokenUrl?: string;
   timeout?: number | string;
   trustedHosts?: string;
+  maxRequestsPerSecond?: number | string;
 }
 
 interface Credentials {
@@ -49,7 +50,7 @@ function clientOptions(def: ConfigDef, creds: Credentials): ClientOptions {
           password: creds.password ?? '',
         }
       : { type: 'token', token: creds.token ?? '' };
-  return { baseUrl: def.baseUrl ?? '', timeout: def.timeout, trustedHosts: def.trustedHosts, auth };
+  return { baseUrl: def.baseUrl ?? '', timeout: def.timeout, trustedHosts: def.trustedHosts, maxRequestsPerSecond: def.maxRequestsPerSecond, auth };
 }
 
 /** Scheme, host and port: a saved secret goes where the deployed node sends it, not to http in place of https. */

@@ -1,5 +1,5 @@
 import { NodeSpec } from '../../src/lib/rules.js';
-import { timeoutSetting } from '../../src/lib/settings.js';
+import { maxRequestsSetting, timeoutSetting } from '../../src/lib/settings.js';
 
 /** The regions the dialog offers, West US first (the default). */
 export const REGIONS = [
@@ -25,6 +25,8 @@ export const spec: NodeSpec = {
     tokenUrl: { value: '', label: 'tokenUrl', rule: { kind: 'httpUrl' }, when: { setting: 'authType', is: ['oauth2'] } },
     timeout: timeoutSetting(),
     trustedHosts: { value: '', label: 'trustedHosts', rule: { kind: 'hostList' } },
+    // Flows saved before it get the default (10): migrate() fills a missing setting in.
+    maxRequestsPerSecond: maxRequestsSetting(),
   },
   credentials: {
     token: { type: 'password' },

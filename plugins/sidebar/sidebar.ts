@@ -9,6 +9,7 @@ import { AimsError } from '../../src/lib/errors';
 import { Refusal, refusalOf, refuse } from '../../src/runtime/admin';
 import { checkBeforeRequest, readSettings, safeFileName } from '../../src/lib/formats';
 import { checkCompleted, inlineOutput, isPublishlink, jobDocuments, needsToken } from '../../src/lib/job-output';
+import type { BudgetUse } from '../../src/lib/budget';
 import type { Job } from '../../src/lib/job';
 import { jobEventLog } from '../../src/lib/job-event-log';
 import { checkJobId } from '../../src/lib/job-id';
@@ -208,11 +209,13 @@ function addRoutes(app: Express, RED: PluginAPI): void {
   });
 
   route('get', '/aims360/servers', 'aims360.read', ({ RED: red }) => {
-    const servers: { id: string; name: string; baseUrl: string }[] = [];
+    const servers: { id: string; name: string; baseUrl: string; budget: BudgetUse | null }[] = [];
     red.nodes.eachNode((def: { id: string; type: string; name?: string; baseUrl?: unknown }) => {
       // Only what is deployed and running; never credentials.
-      if (def.type !== 'aims360-config' || !red.nodes.getNode(def.id)) return;
-      servers.push({ id: def.id, name: def.name ?? '', baseUrl: publicUrl(def.baseUrl) });
+      const node = def.type === 'aims360-config' ? (red.nodes.getNode(def.id) as ConfigNode | null) : null;
+      if (!node) return;
+      // The request budget's use ("3 of 10 requests/s"); null when the node's settings stopped its client.
+      servers.push({ id: def.id, name: def.name ?? '', baseUrl: publicUrl(def.baseUrl), budget: node.client?.budget.use() ?? null });
     });
     return { servers };
   });

@@ -1,14 +1,16 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { ClientRequest } from 'node:http';
 import type { Readable } from 'node:stream';
 import { resumingBody } from './resume';
 import type { CancelableRequest, Got, OptionsInit, Progress, Response, RetryObject, StreamOptions } from 'got' with { 'resolution-mode': 'import' };
 import { PasswordGrant, PasswordGrantCredentials, StaticToken, tokenUrlFor, TokenSource } from './auth';
+import { Priority, RequestBudget, Turn } from './budget';
 import { AimsError } from './errors';
 import { text } from './messages';
 import { hostList } from './rules';
 import { readNumberSetting } from './read-setting';
-import { timeoutSetting } from './settings';
+import { maxRequestsSetting, timeoutSetting } from './settings';
 
 export type AuthSettings =
   | { type: 'token'; token: string }
@@ -39,6 +41,8 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
   /** The most a document may take from request to last byte (ms); default DOCUMENT_TIME_FACTOR × timeout, at least an hour. */
   documentTimeout?: number;
+  /** The account's request budget (requests per second, 0 = no cap); default 10. */
+  maxRequestsPerSecond?: number | string;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -56,6 +60,8 @@ export interface RequestOptions {
    */
   retry?: boolean;
   signal?: AbortSignal;
+  /** A background poll: it waits for its turn behind every one-off request. */
+  background?: boolean;
 }
 
 export interface DownloadOptions {
@@ -98,6 +104,15 @@ function closedError(): AimsError {
 }
 
 type Purpose = 'api' | 'token' | 'download';
+
+/** The budget's turn of a got call's current attempt (got's context keeps this object as it is). */
+interface TurnHolder {
+  current?: Turn;
+}
+
+function turnOf(options: OptionsInit): Turn | undefined {
+  return (options.context as { turn?: TurnHolder } | undefined)?.turn?.current;
+}
 
 /**
  * The one map from an HTTP status to an error code and words. A document link has
@@ -240,6 +255,8 @@ export class AimsClient {
   private readonly auth: TokenSource;
   /** Told when the API asks to wait (Retry-After), so a poller can hold the whole account back. */
   onRetryAfter?: (until: number) => void;
+  /** Every attempt this client sends (retries, token requests and documents too) takes a turn here. */
+  readonly budget: RequestBudget;
   private readonly closing = new AbortController();
   private readonly agents = {
     http: new http.Agent({ keepAlive: true, maxSockets: 32 }),
@@ -253,6 +270,7 @@ export class AimsClient {
     this.documentTimeout = options.documentTimeout ?? Math.max(MIN_DOCUMENT_TIME_MS, DOCUMENT_TIME_FACTOR * this.timeout);
     this.trusted = [originOf(this.baseUrl), entryOrigin('*.aims360.rest'), ...parseHostList(options.trustedHosts)];
     this.auth = this.makeTokenSource(options.auth);
+    this.budget = new RequestBudget(readNumberSetting(options.maxRequestsPerSecond, maxRequestsSetting()));
   }
 
   /** Whether the token may go to this URL's origin (scheme, host and port). */
@@ -315,6 +333,7 @@ export class AimsClient {
   /** Ends every request in flight and every kept-alive socket. */
   close(): void {
     this.closing.abort();
+    this.budget.close();
     this.agents.http.destroy();
     this.agents.https.destroy();
   }
@@ -358,8 +377,17 @@ export class AimsClient {
    * the wait for an answer and each silence here, its whole transfer in download(),
    * and is not retried.
    */
-  private gotOptions(call: { method: Method; headers: Record<string, string>; signal?: AbortSignal; retry?: boolean }, purpose: Purpose): OptionsInit {
-    const common: OptionsInit = { method: call.method, headers: call.headers, agent: this.agents, signal: this.signalFor(call.signal), ...this.redirects(purpose) };
+  private gotOptions(call: { method: Method; headers: Record<string, string>; signal?: AbortSignal; retry?: boolean; background?: boolean }, purpose: Purpose): OptionsInit {
+    const signal = this.signalFor(call.signal);
+    const priority: Priority = call.background ? 'background' : 'oneOff';
+    const redirects = this.redirects(purpose);
+    // got runs beforeRequest before each attempt (retries too): each is a request the account sees.
+    const turn: TurnHolder = {};
+    const takeTurn = async () => {
+      turn.current = await this.budget.take(priority, signal);
+    };
+    const hooks = { ...redirects.hooks, beforeRequest: [takeTurn] };
+    const common: OptionsInit = { method: call.method, headers: call.headers, agent: this.agents, signal, ...redirects, hooks, context: { turn } };
     if (purpose === 'download') return { ...common, timeout: { response: this.timeout, socket: this.timeout }, retry: { limit: 0 }, throwHttpErrors: false };
     return { ...common, responseType: 'text', timeout: { request: this.timeout }, retry: this.retryFor(call.method, call.retry) };
   }
@@ -423,7 +451,7 @@ export class AimsClient {
       ...options.headers,
       authorization: `Bearer ${token}`,
     };
-    const gotOptions = this.gotOptions({ method, headers, signal: options.signal, retry: options.retry }, 'api');
+    const gotOptions = this.gotOptions({ method, headers, signal: options.signal, retry: options.retry, background: options.background }, 'api');
     if (options.json !== undefined) gotOptions.json = options.json;
     else if (options.body !== undefined) gotOptions.body = options.body;
     return this.run(url, gotOptions);
@@ -449,6 +477,7 @@ export class AimsClient {
     const got = await loadGot();
     let response: Response<string>;
     const call = got(url, options as OptionsInit & { responseType: 'text' }) as CancelableRequest<Response<string>>;
+    call.on('request', (request: ClientRequest) => this.countFrom(request, options));
     let tooLarge = false;
     call.on('downloadProgress', ({ transferred, total }: Progress) => {
       if (tooLarge || Math.max(transferred, total ?? 0) <= MAX_ANSWER_BYTES) return;
@@ -458,6 +487,8 @@ export class AimsClient {
     try {
       response = await call;
     } catch (err) {
+      // An attempt aborted between its turn and its request has no request to end its turn.
+      this.endTurn(options);
       if (tooLarge && !this.closed) {
         const who = party(purpose === 'token' ? 'token' : 'api');
         throw AimsError.of('BAD_RESPONSE', 'aims360.errors.client.tooLarge', { who, limit: MAX_ANSWER_BYTES / 1024 / 1024 });
@@ -466,6 +497,21 @@ export class AimsClient {
     }
     if (response.statusCode >= 300 && response.statusCode < 400) throw this.refusedRedirect(url, response, purpose);
     return { statusCode: response.statusCode, headers: response.headers, body: parseBody(response.body, response.headers['content-type']) };
+  }
+
+  /** The budget counts an attempt from when its answer begins (by then AIMS360 has it), or from a while after it was written. */
+  private countFrom(request: ClientRequest, options: OptionsInit): void {
+    const turn = turnOf(options);
+    if (!turn) return;
+    const answered = () => this.budget.answered(turn);
+    request.once('finish', () => this.budget.written(turn));
+    request.once('response', answered);
+    request.once('close', answered);
+  }
+
+  private endTurn(options: OptionsInit): void {
+    const turn = turnOf(options);
+    if (turn) this.budget.answered(turn);
   }
 
   /** A redirect run() did not follow: the password grant follows none, an API call none that would take the token elsewhere. */
@@ -557,7 +603,10 @@ export class AimsClient {
     const got = await loadGot();
     const headers: Record<string, string> = { accept: '*/*', ...extra };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
-    const body = got.stream(url, this.gotOptions({ method: 'GET', headers, signal }, 'download') as StreamOptions);
+    const options = this.gotOptions({ method: 'GET', headers, signal }, 'download');
+    const body = got.stream(url, options as StreamOptions);
+    body.on('request', (request: ClientRequest) => this.countFrom(request, options));
+    body.once('close', () => this.endTurn(options));
     // The consumer reads the error; this only keeps one that arrives before it listens from crashing the process.
     body.on('error', () => undefined);
     return new Promise((resolve, reject) => {

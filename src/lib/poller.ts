@@ -33,6 +33,8 @@ export interface WaitHandle {
   cancel(): void;
   /** When the job is polled next (ms since the epoch); undefined once the wait ended. */
   nextPollAt(): number | undefined;
+  /** The interval the account's request budget stretched this job's polls to (ms); undefined when it does not. */
+  budgetIntervalMs(): number | undefined;
 }
 
 export interface PollerOptions {
@@ -60,6 +62,8 @@ interface Entry {
   inFlight: boolean;
   /** The next poll reads the whole job: a $select answer said it ended, or did not list it. */
   needsFull: boolean;
+  /** Its share of a request's filter (encoded characters), counted once. */
+  clauseLength: number;
 }
 
 // What a poll asks for while a job runs; the whole job is read once, when it has ended.
@@ -70,6 +74,9 @@ const JITTER = 0.2;
 // Polls due this soon are sent with the current round, so schedules fall into step.
 const EARLY_SHARE = 0.25;
 const EARLY_MAX_MS = 1000;
+// Intervals stretch so that polls need this share of the request budget: the rest is room for
+// one-off requests, and for the polls that jitter and part-filled requests bunch together.
+const BUDGET_SHARE = 0.8;
 const TRANSIENT: ReadonlySet<string> = new Set(['NETWORK', 'TIMEOUT', 'RATE_LIMITED']);
 
 /** A failure that passes (an outage, a busy server): waits go on. Any other one lasts, and ends them. */
@@ -101,6 +108,8 @@ export class JobPoller {
   private pausedUntil = 0;
   /** A combined filter without $select was refused: the API does not take 'or'. */
   private orRefused = false;
+  /** How much the request budget stretches every interval (1: not at all), as of the last round. */
+  private stretch = 1;
 
   constructor(
     private readonly client: AimsClient,
@@ -122,7 +131,8 @@ export class JobPoller {
     let entry = this.entries.get(id);
     if (!entry) {
       // First look soon (gathered with other new waits), re-polls every interval after.
-      entry = { id, waits: new Set(), nextPollAt: now + GATHER_MS, delayMs: timing.intervalMs, inFlight: false, needsFull: false };
+      const clauseLength = encodeURIComponent(`jobId eq ${odataString(id)} or `).length;
+      entry = { id, waits: new Set(), nextPollAt: now + GATHER_MS, delayMs: timing.intervalMs, inFlight: false, needsFull: false, clauseLength };
       this.entries.set(id, entry);
     } else {
       entry.delayMs = Math.min(entry.delayMs, timing.intervalMs);
@@ -142,6 +152,11 @@ export class JobPoller {
   /** When a wait's job is polled next, or undefined once the wait ended. */
   nextPollOf(entry: Entry, wait: Wait): number | undefined {
     return entry.waits.has(wait) ? Math.max(entry.nextPollAt, this.pausedUntil) : undefined;
+  }
+
+  /** The stretched interval of a wait's job while the request budget stretches polls. */
+  budgetIntervalOf(entry: Entry, wait: Wait): number | undefined {
+    return entry.waits.has(wait) && this.stretch > 1 ? entry.delayMs * this.stretch : undefined;
   }
 
   /** Pushes the whole account's next round back, e.g. after a 429 with Retry-After. */
@@ -198,6 +213,7 @@ export class JobPoller {
         const due = [...this.entries.values()].filter(
           (e) => !e.inFlight && e.nextPollAt <= now + Math.min(EARLY_MAX_MS, e.delayMs * EARLY_SHARE),
         );
+        this.stretch = this.budgetStretch();
         await this.pollAll(due);
       }
     } finally {
@@ -217,8 +233,37 @@ export class JobPoller {
     }
   }
 
+  /**
+   * How much every interval must stretch for the polls to fit in their share of the request
+   * budget: the requests per second all jobs need at their own intervals, over that share.
+   */
+  private budgetStretch(): number {
+    const allowed = this.client.budget.rate * BUDGET_SHARE;
+    if (!Number.isFinite(allowed) || this.entries.size === 0) return 1;
+    let pollsPerSecond = 0;
+    let clauses = 0;
+    for (const entry of this.entries.values()) {
+      pollsPerSecond += 1000 / entry.delayMs;
+      clauses += entry.clauseLength;
+    }
+    const n = this.entries.size;
+    const idsPerRequest = this.singleIdMode
+      ? 1
+      : Math.max(1, Math.min(this.options.maxIdsPerRequest, Math.floor(this.options.maxFilterLength / (clauses / n))));
+    // A few jobs fill no request: one request per job, when each has a request of its own.
+    const requestsPerPoll = Math.ceil(n / idsPerRequest) / n;
+    return Math.max(1, (pollsPerSecond * requestsPerPoll) / allowed);
+  }
+
+  /**
+   * The due batches, at most one second of the budget per round: the others stay due for the
+   * next round (polls wait here, not in the budget's queue, where one-off requests pass them).
+   */
   private async pollAll(due: Entry[]): Promise<void> {
-    const batches = this.batches(due);
+    const perRound = Math.max(1, Math.floor(this.client.budget.rate));
+    // Longest due first: a job left for the next round does not wait behind the ones polled since.
+    if (due.length > perRound) due.sort((a, b) => a.nextPollAt - b.nextPollAt);
+    const batches = this.batches(due).slice(0, perRound);
     let nextBatch = 0;
     const worker = async () => {
       while (nextBatch < batches.length && !this.closing.signal.aborted) {
@@ -261,6 +306,7 @@ export class JobPoller {
       const response = await this.client.requestJson(JOBS_PATH, {
         query: buildQueryString({ filter, select: select ? POLL_FIELDS : undefined }),
         signal: this.closing.signal,
+        background: true,
       });
       const value = (response.body as { value?: unknown } | null)?.value;
       if (!Array.isArray(value)) throw noJobList();
@@ -336,7 +382,7 @@ export class JobPoller {
   private reschedule(entry: Entry): void {
     let max = 0;
     for (const wait of entry.waits) max = Math.max(max, wait.timing.maxIntervalMs);
-    entry.nextPollAt = Date.now() + jitter(entry.delayMs);
+    entry.nextPollAt = Date.now() + jitter(entry.delayMs * this.stretch);
     entry.delayMs = Math.min(Math.max(max, entry.delayMs), entry.delayMs * GROWTH);
   }
 
@@ -359,5 +405,9 @@ class PollerWaitHandle implements WaitHandle {
 
   nextPollAt(): number | undefined {
     return this.poller.nextPollOf(this.entry, this.wait);
+  }
+
+  budgetIntervalMs(): number | undefined {
+    return this.poller.budgetIntervalOf(this.entry, this.wait);
   }
 }

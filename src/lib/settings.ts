@@ -39,6 +39,14 @@ export function timeoutSetting(): Setting {
   return { value: 30_000, label: 'clientTimeout', rule: { kind: 'number', min: 1, integer: true } };
 }
 
+/**
+ * The account's request budget (requests per second, 0 = no cap): the config node's setting,
+ * which lib/client.ts reads by this rule. Below 1 it means one request every 1/x s.
+ */
+export function maxRequestsSetting(): Setting {
+  return { value: 10, label: 'maxRequestsPerSecond', rule: { kind: 'number', min: 0, max: 1000 } };
+}
+
 /** An export's output formats and access scopes, as the API spells them. */
 export const EXPORT_FORMATS = ['CSV', 'Excel', 'JSON'] as const;
 export const EXPORT_SCOPES = ['Private', 'Public', 'PeopleInOrganization'] as const;

@@ -44,6 +44,8 @@ export interface PendingWait extends StoredWait {
   record?: WaitRecord;
   /** Its last poll failed for a passing reason (an outage). */
   unreachable?: boolean;
+  /** The interval (s) the request budget stretched its polls to when its status was last made. */
+  budgetS?: number;
   /** Its message as stored, made once: every answer rewrites the whole list. */
   storedMsg?: Record<string, unknown>;
 }
@@ -157,6 +159,8 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       const jobs = new Set([...pending].map((w) => w.jobId)).size;
       if (offline > 0) {
         node.status(unreachable(`${type}.status.unreachable`));
+      } else if (only.budgetS !== undefined) {
+        node.status(waiting(RED._('aims360.status.budget', { seconds: only.budgetS })));
       } else if (jobs === 1) {
         node.status(only.lastJob ? jobStatus(only.lastJob) : waiting(`${type}.status.waiting`));
       } else {
@@ -276,12 +280,17 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       const percent = readPercent(job);
       waitRegistry.update(wait.record, status, percent ?? null);
       const back = reached(wait);
+      const stretched = wait.handle?.budgetIntervalMs();
+      // Stretched below a second, the job's own status says more.
+      const budgetS = stretched === undefined || stretched < 1000 ? undefined : Math.round(stretched / 1000);
+      const budgetChanged = budgetS !== wait.budgetS;
+      wait.budgetS = budgetS;
       if (status !== wait.lastStatus || percent !== wait.lastPercent) {
         wait.lastStatus = status;
         wait.lastPercent = percent;
         hooks.changed(wait, job, send);
         showStatus();
-      } else if (back) {
+      } else if (back || budgetChanged) {
         showStatus();
       }
     };

@@ -702,3 +702,106 @@ describe('lib: job poller', function () {
     });
   });
 });
+
+describe('lib: job poller within the request budget (maxRequestsPerSecond)', function () {
+  const sinon = require('sinon');
+  let clock;
+  let poller;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  });
+  afterEach(() => {
+    poller?.close();
+    clock.restore();
+  });
+
+  /** A scripted client whose every request first takes its turn from the real budget, as the got hook does; jobs never end. */
+  function budgetedClient(maxRequestsPerSecond) {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Inprogress')) }));
+    const scripted = client.requestJson;
+    client.budget = new (require('../../dist/src/lib/budget.js').RequestBudget)(maxRequestsPerSecond);
+    client.sent = [];
+    client.mostWaiting = 0;
+    client.backgrounds = [];
+    client.requestJson = async (target, options = {}) => {
+      const turn = await client.budget.take(options.background ? 'background' : 'oneOff', options.signal);
+      client.mostWaiting = Math.max(client.mostWaiting, client.budget.use().waiting);
+      client.backgrounds.push(options.background);
+      client.sent.push(Date.now());
+      client.budget.answered(turn);
+      return scripted(target, options);
+    };
+    return client;
+  }
+
+  it('keeps 10,000 waits at the default budget polled at a bounded interval, never over the cap in any second, polls not queuing in the budget', async function () {
+    this.timeout(120_000);
+    const N = 10_000;
+    const timing = { intervalMs: 10_000, maxIntervalMs: 10_000, timeoutMs: 0 };
+    const client = budgetedClient(10);
+    poller = new JobPoller(client);
+    const ids = Array.from({ length: N }, (_, n) => `job-${String(n).padStart(5, '0')}`);
+    const polledAt = new Map(ids.map((id) => [id, [0]]));
+    for (const id of ids) poller.wait(id, timing, { update: () => polledAt.get(id).push(Date.now()), end: () => {} });
+    const waitHandle = poller.wait(ids[0], timing, { update: () => {}, end: () => {} });
+    // A one-off request every 7 s meanwhile (a job status, a rerun): how long each waits for its turn.
+    const oneOffWaits = [];
+    const oneOffs = setInterval(() => {
+      const asked = Date.now();
+      void client.budget.take('oneOff').then((turn) => {
+        oneOffWaits.push(Date.now() - asked);
+        client.sent.push(Date.now());
+        client.budget.answered(turn);
+      });
+    }, 7000);
+    await clock.tickAsync(600_000);
+    clearInterval(oneOffs);
+
+    // The bound: B requests cover every job once; the polls plan for 80 % of the budget, so a sweep
+    // takes S = max(interval, B / (0.8 × 10)) s; each interval is that ± 20 % jitter, plus a round (1 s).
+    const idsPerRequest = Math.max(...client.requests.map((r) => r.length));
+    const B = Math.ceil(N / idsPerRequest);
+    const sweepMs = Math.max(timing.maxIntervalMs, (B / (0.8 * 10)) * 1000);
+    const boundMs = 1.2 * sweepMs + 1000;
+    let longest = 0;
+    for (const times of polledAt.values()) {
+      times.length.should.be.above(10);
+      for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i] - times[i - 1]);
+    }
+    if (process.env.BUDGET_FIGURES) console.log({ idsPerRequest, B, sweepMs, boundMs, longest, requests: client.requests.length, stretchedMs: waitHandle.budgetIntervalMs() });
+    longest.should.be.belowOrEqual(boundMs);
+    // The intervals did stretch (10 s would need more than the budget), and the wait says to what.
+    sweepMs.should.be.above(timing.maxIntervalMs);
+    waitHandle.budgetIntervalMs().should.be.approximately(sweepMs, 0.05 * sweepMs);
+    // Never more than 10 in any second, and polls wait in the poller, not in the budget's queue.
+    for (let i = 0, j = 0; i < client.sent.length; i++) {
+      while (client.sent[i] - client.sent[j] >= 1000) j++;
+      (i - j + 1).should.be.belowOrEqual(10);
+    }
+    client.sent.sort((x, y) => x - y);
+    const lastHalf = client.requests.length - client.sent.filter((t) => t < 300_000).length;
+    if (process.env.BUDGET_FIGURES) console.log({ oneOffMaxWait: Math.max(...oneOffWaits), pollsPerSecondLastHalf: lastHalf / 300 });
+    client.mostWaiting.should.be.belowOrEqual(4);
+    // The stretched polls leave room in the budget: a one-off request waits at most one window.
+    (lastHalf / 300).should.be.belowOrEqual(9);
+    oneOffWaits.length.should.be.above(80);
+    Math.max(...oneOffWaits).should.be.belowOrEqual(1000);
+    client.backgrounds.every(Boolean).should.be.true();
+  });
+
+  it('does not stretch intervals that fit the budget, and lets a Retry-After hold every poll back', async () => {
+    const client = budgetedClient(10);
+    poller = new JobPoller(client);
+    const handle = poller.wait('a', { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, { update: () => {}, end: () => {} });
+    await clock.tickAsync(1000);
+    should.not.exist(handle.budgetIntervalMs());
+    client.onRetryAfter(Date.now() + 5000);
+    // A round already past its check may still send; none starts after it.
+    await clock.tickAsync(100);
+    const before = client.requests.length;
+    await clock.tickAsync(4800);
+    client.requests.length.should.equal(before);
+    await clock.tickAsync(1200);
+    client.requests.length.should.be.above(before);
+  });
+});

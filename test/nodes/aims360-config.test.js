@@ -45,6 +45,20 @@ describe('aims360-config', function () {
     helper.getNode('server').client.timeout.should.equal(30000);
   });
 
+  for (const [saved, perSecond] of [[undefined, 10], ['0.5', 0.5], [0, 0], ['', 10]]) {
+    it(`uses a request budget of ${perSecond} requests/s for maxRequestsPerSecond ${JSON.stringify(saved)} (a flow saved before it: 10; 0: no cap)`, async () => {
+      await load(flow(sim, saved === undefined ? {} : { maxRequestsPerSecond: saved }), { server: { token: TOKEN } });
+      helper.getNode('server').client.budget.perSecond.should.equal(perSecond);
+    });
+  }
+
+  it('stops the client with BAD_INPUT for a request budget out of its range', async () => {
+    await load(flow(sim, { maxRequestsPerSecond: '-1' }), { server: { token: TOKEN } });
+    helper.getNode('server').clientError.code.should.equal('BAD_INPUT');
+    helper.getNode('server').clientError.message.should.match(/Requests per second/);
+    (await ask(helper.getNode('node'), { jobId: 'job-1' })).error.code.should.equal('BAD_INPUT');
+  });
+
   it('authenticates with a token', async () => {
     sim.addJob({ jobId: 'job-1' });
     await load(flow(sim), { server: { token: TOKEN } });

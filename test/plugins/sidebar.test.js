@@ -282,7 +282,8 @@ describe('sidebar admin API (real Node-RED)', function () {
       (await api('GET', '/aims360/waits')).status.should.equal(200);
       const servers = await api('GET', '/aims360/servers');
       servers.status.should.equal(200);
-      servers.json.servers.should.eql([{ id: 'server', name: 'Simulator', baseUrl: sim.url }]);
+      // With the request budget's use: the sidebar's "3 of 10 requests/s".
+      servers.json.servers.should.eql([{ id: 'server', name: 'Simulator', baseUrl: sim.url, budget: { perSecond: 10, lastSecond: 0, waiting: 0 } }]);
       shouldRefuse(await api('POST', '/aims360/waits/cancel', { body: { node: 'wait', jobId: 'nothing' } }), 404, 'NOT_FOUND');
       // Everyone may download here, so the publish links stay.
       sim.addJob({ jobId: 'public-open', scope: 'Public', documents: [{ name: 'open.csv' }] });
@@ -335,7 +336,12 @@ describe('sidebar admin API (real Node-RED)', function () {
     it('lists the deployed config nodes without credentials', async () => {
       const answer = await api('GET', '/aims360/servers', { key: ADMIN });
       answer.status.should.equal(200);
-      answer.json.should.eql({ servers: [{ id: 'server', name: 'Simulator', baseUrl: sim.url }] });
+      const { budget, ...server } = answer.json.servers[0];
+      answer.json.servers.should.have.length(1);
+      server.should.eql({ id: 'server', name: 'Simulator', baseUrl: sim.url });
+      // The request budget's use, for "3 of 10 requests/s": the requests of the last second and those waiting.
+      budget.should.have.only.keys('perSecond', 'lastSecond', 'waiting');
+      budget.should.match({ perSecond: 10, waiting: 0 });
     });
 
     it('answers 400 with a message (no stack) for bad parameters', async () => {
