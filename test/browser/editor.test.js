@@ -516,7 +516,7 @@ describe('editor in a browser (chromium)', function () {
       closed.should.containEql('Hand on as');
       for (const label of ['Format', 'Output format']) closed.should.not.containEql(label);
       (await page.locator('.red-ui-tray #node-input-format').inputValue()).should.equal('rows', 'a new export does not hand on rows');
-      const advanced = ['criteriaVersion', 'path', 'interval', 'maxInterval', 'maxSizeMB', 'documents', 'persist', 'overlap', 'typedValues'];
+      const advanced = ['criteriaVersion', 'path', 'interval', 'maxInterval', 'timeout', 'maxSizeMB', 'documents', 'persist', 'overlap', 'typedValues'];
       for (const prop of [...advanced, 'rowsPerMessage']) (await page.locator(`.red-ui-tray #node-input-${prop}`).isVisible()).should.be.false(`${prop} shown before Advanced`);
 
       await page.locator('.red-ui-tray .aims360-advanced-toggle').click();
@@ -652,7 +652,7 @@ describe('editor in a browser (chromium)', function () {
       await page.evaluate(() => RED.nodes.import([{ id: 'server2', type: 'aims360-config', name: 'Second account', baseUrl: 'http://127.0.0.1:9', authType: 'token' }]));
       try {
         for (const [i, type] of types.entries()) {
-          const id = await drop(type, 450, 480 + i * 60);
+          const id = await drop(type, 300 + Math.floor(i / 4) * 250, 480 + (i % 4) * 60);
           (await page.evaluate((n) => RED.nodes.node(n).server || '', id)).should.equal('', `${type}: dropped with one of two config nodes`);
           await openDialog(page, id);
           (await server().locator('option').count()).should.equal(3, `${type}: two config nodes and "none"`);
