@@ -809,3 +809,23 @@ describe('lib/formats against the simulator: fetchDocument, AimsClient.download 
     });
   });
 });
+
+describe('lib: formats, file names at their edges', () => {
+  it('drops the spaces and dots a cut leaves before the extension, and only those', () => {
+    const stem = `my report ${'a'.repeat(195)}`;
+    out.safeFileName(`${stem} . ${'b'.repeat(10)}.csv`).should.equal(`${stem}.csv`);
+  });
+
+  it('keeps a name that fits as it is, a space before its extension too', () => {
+    out.safeFileName('report .csv').should.equal('report .csv');
+  });
+
+  it('numbers a name past every number already taken in the message', () => {
+    const infos = ['report.csv', 'report-3.csv', 'report.csv'].map((name) => ({ name, type: '' }));
+    out.fileNamesOf(infos).should.eql(['report.csv', 'report-3.csv', 'report-4.csv']);
+  });
+
+  it('takes names that differ by more than case, such as ß and ss, as different files', () => {
+    out.fileNamesOf(['ß.csv', 'ss.csv', 'SS.csv'].map((name) => ({ name, type: '' }))).should.eql(['ß.csv', 'ss.csv', 'SS-3.csv']);
+  });
+});
