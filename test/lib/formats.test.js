@@ -829,3 +829,30 @@ describe('lib: formats, file names at their edges', () => {
     out.fileNamesOf(['ß.csv', 'ss.csv', 'SS.csv'].map((name) => ({ name, type: '' }))).should.eql(['ß.csv', 'ss.csv', 'SS-3.csv']);
   });
 });
+
+describe('lib: formats, sweeping stale temporary files', () => {
+  const dir = useTempDir('aims360-sweep-');
+  const HOUR = 3600e3;
+  /** One of saveFile's temporary names, its modification time set to `mtime`. */
+  const part = (id, mtime) => {
+    const file = path.join(dir(), `.r.csv.${id}-5b7d-4e29-9a61-3c2b1d0e4f5a.part`);
+    fs.writeFileSync(file, 'x');
+    fs.utimesSync(file, new Date(mtime), new Date(mtime));
+    return file;
+  };
+
+  it('removes a temporary file only when untouched for longer than an hour', async () => {
+    const mtime = Math.floor(Date.now() / 1000) * 1000 - 2 * HOUR;
+    const file = part('0f8e1c3a', mtime);
+    await out.sweepStaleParts(dir(), mtime + HOUR);
+    fs.existsSync(file).should.be.true();
+  });
+
+  it('sweeps a directory once, not again for a file that went stale later', async () => {
+    const mtime = Math.floor(Date.now() / 1000) * 1000 - 2 * HOUR;
+    await out.sweepStaleParts(dir(), mtime + 2 * HOUR);
+    const file = part('1a2b1c3a', mtime);
+    await out.sweepStaleParts(dir(), mtime + 2 * HOUR);
+    fs.existsSync(file).should.be.true();
+  });
+});
