@@ -856,3 +856,18 @@ describe('lib: formats, sweeping stale temporary files', () => {
     fs.existsSync(file).should.be.true();
   });
 });
+
+describe('lib: formats, typed values only for CSV rows', () => {
+  const csv = 'code,n\n007,12\n';
+  it('types the cells of CSV rows, with the rows and the auto format', async () => {
+    for (const format of ['rows', 'auto']) {
+      (await fetch(serve(csv), { name: 'r.csv', type: 'csv' }, { format, typedValues: true })).payload.should.eql([{ code: '007', n: 12 }], format);
+    }
+  });
+
+  it('leaves XLSX cells as the workbook types them, and text as text', async () => {
+    const workbook = await xlsx([['code', 'n'], ['12', 5]]);
+    (await fetch(serve(workbook, {}), { name: 'w.xlsx', type: 'xlsx' }, { format: 'rows', typedValues: true })).payload.should.eql([{ code: '12', n: 5 }]);
+    (await fetch(serve(csv), { name: 'r.csv', type: 'csv' }, { format: 'utf8', typedValues: true })).payload.should.equal(csv);
+  });
+});
