@@ -1218,6 +1218,14 @@ describe('lib: AimsClient redirects, closed clients, answers over the size limit
     err.should.match({ code: 'TIMEOUT', message: 'The document was still arriving after 1.5 s, the most a download may take: it was stopped. Check the link\'s server, or use a smaller export.' });
   });
 
+  it('takes a token URL that answers 500 as failing, not as refusing the credentials', async () => {
+    handle = (req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('Internal error');
+    };
+    (await failure(oauth().request('/x'))).should.match({ code: 'API_ERROR', status: 500, message: 'The token URL answered 500: Internal error.' });
+  });
+
   it('takes a URL without a port as its scheme\'s own port: 80 for http, 443 for https', () => {
     const c = client({ trustedHosts: ['http://plain.example.com', 'secure.example.com'] });
     c.isTrustedHost('http://plain.example.com/x').should.be.true();
