@@ -467,7 +467,6 @@ async function fetchOnce(client: AimsClient, doc: JobDocument, options: FetchOpt
   const kind = docKind(info, contentType);
   if (!info.type) info.type = kind === 'other' ? '' : kind;
   const total = contentLength(download.headers);
-  if (total !== undefined) info.sizeBytes = total;
   const format = options.format;
   const inMemory = holdsInMemory(format, kind);
   if (inMemory && total !== undefined && total > options.maxBytes) {

@@ -1066,3 +1066,200 @@ describe('lib: AimsClient abort listeners', function () {
     for (const err of await Promise.all(requests)) err.code.should.equal('NETWORK');
   });
 });
+
+describe('lib: AimsClient redirects, closed clients, answers over the size limit, hosts without a port', function () {
+  let server;
+  let base;
+  let elsewhere;
+  let handle;
+  const seen = [];
+  const open = new Set();
+  const clients = [];
+  const client = (options = {}) => {
+    const c = new AimsClient({ baseUrl: base, auth: { type: 'token', token: 'tok-123' }, retry: NO_RETRY, timeout: 3000, ...options });
+    clients.push(c);
+    return c;
+  };
+  const oauth = () => client({ auth: { type: 'oauth2', tokenUrl: `${base}/token`, clientId: 'c', clientSecret: 'sec', username: 'u', password: 'pass-word-1' } });
+  const failure = (promise) => promise.then(() => {
+    throw new Error('expected a failure');
+  }, (err) => err);
+  const redirect = (status, location) => (req, res) => {
+    res.writeHead(status, location === undefined ? { 'content-type': 'text/plain' } : { location });
+    res.end(location === undefined ? 'Moved somewhere' : '');
+  };
+  const json = (value) => (req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(value));
+  };
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      seen.push({ host: req.headers.host, url: req.url, authorization: req.headers.authorization });
+      open.add(res);
+      res.on('close', () => open.delete(res));
+      handle(req, res);
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${server.address().port}`;
+    // The same server by another name: another origin, which the client does not trust.
+    elsewhere = `http://localhost:${server.address().port}`;
+  });
+  after(() => server.close());
+  beforeEach(() => {
+    seen.length = 0;
+  });
+  afterEach(() => {
+    clients.splice(0).forEach((c) => c.close());
+    open.forEach((res) => res.destroy());
+  });
+
+  it('follows an API redirect on its own origin with the token', async () => {
+    handle = (req, res) => (req.url === '/old' ? redirect(302, '/new')(req, res) : json({ ok: true })(req, res));
+    const answer = await client().request('/old');
+    answer.should.match({ statusCode: 200, body: { ok: true } });
+    seen.map((s) => [s.url, s.authorization]).should.eql([['/old', 'Bearer tok-123'], ['/new', 'Bearer tok-123']]);
+  });
+
+  it('does not follow an API redirect to an untrusted origin (any 3xx from 300 to 308), naming where it led', async () => {
+    for (const status of [300, 301, 302, 303, 307, 308]) {
+      seen.length = 0;
+      handle = (req, res) => (req.url === '/away' ? redirect(status, `${elsewhere}/x`)(req, res) : json({ followed: true })(req, res));
+      const err = await failure(client().request('/away'));
+      err.should.match({ code: 'UNTRUSTED_HOST', status });
+      err.message.should.equal(`AIMS360 redirected the request to ${elsewhere}, which may not receive the token: the redirect was not followed. Add the origin to the config node's trusted hosts if it belongs to AIMS360.`);
+      seen.map((s) => s.url).should.eql(['/away']);
+    }
+  });
+
+  it('ends the API\'s words with a full stop when their only stop is inside them', async () => {
+    handle = (req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ Message: 'Version 1.2 is not supported' }));
+    };
+    (await failure(client().request('/x'))).message.should.equal('AIMS360 answered 400: Version 1.2 is not supported.');
+  });
+
+  it('takes an API 3xx without a Location as the API\'s failure, with its words', async () => {
+    handle = redirect(302);
+    (await failure(client().request('/x'))).should.match({ code: 'API_ERROR', status: 302, message: 'AIMS360 answered 302: Moved somewhere.' });
+  });
+
+  it('follows a redirect of the token URL nowhere, so the password grant is not sent on', async () => {
+    handle = (req, res) => (req.url === '/token' ? redirect(307, `${elsewhere}/token`)(req, res) : json({})(req, res));
+    (await failure(oauth().request('/x'))).should.match({
+      code: 'AUTH_FAILED',
+      status: 307,
+      message: `The token URL answered 307, a redirect to ${elsewhere}: the client secret and password are not sent on to another address. Set the Token URL to the address that answers.`,
+    });
+    handle = redirect(302);
+    (await failure(oauth().request('/x'))).message.should.equal('The token URL answered 302, a redirect: the client secret and password are not sent on to another address. Set the Token URL to the address that answers.');
+    // Not even to its own origin.
+    handle = (req, res) => (req.url === '/token' ? redirect(302, '/token-here')(req, res) : json({ access_token: 'moved', expires_in: 3600 })(req, res));
+    (await failure(oauth().request('/x'))).should.match({ code: 'AUTH_FAILED', status: 302 });
+    seen.map((s) => s.url).should.eql(['/token', '/token', '/token']);
+  });
+
+  it('follows a document link\'s redirects, keeping the token on its own origin and dropping it elsewhere', async () => {
+    const routes = { '/doc': redirect(302, '/moved'), '/moved': redirect(302, `${elsewhere}/file`) };
+    handle = (req, res) => (routes[req.url] ?? json({ a: 1 }))(req, res);
+    const download = await client().download(`${base}/doc`, { auth: true });
+    download.statusCode.should.equal(200);
+    download.body.resume();
+    seen.map((s) => [s.url, s.authorization]).should.eql([['/doc', 'Bearer tok-123'], ['/moved', 'Bearer tok-123'], ['/file', undefined]]);
+  });
+
+  it('refuses every request of a closed client before sending it, a document too', async () => {
+    handle = json({});
+    const c = client();
+    c.close();
+    const closedWords = 'The AIMS360 connection was closed (the flow was redeployed or stopped).';
+    (await failure(c.request('/x'))).should.match({ code: 'NETWORK', message: closedWords });
+    (await failure(c.download(`${base}/doc`, { auth: false }))).should.match({ code: 'NETWORK', message: closedWords });
+    seen.should.have.length(0);
+  });
+
+  it('stops reading an answer announced over 64 MB, from the API and from the token URL, and says so', async () => {
+    // Announces one byte more than the limit, sends a little and keeps the rest back.
+    handle = (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(64 * 1024 * 1024 + 1) });
+      res.write('{"a":');
+    };
+    (await failure(client().request('/x'))).should.match({ code: 'BAD_RESPONSE', message: 'AIMS360 sent an answer larger than 64 MB; it was not read further.' });
+    (await failure(oauth().request('/x'))).should.match({ code: 'BAD_RESPONSE', message: 'The token URL sent an answer larger than 64 MB; it was not read further.' });
+    seen.map((s) => s.url).should.eql(['/x', '/token']);
+  });
+
+  it('stops reading an answer that goes past 64 MB without announcing its length', async function () {
+    this.timeout(20000);
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    handle = (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let sent = 0;
+      const more = () => {
+        while (sent <= 64 && !res.destroyed) {
+          sent++;
+          if (!res.write(chunk)) return res.once('drain', more);
+        }
+        return undefined;
+      };
+      more();
+    };
+    (await failure(client().request('/x'))).should.match({ code: 'BAD_RESPONSE', message: 'AIMS360 sent an answer larger than 64 MB; it was not read further.' });
+  });
+
+  it('says a document\'s time limit in seconds when it is not whole minutes', async () => {
+    handle = (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write('a,b\n');
+    };
+    const download = await client({ documentTimeout: 1500 }).download(`${base}/doc`, { auth: false });
+    const err = await new Promise((resolve) => download.body.on('error', resolve).resume());
+    err.should.match({ code: 'TIMEOUT', message: 'The document was still arriving after 1.5 s, the most a download may take: it was stopped. Check the link\'s server, or use a smaller export.' });
+  });
+
+  it('takes a token URL that answers 500 as failing, not as refusing the credentials', async () => {
+    handle = (req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('Internal error');
+    };
+    (await failure(oauth().request('/x'))).should.match({ code: 'API_ERROR', status: 500, message: 'The token URL answered 500: Internal error.' });
+  });
+
+  it('takes a URL without a port as its scheme\'s own port: 80 for http, 443 for https', () => {
+    const c = client({ trustedHosts: ['http://plain.example.com', 'secure.example.com'] });
+    c.isTrustedHost('http://plain.example.com/x').should.be.true();
+    c.isTrustedHost('https://plain.example.com/x').should.be.false();
+    c.isTrustedHost('https://secure.example.com/x').should.be.true();
+    c.isTrustedHost('https://api.aims360.rest/x').should.be.true();
+    c.isTrustedHost('http://secure.example.com/x').should.be.false();
+  });
+});
+
+describe('lib: redactSecrets, the edges of each form', () => {
+  it('redacts the base64url form of a secret whose base64 has + and /', () => {
+    const secret = '>>>???>>>';
+    Buffer.from(secret).toString('base64').should.match(/[+/]/);
+    const echo = Buffer.from(secret).toString('base64url');
+    redactSecrets(`token=${echo};`, [secret]).should.equal('token=[redacted];');
+  });
+
+  it('redacts the base64 of a secret of exactly six characters, the shortest that is cut into pieces', () => {
+    redactSecrets(`basic ${Buffer.from('abcdef').toString('base64')} end`, ['abcdef']).should.equal('basic [redacted] end');
+    redactSecrets('ends with abcde', ['abcdef']).should.equal('ends with abcde');
+  });
+
+  it('redacts a piece of exactly six characters a cut leaves at the end, keeping the text before it', () => {
+    redactSecrets('The answer was abcdef', ['abcdefghij']).should.equal('The answer was [redacted]');
+    redactSecrets('The answer was abcdefg', ['abcdefghij']).should.equal('The answer was [redacted]');
+  });
+
+  it('redacts a secret that contains another one whole, leaving none of it', () => {
+    redactSecrets('said: pass-word-1-and-more', ['pass-word-1', 'pass-word-1-and-more']).should.equal('said: [redacted]');
+    redactSecrets('said: pass-word-1-and-more', ['pass-word-1-and-more', 'pass-word-1']).should.equal('said: [redacted]');
+  });
+
+  it('ignores an empty secret', () => {
+    redactSecrets('nothing to hide', ['', 'abcdefgh']).should.equal('nothing to hide');
+  });
+});

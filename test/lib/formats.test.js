@@ -809,3 +809,65 @@ describe('lib/formats against the simulator: fetchDocument, AimsClient.download 
     });
   });
 });
+
+describe('lib: formats, file names at their edges', () => {
+  it('drops the spaces and dots a cut leaves before the extension, and only those', () => {
+    const stem = `my report ${'a'.repeat(195)}`;
+    out.safeFileName(`${stem} . ${'b'.repeat(10)}.csv`).should.equal(`${stem}.csv`);
+  });
+
+  it('keeps a name that fits as it is, a space before its extension too', () => {
+    out.safeFileName('report .csv').should.equal('report .csv');
+  });
+
+  it('numbers a name past every number already taken in the message', () => {
+    const infos = ['report.csv', 'report-3.csv', 'report.csv'].map((name) => ({ name, type: '' }));
+    out.fileNamesOf(infos).should.eql(['report.csv', 'report-3.csv', 'report-4.csv']);
+  });
+
+  it('takes names that differ by more than case, such as ß and ss, as different files', () => {
+    out.fileNamesOf(['ß.csv', 'ss.csv', 'SS.csv'].map((name) => ({ name, type: '' }))).should.eql(['ß.csv', 'ss.csv', 'SS-3.csv']);
+  });
+});
+
+describe('lib: formats, sweeping stale temporary files', () => {
+  const dir = useTempDir('aims360-sweep-');
+  const HOUR = 3600e3;
+  /** One of saveFile's temporary names, its modification time set to `mtime`. */
+  const part = (id, mtime) => {
+    const file = path.join(dir(), `.r.csv.${id}-5b7d-4e29-9a61-3c2b1d0e4f5a.part`);
+    fs.writeFileSync(file, 'x');
+    fs.utimesSync(file, new Date(mtime), new Date(mtime));
+    return file;
+  };
+
+  it('removes a temporary file only when untouched for longer than an hour', async () => {
+    const mtime = Math.floor(Date.now() / 1000) * 1000 - 2 * HOUR;
+    const file = part('0f8e1c3a', mtime);
+    await out.sweepStaleParts(dir(), mtime + HOUR);
+    fs.existsSync(file).should.be.true();
+  });
+
+  it('sweeps a directory once, not again for a file that went stale later', async () => {
+    const mtime = Math.floor(Date.now() / 1000) * 1000 - 2 * HOUR;
+    await out.sweepStaleParts(dir(), mtime + 2 * HOUR);
+    const file = part('1a2b1c3a', mtime);
+    await out.sweepStaleParts(dir(), mtime + 2 * HOUR);
+    fs.existsSync(file).should.be.true();
+  });
+});
+
+describe('lib: formats, typed values only for CSV rows', () => {
+  const csv = 'code,n\n007,12\n';
+  it('types the cells of CSV rows, with the rows and the auto format', async () => {
+    for (const format of ['rows', 'auto']) {
+      (await fetch(serve(csv), { name: 'r.csv', type: 'csv' }, { format, typedValues: true })).payload.should.eql([{ code: '007', n: 12 }], format);
+    }
+  });
+
+  it('leaves XLSX cells as the workbook types them, and text as text', async () => {
+    const workbook = await xlsx([['code', 'n'], ['12', 5]]);
+    (await fetch(serve(workbook, {}), { name: 'w.xlsx', type: 'xlsx' }, { format: 'rows', typedValues: true })).payload.should.eql([{ code: '12', n: 5 }]);
+    (await fetch(serve(csv), { name: 'r.csv', type: 'csv' }, { format: 'utf8', typedValues: true })).payload.should.equal(csv);
+  });
+});

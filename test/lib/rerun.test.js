@@ -78,4 +78,17 @@ describe('lib: rerun through a client whose answers the test writes', () => {
     (await postRerun(posted, 'j1')).should.eql({ jobId: 'j1', jobStatus: 'Queued' });
     posted.calls[0].should.match({ target: '/jobsmanagement/v1.0/backgroundjob/j1/rerun', method: 'POST' });
   });
+
+  it('names the job it could not find, and says when the answer holds no job', async () => {
+    (await postRerun(scriptedClient(new AimsError('API_ERROR', 'Not found', 404)), 'job-77').catch((e) => e))
+      .message.should.equal('AIMS360 knows no job job-77 to rerun: check the id, or the job was purged.');
+    (await postRerun(scriptedClient('Queued'), 'j1').catch((e) => e))
+      .should.match({ code: 'BAD_RESPONSE', message: 'AIMS360 answered the rerun without a job object.' });
+  });
+
+  it('takes "cannot be rerun" as a refusal only from a 400, not from a failing server', async () => {
+    const failing = new AimsError('API_ERROR', 'Job cannot be rerun while the database is down.', 500);
+    (await postRerun(scriptedClient(failing), 'j1').catch((e) => e)).should.equal(failing);
+  });
 });
+

@@ -97,3 +97,109 @@ describe('lib: sheet-reader, XLSX in a worker thread', () => {
     await until(() => workers().running === 0);
   });
 });
+
+describe('lib: sheet-reader, the ZIP central directory and the worker\'s edges', () => {
+  const { zipEntrySizes, checkWorkbookSize, sheetRowBlocks, sheetWorkers, MAX_PART_BYTES } = require('../../dist/src/lib/sheet-reader.js');
+  const { getEventListeners } = require('node:events');
+
+  /**
+   * The central directory and end record of a ZIP archive (all zipEntrySizes reads), after
+   * `lead` bytes of entry data: each entry's name, unpacked size, extra field and comment.
+   */
+  function centralDirectory(entries, { lead = 8, comment = '', count = entries.length } = {}) {
+    const records = entries.map(({ name, size, extra = '', note = '' }) => {
+      const head = Buffer.alloc(46);
+      head.writeUInt32LE(0x02014b50, 0);
+      head.writeUInt32LE(size, 24);
+      head.writeUInt16LE(Buffer.byteLength(name), 28);
+      head.writeUInt16LE(Buffer.byteLength(extra), 30);
+      head.writeUInt16LE(Buffer.byteLength(note), 32);
+      return Buffer.concat([head, Buffer.from(name), Buffer.from(extra), Buffer.from(note)]);
+    });
+    const directory = Buffer.concat(records);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(count, 8);
+    end.writeUInt16LE(count, 10);
+    end.writeUInt32LE(directory.length, 12);
+    end.writeUInt32LE(lead, 16);
+    end.writeUInt16LE(Buffer.byteLength(comment), 20);
+    return Buffer.concat([Buffer.alloc(lead), directory, end, Buffer.from(comment)]);
+  }
+  const entries = [
+    { name: 'xl/worksheets/sheet1.xml', size: 1234, extra: 'UT\x05\x00\x03abcd', note: 'first' },
+    { name: 'xl/sharedStrings.xml', size: 0xffffffff, note: 'a longer comment' },
+    { name: '[Content_Types].xml', size: 7, extra: 'xxxxxxxxxxxx' },
+  ];
+  const sizes = { 'xl/worksheets/sheet1.xml': 1234, 'xl/sharedStrings.xml': Infinity, '[Content_Types].xml': 7 };
+
+  it('reads every entry\'s unpacked size past their extra fields and comments, a ZIP64 size as Infinity', () => {
+    Object.fromEntries(zipEntrySizes(centralDirectory(entries))).should.eql(sizes);
+  });
+
+  it('finds the end record behind an archive comment, up to the longest a ZIP may have (65,535 bytes)', () => {
+    Object.fromEntries(zipEntrySizes(centralDirectory(entries, { comment: 'made by hand' }))).should.eql(sizes);
+    Object.fromEntries(zipEntrySizes(centralDirectory(entries, { comment: 'c'.repeat(0xffff) }))).should.eql(sizes);
+  });
+
+  it('reads only as many entries as the end record counts', () => {
+    [...zipEntrySizes(centralDirectory(entries, { count: 2 })).keys()].should.eql(['xl/worksheets/sheet1.xml', 'xl/sharedStrings.xml']);
+  });
+
+  it('gives no entries for what is not a ZIP, or whose directory offset points at no directory or past the end', () => {
+    zipEntrySizes(Buffer.from('not a zip at all, just some text that is long enough to have an end')).size.should.equal(0);
+    const zip = centralDirectory(entries);
+    const end = zip.length - 22;
+    for (const offset of [0, zip.length - 2, zip.length + 100]) {
+      const moved = Buffer.from(zip);
+      moved.writeUInt32LE(offset, end + 16);
+      zipEntrySizes(moved).size.should.equal(0, `offset ${offset}`);
+    }
+  });
+
+  it('refuses only the sheet and shared strings parts themselves, not other entries of a similar name', () => {
+    const big = MAX_PART_BYTES + 1;
+    for (const name of ['xl/worksheets/sheet1.xml.bak', 'old/xl/worksheets/sheet1.xml', 'xl/worksheets/sub/sheet1.xml', 'xl/media/huge.png']) {
+      // Throws (and fails the test) if refused.
+      checkWorkbookSize(centralDirectory([{ name, size: big }]), 'w.xlsx');
+    }
+    (() => checkWorkbookSize(centralDirectory([{ name: 'XL/Worksheets/Sheet2.xml', size: big }]), 'w.xlsx')).should.throw({ code: 'TOO_LARGE' });
+  });
+
+  it('moves a workbook buffer that owns its memory to the worker, and copies a view into a larger one', async () => {
+    const workbook = await xlsx([['a'], ['x']]);
+    const owned = Buffer.alloc(workbook.length);
+    workbook.copy(owned);
+    for await (const rows of sheetRowBlocks(owned, 'w.xlsx')) rows.should.eql([['a'], ['x']]);
+    owned.buffer.byteLength.should.equal(0);
+    const larger = Buffer.alloc(workbook.length + 16);
+    workbook.copy(larger, 16);
+    const view = larger.subarray(16);
+    for await (const rows of sheetRowBlocks(view, 'w.xlsx')) rows.should.eql([['a'], ['x']]);
+    view.equals(workbook).should.be.true();
+  });
+
+  it('leaves no listener on the caller\'s signal once the sheet is read', async () => {
+    const workbook = await xlsx(Array.from({ length: 1200 }, (_, n) => [`r${n}`]));
+    const signal = new AbortController().signal;
+    let rows = 0;
+    for await (const block of sheetRowBlocks(workbook, 'w.xlsx', signal)) rows += block.length;
+    rows.should.equal(1200);
+    getEventListeners(signal, 'abort').should.have.length(0);
+  });
+
+  it('ends the worker on abort while the caller still holds a block', async () => {
+    const workbook = await xlsx(Array.from({ length: 1200 }, (_, n) => [`r${n}`]));
+    const abort = new AbortController();
+    const blocks = sheetRowBlocks(workbook, 'w.xlsx', abort.signal);
+    (await blocks.next()).value.should.have.length(500);
+    sheetWorkers.running.should.equal(1);
+    const exited = new Promise((resolve) => {
+      const check = () => (sheetWorkers.running === 0 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    abort.abort(new Error('closed'));
+    await exited;
+    (await blocks.next().catch((err) => err)).message.should.equal('closed');
+  });
+});

@@ -79,4 +79,10 @@ describe('lib: wait registry, waits started together', () => {
     for (const id of ['job-c', 'job-a', 'job-d', 'job-b', 'job-e']) registry.add(owner, id, 1000);
     registry.list(Infinity, 2000).map((w) => w.jobId).should.eql(['job-a', 'job-b', 'job-c', 'job-d', 'job-e']);
   });
+
+  it('keeps two nodes\' waits on the same job, started together, in the order they began', () => {
+    const registry = new WaitRegistry();
+    for (const id of ['first', 'second', 'third']) registry.add(owner(id), 'job-a', 1000);
+    registry.list(Infinity, 2000).map((w) => w.node).should.eql(['first', 'second', 'third']);
+  });
 });
