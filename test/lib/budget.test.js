@@ -4,23 +4,12 @@ const should = require('should');
 const { AimsClient } = require('../../dist/src/lib/client.js');
 const { RequestBudget } = require('../../dist/src/lib/budget.js');
 const { JOBS_PATH } = require('../../dist/src/lib/jobs-endpoint.js');
-const { useSim, rejection, TOKEN } = require('../support/sim');
+const { busiestSecond, useSim, rejection, TOKEN } = require('../support/sim');
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Resolves once `check()` holds, looking every few ms (no fixed sleep to guess). */
 async function until(check) {
   while (!check()) await delay(2);
-}
-
-/** The most log entries that arrived within any one second (a sliding window from each arrival). */
-function busiestSecond(entries) {
-  const times = entries.map((e) => Date.parse(e.time)).sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (times[i] - times[j] >= 1000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
 }
 
 describe('lib: the request budget (maxRequestsPerSecond)', function () {

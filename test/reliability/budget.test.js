@@ -5,18 +5,7 @@ require('should');
 const { AimsClient } = require('../../dist/src/lib/client.js');
 const { JobPoller } = require('../../dist/src/lib/poller.js');
 const { JOBS_PATH } = require('../../dist/src/lib/jobs-endpoint.js');
-const { useSim, TOKEN } = require('../support/sim');
-
-/** The most log entries that arrived within any one second. */
-function busiestSecond(entries) {
-  const times = entries.map((e) => Date.parse(e.time)).sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (times[i] - times[j] >= 1000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
+const { busiestSecond, useSim, TOKEN } = require('../support/sim');
 
 describe('reliability: the request budget', function () {
   this.timeout(60000);

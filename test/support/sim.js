@@ -52,4 +52,15 @@ async function rejection(promise) {
   throw new Error('expected a rejection');
 }
 
-module.exports = { startSim, useSim, shorterExports, simulatorFlow, apiCalls, rejection, TOKEN };
+/** The most simulator log entries that arrived within any one second (a sliding window from each arrival). */
+function busiestSecond(entries) {
+  const times = entries.map((e) => Date.parse(e.time)).sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= 1000) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+module.exports = { busiestSecond, startSim, useSim, shorterExports, simulatorFlow, apiCalls, rejection, TOKEN };
