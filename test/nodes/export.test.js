@@ -4,7 +4,7 @@ const should = require('should');
 const { useTempDir } = require('../support/temp');
 const fs = require('node:fs');
 const path = require('node:path');
-const { helper, setFlows, baseFlow, english, load, next, collect, wait, useSimAndNodeRed } = require('../support/red');
+const { helper, setFlows, baseFlow, english, load, next, collect, wait, useSimAndNodeRed, expectRefusedSetting } = require('../support/red');
 const { startSim, apiCalls, TOKEN } = require('../support/sim');
 const { header, tableFor } = require('../../dist/simulator/tables.js');
 const { spec: exportSpec } = require('../../dist/nodes/export/spec.js');
@@ -726,13 +726,6 @@ describe('aims360-export: typed values', function () {
 
   it('aims360-export: refuses a typed values setting that is not true or false at deploy, with a red status and a clear message', async () => {
     await load(exportFlow({ ...NEW_EXPORT, typedValues: 'yes' }), creds);
-    const caught = collect(helper.getNode('caught'));
-    const statuses = collect(helper.getNode('statuses'));
-    helper.getNode('node').receive({});
-    while (caught.length === 0) await wait(10);
-    caught[0].error.code.should.equal('BAD_INPUT');
-    caught[0].error.message.should.equal('Typed values must be true or false.');
-    statuses.pop().status.should.match({ fill: 'red', text: 'BAD_INPUT: typed values must be true or false' });
-    sim.log.length.should.equal(0);
+    await expectRefusedSetting(sim, 'Typed values must be true or false.', 'BAD_INPUT: typed values must be true or false');
   });
 });

@@ -92,6 +92,21 @@ function collect(node) {
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * For a node (id "node", in baseFlow) deployed with a setting its check refuses: a message
+ * in gets BAD_INPUT at the Catch node with `message`, a red status `status`, and no request.
+ */
+async function expectRefusedSetting(sim, message, status) {
+  const caught = collect(helper.getNode('caught'));
+  const statuses = collect(helper.getNode('statuses'));
+  helper.getNode('node').receive({});
+  while (caught.length === 0) await wait(10);
+  caught[0].error.code.should.equal('BAD_INPUT');
+  caught[0].error.message.should.equal(message);
+  statuses.pop().status.should.match({ fill: 'red', text: status });
+  sim.log.length.should.equal(0);
+}
+
+/**
  * Runs fn with the process in another time zone (Node reads TZ afresh when it changes)
  * and answers fn's result with every HH:MM that zone's clock showed meanwhile.
  */
@@ -243,6 +258,6 @@ async function setFlows(flow, type, credentials) {
 }
 
 module.exports = {
-  helper, setFlows, allNodes, english, baseFlow, load, next, collect, wait, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
+  helper, setFlows, allNodes, english, baseFlow, load, next, collect, wait, expectRefusedSetting, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
   itRefusesBadJobIds,
 };
