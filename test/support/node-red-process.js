@@ -28,12 +28,14 @@ function freePort() {
 
 /**
  * Starts Node-RED with `userDir` (holding settings.js and node_modules) and waits
- * until its admin API answers and its flows have started. Resolves { url, output(), stop() }.
+ * until its admin API answers and its flows have started. `env` adds environment
+ * variables to this process only. Resolves { url, output(), stop() }.
  */
-async function startNodeRed(userDir, { timeoutMs = 60000 } = {}) {
+async function startNodeRed(userDir, { timeoutMs = 60000, env = {} } = {}) {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(nodeRedRoot(), 'red.js'), '-u', userDir, '-p', String(port), '-s', path.join(userDir, 'settings.js')], {
     cwd: userDir,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -86,12 +88,13 @@ function userDirWithPack(prefix, settings) {
  * Writes a user directory's flows.json and flows_cred.json (plain: its settings have
  * credentialSecret false). The flow starts with a tab, the config node `server` with the
  * simulator's token, and `POST /start` (answered 204) wired to `first`: started once over
- * HTTP, since an inject with "once" would start again after a restart.
+ * HTTP, since an inject with "once" would start again after a restart. `server` adds to or
+ * overrides the config node's properties (e.g. `maxRequestsPerSecond`, `baseUrl`).
  */
-function writeStartedFlow(userDir, { label, sim, token, timeout = 5000, first }, nodes) {
+function writeStartedFlow(userDir, { label, sim, token, timeout = 5000, first, server = {} }, nodes) {
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([
     { id: 'tab', type: 'tab', label },
-    { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout },
+    { id: 'server', type: 'aims360-config', baseUrl: sim.url, authType: 'token', timeout, ...server },
     { id: 'start', type: 'http in', z: 'tab', x: 100, y: 100, url: '/start', method: 'post', upload: false, wires: [[first, 'ok']] },
     { id: 'ok', type: 'http response', z: 'tab', x: 200, y: 150, statusCode: '204', headers: {}, wires: [] },
     ...nodes,
