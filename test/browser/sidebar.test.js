@@ -75,7 +75,8 @@ async function catchServersAnswer(page, wanted, what) {
 
 /** Resolves once every server's budget row shows the figures of `answer`, in its order; fails after a while. */
 async function budgetsShow(page, answer) {
-  const expected = answer.servers.map((s) => ({ id: s.id, words: budgetWords(s.budget), full: String(s.budget.lastSecond >= s.budget.perSecond || s.budget.waiting > 0), waiting: s.budget.waiting }));
+  const atCap = ({ perSecond, lastSecond, waiting }) => perSecond > 0 && (lastSecond >= perSecond || waiting > 0);
+  const expected = answer.servers.map((s) => ({ id: s.id, words: budgetWords(s.budget), full: String(atCap(s.budget)), waiting: s.budget.waiting }));
   const shown = () => page.locator('.aims360-budget').evaluateAll((rows) => rows.map((row) => ({
     id: row.getAttribute('data-server'),
     words: row.querySelector('.aims360-budget-text').textContent,
@@ -161,9 +162,9 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
   const shots = useScreenshots();
 
   describe('an editor without adminAuth', () => {
-    // A second config node whose token the API refuses.
+    // A config node whose token the API refuses, without a request budget.
     const red = usePackedNodeRed(() => ({
-      flows: [...flows(sim), { id: 'other', type: 'aims360-config', name: 'Wrong token', baseUrl: sim().url, authType: 'token', timeout: 5000 }],
+      flows: [...flows(sim), { id: 'other', type: 'aims360-config', name: 'Wrong token', baseUrl: sim().url, authType: 'token', timeout: 5000, maxRequestsPerSecond: 0 }],
       credentials: { ...CREDENTIALS, other: { token: 'not-the-token' } },
       settings: EVENT_SOURCE,
     }));
@@ -555,6 +556,9 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
         slowOf(idle.answer).should.eql({ perSecond: 1, lastSecond: 0, waiting: 0 });
         await budgetsShow(page, idle.answer);
         (await page.locator('.aims360-budget').count()).should.equal(3);
+        // No cap: its words say so, without a bar.
+        idle.answer.servers.find((s) => s.id === 'other').budget.perSecond.should.equal(0);
+        (await page.locator('.aims360-budget[data-server="other"] .aims360-bar').count()).should.equal(0);
         (await row.locator('.aims360-budget-state').count()).should.equal(0);
         (await row.locator('.aims360-bar > div').evaluate((e) => e.style.width)).should.equal('0%');
       } finally {
