@@ -597,6 +597,24 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
         await after.release();
       }
       sim().setJob('budget-job', { jobStatus: 'Completed' });
+      // A cap below one, and a config node whose settings stopped its client (budget null), as the route would give them.
+      const servers = [
+        { id: 'half', name: 'Half a request', baseUrl: sim().url, budget: { perSecond: 0.5, lastSecond: 1, waiting: 2 } },
+        { id: 'stopped', name: 'Stopped', baseUrl: sim().url, budget: null },
+      ];
+      await page.route('**/aims360/servers', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ servers }) }));
+      try {
+        const half = page.locator('.aims360-budget[data-server="half"]');
+        await half.waitFor({ timeout: 10000 });
+        (await half.locator('.aims360-budget-text').innerText()).should.equal('Requests: 1 in the last second (cap: one every 2 s)');
+        (await half.locator('.aims360-budget-state').innerText()).should.equal('at the cap, 2 waiting');
+        const stopped = page.locator('.aims360-budget[data-server="stopped"]');
+        (await stopped.locator('.aims360-budget-text').innerText()).should.match(/^Requests: not counted \(the config node's settings stopped it/);
+        (await stopped.locator('.aims360-bar, .aims360-budget-state').count()).should.equal(0);
+      } finally {
+        await page.unroute('**/aims360/servers');
+      }
+      await row.waitFor({ timeout: 10000 });
     });
 
     it('cuts nothing off at 320 and 500 px (20 waits, whole job ids, reasons), and takes the screenshots', async function () {
