@@ -6,8 +6,10 @@
 // The simulator runs in this process; each download runs in a fresh child process
 // (ours) or in curl, so neither shares memory or a CPU thread with the server.
 //
-//   node bench/fetch.js [--mb 1024] [--rows 1000000] [--runs 3] [--cpu-prof DIR]
-// Needs a build (npm install or npm run build) and curl on the PATH.
+//   node bench/fetch.js [--mb 1024] [--rows 1000000] [--runs 3] [--cpu-prof DIR] [--against DIR]
+// Needs a build (npm install or npm run build) and curl on the PATH. --against DIR: another
+// built checkout of the pack (say, one before a change) downloads in every run too, the two in
+// turns, so that a loaded machine's swings fall on both; the summary compares them run by run.
 const { execFile, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -17,9 +19,14 @@ const root = path.resolve(__dirname, '..');
 const MB = 1024 * 1024;
 const TOKEN = 'bench-token';
 
-function arg(name, fallback) {
+function textArg(name) {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+function arg(name, fallback) {
+  const value = textArg(name);
+  return value === undefined ? fallback : Number(value);
 }
 
 /**
@@ -56,11 +63,11 @@ async function plainHttp([link, dir]) {
   process.stdout.write(JSON.stringify({ ms, bytes: fs.statSync(file).size, rows: 0, baseline: 0, peak: 0 }));
 }
 
-/** Child mode: one download with lib/formats, then its timing and memory as JSON on stdout. */
-async function child([format, link, warmLink, dir]) {
+/** Child mode: one download with lib/formats (of the pack in `pack`), then its timing and memory as JSON on stdout. */
+async function child([format, link, warmLink, dir, pack = root]) {
   if (format === 'http') return plainHttp([link, dir]);
-  const { AimsClient } = require(path.join(root, 'dist/src/lib/client.js'));
-  const out = require(path.join(root, 'dist/src/lib/formats.js'));
+  const { AimsClient } = require(path.join(pack, 'dist/src/lib/client.js'));
+  const out = require(path.join(pack, 'dist/src/lib/formats.js'));
   const client = new AimsClient({ baseUrl: new URL(link).origin, auth: { type: 'token', token: TOKEN }, timeout: 60000 });
   const settings = { ...out.readSettings({ maxSizeMB: 4096, rowsPerMessage: 1000 }), format, auth: true, directory: dir };
   let rows = 0;
@@ -111,6 +118,7 @@ async function main() {
   const runs = arg('runs', 3);
   const i = process.argv.indexOf('--cpu-prof');
   const profileDir = i > 0 ? path.resolve(process.argv[i + 1]) : undefined;
+  const against = textArg('against') && path.resolve(textArg('against'));
   const { start } = require(path.join(root, 'dist/simulator/index.js'));
   const sim = await start({ port: 0, token: TOKEN });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'aims360-bench-'));
@@ -129,18 +137,28 @@ async function main() {
 
     console.log(`Fetch output benchmark (node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}), ${runs} runs each`);
     console.log(`\n1. file format vs curl -o, one ${(content.length / MB).toFixed(0)} MB Private document`);
+    if (against) console.log(`   and, in turns with this checkout, the one in ${against}`);
     const ours = [];
     const theirs = [];
     const plain = [];
+    const other = [];
+    const download = async (pack, into) => {
+      const result = await runChild(['file', big, small, path.join(work, 'ours'), pack], profileDir);
+      fs.rmSync(path.join(work, 'ours'), { recursive: true });
+      into.push(result);
+    };
     for (let n = 0; n < runs; n++) {
       theirs.push(await curl(big, path.join(work, 'curl.csv')));
       fs.rmSync(path.join(work, 'curl.csv'));
       plain.push(await runChild(['http', big, small, path.join(work, 'plain')]));
       fs.rmSync(path.join(work, 'plain'), { recursive: true });
-      ours.push(await runChild(['file', big, small, path.join(work, 'ours')], profileDir));
-      fs.rmSync(path.join(work, 'ours'), { recursive: true });
+      // Each goes first every other run: the first after curl's 1 GiB meets more of its writeback.
+      if (against && n % 2) await download(against, other);
+      await download(root, ours);
+      if (against && !(n % 2)) await download(against, other);
       const [c, h, o] = [theirs[n], plain[n], ours[n]];
-      console.log(`   run ${n + 1}: curl -o ${mbps(c).toFixed(0).padStart(5)} MB/s, Node http ${mbps(h).toFixed(0).padStart(5)} MB/s, fetch output ${mbps(o).toFixed(0).padStart(5)} MB/s: ${(mbps(o) / mbps(c)).toFixed(2)} of curl`);
+      const there = against ? `, ${against}: ${mbps(other[n]).toFixed(0).padStart(5)} MB/s` : '';
+      console.log(`   run ${n + 1}: curl -o ${mbps(c).toFixed(0).padStart(5)} MB/s, Node http ${mbps(h).toFixed(0).padStart(5)} MB/s, fetch output ${mbps(o).toFixed(0).padStart(5)} MB/s: ${(mbps(o) / mbps(c)).toFixed(2)} of curl${there}`);
     }
     const o = best(ours);
     const c = best(theirs);
@@ -150,12 +168,21 @@ async function main() {
     console.log(`   best: fetch output   ${mbps(o).toFixed(0).padStart(6)} MB/s   ${(mbps(o) / mbps(c)).toFixed(2)} of curl, ${(mbps(o) / mbps(h)).toFixed(2)} of Node http (peak RSS growth ${((o.peak - o.baseline) / MB).toFixed(0)} MB)`);
     const ratios = ours.map((r, n) => mbps(r) / mbps(theirs[n]));
     console.log(`   median of the runs' own ratios to curl: ${median(ratios).toFixed(2)}`);
+    if (against) {
+      const growth = (rs) => rs.map((r) => (r.peak - r.baseline) / MB);
+      const perRun = ours.map((r, n) => mbps(r) / mbps(other[n]));
+      console.log(`   this checkout / ${against}, run by run: ${perRun.map((x) => x.toFixed(2)).join(', ')}; median ${median(perRun).toFixed(2)}`);
+      console.log(`   median speed ${median(ours.map(mbps)).toFixed(0)} against ${median(other.map(mbps)).toFixed(0)} MB/s; of curl ${median(ratios).toFixed(2)} against ${median(other.map((r, n) => mbps(r) / mbps(theirs[n]))).toFixed(2)}; peak RSS growth at most ${Math.max(...growth(ours)).toFixed(0)} against ${Math.max(...growth(other)).toFixed(0)} MB`);
+    }
 
     console.log(`\n2. rows per second and peak memory for a CSV of ${rowCount.toLocaleString('en')} rows`);
     for (const format of ['rows', 'stream-rows']) {
-      const r = await runChild([format, many, small]);
-      const perSecond = Math.round(r.rows / (r.ms / 1000)).toLocaleString('en');
-      console.log(`   ${format.padEnd(12)} ${perSecond.padStart(9)} rows/s, peak RSS +${((r.peak - r.baseline) / MB).toFixed(0).padStart(4)} MB over ${(r.baseline / MB).toFixed(0)} MB (${r.rows.toLocaleString('en')} rows, ${(r.bytes / MB).toFixed(0)} MB, ${(r.ms / 1000).toFixed(1)} s)`);
+      for (const pack of against ? [root, against] : [root]) {
+        const r = await runChild([format, many, small, work, pack]);
+        const perSecond = Math.round(r.rows / (r.ms / 1000)).toLocaleString('en');
+        const which = against ? ` (${pack === root ? 'this checkout' : against})` : '';
+        console.log(`   ${format.padEnd(12)} ${perSecond.padStart(9)} rows/s, peak RSS +${((r.peak - r.baseline) / MB).toFixed(0).padStart(4)} MB over ${(r.baseline / MB).toFixed(0)} MB (${r.rows.toLocaleString('en')} rows, ${(r.bytes / MB).toFixed(0)} MB, ${(r.ms / 1000).toFixed(1)} s)${which}`);
+      }
     }
     if (profileDir) console.log(`\nCPU profiles of the file downloads: ${profileDir}`);
   } finally {

@@ -153,6 +153,18 @@ interface WaitRow {
 }
 type TextField = 'node' | 'status' | 'waited' | 'next';
 
+/**
+ * A deployed config node as GET aims360/servers gives it (docs/admin-api.md). Its budget is
+ * src/lib/budget.ts's BudgetUse, written out here: that module is the runtime's, not the browser's.
+ */
+interface Server {
+  id: string;
+  name: string;
+  baseUrl: string;
+  /** The cap (0 = none), the requests of the last second, those waiting; null when the node's settings stopped its client. */
+  budget: { perSecond: number; lastSecond: number; waiting: number } | null;
+}
+
 interface WaitsSnapshot {
   total?: number;
   waits?: WaitView[];
@@ -172,6 +184,53 @@ function create(): Sidebar {
   const content = $('<div class="aims360-sidebar"></div>');
   $('<p class="aims360-note"></p>').text(t('tab.intro')).appendTo(content);
   if (!canWrite) $('<p class="aims360-note aims360-readonly"></p>').text(t('recent.readOnly')).appendTo(content);
+
+  // ---------- Request budget ----------
+  const budgetHead = $('<h4></h4>').append($('<span></span>').text(t('budget.title'))).hide().appendTo(content);
+  const budgetList = $('<div class="aims360-budgets"></div>').attr('title', t('budget.tip')).appendTo(content);
+  let budgetHtml = '';
+  let readingBudget = false;
+
+  function budgetRow(server: Server): string {
+    const name = `<span class="aims360-fill aims360-budget-name">${esc(server.name || server.baseUrl || server.id)}</span>`;
+    const row = (attributes: string, state: string, words: string, bar: string) => `<div class="aims360-row aims360-budget" data-server="${esc(server.id)}"${attributes}>` +
+      `<div class="aims360-line">${name}${state ? `<span class="aims360-budget-state">${esc(state)}</span>` : ''}</div>` +
+      `<div class="aims360-line"><span class="aims360-fill aims360-budget-text">${esc(words)}</span>${bar}</div></div>`;
+    const use = server.budget;
+    if (!use) return row(' data-stopped="true"', '', t('budget.stopped'), '');
+    const { perSecond, lastSecond: used, waiting } = use;
+    // As the budget counts: a cap's whole part per second, at least one request per window.
+    const room = Math.max(1, Math.floor(perSecond));
+    const capped = perSecond > 0;
+    // A request waiting means the budget holds it back, whatever the last second's count (a cap below 1 has a longer window).
+    const full = capped && (used >= room || waiting > 0);
+    const words = !capped
+      ? t('budget.uncapped', { used })
+      : perSecond >= 1
+        ? t('budget.capped', { used, cap: perSecond.toLocaleString() })
+        : t('budget.slow', { used, seconds: (1 / perSecond).toLocaleString(undefined, { maximumFractionDigits: 1 }) });
+    const state = waiting > 0 ? t('budget.atCapWaiting', { n: waiting.toLocaleString() }) : full ? t('budget.atCap') : '';
+    const bar = capped ? `<div class="aims360-bar aims360-budget-bar"><div style="width:${Math.min(100, (100 * used) / room)}%"></div></div>` : '';
+    return row(` data-full="${full}" data-used="${used}" data-waiting="${waiting}"`, state, words, bar);
+  }
+
+  /** Each config node's request budget: rewritten only when a figure changed. */
+  function renderBudgets(servers: Server[]): void {
+    const html = servers.map(budgetRow).join('');
+    budgetHead.toggle(servers.length > 0);
+    if (html !== budgetHtml) budgetList[0].innerHTML = budgetHtml = html;
+  }
+
+  /** The budgets read again (the tab's one-second tick): one request at a time, none while hidden. */
+  function readBudgets(): void {
+    if (readingBudget) return;
+    readingBudget = true;
+    getJSON<{ servers?: Server[] }>('aims360/servers')
+      .done((data) => renderBudgets(data.servers || []))
+      // Figures that can no longer be read are not shown as if they were current.
+      .fail(() => renderBudgets([]))
+      .always(() => { readingBudget = false; });
+  }
 
   // ---------- Waiting now ----------
   const waitsHead = $('<h4></h4>').append($('<span></span>').text(t('waits.title'))).append('<span class="aims360-note aims360-waits-count"></span>').appendTo(content);
@@ -318,7 +377,11 @@ function create(): Sidebar {
   }).fail((xhr) => {
     if (!gotWaits) waitsState.addClass('aims360-error').text(ajaxFailure(xhr)).show();
   });
-  timers.push(setInterval(() => { if (content.is(':visible')) tick(); }, 1000));
+  timers.push(setInterval(() => {
+    if (!content.is(':visible')) return;
+    tick();
+    readBudgets();
+  }, 1000));
 
   // ---------- Recent jobs ----------
   $('<h4></h4>').append($('<span></span>').text(t('recent.title'))).appendTo(content);
@@ -347,9 +410,10 @@ function create(): Sidebar {
 
   function refresh(): void {
     const mine = ++request;
-    getJSON<{ servers?: { id: string; name: string; baseUrl: string }[] }>('aims360/servers').done((data) => {
+    getJSON<{ servers?: Server[] }>('aims360/servers').done((data) => {
       if (mine !== request) return;
       const servers = data.servers || [];
+      renderBudgets(servers);
       const chosen = serverSelect.val();
       serverSelect.empty();
       servers.forEach((s) => { $('<option></option>').val(s.id).text(s.name || s.baseUrl || s.id).appendTo(serverSelect); });

@@ -9,7 +9,7 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { usePackedNodeRed } = require('../support/packed');
 const { useEditor, openEditor, snap, useScreenshots } = require('../support/browser');
-const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
+const { apiCalls, busiestSecond, useSim, simulatorFlow, TOKEN } = require('../support/sim');
 const { nodeRedRoot } = require('../support/node-red-process');
 
 /** A stand-in for the job events node: POST /job-event adds its body to the runtime's job event log. */
@@ -30,7 +30,65 @@ function flows(sim) {
     { id: 'event-in', type: 'http in', z: 'tab', x: 120, y: 240, url: '/job-event', method: 'post', upload: false, wires: [['event-add']] },
     { id: 'event-add', type: 'aims360-test-job-event', z: 'tab', x: 300, y: 240, wires: [['event-ok']] },
     { id: 'event-ok', type: 'http response', z: 'tab', x: 480, y: 240, statusCode: '204', headers: {}, wires: [] },
+    // A second account on the same simulator with a budget of one request a second, to load.
+    { id: 'slow', type: 'aims360-config', name: 'Slow account', baseUrl: sim().url, authType: 'token', timeout: 20000, maxRequestsPerSecond: 1 },
   ]);
+}
+
+/** The credentials of the flows' config nodes. */
+const CREDENTIALS = { server: { token: TOKEN }, slow: { token: TOKEN } };
+
+/** A config node's request budget as the tab words it (the plugin's catalog). */
+function budgetWords({ perSecond, lastSecond }) {
+  return perSecond > 0 ? `Requests: ${lastSecond} of ${perSecond} a second` : `Requests: ${lastSecond} in the last second (no cap)`;
+}
+
+/**
+ * Lets the page's reads of GET aims360/servers through until one answers as `wanted` says,
+ * then holds its later reads until release(), so that the tab keeps showing that answer.
+ * Resolves with the answer and release.
+ */
+async function catchServersAnswer(page, wanted, what) {
+  const isServers = (url) => url.pathname.endsWith('/aims360/servers');
+  const held = [];
+  let found;
+  await page.route(isServers, async (route) => {
+    if (found) return held.push(() => route.continue());
+    const response = await route.fetch();
+    const body = await response.json();
+    // Another read answered while this one was under way: its figures stay shown.
+    if (found) return held.push(() => route.fulfill({ response }));
+    if (wanted(body)) found = body;
+    return route.fulfill({ response });
+  });
+  const release = async () => {
+    await page.unroute(isServers);
+    for (const go of held.splice(0)) await go();
+  };
+  try {
+    return { answer: await until(() => found, what, 30000), release };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+/** Resolves once every server's budget row shows the figures of `answer`, in its order; fails after a while. */
+async function budgetsShow(page, answer) {
+  const atCap = ({ perSecond, lastSecond, waiting }) => perSecond > 0 && (lastSecond >= perSecond || waiting > 0);
+  const expected = answer.servers.map((s) => ({ id: s.id, words: budgetWords(s.budget), full: String(atCap(s.budget)), waiting: s.budget.waiting }));
+  const shown = () => page.locator('.aims360-budget').evaluateAll((rows) => rows.map((row) => ({
+    id: row.getAttribute('data-server'),
+    words: row.querySelector('.aims360-budget-text').textContent,
+    full: row.getAttribute('data-full'),
+    waiting: Number(row.getAttribute('data-waiting')),
+  })));
+  try {
+    await until(async () => JSON.stringify(await shown()) === JSON.stringify(expected), 'the budgets of the servers route\'s answer', 10000);
+  } catch (err) {
+    (await shown()).should.eql(expected);
+    throw err;
+  }
 }
 
 async function until(check, what, ms = 20000) {
@@ -81,7 +139,7 @@ function clipped(page) {
     const right = box.left + root.clientLeft + root.clientWidth;
     const found = [];
     if (root.scrollWidth > root.clientWidth) found.push(`the tab scrolls sideways: ${root.scrollWidth} > ${root.clientWidth}`);
-    for (const el of root.querySelectorAll('button, .aims360-id, .aims360-reason, .aims360-outcome, .aims360-status, .aims360-fill, .aims360-percent')) {
+    for (const el of root.querySelectorAll('button, .aims360-id, .aims360-reason, .aims360-outcome, .aims360-status, .aims360-fill, .aims360-percent, .aims360-budget-state, .aims360-bar')) {
       const r = el.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) continue;
       const what = `${el.className} "${el.textContent.trim().slice(0, 40)}"`;
@@ -104,10 +162,10 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
   const shots = useScreenshots();
 
   describe('an editor without adminAuth', () => {
-    // A second config node whose token the API refuses.
+    // A config node whose token the API refuses, without a request budget.
     const red = usePackedNodeRed(() => ({
-      flows: [...flows(sim), { id: 'other', type: 'aims360-config', name: 'Wrong token', baseUrl: sim().url, authType: 'token', timeout: 5000 }],
-      credentials: { server: { token: TOKEN }, other: { token: 'not-the-token' } },
+      flows: [...flows(sim), { id: 'other', type: 'aims360-config', name: 'Wrong token', baseUrl: sim().url, authType: 'token', timeout: 5000, maxRequestsPerSecond: 0 }],
+      credentials: { ...CREDENTIALS, other: { token: 'not-the-token' } },
       settings: EVENT_SOURCE,
     }));
     const editor = useEditor(() => red().url);
@@ -313,7 +371,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       await page.locator('.aims360-refresh').click();
       const select = page.locator('.aims360-server');
       await select.waitFor({ state: 'visible', timeout: 10000 });
-      (await select.locator('option').allInnerTexts()).should.eql(['AIMS360 simulator', 'Wrong token']);
+      (await select.locator('option').allInnerTexts()).should.eql(['AIMS360 simulator', 'Slow account', 'Wrong token']);
       await select.selectOption('other');
       await page.locator('.aims360-recent-state.aims360-error', { hasText: 'refused the credentials' }).waitFor({ timeout: 15000 });
       (await page.locator('.aims360-job').count()).should.equal(0);
@@ -485,6 +543,80 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       (await page.locator('.aims360-event[data-event="completed"] .aims360-reason').count()).should.equal(0);
     });
 
+    it('shows each server\'s request budget as the route gives it, live: at the cap with requests waiting under load, and fits at 320 px', async function () {
+      this.timeout(120000);
+      const page = editor();
+      await showTab(page);
+      sim().addJob({ jobId: 'budget-job', runMs: 600000 });
+      const slowOf = (answer) => answer.servers.find((s) => s.id === 'slow').budget;
+      const row = page.locator('.aims360-budget[data-server="slow"]');
+      // Idle: nothing sent through the slow account.
+      const idle = await catchServersAnswer(page, (answer) => slowOf(answer).lastSecond === 0 && slowOf(answer).waiting === 0, 'an idle slow account');
+      try {
+        slowOf(idle.answer).should.eql({ perSecond: 1, lastSecond: 0, waiting: 0 });
+        await budgetsShow(page, idle.answer);
+        (await page.locator('.aims360-budget').count()).should.equal(3);
+        // No cap: its words say so, without a bar.
+        idle.answer.servers.find((s) => s.id === 'other').budget.perSecond.should.equal(0);
+        (await page.locator('.aims360-budget[data-server="other"] .aims360-bar').count()).should.equal(0);
+        (await row.locator('.aims360-budget-state').count()).should.equal(0);
+        (await row.locator('.aims360-bar > div').evaluate((e) => e.style.width)).should.equal('0%');
+      } finally {
+        await idle.release();
+      }
+      // Load: eight job reads at once through the slow account (the tab's own route, one-off requests).
+      sim().clearLog();
+      const reads = Array.from({ length: 8 }, () => fetch(`${red().url}/aims360/servers/slow/jobs/budget-job`));
+      const loaded = await catchServersAnswer(page, (answer) => slowOf(answer).waiting >= 3, 'the slow account with requests waiting');
+      try {
+        const { waiting } = slowOf(loaded.answer);
+        slowOf(loaded.answer).should.eql({ perSecond: 1, lastSecond: 1, waiting });
+        await budgetsShow(page, loaded.answer);
+        (await row.locator('.aims360-budget-text').innerText()).should.equal('Requests: 1 of 1 a second');
+        (await row.locator('.aims360-budget-state').innerText()).should.equal(`at the cap, ${waiting} waiting`);
+        (await row.locator('.aims360-bar > div').evaluate((e) => e.style.width)).should.equal('100%');
+        // Amber at the cap, the plain blue otherwise.
+        (await row.locator('.aims360-bar > div').evaluate((e) => getComputedStyle(e).backgroundColor)).should.equal('rgb(224, 160, 48)');
+        await setSidebarWidth(page, 320);
+        (await clipped(page)).should.eql([], 'at 320 px');
+      } finally {
+        await loaded.release();
+        await setSidebarWidth(page, 480);
+      }
+      // None dropped: every read answered, each one request at the API.
+      for (const res of await Promise.all(reads)) res.status.should.equal(200);
+      const calls = apiCalls(sim()).filter((e) => e.url.includes('budget-job'));
+      calls.should.have.length(8);
+      busiestSecond(calls).should.equal(1);
+      // Quiet again: back to none in the last second.
+      const after = await catchServersAnswer(page, (answer) => slowOf(answer).lastSecond === 0 && slowOf(answer).waiting === 0, 'the slow account idle again');
+      try {
+        await budgetsShow(page, after.answer);
+        (await row.getAttribute('data-full')).should.equal('false');
+      } finally {
+        await after.release();
+      }
+      sim().setJob('budget-job', { jobStatus: 'Completed' });
+      // A cap below one, and a config node whose settings stopped its client (budget null), as the route would give them.
+      const servers = [
+        { id: 'half', name: 'Half a request', baseUrl: sim().url, budget: { perSecond: 0.5, lastSecond: 1, waiting: 2 } },
+        { id: 'stopped', name: 'Stopped', baseUrl: sim().url, budget: null },
+      ];
+      await page.route('**/aims360/servers', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ servers }) }));
+      try {
+        const half = page.locator('.aims360-budget[data-server="half"]');
+        await half.waitFor({ timeout: 10000 });
+        (await half.locator('.aims360-budget-text').innerText()).should.equal('Requests: 1 in the last second (cap: one every 2 s)');
+        (await half.locator('.aims360-budget-state').innerText()).should.equal('at the cap, 2 waiting');
+        const stopped = page.locator('.aims360-budget[data-server="stopped"]');
+        (await stopped.locator('.aims360-budget-text').innerText()).should.match(/^Requests: not counted \(the config node's settings stopped it/);
+        (await stopped.locator('.aims360-bar, .aims360-budget-state').count()).should.equal(0);
+      } finally {
+        await page.unroute('**/aims360/servers');
+      }
+      await row.waitFor({ timeout: 10000 });
+    });
+
     it('cuts nothing off at 320 and 500 px (20 waits, whole job ids, reasons), and takes the screenshots', async function () {
       this.timeout(120000);
       const page = editor();
@@ -593,7 +725,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
     const bcrypt = require(require.resolve('bcryptjs', { paths: [nodeRedRoot(), path.join(nodeRedRoot(), 'node_modules', '@node-red', 'editor-api')] }));
     const red = usePackedNodeRed(() => ({
       flows: flows(sim),
-      credentials: { server: { token: TOKEN } },
+      credentials: CREDENTIALS,
       settings: {
         ...EVENT_SOURCE,
         adminAuth: { type: 'credentials', users: [{ username: 'reader', password: bcrypt.hashSync('reader-password', 4), permissions: 'read' }] },
@@ -633,6 +765,8 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       enabled.should.equal(0);
       (await page.locator('.aims360-cancel, .aims360-rerun, .aims360-download').count()).should.be.aboveOrEqual(3);
       (await page.locator('.aims360-readonly').innerText()).should.match(/aims360\.write/);
+      // The request budgets too (a read).
+      (await page.locator('.aims360-budget[data-server="server"] .aims360-budget-text').innerText()).should.match(/^Requests: \d+ of 10 a second$/);
       // A Public job's link would download without a token: the list a reader's page gets has none.
       answer.jobs.map((job) => job.jobID).should.containEql('ro-done');
       answer.jobs.flatMap((job) => Object.keys(job).filter((key) => /link$/i.test(key))).should.eql([]);
