@@ -114,6 +114,25 @@ describe('aims360-wait-for-job', function () {
     answers.flat().length.should.equal(0);
   });
 
+  it('counts jobs, not messages, in its status, as waits start and end', async () => {
+    for (const id of ['n-1', 'n-2', 'n-3']) sim.addJob({ jobId: id, runMs: 60000 });
+    await load(flow(sim), creds);
+    const statuses = collect(helper.getNode('statuses'));
+    const node = helper.getNode('node');
+    const shows = async (text) => {
+      while (!text.test(statuses.at(-1)?.status.text)) await wait(20);
+    };
+    ['n-1', 'n-2', 'n-2'].forEach((jobId) => node.receive({ jobId }));
+    await shows(/^waiting on 2 jobs$/);
+    node.receive({ jobId: 'n-2', cancel: true });
+    ['n-2', 'n-3', 'n-3'].forEach((jobId) => node.receive({ jobId }));
+    await shows(/^waiting on 3 jobs$/);
+    node.receive({ jobId: 'n-3', cancel: true });
+    node.receive({ jobId: 'n-2', cancel: true });
+    // One job left: its own status.
+    await shows(/^(Queued|Inprogress)/);
+  });
+
   it('polls a job once for two waits on it and answers both', async () => {
     sim.addJob({ jobId: 'dup', runMs: 600 });
     await load(flow(sim), creds);
