@@ -158,15 +158,21 @@ async function pollsOf(sim, requests) {
   if (log.length < requests) throw new Error(`the simulator's log kept ${log.length} of ${requests} requests`);
   const asked = log.filter((e) => e.path.endsWith('/backgroundjob')).map((e) => (decodeURIComponent(e.query).match(/jobId eq/g) || []).length);
   const ids = asked.reduce((sum, n) => sum + n, 0);
-  // The pace: time between one poll of a job and the next (whole-job reads, which end a wait, left out).
+  // The pace: time between one poll of a job and the next; a whole-job read that ends a wait (after
+  // the poll that saw the job end) is left out, running jobs read whole with it are not.
   const polls = log.filter((e) => e.path.endsWith('/backgroundjob'));
-  const selected = polls.filter((e) => new URLSearchParams(e.query).has('$select'));
   const polledAt = new Map();
-  for (const e of selected.length > 0 ? selected : polls) {
+  for (const e of polls) {
+    const whole = !new URLSearchParams(e.query).has('$select');
     for (const [, id] of decodeURIComponent(e.query).matchAll(/jobId eq '([^']+)'/g)) {
       if (!polledAt.has(id)) polledAt.set(id, []);
-      polledAt.get(id).push(Date.parse(e.time));
+      polledAt.get(id).push({ at: Date.parse(e.time), whole });
     }
+  }
+  const selected = polls.filter((e) => new URLSearchParams(e.query).has('$select'));
+  for (const [id, times] of polledAt) {
+    if (selected.length > 0 && times.length > 1 && times.at(-1).whole) times.pop();
+    polledAt.set(id, times.map((t) => t.at));
   }
   let gaps = 0;
   let gapMs = 0;

@@ -275,8 +275,13 @@ export class JobPoller {
    */
   private async pollAll(due: Entry[]): Promise<void> {
     const perRound = Math.max(1, Math.floor(this.client.budget.rate));
-    // Longest due first: a job left for the next round does not wait behind the ones polled since.
-    if (due.length > perRound) due.sort((a, b) => a.nextPollAt - b.nextPollAt);
+    if (due.length > perRound) {
+      // Whole-job reads, then the longest due: a job left for the next round does not wait behind the ones polled since.
+      due.sort((a, b) => Number(b.needsFull) - Number(a.needsFull) || a.nextPollAt - b.nextPollAt);
+      // No more than the round's requests can hold is grouped (10,000 due jobs, 10 requests a round).
+      const most = perRound * (this.singleIdMode ? 1 : this.options.maxIdsPerRequest);
+      if (due.length > most) due.length = most;
+    }
     const batches = this.batches(due).slice(0, perRound);
     let nextBatch = 0;
     const worker = async () => {

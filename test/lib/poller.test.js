@@ -823,6 +823,29 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     client.selects.should.eql([SELECT, null]);
   });
 
+  it('puts whole-job reads first when a round cannot hold every due job, even before jobs due longer', async () => {
+    const client = budgetedClient(1);
+    const answers = scriptedClient((ids) => ({ value: ids.map((id) => job(id, id === 'a' ? 'Completed' : 'Inprogress')) }));
+    const budgeted = client.requestJson;
+    // The same budgeted requests, with a ending on its first poll.
+    client.requestJson = async (target, options) => {
+      await budgeted(target, options);
+      return answers.requestJson(target, options);
+    };
+    // One request a round, two ids a request.
+    poller = new JobPoller(client, { maxIdsPerRequest: 2, concurrency: 1 });
+    const a = listener();
+    poller.wait('a', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, a);
+    await clock.tickAsync(30);
+    answers.requests.should.eql([['a']]);
+    // Due before a's whole read (which waits a moment for a round): the round has room for a and one of them.
+    for (const id of ['c', 'd', 'e']) poller.wait(id, { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+    await clock.tickAsync(1500);
+    answers.requests[1].should.eql(['a', 'c']);
+    should(answers.selects[1]).be.null();
+    (await a.ended).kind.should.equal('finished');
+  });
+
   it('does not stretch intervals that fit the budget, and lets a Retry-After hold every poll back', async () => {
     const client = budgetedClient(10);
     poller = new JobPoller(client);
