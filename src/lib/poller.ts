@@ -69,6 +69,8 @@ interface Entry {
 // What a poll asks for while a job runs; the whole job is read once, when it has ended.
 const POLL_FIELDS = 'jobID,jobStatus,percentCompleted';
 const GATHER_MS = 20;
+// A whole-job read waits at most this long for a round to join (a round of its own costs requests).
+const WHOLE_READ_GATHER_MS = 250;
 const GROWTH = 1.5;
 const JITTER = 0.2;
 // Polls due this soon are sent with the current round, so schedules fall into step.
@@ -104,6 +106,8 @@ export class JobPoller {
   private readonly closing = new AbortController();
   private timer?: NodeJS.Timeout;
   private wakeAt = Infinity;
+  /** No wait times out before this (it may be earlier than any left: expireWaits() finds out). */
+  private nextDeadline = Infinity;
   private roundRunning = false;
   private pausedUntil = 0;
   /** A combined filter without $select was refused: the API does not take 'or'. */
@@ -138,6 +142,7 @@ export class JobPoller {
       entry.delayMs = Math.min(entry.delayMs, timing.intervalMs);
     }
     entry.waits.add(wait);
+    this.nextDeadline = Math.min(this.nextDeadline, wait.deadline);
     this.wakeBy(Math.min(entry.nextPollAt, wait.deadline));
     return new PollerWaitHandle(this, entry, wait);
   }
@@ -166,6 +171,7 @@ export class JobPoller {
 
   close(): void {
     this.closing.abort();
+    this.nextDeadline = Infinity;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.entries.clear();
@@ -182,11 +188,8 @@ export class JobPoller {
 
   private schedule(): void {
     if (this.closing.signal.aborted || this.roundRunning) return;
-    let next = Infinity;
-    for (const entry of this.entries.values()) {
-      next = Math.min(next, entry.nextPollAt);
-      for (const wait of entry.waits) next = Math.min(next, wait.deadline);
-    }
+    let next = this.nextDeadline;
+    for (const entry of this.entries.values()) next = Math.min(next, entry.nextPollAt);
     if (next === Infinity) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -210,10 +213,9 @@ export class JobPoller {
       this.expireWaits();
       const now = Date.now();
       if (now >= this.pausedUntil) {
-        const due = [...this.entries.values()].filter(
-          (e) => !e.inFlight && e.nextPollAt <= now + Math.min(EARLY_MAX_MS, e.delayMs * EARLY_SHARE),
-        );
         this.stretch = this.budgetStretch();
+        const due: Entry[] = [];
+        for (const e of this.entries.values()) if (!e.inFlight && e.nextPollAt <= now + this.earlyMs(e)) due.push(e);
         await this.pollAll(due);
       }
     } finally {
@@ -222,15 +224,27 @@ export class JobPoller {
     }
   }
 
+  /**
+   * How early a poll may go to join a round: a quarter of its (stretched) interval, at most a second.
+   */
+  private earlyMs(entry: Entry): number {
+    return Math.min(EARLY_MAX_MS, entry.delayMs * this.stretch * EARLY_SHARE);
+  }
+
+  /** Ends the waits whose timeout has come; a round without one goes over none (10,000 waits, one round a second). */
   private expireWaits(): void {
     const now = Date.now();
-    for (const entry of [...this.entries.values()]) {
-      for (const wait of [...entry.waits]) {
-        if (wait.deadline <= now) {
-          this.endWait(entry, wait, { kind: 'timeout', job: entry.lastJob });
-        }
+    if (now < this.nextDeadline) return;
+    const expired: [Entry, Wait][] = [];
+    let nextDeadline = Infinity;
+    for (const entry of this.entries.values()) {
+      for (const wait of entry.waits) {
+        if (wait.deadline <= now) expired.push([entry, wait]);
+        else nextDeadline = Math.min(nextDeadline, wait.deadline);
       }
     }
+    this.nextDeadline = nextDeadline;
+    for (const [entry, wait] of expired) this.endWait(entry, wait, { kind: 'timeout', job: entry.lastJob });
   }
 
   /**
@@ -261,30 +275,53 @@ export class JobPoller {
    */
   private async pollAll(due: Entry[]): Promise<void> {
     const perRound = Math.max(1, Math.floor(this.client.budget.rate));
-    // Longest due first: a job left for the next round does not wait behind the ones polled since.
-    if (due.length > perRound) due.sort((a, b) => a.nextPollAt - b.nextPollAt);
+    if (due.length > perRound) {
+      // Whole-job reads, then the longest due: a job left for the next round does not wait behind the ones polled since.
+      due.sort((a, b) => Number(b.needsFull) - Number(a.needsFull) || a.nextPollAt - b.nextPollAt);
+      // No more than the round's requests can hold is grouped (10,000 due jobs, 10 requests a round).
+      const most = perRound * (this.singleIdMode ? 1 : this.options.maxIdsPerRequest);
+      if (due.length > most) due.length = most;
+    }
     const batches = this.batches(due).slice(0, perRound);
     let nextBatch = 0;
     const worker = async () => {
       while (nextBatch < batches.length && !this.closing.signal.aborted) {
         await this.poll(batches[nextBatch++]);
+        // A turn of the event loop after each answer: answers arriving together are handled one
+        // per turn, with the flows' own work (an http-in request) in between.
+        await this.nextTurn();
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, batches.length) }, worker));
   }
 
-  /** Groups ids so that each request's filter stays under the URL bound, and asks for whole jobs or $select fields alike. */
-  private batches(due: Entry[]): Entry[][] {
-    const full = due.filter((e) => e.needsFull);
-    return [...this.batchesOf(full), ...this.batchesOf(due.filter((e) => !e.needsFull))];
+  /** A turn of the event loop: a timer, which a fake clock keeps in step; close() ends it at once. */
+  private nextTurn(): Promise<void> {
+    const signal = this.closing.signal;
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 0);
+      signal.addEventListener('abort', done);
+    });
   }
 
-  private batchesOf(due: Entry[]): Entry[][] {
+  /**
+   * Groups ids so that each request's filter stays under the URL bound. Whole-job reads come
+   * first: the one request where they end fills up with $select polls, read whole too, rather
+   * than going out part-empty.
+   */
+  private batches(due: Entry[]): Entry[][] {
+    const ordered = [...due.filter((e) => e.needsFull), ...due.filter((e) => !e.needsFull)];
     const batches: Entry[][] = [];
     let batch: Entry[] = [];
     let length = 0;
-    for (const entry of due) {
-      const clause = encodeURIComponent(`jobId eq ${odataString(entry.id)} or `).length;
+    for (const entry of ordered) {
+      const clause = entry.clauseLength;
       const full = batch.length >= (this.singleIdMode ? 1 : this.options.maxIdsPerRequest);
       if (batch.length > 0 && (full || length + clause > this.options.maxFilterLength)) {
         batches.push(batch);
@@ -301,6 +338,7 @@ export class JobPoller {
   private async poll(batch: Entry[]): Promise<void> {
     batch.forEach((e) => (e.inFlight = true));
     const filter = jobIdFilter(batch.map((e) => e.id));
+    // Whole-job reads come first in a batch (batches()).
     const select = this.selectFields && !batch[0].needsFull;
     try {
       const response = await this.client.requestJson(JOBS_PATH, {
@@ -327,9 +365,10 @@ export class JobPoller {
   private answer(entry: Entry, job: Job | undefined, selected: boolean): void {
     if (!this.isLive(entry)) return;
     if (selected && (!job || isFinished(readJobStatus(job)))) {
-      // Waits end with the whole job, and only a whole answer proves a job missing: read it again, now.
+      // Waits end with the whole job, and only a whole answer proves a job missing: read it again
+      // with the next round, which it waits for a short moment at most.
       entry.needsFull = true;
-      entry.nextPollAt = Date.now();
+      entry.nextPollAt = Date.now() + Math.min(WHOLE_READ_GATHER_MS, this.earlyMs(entry));
       return;
     }
     entry.needsFull = false;

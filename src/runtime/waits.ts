@@ -121,6 +121,8 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
   const persist = readBoolean(def.persist, false);
   /** Waits being polled. */
   const pending = new Set<PendingWait>();
+  /** Pending waits per job id: the status counts jobs without going over every wait. */
+  const jobCounts = new Map<string, number>();
   /** Waits whose job ended and whose answer is being made (a download): still kept in the store. */
   const delivering = new Set<PendingWait>();
   const cancelled = new WeakMap<PendingWait, () => void>();
@@ -156,7 +158,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       if (pending.size === 0) return;
       const [only] = pending;
       // Messages that share one job (export data's overlap, a job waited on twice) count once.
-      const jobs = new Set([...pending].map((w) => w.jobId)).size;
+      const jobs = jobCounts.size;
       if (offline > 0) {
         node.status(unreachable(`${type}.status.unreachable`));
       } else if (only.budgetS !== undefined) {
@@ -167,6 +169,18 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
         node.status(working(RED._(`${type}.status.jobs`, { count: jobs })));
       }
     }, STATUS_EVERY_MS);
+  }
+
+  function addPending(wait: PendingWait): void {
+    pending.add(wait);
+    jobCounts.set(wait.jobId, (jobCounts.get(wait.jobId) ?? 0) + 1);
+  }
+
+  function removePending(wait: PendingWait): void {
+    if (!pending.delete(wait)) return;
+    const left = (jobCounts.get(wait.jobId) ?? 1) - 1;
+    if (left > 0) jobCounts.set(wait.jobId, left);
+    else jobCounts.delete(wait.jobId);
   }
 
   /** Marks a wait reachable again; true when it had been unreachable. */
@@ -228,7 +242,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
   function start(wait: PendingWait, poller: JobPoller, send: Send, finish: (err?: AimsError) => void): void {
     const remaining = wait.deadline > 0 ? Math.max(1, wait.deadline - Date.now()) : 0;
     const end = (result: WaitEnd) => {
-      pending.delete(wait);
+      removePending(wait);
       reached(wait);
       waitRegistry.remove(wait.record);
       if (result.kind === 'error') {
@@ -302,7 +316,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
     };
     wait.handle = poller.wait(wait.jobId, { ...waitTiming(def), timeoutMs: remaining }, { update, end, unreachable: lost });
     wait.record = waitRegistry.add(owner, wait.jobId, wait.startedAt, wait.handle);
-    pending.add(wait);
+    addPending(wait);
     save();
     showStatus();
   }
@@ -312,7 +326,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
     for (const wait of [...pending]) {
       if (!matches(wait)) continue;
       wait.handle?.cancel();
-      pending.delete(wait);
+      removePending(wait);
       reached(wait);
       waitRegistry.remove(wait.record);
       cancelled.get(wait)?.();
@@ -383,6 +397,7 @@ export function nodeWaits(RED: NodeAPI, node: Node, def: WaitDef, type: string, 
       cancelled.get(entry)?.();
     }
     pending.clear();
+    jobCounts.clear();
     offline = 0;
     // An end still running (a download) is aborted; wait until its partial file is gone.
     Promise.allSettled([...ending]).then(() => done());

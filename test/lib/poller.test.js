@@ -553,6 +553,26 @@ describe('lib: job poller', function () {
     client.requests.should.have.length(10);
   });
 
+  it('gives the event loop a turn after each answer, so that a round\'s answers never hold it in one stretch', async () => {
+    let turns = 0;
+    const turnsAtRequest = [];
+    // Answers that come at once: without a turn between them, every request of the round would go before any other callback.
+    const client = scriptedClient((ids) => {
+      turnsAtRequest.push(turns);
+      setImmediate(() => (turns += 1));
+      return { value: ids.map((id) => job(id, 'Completed')) };
+    });
+    poller = new JobPoller(client, { maxIdsPerRequest: 1, concurrency: 1 });
+    await Promise.all(['a', 'b', 'c', 'd'].map((id) => {
+      const l = listener();
+      poller.wait(id, GATHERED, l);
+      return l.ended;
+    }));
+    // One round of four requests, each after the turn that the one before it let pass.
+    client.requests.slice(0, 4).should.eql([['a'], ['b'], ['c'], ['d']]);
+    turnsAtRequest.slice(0, 4).should.eql([0, 1, 2, 3]);
+  });
+
   it('puts ids in one request while their clauses reach maxFilterLength exactly', async () => {
     const client = scriptedClient(allCompleted);
     // Two clauses "jobId eq 'bN' or " of 25 encoded characters each.
@@ -787,6 +807,43 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     oneOffWaits.length.should.be.above(80);
     Math.max(...oneOffWaits).should.be.belowOrEqual(1000);
     client.backgrounds.every(Boolean).should.be.true();
+  });
+
+  it('reads a job that a $select poll saw end with the next round\'s request, not in a round of its own', async () => {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, id === 'a' ? 'Completed' : 'Inprogress')) }));
+    poller = new JobPoller(client);
+    const a = listener();
+    // a's whole read may wait a moment (250 ms) for a round to join; b's next round comes within it (160–240 ms).
+    poller.wait('a', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, a);
+    poller.wait('b', { intervalMs: 200, maxIntervalMs: 200, timeoutMs: 0 }, listener());
+    await clock.tickAsync(300);
+    (await a.ended).kind.should.equal('finished');
+    // One request for both jobs, then one that reads a whole and polls b with it: two, not three.
+    client.requests.should.eql([['a', 'b'], ['a', 'b']]);
+    client.selects.should.eql([SELECT, null]);
+  });
+
+  it('puts whole-job reads first when a round cannot hold every due job, even before jobs due longer', async () => {
+    const client = budgetedClient(1);
+    const answers = scriptedClient((ids) => ({ value: ids.map((id) => job(id, id === 'a' ? 'Completed' : 'Inprogress')) }));
+    const budgeted = client.requestJson;
+    // The same budgeted requests, with a ending on its first poll.
+    client.requestJson = async (target, options) => {
+      await budgeted(target, options);
+      return answers.requestJson(target, options);
+    };
+    // One request a round, two ids a request.
+    poller = new JobPoller(client, { maxIdsPerRequest: 2, concurrency: 1 });
+    const a = listener();
+    poller.wait('a', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, a);
+    await clock.tickAsync(30);
+    answers.requests.should.eql([['a']]);
+    // Due before a's whole read (which waits a moment for a round): the round has room for a and one of them.
+    for (const id of ['c', 'd', 'e']) poller.wait(id, { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+    await clock.tickAsync(1500);
+    answers.requests[1].should.eql(['a', 'c']);
+    should(answers.selects[1]).be.null();
+    (await a.ended).kind.should.equal('finished');
   });
 
   it('does not stretch intervals that fit the budget, and lets a Retry-After hold every poll back', async () => {
