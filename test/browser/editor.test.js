@@ -3,7 +3,7 @@
 require('should');
 const path = require('node:path');
 const { usePackedNodeRed, workingTypes, configTypes, PACKAGE } = require('../support/packed');
-const { useEditor, openDialog, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots } = require('../support/browser');
+const { useEditor, openDialog, done, closeTrays, hasErrorBadge, clickInjectButton, snap, useScreenshots } = require('../support/browser');
 const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
 /** What each error code means, as the shared catalogue says it. */
 const errorCodes = require('../../src/locales/en-US/errors.json').aims360.errors.codes;
@@ -374,12 +374,7 @@ describe('editor in a browser (chromium)', function () {
       }
       await deploy();
       for (const [type, job, ids] of chains) {
-        // The runtime's answer to the inject button says whether the click reached a started flow.
-        const [clicked] = await Promise.all([
-          page.waitForResponse((r) => r.url().endsWith(`/inject/${ids.inject}`), { timeout: 20000 }),
-          page.locator(`${onCanvas(ids.inject)} .red-ui-flow-node-button`).click(),
-        ]);
-        clicked.status().should.equal(200, `${type}: the inject button was answered ${clicked.status()}`);
+        await clickInjectButton(page, ids.inject);
         const got = await page.waitForFunction((debug) => window.aims360Debug.find((m) => m.id === debug), ids.debug, { timeout: 30000 })
           .then((h) => h.jsonValue(), () => null);
         (got !== null).should.be.true(`${type}: no message reached its debug node; the sidebar got ${JSON.stringify(await page.evaluate(() => window.aims360Debug))}`);

@@ -3,7 +3,7 @@
 // sidebar; then check that it is laid out to be read.
 require('should');
 const { usePackedNodeRed, examples, workingTypes } = require('../support/packed');
-const { useEditor, openEditor, openDialog, done, snap, useScreenshots, onCanvas, openPackExamples } = require('../support/browser');
+const { useEditor, openEditor, openDialog, done, snap, useScreenshots, clickInjectButton, openPackExamples } = require('../support/browser');
 const { useSim, shorterExports, TOKEN } = require('../support/sim');
 const { expectations, clickedInjects } = require('../support/examples');
 const { deploy } = require('../support/node-red-process');
@@ -87,7 +87,7 @@ describe('examples in a browser (Import › Examples, Deploy)', function () {
       await page.waitForFunction(() => !RED.nodes.dirty());
       // Node-RED 5 lays the sidebar out anew; its API opens the debug tab in 4 and 5.
       await page.evaluate(() => RED.sidebar.show('debug'));
-      for (const inject of clickedInjects(flow)) await page.locator(`${onCanvas(inject.id)} .red-ui-flow-node-button`).click();
+      for (const inject of clickedInjects(flow)) await clickInjectButton(page, inject.id);
       const results = expectations(flow).filter((e) => e.kind === 'result');
       for (const e of results) {
         // The sidebar names each message's debug node; if none comes, say what did.
@@ -237,7 +237,7 @@ describe('npm start: the editor opened the first time', function () {
       return found;
     }, FIRST_TAB);
     injects.should.not.be.empty();
-    for (const id of injects) await page.locator(`${onCanvas(id)} .red-ui-flow-node-button`).click();
+    for (const id of injects) await clickInjectButton(page, id);
     // The rows of the click, not the run on opening: a second message from that debug node;
     // or, sooner, an error (a node's, or a Catch node's debug output).
     const rows = page.locator('.red-ui-debug-msg', { has: page.locator('.red-ui-debug-msg-name', { hasText: 'open order rows' }) });

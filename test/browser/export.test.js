@@ -5,7 +5,7 @@
 const should = require('should');
 const path = require('node:path');
 const { usePackedNodeRed, root } = require('../support/packed');
-const { useEditor, openDialog, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots } = require('../support/browser');
+const { useEditor, openDialog, done, closeTrays, hasErrorBadge, onCanvas, clickInjectButton, snap, useScreenshots } = require('../support/browser');
 const { useSim, simulatorFlow, TOKEN } = require('../support/sim');
 
 const catalogue = require(path.join(root, 'resources', 'aims360-views.json')).modules;
@@ -241,7 +241,7 @@ describe('export data in a browser: catalogue dropdowns, and a flow built from t
     await page.waitForFunction(() => !RED.nodes.dirty(), null, { timeout: 20000 });
     // Node-RED 5 lays the sidebar out anew; its API opens the debug tab in 4 and 5.
     await page.evaluate(() => RED.sidebar.show('debug'));
-    await page.locator(`${onCanvas(injectId)} .red-ui-flow-node-button`).click();
+    await clickInjectButton(page, injectId);
 
     const message = page.locator('.red-ui-debug-msg').filter({ hasText: 'array[' }).first();
     await message.waitFor({ timeout: 40000 });

@@ -5,7 +5,7 @@
 // the registry (from the warm npm cache first: packedUserDir's .npmrc).
 require('should');
 const { usePackedNodeRed, packedTarball, workingTypes, configTypes, PACKAGE, examples } = require('../support/packed');
-const { useEditor, onCanvas, done, openPackExamples } = require('../support/browser');
+const { useEditor, clickInjectButton, done, openPackExamples } = require('../support/browser');
 const { useSim, TOKEN } = require('../support/sim');
 
 // npm install of the tarball and its dependencies: seconds with a warm cache, minutes on a
@@ -118,7 +118,7 @@ describe('installing the tarball through Manage palette › Upload (chromium)', 
     await page.locator('#red-ui-header-button-deploy').click();
     await page.waitForFunction(() => !RED.nodes.dirty(), null, { timeout: 30000 });
     await page.evaluate(() => RED.sidebar.show('debug'));
-    await page.locator(`${onCanvas('upload-inject')} .red-ui-flow-node-button`).click();
+    await clickInjectButton(page, 'upload-inject');
     const message = page.locator('.red-ui-debug-msg', { hasText: 'job status' }).first();
     await message.waitFor({ timeout: 30000 }).catch(async (err) => {
       throw new Error(`no debug message; the sidebar shows ${JSON.stringify(await page.locator('.red-ui-debug-msg').allInnerTexts())}\n${red().output()}\n${err.message}`);

@@ -121,8 +121,26 @@ async function hasErrorBadge(page, id, expected) {
   const reached = await page.waitForFunction(([sel, want]) => {
     const badge = document.querySelector(`${sel} .red-ui-flow-node-error`);
     return (!!badge && !badge.classList.contains('hide') && badge.getBoundingClientRect().width > 0) === want;
-  }, [onCanvas(id), expected], { timeout: 2000 }).then(() => true, () => false);
+  }, [onCanvas(id), expected], { timeout: 10000 }).then(() => true, () => false);
   return reached ? expected : !expected;
+}
+
+/**
+ * Clicks an inject node's button and waits for the runtime to take it. A deploy is answered
+ * a moment before its flows start, and a click meanwhile gets 404 ("not deployed") and is
+ * lost: click again until the node answers 200, as a user would.
+ */
+async function clickInjectButton(page, id) {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/inject/${id}`), { timeout: 20000 }),
+      page.locator(`${onCanvas(id)} .red-ui-flow-node-button`).click(),
+    ]);
+    if (answer.status() === 200) return;
+    if (answer.status() !== 404 || Date.now() > deadline) throw new Error(`the inject button of ${id} was answered ${answer.status()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Screenshot of one element (a locator), or of a page cropped to `clip`, as a small PNG. */
@@ -143,4 +161,4 @@ async function openPackExamples(page) {
   return tree;
 }
 
-module.exports = { openPackExamples, useEditor, openEditor, openDialog, trayOpened, done, closeTrays, hasErrorBadge, onCanvas, snap, useScreenshots };
+module.exports = { openPackExamples, useEditor, openEditor, openDialog, trayOpened, done, closeTrays, hasErrorBadge, onCanvas, clickInjectButton, snap, useScreenshots };
