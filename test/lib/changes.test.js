@@ -62,11 +62,29 @@ describe('changes only (src/lib/changes.ts)', () => {
     (usableFingerprints(first.stored, ['Order No']) === first.stored).should.be.true();
   });
 
+  it('uses stored fingerprints only when every part of them is as this version writes them, with these key columns', () => {
+    const { stored } = run(['Style', 'Size'], undefined, [{ Style: 'S', Size: 'M' }]);
+    (usableFingerprints(stored, ['Style', 'Size']) === stored).should.be.true();
+    const broken = [
+      undefined, null, { ...stored, v: 2 }, { ...stored, keys: 5 }, { ...stored, hashes: null }, { ...stored, columns: 'Style,Size' },
+    ];
+    for (const bad of broken) (usableFingerprints(bad, ['Style', 'Size']) === undefined).should.be.true(JSON.stringify(bad));
+    for (const columns of [['Style'], ['Style', 'Size', 'Color'], ['Size', 'Style'], ['Style', 'Color']]) {
+      (usableFingerprints(stored, columns) === undefined).should.be.true(columns.join());
+    }
+    // Columns as a text whose letters are the column names: not a list.
+    const short = run(['S', 'M'], undefined, [{ S: 1, M: 2 }]).stored;
+    (usableFingerprints({ ...short, columns: 'SM' }, ['S', 'M']) === undefined).should.be.true();
+  });
+
   it('refuses an empty key, a key twice and a missing key column with BAD_INPUT naming the key and the row', () => {
     const bad = (rows, words) => (() => run(['Order No'], undefined, rows)).should.throw({ code: 'BAD_INPUT', message: words });
     bad([order('A', 1), order('', 1)], /data row 2 of orders\.csv has no value in the key column "Order No"/);
     bad([order('A', 1), order('  ', 1)], /data row 2 /);
     bad([order('A', 1), order(null, 1)], /data row 2 /);
+    bad([order('A', 1), order(undefined, 1)], /data row 2 of orders\.csv has no value/);
+    // A key that is only a number or false is a key.
+    run(['Order No'], undefined, [order(0, 1), order(false, 1)]).counts.added.should.equal(2);
     bad([order('A', 1), order('B', 1), order('A', 2)], /data row 3 of orders\.csv has the key Order No = A, which an earlier row/);
     bad([{ Order: 'A', Qty: 1 }], /the key column "Order No" is not in orders\.csv \(data row 1\)/);
   });
