@@ -103,6 +103,15 @@ describe('lib: job events', () => {
       names(derive(state, [job('a', 'Completed', 7), job('b', 'Completed', 7)])).should.eql(['b:queued', 'b:started', 'b:completed']);
     });
 
+    it('a job without a modifiedDate still moves on; a date that is not text is no date', () => {
+      const state = baselined();
+      const bare = (status) => ({ jobId: 'b', jobStatus: status, createdDate: iso(1) });
+      names(derive(state, [bare('Queued')])).should.eql(['b:queued']);
+      names(derive(state, [bare('Completed')])).should.eql(['b:started', 'b:completed']);
+      derive(state, [{ jobId: 'n', jobStatus: 'Queued', modifiedDate: 1234, createdDate: 5 }]);
+      state.jobs.n.should.eql({ step: 0, modified: 0, created: undefined, started: undefined, ended: undefined });
+    });
+
     it('a job id "__proto__" is remembered as any other', () => {
       const state = baselined();
       derive(state, [job('__proto__', 'Completed', 1)]).length.should.equal(3);
@@ -172,7 +181,7 @@ describe('lib: job events', () => {
     it('restores a saved state of its scope, and starts over for another scope or a broken one', () => {
       const saved = { ...baselined(), scope: 'server|filter' };
       restoreState(saved, 'server|filter').should.equal(saved);
-      for (const bad of [undefined, null, 'x', { ...saved, scope: 'other' }, { ...saved, version: 2 }, { ...saved, jobs: null }, { ...saved, baselined: 'yes' }]) {
+      for (const bad of [undefined, null, 'x', { ...saved, jobs: 5 }, { ...saved, scope: 'other' }, { ...saved, version: 2 }, { ...saved, jobs: null }, { ...saved, baselined: 'yes' }]) {
         restoreState(bad, 'server|filter').should.eql({ version: 1, scope: 'server|filter', baselined: false, jobs: {} });
       }
     });
@@ -236,6 +245,23 @@ describe('lib: job events', () => {
       client.queries[1].should.equal('$orderby=createdDate desc');
       watcher.state.cursor.should.equal(iso(9));
       names((await watcher.poll(client)).events).should.eql(['c:queued', 'c:started', 'c:completed']);
+    });
+
+    it('on the fallback, a read cut at FALLBACK_PAGES forgets the ended jobs created before the oldest it read', async () => {
+      const { FALLBACK_PAGES } = events;
+      const known = () => ({ ...baselined(), cursor: iso(100), jobs: { early: { step: 2, modified: T + 5, created: T + 5 } } });
+      const pages = (n, cut) => Array.from({ length: n }, (_, i) => ({
+        value: [job(`p${i}`, 'Completed', 100 - i, { created: 90 - i })],
+        ...(cut || i < n - 1 ? { '@odata.nextLink': `https://apiwest.aims360.rest/x?$skip=${i + 1}` } : {}),
+      }));
+      const cut = new JobWatcher(known(), { events: ALL });
+      await cut.poll(scriptedClient(refused(), ...pages(FALLBACK_PAGES, true)));
+      cut.state.jobs.should.not.have.property('early');
+      Object.keys(cut.state.jobs).length.should.equal(FALLBACK_PAGES);
+      // Read to its end: what it did not read is older than all of it, and still within the window.
+      const whole = new JobWatcher(known(), { events: ALL });
+      await whole.poll(scriptedClient(refused(), ...pages(3, false)));
+      whole.state.jobs.should.have.property('early');
     });
 
     it('a 400 on the fallback too is the user filter: the error, and no fallback', async () => {
