@@ -41,6 +41,10 @@ const BAD_INPUTS = [
   [VIEW, 7, /exportBody must be an object.*not a number/],
   [VIEW, Buffer.from('{}'), /exportBody must be an object.*not a Buffer/],
   [VIEW, new Date(), /exportBody must be an object.*not a Date/],
+  // "an" before a vowel, in any case; an object of another kind than a plain one is "an object".
+  [VIEW, new Error('x'), /exportBody must be an object.*not an Error\./],
+  [VIEW, Object.create({ inherited: 1 }), /exportBody must be an object.*not an object\./],
+  [VIEW, () => 1, /exportBody must be an object.*not a function\./],
   [VIEW, { exportDataSettings: 'Orders' }, /exportDataSettings must be an object, not a string/],
   [VIEW, { exportDataSettings: null }, /exportDataSettings must be an object, not null/],
   [VIEW, { exportDataSettings: [] }, /exportDataSettings must be an object, not a list/],
