@@ -241,6 +241,35 @@ describe('lib: the request budget on its own (RequestBudget, on a fake clock)', 
     given.should.eql(['first', 'poll-1', 'one-off', 'poll-2']);
   });
 
+  it('below 1 a second, keeps a turn in the window for 1/cap seconds', async () => {
+    const { budget, given, turns, take } = budgetOf(0.5);
+    take('a');
+    await settle();
+    budget.answered(turns.a);
+    await clock.tickAsync(1500);
+    take('b');
+    await settle();
+    given.should.eql(['a']);
+    await clock.tickAsync(499);
+    given.should.eql(['a']);
+    await clock.tickAsync(1);
+    given.should.eql(['a', 'b']);
+  });
+
+  it('a background poll waits for the one-off requests already waiting, even with room', async () => {
+    const { budget, given, turns, take } = budgetOf(1);
+    take('first');
+    await settle();
+    budget.answered(turns.first);
+    take('one-off', 'oneOff');
+    take('poll-1', 'background');
+    await settle();
+    clock.setSystemTime(Date.now() + 1000);
+    take('poll-2', 'background');
+    await settle();
+    given.should.eql(['first', 'one-off']);
+  });
+
   it('a one-off request does not wait for background polls ahead of it when there is room', async () => {
     const { budget, given, turns, take } = budgetOf(1);
     take('first');

@@ -34,5 +34,7 @@ describe('lib: one object per runtime (perRuntime)', () => {
     const copy = freshCopy('../../dist/src/lib/job-event-log.js');
     copy.JobEventLog.should.not.equal(require('../../dist/src/lib/job-event-log.js').JobEventLog);
     copy.jobEventLog.should.equal(jobEventLog);
+    // The name is what another version of the package finds it by.
+    globalThis[Symbol.for('@flowjobs/node-red-aims360/job-event-log')].should.equal(jobEventLog);
   });
 });
