@@ -97,6 +97,16 @@ describe('changes only (src/lib/changes.ts)', () => {
     run(['Order No'], stored, rows).counts.should.eql({ added: 0, changed: 0, removed: 0, unchanged: 5000 });
   });
 
+  it('holds new keys in chunks of 4,096, not a string per key, and lets go of its index once finished', () => {
+    const r = new ChangeRun(['Order No'], undefined);
+    for (let i = 0; i < 5000; i++) r.check(order(`K${i}`, i), i + 1, 'orders.csv');
+    // Private, but the point of the design (bench/changes.js): what a run holds per key.
+    r.chunks.length.should.equal(1);
+    r.chunk.length.should.equal(5000 - 4096);
+    r.finish();
+    [r.chunks.length, r.chunk.length, r.table.length, r.hashes.length, r.seen.length, r.idHi.length].should.eql([0, 0, 0, 0, 0, 0]);
+  });
+
   it('finds a key twice after its index grew (past 1,024 keys)', () => {
     const rows = Array.from({ length: 1100 }, (_, i) => order(`K${i}`, i));
     (() => run(['Order No'], undefined, [...rows, order('K3', 0)])).should.throw({ code: 'BAD_INPUT', message: /data row 1101 of orders\.csv has the key Order No = K3/ });
