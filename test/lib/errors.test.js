@@ -81,6 +81,14 @@ describe('lib: a failure\'s short reason, for the status beside its code (shortR
     const word = 'A'.repeat(30) + 'b ' + 'c'.repeat(30);
     shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, word), 20).should.equal(`${'A'.repeat(19)}…`);
     shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, 'abc def, ghi jkl'), 10).should.equal('abc def…');
+    const at = (words, limit) => shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, words), limit);
+    // Exactly the limit: kept whole.
+    at('abcd efgh', 9).should.equal('abcd efgh');
+    // A space exactly at half the limit is too early to cut at; just after it, a word cut.
+    at('abcd efghijklmnop', 8).should.equal('abcd ef…');
+    at('abcdef ghijklmnop', 10).should.equal('abcdef…');
+    // Punctuation and spaces before the cut all go.
+    at('abc,. defghijklmnop', 8).should.equal('abc…');
     // A space in the first half only: a word cut is better than a reason of one word.
     shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, `ab ${'c'.repeat(30)}`), 20).should.equal(`ab ${'c'.repeat(16)}…`);
   });
