@@ -2,7 +2,7 @@
 // takes a turn for every attempt: counted where AIMS360 counts, in the simulator's request log.
 const should = require('should');
 const { AimsClient } = require('../../dist/src/lib/client.js');
-const { RequestBudget } = require('../../dist/src/lib/budget.js');
+const { RequestBudget, WRITTEN_GRACE_MS } = require('../../dist/src/lib/budget.js');
 const { JOBS_PATH } = require('../../dist/src/lib/jobs-endpoint.js');
 const { busiestSecond, useSim, rejection, TOKEN } = require('../support/sim');
 
@@ -122,5 +122,218 @@ describe('lib: the request budget (maxRequestsPerSecond)', function () {
     for (const bad of [-1, 1001, 'fast']) {
       (() => client({ maxRequestsPerSecond: bad })).should.throw({ code: 'BAD_INPUT' });
     }
+  });
+});
+
+describe('lib: the request budget on its own (RequestBudget, on a fake clock)', function () {
+  const sinon = require('sinon');
+  let clock;
+  const budgets = [];
+  /** A budget whose turns are watched: `given` lists the names whose turn came, in order. */
+  const budgetOf = (perSecond) => {
+    const budget = new RequestBudget(perSecond);
+    budgets.push(budget);
+    const given = [];
+    const turns = {};
+    const take = (name, priority = 'oneOff', signal) => {
+      const p = budget.take(priority, signal);
+      p.then((turn) => {
+        turns[name] = turn;
+        given.push(name);
+      }, () => undefined);
+      return p;
+    };
+    return { budget, given, turns, take };
+  };
+  /** Lets the promise callbacks of what happened so far run, the clock standing still. */
+  const settle = () => clock.tickAsync(0);
+
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ now: 1_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    budgets.splice(0).forEach((b) => b.close());
+    clock.restore();
+  });
+
+  it('lets the whole part of the cap per second through, or one request every 1/cap s below 1', () => {
+    new RequestBudget(4).rate.should.equal(4);
+    new RequestBudget(2.5).rate.should.equal(2);
+    new RequestBudget(1).rate.should.equal(1);
+    new RequestBudget(0.5).rate.should.equal(0.5);
+    new RequestBudget(0).rate.should.equal(Infinity);
+  });
+
+  it('counts an answered turn from its answer: the next waits until that left the window, not longer', async () => {
+    const { budget, given, turns, take } = budgetOf(2);
+    take('a');
+    take('b');
+    take('c');
+    await settle();
+    given.should.eql(['a', 'b']);
+    budget.use().should.eql({ perSecond: 2, lastSecond: 2, waiting: 1 });
+    await clock.tickAsync(100);
+    budget.answered(turns.a);
+    turns.a.should.match({ at: 1_000_100, inFlight: false });
+    await clock.tickAsync(999);
+    given.should.eql(['a', 'b']);
+    await clock.tickAsync(1);
+    given.should.eql(['a', 'b', 'c']);
+    budget.use().should.eql({ perSecond: 2, lastSecond: 2, waiting: 0 });
+    // Answered once: a second call moves nothing.
+    await clock.tickAsync(50);
+    budget.answered(turns.a);
+    turns.a.at.should.equal(1_000_100);
+  });
+
+  it('holds an unanswered turn that was written for the grace after its writing; one never written holds its place', async () => {
+    const { budget, given, turns, take } = budgetOf(1);
+    take('a');
+    take('b');
+    await settle();
+    await clock.tickAsync(5000);
+    // Neither written nor answered: still in the window, however long it takes.
+    given.should.eql(['a']);
+    budget.written(turns.a);
+    await clock.tickAsync(10);
+    // Written again later: the first writing counts.
+    budget.written(turns.a);
+    turns.a.writtenAt.should.equal(1_005_000);
+    await clock.tickAsync(WRITTEN_GRACE_MS + 1000 - 11);
+    given.should.eql(['a']);
+    await clock.tickAsync(1);
+    given.should.eql(['a', 'b']);
+    // Answered long after its writing: it counts from the end of the grace, the latest it arrived.
+    budget.answered(turns.a);
+    turns.a.at.should.equal(1_005_000 + WRITTEN_GRACE_MS);
+    budget.use().lastSecond.should.equal(1);
+  });
+
+  it('a turn answered within the grace counts from its answer', async () => {
+    const { budget, turns, take } = budgetOf(1);
+    take('a');
+    await settle();
+    budget.written(turns.a);
+    await clock.tickAsync(300);
+    budget.answered(turns.a);
+    turns.a.at.should.equal(1_000_300);
+  });
+
+  it('gives a background poll its turn only after the polls before it, and a one-off request before them', async () => {
+    const { budget, given, turns, take } = budgetOf(1);
+    take('first');
+    await settle();
+    budget.answered(turns.first);
+    take('poll-1', 'background');
+    await settle();
+    given.should.eql(['first']);
+    // The window has passed, but no timer has run yet: the room is there when the next asks.
+    clock.setSystemTime(Date.now() + 1000);
+    take('poll-2', 'background');
+    await settle();
+    given.should.eql(['first', 'poll-1']);
+    budget.answered(turns['poll-1']);
+    take('one-off');
+    await clock.tickAsync(1000);
+    given.should.eql(['first', 'poll-1', 'one-off']);
+    budget.answered(turns['one-off']);
+    await clock.tickAsync(1000);
+    given.should.eql(['first', 'poll-1', 'one-off', 'poll-2']);
+  });
+
+  it('below 1 a second, keeps a turn in the window for 1/cap seconds', async () => {
+    const { budget, given, turns, take } = budgetOf(0.5);
+    take('a');
+    await settle();
+    budget.answered(turns.a);
+    await clock.tickAsync(1500);
+    take('b');
+    await settle();
+    given.should.eql(['a']);
+    await clock.tickAsync(499);
+    given.should.eql(['a']);
+    await clock.tickAsync(1);
+    given.should.eql(['a', 'b']);
+  });
+
+  it('a background poll waits for the one-off requests already waiting, even with room', async () => {
+    const { budget, given, turns, take } = budgetOf(1);
+    take('first');
+    await settle();
+    budget.answered(turns.first);
+    take('one-off', 'oneOff');
+    take('poll-1', 'background');
+    await settle();
+    clock.setSystemTime(Date.now() + 1000);
+    take('poll-2', 'background');
+    await settle();
+    given.should.eql(['first', 'one-off']);
+  });
+
+  it('a one-off request does not wait for background polls ahead of it when there is room', async () => {
+    const { budget, given, turns, take } = budgetOf(1);
+    take('first');
+    await settle();
+    budget.answered(turns.first);
+    take('poll', 'background');
+    clock.setSystemTime(Date.now() + 1000);
+    take('one-off');
+    await settle();
+    given.should.eql(['first', 'one-off']);
+    budget.use().waiting.should.equal(1);
+  });
+
+  it('refuses a turn to an aborted signal, counting nothing; an abort while waiting lets the next one go', async () => {
+    const { budget, given, turns, take } = budgetOf(1);
+    const aborted = AbortSignal.abort();
+    (await take('never', 'oneOff', aborted).then(() => null, (e) => e)).should.match({ code: 'NETWORK' });
+    budget.use().should.eql({ perSecond: 1, lastSecond: 0, waiting: 0 });
+    take('a');
+    await settle();
+    const controller = new AbortController();
+    const waiting = take('b', 'oneOff', controller.signal).then(() => null, (e) => e);
+    take('c');
+    await settle();
+    budget.use().waiting.should.equal(2);
+    budget.answered(turns.a);
+    controller.abort();
+    (await waiting).should.match({ code: 'NETWORK' });
+    budget.use().waiting.should.equal(1);
+    await clock.tickAsync(1000);
+    given.should.eql(['a', 'c']);
+    // Given its turn, a request's signal is no longer listened to.
+    const late = new AbortController();
+    take('d', 'oneOff', late.signal);
+    budget.answered(turns.c);
+    await clock.tickAsync(1000);
+    late.abort();
+    await settle();
+    given.should.eql(['a', 'c', 'd']);
+    budget.use().waiting.should.equal(0);
+  });
+
+  it('without a cap gives every turn at once, and counts the last second for use()', async () => {
+    const { budget, given, turns, take } = budgetOf(0);
+    for (const name of ['a', 'b', 'c']) take(name);
+    await settle();
+    given.should.eql(['a', 'b', 'c']);
+    budget.answered(turns.a);
+    budget.use().should.eql({ perSecond: 0, lastSecond: 3, waiting: 0 });
+    await clock.tickAsync(1000);
+    // a was answered a second ago; b and c are still in flight, counted as sent now.
+    budget.use().lastSecond.should.equal(2);
+    should.not.exist(budget.timer);
+  });
+
+  it('close ends the timer that waits for the window', async () => {
+    const { budget, turns, take } = budgetOf(1);
+    take('a');
+    take('b');
+    await settle();
+    budget.answered(turns.a);
+    should.exist(budget.timer);
+    budget.close();
+    should.not.exist(budget.timer);
+    clock.countTimers().should.equal(0);
   });
 });

@@ -28,6 +28,22 @@ describe('lib: errors', () => {
     toAimsError('text').message.should.equal('Unexpected failure: text');
     isAimsError(other).should.be.false();
   });
+
+  it("keeps the API's own words (said) in the cause, whose text the debug sidebar shows; a copy carries all of it", () => {
+    const err = AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 502, 'Gateway down');
+    err.said.should.equal('Gateway down');
+    err.cause.should.eql({ status: 502, message: 'Gateway down' });
+    Object.keys(err.cause).should.eql(['status', 'message']);
+    `${err.cause}`.should.equal('HTTP 502: Gateway down');
+    `${AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 404).cause}`.should.equal('HTTP 404');
+    const copy = err.copy();
+    copy.should.not.equal(err);
+    copy.should.match({ code: 'API_ERROR', status: 502, said: 'Gateway down', message: err.message, key: err.key, params: err.params });
+    `${copy.cause}`.should.equal('HTTP 502: Gateway down');
+    // No words, no said: not even an empty one.
+    should(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 500, '').said).be.undefined();
+    AimsError.of('BAD_INPUT', 'aims360.errors.internal', { reason: 'x' }).should.not.have.property('cause');
+  });
 });
 
 describe('lib: a failure\'s short reason, for the status beside its code (shortReason)', () => {
@@ -44,6 +60,16 @@ describe('lib: a failure\'s short reason, for the status beside its code (shortR
     said('  Too   many\n requests;. ').should.equal('too many requests');
     said('AIMS360 is down').should.equal('AIMS360 is down');
     said('X').should.equal('X');
+    // Only a capital at the start, followed by a small letter, is lowered: not one later on.
+    said('AIMS360 Down').should.equal('AIMS360 Down');
+    said('5 Views gone').should.equal('5 Views gone');
+  });
+
+  it("ends the message's first clause at a colon or a full stop followed by a space, whichever comes first", () => {
+    const own = (reason) => shortReason(toAimsError(new Error(reason)), 100);
+    own('x').should.equal('unexpected failure');
+    shortReason(AimsError.of('BAD_INPUT', 'aims360.errors.changes.notRows'), 100).should.equal("changes only needs rows, and this job's in-line output is not a list of rows");
+    shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 500, 'a:b. c: d'), 100).should.equal('a:b. c: d');
   });
 
   it('cuts a long reason at a word, with an ellipsis, within the limit', () => {
@@ -55,6 +81,14 @@ describe('lib: a failure\'s short reason, for the status beside its code (shortR
     const word = 'A'.repeat(30) + 'b ' + 'c'.repeat(30);
     shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, word), 20).should.equal(`${'A'.repeat(19)}…`);
     shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, 'abc def, ghi jkl'), 10).should.equal('abc def…');
+    const at = (words, limit) => shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, words), limit);
+    // Exactly the limit: kept whole.
+    at('abcd efgh', 9).should.equal('abcd efgh');
+    // A space exactly at half the limit is too early to cut at; just after it, a word cut.
+    at('abcd efghijklmnop', 8).should.equal('abcd ef…');
+    at('abcdef ghijklmnop', 10).should.equal('abcdef…');
+    // Punctuation and spaces before the cut all go.
+    at('abc,. defghijklmnop', 8).should.equal('abc…');
     // A space in the first half only: a word cut is better than a reason of one word.
     shortReason(AimsError.of('API_ERROR', 'aims360.errors.internal', { reason: 'x' }, 400, `ab ${'c'.repeat(30)}`), 20).should.equal(`ab ${'c'.repeat(16)}…`);
   });

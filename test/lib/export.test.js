@@ -4,7 +4,7 @@ require('should');
 const vm = require('node:vm');
 const { AimsClient } = require('../../dist/src/lib/client.js');
 const {
-  EXPORT_PATH, EARLIER_EXPORT_PATH, EXPORT_FORMATS, EXPORT_SCOPES,
+  EXPORT_PATH, EARLIER_EXPORT_PATH, EXPORT_FORMATS, EXPORT_SCOPES, exportRequest,
   readExportSettings, readExportBody, buildExportBody, startExport,
 } = require('../../dist/src/lib/export.js');
 const { startSim, apiCalls, rejection, TOKEN } = require('../support/sim');
@@ -41,6 +41,10 @@ const BAD_INPUTS = [
   [VIEW, 7, /exportBody must be an object.*not a number/],
   [VIEW, Buffer.from('{}'), /exportBody must be an object.*not a Buffer/],
   [VIEW, new Date(), /exportBody must be an object.*not a Date/],
+  // "an" before a vowel, in any case; an object of another kind than a plain one is "an object".
+  [VIEW, new Error('x'), /exportBody must be an object.*not an Error\./],
+  [VIEW, Object.create({ inherited: 1 }), /exportBody must be an object.*not an object\./],
+  [VIEW, () => 1, /exportBody must be an object.*not a function\./],
   [VIEW, { exportDataSettings: 'Orders' }, /exportDataSettings must be an object, not a string/],
   [VIEW, { exportDataSettings: null }, /exportDataSettings must be an object, not null/],
   [VIEW, { exportDataSettings: [] }, /exportDataSettings must be an object, not a list/],
@@ -80,6 +84,14 @@ describe('lib: export settings and body', () => {
     for (const same of [undefined, '', 'reports/v1.0/reports/exportdata', '/REPORTS/v1.0/reports/exportdata/']) path(same).should.equal(EXPORT_PATH);
     path('/reports/v1.0/exportdata').should.equal(EARLIER_EXPORT_PATH);
     path('/gateway/aims/exportdata').should.equal('/gateway/aims/exportdata');
+    // Only the slashes around it are ignored: one missing inside is another path.
+    path('reports/v1.0reports/exportdata').should.equal('reports/v1.0reports/exportdata');
+  });
+
+  it('gives two requests the same key only when they would start the same export', () => {
+    const key = (input, body) => exportRequest({ ...VIEW, ...input }, body).key;
+    key({}).should.equal(key({ path: EXPORT_PATH }));
+    for (const other of [key({ viewName: 'Other' }), key({ path: '/gateway/x' }), key({}, { top: 1 })]) other.should.not.equal(key({}));
   });
 
   it('refuses every bad input with BAD_INPUT in plain words', () => {

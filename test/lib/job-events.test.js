@@ -86,6 +86,8 @@ describe('lib: job events', () => {
       isRerun({ step: 1, modified: 0, started: 5 }, 1, 5, undefined).should.be.false();
       isRerun({ step: 1, modified: 0 }, 2, 5, 9).should.be.false();
       isRerun({ step: 1, modified: 0, started: 5, ended: 7 }, 2, 5, 9).should.be.false();
+      // Seen ended without an end date: its end date showing later is the same run.
+      isRerun({ step: 2, modified: 0, started: 5 }, 2, 5, 9).should.be.false();
     });
 
     it('the baseline learns the jobs and sends nothing; unreadable jobs are skipped', () => {
@@ -101,6 +103,25 @@ describe('lib: job events', () => {
       const state = baselined();
       names(derive(state, [job('a', 'Completed', 7)])).should.eql(['a:queued', 'a:started', 'a:completed']);
       names(derive(state, [job('a', 'Completed', 7), job('b', 'Completed', 7)])).should.eql(['b:queued', 'b:started', 'b:completed']);
+    });
+
+    it('a job without a modifiedDate still moves on; a date that is not text is no date', () => {
+      const state = baselined();
+      const bare = (status) => ({ jobId: 'b', jobStatus: status, createdDate: iso(1) });
+      names(derive(state, [bare('Queued')])).should.eql(['b:queued']);
+      names(derive(state, [bare('Completed')])).should.eql(['b:started', 'b:completed']);
+      derive(state, [{ jobId: 'n', jobStatus: 'Queued', modifiedDate: 1234, createdDate: 5 }]);
+      state.jobs.n.should.eql({ step: 0, modified: 0, created: undefined, started: undefined, ended: undefined });
+    });
+
+    it('reads the dates in their capitalised spelling too', () => {
+      const state = baselined();
+      const capital = (status, started, ended) => ({ JobID: 'c', JobStatus: status, CreatedDate: iso(1), StartDate: iso(started), CompletedDate: iso(ended), ModifiedDate: iso(ended) });
+      names(derive(state, [capital('Completed', 5, 9)])).should.eql(['c:queued', 'c:started', 'c:completed']);
+      state.jobs.c.should.eql({ step: 2, modified: T + 9, created: T + 1, started: T + 5, ended: T + 9 });
+      // Rerun and ended between two polls: told apart by the new start, and by the new end.
+      names(derive(state, [capital('Completed', 15, 19)])).should.eql(['c:queued', 'c:started', 'c:completed']);
+      names(derive(state, [capital('Completed', 15, 29)])).should.eql(['c:queued', 'c:started', 'c:completed']);
     });
 
     it('a job id "__proto__" is remembered as any other', () => {
@@ -148,6 +169,18 @@ describe('lib: job events', () => {
       prune(emptyState('s'), false);
     });
 
+    it('forgets a job in flight after a week and an ended one of the fallback a day after it was created', () => {
+      const HOUR = 60 * 60 * 1000;
+      const state = { ...emptyState('s'), cursor: iso(0) };
+      state.jobs = { sixDays: { step: 1, modified: T - 6 * 24 * HOUR }, eightDays: { step: 0, modified: T - 8 * 24 * HOUR } };
+      prune(state, false);
+      Object.keys(state.jobs).should.eql(['sixDays']);
+      const fallback = { ...emptyState('s'), cursor: iso(0) };
+      fallback.jobs = { made23h: { step: 2, modified: T, created: T - 23 * HOUR }, made25h: { step: 2, modified: T, created: T - 25 * HOUR } };
+      prune(fallback, true);
+      Object.keys(fallback.jobs).should.eql(['made23h']);
+    });
+
     it('in the fallback, forgets ended jobs created before its window or before the oldest read', () => {
       const cursor = FALLBACK_WINDOW_MS + 10;
       const make = () => ({
@@ -172,7 +205,7 @@ describe('lib: job events', () => {
     it('restores a saved state of its scope, and starts over for another scope or a broken one', () => {
       const saved = { ...baselined(), scope: 'server|filter' };
       restoreState(saved, 'server|filter').should.equal(saved);
-      for (const bad of [undefined, null, 'x', { ...saved, scope: 'other' }, { ...saved, version: 2 }, { ...saved, jobs: null }, { ...saved, baselined: 'yes' }]) {
+      for (const bad of [undefined, null, 'x', { ...saved, jobs: 5 }, { ...saved, scope: 'other' }, { ...saved, version: 2 }, { ...saved, jobs: null }, { ...saved, baselined: 'yes' }]) {
         restoreState(bad, 'server|filter').should.eql({ version: 1, scope: 'server|filter', baselined: false, jobs: {} });
       }
     });
@@ -226,6 +259,9 @@ describe('lib: job events', () => {
       second.fellBack.should.be.false();
       names(second.events).should.eql(['b:queued', 'b:started', 'b:failed']);
       client.queries.length.should.equal(3);
+      // Fallen back for good: the modifiedDate filter is not tried again; the cursor is still the newest modifiedDate.
+      client.queries[2].should.match(/orderby=createdDate desc$/);
+      watcher.state.cursor.should.equal(iso(60));
     });
 
     it('a first start on the fallback learns what it reads; no modifiedDate: the newest createdDate is the cursor', async () => {
@@ -236,6 +272,28 @@ describe('lib: job events', () => {
       client.queries[1].should.equal('$orderby=createdDate desc');
       watcher.state.cursor.should.equal(iso(9));
       names((await watcher.poll(client)).events).should.eql(['c:queued', 'c:started', 'c:completed']);
+      // A createdDate that is no date is passed over, in either spelling.
+      const odd = scriptedClient(refused(), page({ jobId: 'x', jobStatus: 'Queued', createdDate: 'soon' }, { jobId: 'y', jobStatus: 'Queued', CreatedDate: iso(4) }));
+      const second = new JobWatcher(emptyState('s'), { events: ALL });
+      await second.poll(odd);
+      second.state.cursor.should.equal(iso(4));
+    });
+
+    it('on the fallback, a read cut at FALLBACK_PAGES forgets the ended jobs created before the oldest it read', async () => {
+      const { FALLBACK_PAGES } = events;
+      const known = () => ({ ...baselined(), cursor: iso(100), jobs: { early: { step: 2, modified: T + 5, created: T + 5 } } });
+      const pages = (n, cut) => Array.from({ length: n }, (_, i) => ({
+        value: [job(`p${i}`, 'Completed', 100 - i, { created: 90 - i })],
+        ...(cut || i < n - 1 ? { '@odata.nextLink': `https://apiwest.aims360.rest/x?$skip=${i + 1}` } : {}),
+      }));
+      const cut = new JobWatcher(known(), { events: ALL });
+      await cut.poll(scriptedClient(refused(), ...pages(FALLBACK_PAGES, true)));
+      cut.state.jobs.should.not.have.property('early');
+      Object.keys(cut.state.jobs).length.should.equal(FALLBACK_PAGES);
+      // Read to its end: what it did not read is older than all of it, and still within the window.
+      const whole = new JobWatcher(known(), { events: ALL });
+      await whole.poll(scriptedClient(refused(), ...pages(3, false)));
+      whole.state.jobs.should.have.property('early');
     });
 
     it('a 400 on the fallback too is the user filter: the error, and no fallback', async () => {
@@ -260,8 +318,18 @@ describe('lib: job events', () => {
       fallback.queries.length.should.equal(FALLBACK_PAGES + 1);
     });
 
+    it('forgets the ended jobs modified before the overlap window on every poll, the first one too', async () => {
+      const old = () => ({ step: 2, modified: T - 10 * 60 * 1000, created: T - 10 * 60 * 1000 });
+      const first = new JobWatcher({ ...emptyState('s'), jobs: { old: old() } }, { events: ALL });
+      await first.poll(scriptedClient(page(job('n', 'Completed', 0)), page(), page()));
+      first.state.jobs.should.not.have.property('old');
+      const later = new JobWatcher({ ...baselined(), jobs: { old: old() } }, { events: ALL });
+      await later.poll(scriptedClient(page(job('n', 'Completed', 0))));
+      later.state.jobs.should.not.have.property('old');
+    });
+
     it('other failures are failures: no fallback', async () => {
-      for (const error of [AimsError.of('NETWORK', 'aims360.errors.client.closed'), AimsError.of('API_ERROR', 'aims360.errors.client.answered', { who: 'x', answer: 'y' }, 500)]) {
+      for (const error of [AimsError.of('BAD_RESPONSE', 'aims360.errors.internal', { reason: 'x' }, 400), AimsError.of('NETWORK', 'aims360.errors.client.closed'), AimsError.of('API_ERROR', 'aims360.errors.client.answered', { who: 'x', answer: 'y' }, 500)]) {
         const client = scriptedClient(error);
         const watcher = new JobWatcher(baselined(), { events: ALL });
         (await watcher.poll(client).then(() => null, (e) => e)).should.equal(error);

@@ -76,6 +76,25 @@ describe('messages: the runtime words, by key', () => {
       should(englishTemplate('aims360.errors.jobs')).be.undefined();
       should(englishTemplate('aims360.errors.jobs.notFound.more')).be.undefined();
       fill('__a__ and __b__', { a: 1 }).should.equal('1 and __b__');
+      fill('__a__').should.equal('__a__');
+      // Below a text there is no text, not even one of its letters.
+      should(englishTemplate('aims360.errors.jobs.notFound.0')).be.undefined();
+    });
+
+    it("reads the English catalogue from the build's locales on first use: every file, merged under one tree", () => {
+      // A fresh copy of the module: the one loaded above read (and kept) the catalogue already.
+      const file = require.resolve('../../dist/src/lib/messages.js');
+      const loaded = require.cache[file];
+      delete require.cache[file];
+      try {
+        const fresh = require(file);
+        fresh.englishTemplate('aims360.rules.required').should.equal('__label__ is required.');
+        fresh.englishTemplate('aims360.errors.jobs.notFound').should.equal(englishTemplate('aims360.errors.jobs.notFound'));
+        fresh.text('aims360.errors.jobs.notFound', { id: 'j-1' }).should.equal('AIMS360 knows no job j-1: check the id, or the job was purged.');
+        should(fresh.englishTemplate('aims360.errors.jobs')).be.undefined();
+      } finally {
+        require.cache[file] = loaded;
+      }
     });
   });
 });

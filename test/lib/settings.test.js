@@ -198,3 +198,35 @@ describe('settings parity: deploy check, lib reader and editor agree on every se
     }
   });
 });
+
+describe('settings: the shared presets of src/lib/settings.ts', () => {
+  const settings = require('../../dist/src/lib/settings.js');
+
+  it('every working node registers as its package.json type, in the AIMS360 palette category, with a server and a name', () => {
+    for (const { type, spec } of NODES.filter((n) => n.type !== 'aims360-config')) {
+      spec.should.match({ type, prefix: type, category: 'AIMS360', color: /^#[0-9A-F]{6}$/i, icon: /\S/ });
+      spec.settings.server.should.eql({ value: '', config: 'aims360-config' });
+      spec.settings.name.should.eql({ value: '' });
+    }
+  });
+
+  it('reads the job events setting: any case and spacing, each event once, in the order a job reaches them', () => {
+    settings.jobEventList(' Failed, completed ,QUEUED,failed').should.eql(['queued', 'completed', 'failed']);
+    const { pattern } = settings.jobEventsSetting().rule;
+    for (const good of ['completed', 'Completed , FAILED', ' queued,started ']) pattern.test(good).should.be.true(good);
+    for (const bad of ['', 'done', 'completed,', 'completed,,failed', 'completed failed', 'xcompleted', 'completedx']) pattern.test(bad).should.be.false(bad);
+  });
+
+  it('key columns need a name that is not only commas and spaces', () => {
+    for (const good of ['Order No', ' a ,', ',b']) settings.KEY_COLUMNS.test(good).should.be.true(good);
+    for (const bad of ['', '  ', ' , ,']) settings.KEY_COLUMNS.test(bad).should.be.false(bad);
+  });
+
+  it('migrates a node saved before typed values to text cells, and one with an empty file directory to msg.directory', () => {
+    settings.migrateTypedValues({ format: 'rows' }).should.eql({ format: 'rows', typedValues: false });
+    const typed = { typedValues: true };
+    settings.migrateTypedValues(typed).should.equal(typed);
+    settings.migrateDirectory({ format: 'file', directory: ' ' }).should.eql({ format: 'file', directory: 'directory', directoryType: 'msg' });
+    for (const kept of [{ format: 'file', directory: 'out' }, { format: 'rows', directory: '' }]) settings.migrateDirectory(kept).should.equal(kept);
+  });
+});
