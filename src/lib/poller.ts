@@ -69,8 +69,6 @@ interface Entry {
 // What a poll asks for while a job runs; the whole job is read once, when it has ended.
 const POLL_FIELDS = 'jobID,jobStatus,percentCompleted';
 const GATHER_MS = 20;
-// A whole-job read waits at most this long for a round to join (a round of its own costs requests).
-const WHOLE_READ_GATHER_MS = 250;
 const GROWTH = 1.5;
 const JITTER = 0.2;
 // Polls due this soon are sent with the current round, so schedules fall into step.
@@ -283,6 +281,7 @@ export class JobPoller {
       if (due.length > most) due.length = most;
     }
     const batches = this.batches(due).slice(0, perRound);
+    this.fillWholeReads(batches);
     let nextBatch = 0;
     const worker = async () => {
       while (nextBatch < batches.length && !this.closing.signal.aborted) {
@@ -335,6 +334,29 @@ export class JobPoller {
     return batches;
   }
 
+  /**
+   * A whole-job read goes out at once, in a request of its own when no poll is due: that request
+   * fills up with the running jobs due soonest, read whole too, whose next polls then go out
+   * later. The ended job costs a request's room, not a request.
+   */
+  private fillWholeReads(batches: Entry[][]): void {
+    const last = batches.at(-1);
+    if (!last?.[0].needsFull) return;
+    let room = (this.singleIdMode ? 1 : this.options.maxIdsPerRequest) - last.length;
+    let length = last.reduce((sum, e) => sum + e.clauseLength, 0);
+    if (room <= 0) return;
+    const sent = new Set(batches.flat());
+    const soonest = [...this.entries.values()]
+      .filter((e) => !e.inFlight && !sent.has(e))
+      .sort((a, b) => a.nextPollAt - b.nextPollAt);
+    for (const entry of soonest) {
+      if (room === 0 || length + entry.clauseLength > this.options.maxFilterLength) break;
+      last.push(entry);
+      length += entry.clauseLength;
+      room--;
+    }
+  }
+
   private async poll(batch: Entry[]): Promise<void> {
     batch.forEach((e) => (e.inFlight = true));
     const filter = jobIdFilter(batch.map((e) => e.id));
@@ -366,9 +388,9 @@ export class JobPoller {
     if (!this.isLive(entry)) return;
     if (selected && (!job || isFinished(readJobStatus(job)))) {
       // Waits end with the whole job, and only a whole answer proves a job missing: read it again
-      // with the next round, which it waits for a short moment at most.
+      // with the round that follows this one at once.
       entry.needsFull = true;
-      entry.nextPollAt = Date.now() + Math.min(WHOLE_READ_GATHER_MS, this.earlyMs(entry));
+      entry.nextPollAt = Date.now();
       return;
     }
     entry.needsFull = false;

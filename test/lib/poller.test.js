@@ -95,7 +95,8 @@ describe('lib: job poller', function () {
 
   it('asks about every waiting job in one request and ends each wait with its own job', async () => {
     const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id.toUpperCase(), id === 'b' ? 'Failed' : 'Completed')) }));
-    poller = new JobPoller(client);
+    // Two ids a request: room for one more beside a's whole read.
+    poller = new JobPoller(client, { maxIdsPerRequest: 2 });
     const a = listener();
     const b = listener();
     poller.wait('a', GATHERED, a);
@@ -417,7 +418,8 @@ describe('lib: job poller', function () {
 
   it('gathers waits started a few ms apart into one first request', async () => {
     const client = scriptedClient(allCompleted);
-    poller = new JobPoller(client);
+    // Two ids a request: room for one more beside a's whole read.
+    poller = new JobPoller(client, { maxIdsPerRequest: 2 });
     const a = listener();
     const b = listener();
     poller.wait('a', GATHERED, a);
@@ -481,7 +483,8 @@ describe('lib: job poller', function () {
     client.requests.should.eql([['a']]);
     first.release();
     (await b.ended).kind.should.equal('finished');
-    client.requests.should.eql([['a'], ['b'], ['b']]);
+    // b's whole read fills its request with a, the running job due soonest.
+    client.requests.should.eql([['a'], ['b'], ['b', 'a']]);
   });
 
   it('stops waking up once no wait is left', async () => {
@@ -809,18 +812,25 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     client.backgrounds.every(Boolean).should.be.true();
   });
 
-  it('reads a job that a $select poll saw end with the next round\'s request, not in a round of its own', async () => {
+  it('reads a job that a $select poll saw end at once, in a request filled with the running jobs due soonest', async () => {
     const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, id === 'a' ? 'Completed' : 'Inprogress')) }));
-    poller = new JobPoller(client);
+    // Two ids a request: room for one more beside a's whole read.
+    poller = new JobPoller(client, { maxIdsPerRequest: 2 });
     const a = listener();
-    // a's whole read may wait a moment (250 ms) for a round to join; b's next round comes within it (160–240 ms).
+    const b = listener();
     poller.wait('a', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, a);
-    poller.wait('b', { intervalMs: 200, maxIntervalMs: 200, timeoutMs: 0 }, listener());
-    await clock.tickAsync(300);
+    poller.wait('b', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, b);
+    poller.wait('c', { intervalMs: 200, maxIntervalMs: 200, timeoutMs: 0 }, listener());
+    await clock.tickAsync(25);
     (await a.ended).kind.should.equal('finished');
-    // One request for both jobs, then one that reads a whole and polls b with it: two, not three.
-    client.requests.should.eql([['a', 'b'], ['a', 'b']]);
-    client.selects.should.eql([SELECT, null]);
+    const endedAt = Date.now();
+    // a's whole read went out with the first answers' round, beside c (due soonest), not b (due in 4 s).
+    client.requests.should.eql([['a', 'b'], ['c'], ['a', 'c']]);
+    client.selects.should.eql([SELECT, SELECT, null]);
+    endedAt.should.be.belowOrEqual(25);
+    await clock.tickAsync(3000);
+    // b's next poll comes on its own interval; c's 200 ms polls went out without b.
+    client.requests.filter((ids) => ids.includes('b')).length.should.equal(2);
   });
 
   it('puts whole-job reads first when a round cannot hold every due job, even before jobs due longer', async () => {
@@ -836,12 +846,12 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     poller = new JobPoller(client, { maxIdsPerRequest: 2, concurrency: 1 });
     const a = listener();
     poller.wait('a', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, a);
-    await clock.tickAsync(30);
-    answers.requests.should.eql([['a']]);
-    // Due before a's whole read (which waits a moment for a round): the round has room for a and one of them.
     for (const id of ['c', 'd', 'e']) poller.wait(id, { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+    await clock.tickAsync(30);
+    answers.requests.should.eql([['a', 'c']]);
+    // d and e have been due since the start, a's whole read only since that answer: a goes first.
     await clock.tickAsync(1500);
-    answers.requests[1].should.eql(['a', 'c']);
+    answers.requests[1].should.eql(['a', 'd']);
     should(answers.selects[1]).be.null();
     (await a.ended).kind.should.equal('finished');
   });
