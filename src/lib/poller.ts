@@ -74,6 +74,8 @@ const JITTER = 0.2;
 // Polls due this soon are sent with the current round, so schedules fall into step.
 const EARLY_SHARE = 0.25;
 const EARLY_MAX_MS = 1000;
+// A running job fills a whole-job read's request at most half its interval early: one just polled is not asked again.
+const FILL_SHARE = 0.5;
 // Intervals stretch so that polls need this share of the request budget: the rest is room for
 // one-off requests, and for the polls that jitter and part-filled requests bunch together.
 const BUDGET_SHARE = 0.8;
@@ -336,8 +338,8 @@ export class JobPoller {
 
   /**
    * A whole-job read goes out at once, in a request of its own when no poll is due: that request
-   * fills up with the running jobs due soonest, read whole too, whose next polls then go out
-   * later. The ended job costs a request's room, not a request.
+   * fills up with the running jobs due soonest (within half their interval), read whole too,
+   * whose next polls then go out later. The ended job costs a request's room, not a request.
    */
   private fillWholeReads(batches: Entry[][]): void {
     const last = batches.at(-1);
@@ -346,8 +348,9 @@ export class JobPoller {
     let length = last.reduce((sum, e) => sum + e.clauseLength, 0);
     if (room <= 0) return;
     const sent = new Set(batches.flat());
+    const now = Date.now();
     const soonest = [...this.entries.values()]
-      .filter((e) => !e.inFlight && !sent.has(e))
+      .filter((e) => !e.inFlight && !sent.has(e) && e.nextPollAt - now <= e.delayMs * this.stretch * FILL_SHARE)
       .sort((a, b) => a.nextPollAt - b.nextPollAt);
     for (const entry of soonest) {
       if (room === 0 || length + entry.clauseLength > this.options.maxFilterLength) break;

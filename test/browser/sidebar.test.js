@@ -11,6 +11,7 @@ const { usePackedNodeRed } = require('../support/packed');
 const { useEditor, openEditor, snap, useScreenshots } = require('../support/browser');
 const { apiCalls, busiestSecond, useSim, simulatorFlow, TOKEN } = require('../support/sim');
 const { nodeRedRoot } = require('../support/node-red-process');
+const { until } = require('../support/wait');
 
 /** A stand-in for the job events node: POST /job-event adds its body to the runtime's job event log. */
 const EVENT_SOURCE = { nodesDir: path.join(__dirname, '..', 'support', 'job-event-source') };
@@ -91,15 +92,6 @@ async function budgetsShow(page, answer) {
   }
 }
 
-async function until(check, what, ms = 20000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Opens the AIMS360 tab through its action (as the View menu does) and waits for its content. */
 async function showTab(page) {
@@ -688,7 +680,7 @@ describe('AIMS360 sidebar in a browser (chromium)', function () {
       (await page.locator('.aims360-wait').count()).should.equal(200);
       // Keep them polled for a while: each snapshot is an update to render.
       await until(async () => (await page.evaluate(() => window.__aims360Renders.filter((r) => r.total === 1000).length)) >= 10,
-        'ten snapshots of 1,000 waits', 60000);
+        'ten snapshots of 1,000 waits', 60000, 100);
       const renders = (await page.evaluate(() => {
         RED.comms.unsubscribe('aims360/waits', window.__aims360Before);
         RED.comms.unsubscribe('aims360/waits', window.__aims360After);

@@ -483,8 +483,8 @@ describe('lib: job poller', function () {
     client.requests.should.eql([['a']]);
     first.release();
     (await b.ended).kind.should.equal('finished');
-    // b's whole read fills its request with a, the running job due soonest.
-    client.requests.should.eql([['a'], ['b'], ['b', 'a']]);
+    // a, polled a moment ago, is not asked again with b's whole read.
+    client.requests.should.eql([['a'], ['b'], ['b']]);
   });
 
   it('stops waking up once no wait is left', async () => {
@@ -812,25 +812,29 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     client.backgrounds.every(Boolean).should.be.true();
   });
 
-  it('reads a job that a $select poll saw end at once, in a request filled with the running jobs due soonest', async () => {
-    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, id === 'a' ? 'Completed' : 'Inprogress')) }));
-    // Two ids a request: room for one more beside a's whole read.
-    poller = new JobPoller(client, { maxIdsPerRequest: 2 });
-    const a = listener();
-    const b = listener();
-    poller.wait('a', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, a);
-    poller.wait('b', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, b);
-    poller.wait('c', { intervalMs: 200, maxIntervalMs: 200, timeoutMs: 0 }, listener());
-    await clock.tickAsync(25);
-    (await a.ended).kind.should.equal('finished');
-    const endedAt = Date.now();
-    // a's whole read went out with the first answers' round, beside c (due soonest), not b (due in 4 s).
-    client.requests.should.eql([['a', 'b'], ['c'], ['a', 'c']]);
-    client.selects.should.eql([SELECT, SELECT, null]);
-    endedAt.should.be.belowOrEqual(25);
-    await clock.tickAsync(3000);
-    // b's next poll comes on its own interval; c's 200 ms polls went out without b.
-    client.requests.filter((ids) => ids.includes('b')).length.should.equal(2);
+  it('reads a job that a $select poll saw end at once, in a request filled with the running jobs due within half their interval', async () => {
+    // a ends on its second poll; no jitter, so the schedule is exact.
+    const random = sinon.stub(Math, 'random').returns(0.5);
+    try {
+      const client = scriptedClient((ids, n) => ({ value: ids.map((id) => job(id, id === 'a' && n >= 2 ? 'Completed' : 'Inprogress')) }));
+      poller = new JobPoller(client, { maxIdsPerRequest: 3 });
+      const a = listener();
+      poller.wait('a', { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, a);
+      poller.wait('b', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+      poller.wait('c', { intervalMs: 2000, maxIntervalMs: 2000, timeoutMs: 0 }, listener());
+      // All three at 20 ms; a again at 1,020 ms, where it has ended; c is due at 2,020 ms (half
+      // its interval away), b at 10,020 ms.
+      await clock.tickAsync(1025);
+      (await a.ended).kind.should.equal('finished');
+      Date.now().should.be.belowOrEqual(1025);
+      client.requests.should.eql([['a', 'b', 'c'], ['a'], ['a', 'c']]);
+      client.selects.should.eql([SELECT, SELECT, null]);
+      // c's next poll moved with it (3,020 ms); b's stayed where it was.
+      await clock.tickAsync(3000);
+      client.requests.slice(3).should.eql([['c']]);
+    } finally {
+      random.restore();
+    }
   });
 
   it('puts whole-job reads first when a round cannot hold every due job, even before jobs due longer', async () => {

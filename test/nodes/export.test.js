@@ -4,7 +4,7 @@ const should = require('should');
 const { useTempDir } = require('../support/temp');
 const fs = require('node:fs');
 const path = require('node:path');
-const { helper, setFlows, baseFlow, english, load, next, collect, wait, useSimAndNodeRed, expectRefusedSetting } = require('../support/red');
+const { helper, setFlows, baseFlow, english, load, next, collect, wait, until, useSimAndNodeRed, expectRefusedSetting } = require('../support/red');
 const { startSim, apiCalls, TOKEN } = require('../support/sim');
 const { header, tableFor } = require('../../dist/simulator/tables.js');
 const { spec: exportSpec } = require('../../dist/nodes/export/spec.js');
@@ -421,14 +421,6 @@ describe('aims360-export: overlapping runs (overlap)', function () {
 
   const placed = (f) => f.map((n) => (n.x === undefined && n.z ? { x: 100, y: 100, ...n } : n));
   const posts = (sim) => sim.log.filter((e) => e.method === 'POST' && /exportdata/.test(e.path));
-
-  async function until(check, what) {
-    for (let i = 0; i < 2000; i++) {
-      if (check()) return;
-      await wait(10);
-    }
-    throw new Error(`never: ${what}`);
-  }
 
   let sim;
   const currentSim = useSimAndNodeRed(startSim);

@@ -8,15 +8,11 @@ const path = require('node:path');
 const { startNodeRed, userDirWithPack, writeStartedFlow } = require('../support/node-red-process');
 const { startReceiver } = require('../support/receivers');
 const { startSim, TOKEN } = require('../support/sim');
+const { until } = require('../support/wait');
 
 const ANSWERED = 'crash-answered';
 const PENDING = 'crash-pending';
 const JOBS = '/jobsmanagement/';
-
-const until = async (check, ms = 20000) => {
-  for (const end = Date.now() + ms; !check() && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
-  return check();
-};
 
 describe('a wait answered just before a SIGKILL (file context store, cache off)', function () {
   this.timeout(90000);
@@ -71,10 +67,10 @@ describe('a wait answered just before a SIGKILL (file context store, cache off)'
         return false;
       }
     };
-    (await until(kept)).should.be.true('both waits kept on disk');
+    await until(kept, 'both waits kept on disk');
 
     sim.setJob(ANSWERED, { jobStatus: 'Completed' });
-    (await until(() => red.child.exitCode !== null || red.child.signalCode !== null)).should.be.true('killed on the first answer');
+    await until(() => red.child.exitCode !== null || red.child.signalCode !== null, 'killed on the first answer');
     await red.stop();
     answers.should.eql([ANSWERED]);
 
@@ -83,9 +79,9 @@ describe('a wait answered just before a SIGKILL (file context store, cache off)'
     // job show that a resumed answered wait would have been asked about, and answered, by now.
     sim.clearLog();
     const polls = () => sim.log.filter((e) => e.path.startsWith(JOBS) && e.status === 200).length;
-    (await until(() => polls() >= 4)).should.be.true('the pending wait was resumed');
+    await until(() => polls() >= 4, 'the pending wait was resumed');
     sim.setJob(PENDING, { jobStatus: 'Completed' });
-    (await until(() => answers.length >= 2)).should.be.true('the pending wait was answered');
+    await until(() => answers.length >= 2, 'the pending wait was answered');
     await new Promise((r) => setTimeout(r, 300));
     answers.should.eql([ANSWERED, PENDING]);
   });

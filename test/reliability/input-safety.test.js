@@ -4,7 +4,7 @@ require('should');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, collect, next, wait, useSimAndNodeRed } = require('../support/red');
+const { helper, collect, next, until, useSimAndNodeRed } = require('../support/red');
 const { startSim, apiCalls } = require('../support/sim');
 const { credentials, nodeFlow, loadFast } = require('../support/nodes');
 
@@ -87,8 +87,7 @@ describe('input safety', function () {
       getSim().addJob({ jobId: 'job-names', documents: names.map((name) => ({ name, content: 'a,b\n1,2\n' })), scope: 'Public' });
       let seen;
       await fetchFile('job-names', () => (seen = collect(helper.getNode('out'))));
-      await wait(200);
-      seen.length.should.equal(names.length);
+      await until(() => seen.length === names.length, `${names.length} documents`);
       for (const msg of seen) path.dirname(msg.payload).should.equal(dir);
       fs.readdirSync(outside).should.eql([]);
       fs.readdirSync(root).sort().should.eql(['downloads', 'outside']);

@@ -8,6 +8,7 @@ const path = require('node:path');
 const { startNodeRed, userDirWithPack, writeStartedFlow } = require('../support/node-red-process');
 const { startReceiver } = require('../support/receivers');
 const { startSim, TOKEN } = require('../support/sim');
+const { until } = require('../support/wait');
 
 const CONTENT = 'style,qty\nA-1,3\nB-2,5\n';
 /** The user's own files, named like ours but not by our scheme (`.<name>.<uuid>.part`). */
@@ -46,11 +47,6 @@ async function startHoldingProxy(sim) {
     }),
   };
 }
-
-const until = async (check, ms = 20000) => {
-  for (const end = Date.now() + ms; !check() && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
-  return check();
-};
 
 describe('a download cut by a SIGKILL leaves a .part that the next start removes', function () {
   this.timeout(90000);
@@ -97,7 +93,7 @@ describe('a download cut by a SIGKILL leaves a .part that the next start removes
     red = await startNodeRed(work);
     const ours = (name) => name.startsWith('.big.csv.') && name.endsWith('.part');
     await start('big');
-    (await until(() => fs.readdirSync(dir).some(ours))).should.be.true('the download began');
+    await until(() => fs.readdirSync(dir).some(ours), 'the download began');
     red.child.kill('SIGKILL');
     await red.stop();
     red.child.signalCode.should.equal('SIGKILL');
@@ -114,7 +110,7 @@ describe('a download cut by a SIGKILL leaves a .part that the next start removes
 
     red = await startNodeRed(work);
     await start('small');
-    (await until(() => receiver.requests.length > 0)).should.be.true('the download ended');
+    await until(() => receiver.requests.length > 0, 'the download ended');
     receiver.requests.map((r) => [r.path, r.body]).should.eql([['/saved', path.join(dir, 'small.csv')]]);
     fs.readdirSync(dir).sort().should.eql([...LOOK_ALIKES, 'small.csv'].sort());
     fs.readFileSync(path.join(dir, 'small.csv'), 'utf8').should.equal(CONTENT);

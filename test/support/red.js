@@ -89,7 +89,7 @@ function collect(node) {
   return seen;
 }
 
-const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const { wait, until } = require('./wait');
 
 /**
  * For a node (id "node", in baseFlow) deployed with a setting its check refuses: a message
@@ -258,6 +258,6 @@ async function setFlows(flow, type, credentials) {
 }
 
 module.exports = {
-  helper, setFlows, allNodes, english, baseFlow, load, next, collect, wait, expectRefusedSetting, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
+  helper, setFlows, allNodes, english, baseFlow, load, next, collect, wait, until, expectRefusedSetting, inTimeZone, useSimAndNodeRed, sendOne, jobIdLookups, typedJobIdCases,
   itRefusesBadJobIds,
 };
