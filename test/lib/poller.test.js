@@ -4,6 +4,7 @@ const should = require('should');
 const { AimsClient } = require('../../dist/src/lib/client.js');
 const { AimsError } = require('../../dist/src/lib/errors.js');
 const { JobPoller } = require('../../dist/src/lib/poller.js');
+const { until } = require('../support/wait');
 
 const FAST = { intervalMs: 20, maxIntervalMs: 40, timeoutMs: 0 };
 // Polls due within a quarter interval go out together: with 400 ms, waits started one
@@ -46,11 +47,6 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const SELECT = 'jobID,jobStatus,percentCompleted';
 // The 400 AIMS360 gives for a query it does not take (an 'or' filter, or $select).
 const refused = () => new AimsError('API_ERROR', 'AIMS360 answered 400 (The query specified in the URI is not valid).', 400);
-
-/** Resolves once `check()` holds, looking every few ms (no fixed sleep to guess). */
-async function until(check) {
-  while (!check()) await delay(2);
-}
 
 /** A promise and the function that resolves it: holds an answer back until the test lets it go. */
 function held() {
@@ -476,7 +472,7 @@ describe('lib: job poller', function () {
     });
     poller = new JobPoller(client);
     poller.wait('a', { intervalMs: 5000, maxIntervalMs: 5000, timeoutMs: 0 }, listener());
-    await until(() => client.requests.length === 1);
+    await until(() => client.requests.length === 1, 'the first request');
     const b = listener();
     poller.wait('b', GATHERED, b);
     await delay(100);
@@ -659,7 +655,7 @@ describe('lib: job poller', function () {
     poller = new JobPoller(client);
     const calls = [];
     poller.wait('a', FAST, { update: () => calls.push('update'), end: () => calls.push('end') });
-    await until(() => client.requests.length === 1);
+    await until(() => client.requests.length === 1, 'the first request');
     poller.close();
     poller.size.should.equal(0);
     answer.release();

@@ -4,7 +4,7 @@ const should = require('should');
 const { useTempDir } = require('../support/temp');
 const fs = require('node:fs');
 const path = require('node:path');
-const { helper, setFlows, baseFlow, load, next, collect, wait, useSimAndNodeRed, expectRefusedSetting } = require('../support/red');
+const { helper, setFlows, baseFlow, load, next, collect, wait, until, useSimAndNodeRed, expectRefusedSetting } = require('../support/red');
 const { startSim, apiCalls, TOKEN } = require('../support/sim');
 const { spec: fetchSpec } = require('../../dist/nodes/fetch-output/spec.js');
 
@@ -240,19 +240,16 @@ describe('aims360-fetch-output', function () {
   it('ends the worker thread reading an XLSX workbook when the node closes', async () => {
     // Required here: before 0.2 workbooks were read on the event loop, and this test is to fail alone.
     const { sheetWorkers } = require('../../dist/src/lib/sheet-reader.js');
-    const until = async (check) => {
-      while (!check()) await wait(5);
-    };
     sim.addJob({ jobId: 'job-x', documents: [{ format: 'xlsx', rows: 20000 }] });
     await load(flow(sim, { format: 'rows' }), creds);
     const seen = collect(helper.getNode('out'));
     const caught = collect(helper.getNode('caught'));
     const started = sheetWorkers.started;
     helper.getNode('node').receive({ jobId: 'job-x' });
-    await until(() => sheetWorkers.running === 1);
+    await until(() => sheetWorkers.running === 1, 'the worker thread');
     sheetWorkers.started.should.equal(started + 1);
     await helper.unload();
-    await until(() => sheetWorkers.running === 0);
+    await until(() => sheetWorkers.running === 0, 'the worker thread to end');
     seen.length.should.equal(0);
     caught.length.should.equal(0);
   });
