@@ -1,6 +1,6 @@
 import type { AimsClient } from './client';
 import { AimsError, toAimsError } from './errors';
-import { isFinished, Job, readJobId, readJobStatus } from './job';
+import { isFinished, Job, readJobId, readJobStatus, readPercent } from './job';
 import { checkJobId } from './job-id';
 import { jobNotFound, JOBS_PATH, noJobList } from './jobs-endpoint';
 import { buildQueryString, jobIdFilter, odataString } from './odata';
@@ -64,6 +64,10 @@ interface Entry {
   needsFull: boolean;
   /** Its share of a request's filter (encoded characters), counted once. */
   clauseLength: number;
+  /** The first percentCompleted seen between 0 and 100, and when (our clock): the job's pace. */
+  progress?: { at: number; percent: number };
+  /** Its next poll is timed to the end its progress points to: no request fills up with it before. */
+  timedToEnd?: boolean;
 }
 
 // What a poll asks for while a job runs; the whole job is read once, when it has ended.
@@ -350,7 +354,7 @@ export class JobPoller {
     const sent = new Set(batches.flat());
     const now = Date.now();
     const soonest = [...this.entries.values()]
-      .filter((e) => !e.inFlight && !sent.has(e) && e.nextPollAt - now <= e.delayMs * this.stretch * FILL_SHARE)
+      .filter((e) => !e.inFlight && !sent.has(e) && !e.timedToEnd && e.nextPollAt - now <= e.delayMs * this.stretch * FILL_SHARE)
       .sort((a, b) => a.nextPollAt - b.nextPollAt);
     for (const entry of soonest) {
       if (room === 0 || length + entry.clauseLength > this.options.maxFilterLength) break;
@@ -393,7 +397,7 @@ export class JobPoller {
       // Waits end with the whole job, and only a whole answer proves a job missing: read it again
       // with the round that follows this one at once.
       entry.needsFull = true;
-      entry.nextPollAt = Date.now();
+      this.pollNow(entry);
       return;
     }
     entry.needsFull = false;
@@ -408,7 +412,7 @@ export class JobPoller {
       for (const wait of [...entry.waits]) this.endWait(entry, wait, { kind: 'finished', job });
       return;
     }
-    this.reschedule(entry);
+    this.reschedule(entry, job);
   }
 
   private failed(batch: Entry[], error: AimsError, selected: boolean): void {
@@ -423,7 +427,7 @@ export class JobPoller {
         this.selectFields = false;
         this.singleIdMode = this.orRefused;
       }
-      batch.forEach((e) => (e.nextPollAt = Date.now()));
+      batch.forEach((e) => this.pollNow(e));
       return;
     }
     if (error.code === 'RATE_LIMITED') this.pauseUntil(Date.now() + this.client.retryPolicy.maxDelayMs);
@@ -443,11 +447,50 @@ export class JobPoller {
     return this.entries.get(entry.id) === entry;
   }
 
-  private reschedule(entry: Entry): void {
+  private pollNow(entry: Entry): void {
+    entry.nextPollAt = Date.now();
+    entry.timedToEnd = false;
+  }
+
+  /**
+   * The next poll: after the job's interval, or just after the end its progress points to when
+   * that comes first. Timed a quarter interval (at most a second) after that end, the poll joins
+   * the first round from the end on, as any poll joins a round up to that much early.
+   */
+  private reschedule(entry: Entry, job?: Job): void {
+    const now = Date.now();
+    const early = this.earlyMs(entry);
     let max = 0;
     for (const wait of entry.waits) max = Math.max(max, wait.timing.maxIntervalMs);
-    entry.nextPollAt = Date.now() + jitter(entry.delayMs * this.stretch);
+    entry.nextPollAt = now + jitter(entry.delayMs * this.stretch);
+    entry.timedToEnd = false;
+    const end = job && this.expectedEnd(entry, job, now);
+    // Never sooner than a quarter interval: a job stuck at 99 % is not asked about in a loop.
+    const atEnd = end === undefined ? Infinity : Math.max(end, now + early) + early;
+    if (atEnd < entry.nextPollAt) {
+      entry.nextPollAt = atEnd;
+      entry.timedToEnd = true;
+    }
     entry.delayMs = Math.min(Math.max(max, entry.delayMs), entry.delayMs * GROWTH);
+  }
+
+  /**
+   * When the job should end at the pace its percentCompleted has moved since it was first seen
+   * between 0 and 100 (our clock, so AIMS360's own clock does not matter). None while the
+   * request budget stretches polls: an early poll would add to what the budget holds back.
+   */
+  private expectedEnd(entry: Entry, job: Job, now: number): number | undefined {
+    const percent = readPercent(job);
+    if (percent === undefined || percent <= 0 || percent >= 100 || this.stretch > 1) return undefined;
+    const first = entry.progress;
+    // A percent that went back (a rerun) starts the pace again.
+    if (!first || percent < first.percent) {
+      entry.progress = { at: now, percent };
+      return undefined;
+    }
+    if (percent === first.percent || now <= first.at) return undefined;
+    const perMs = (percent - first.percent) / (now - first.at);
+    return now + (100 - percent) / perMs;
   }
 
   private endWait(entry: Entry, wait: Wait, result: WaitEnd): void {

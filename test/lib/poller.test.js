@@ -833,6 +833,119 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     }
   });
 
+  describe('a job whose percentCompleted moves', () => {
+    let random;
+    // No jitter: the schedule is exact.
+    beforeEach(() => (random = sinon.stub(Math, 'random').returns(0.5)));
+    afterEach(() => random.restore());
+
+    /** Answers each id from `script[id]`: [percent, …] per poll, then Completed. */
+    const progressing = (script) => {
+      const polls = {};
+      return scriptedClient((ids) => ({
+        value: ids.map((id) => {
+          const n = (polls[id] = (polls[id] ?? 0) + 1);
+          const percent = script[id][n - 1];
+          return percent === undefined ? job(id, 'Completed') : { ...job(id, 'Inprogress'), percentCompleted: percent };
+        }),
+      }));
+    };
+    // When the $select polls asked about the job (the whole read of an ended job left out).
+    const polledAt = (client, id) => client.at.filter((_, i) => client.requests[i].includes(id) && client.selects[i] !== null);
+    const timed = (client) => {
+      client.at = [];
+      const scripted = client.requestJson;
+      client.requestJson = (target, options) => {
+        client.at.push(Date.now());
+        return scripted(target, options);
+      };
+      return client;
+    };
+
+    it('polls it again just after the end its pace points to, not a whole interval later', async () => {
+      // 10 % at 20 ms, 60 % at 10,020 ms: 5 % a second, so 100 % at 18,020 ms.
+      const client = timed(progressing({ a: [10, 60] }));
+      poller = new JobPoller(client);
+      const a = listener();
+      poller.wait('a', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, a);
+      await clock.tickAsync(20000);
+      (await a.ended).kind.should.equal('finished');
+      // Alone, it waits a quarter interval (at most a second) for another job's round to join, then goes.
+      polledAt(client, 'a').should.eql([20, 10020, 19020]);
+    });
+
+    it('fills no ended job\'s request with it before that end', async () => {
+      const client = timed(progressing({ a: [10, 60], d: [] }));
+      poller = new JobPoller(client);
+      const a = listener();
+      poller.wait('a', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, a);
+      await clock.tickAsync(15000);
+      // d ends on its first poll (15,020 ms); a, due at 19,020 ms, is within half its interval.
+      poller.wait('d', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(5000);
+      (await a.ended).kind.should.equal('finished');
+      client.requests.slice(2, 4).should.eql([['d'], ['d']]);
+      polledAt(client, 'a').should.eql([20, 10020, 19020]);
+    });
+
+    it('joins the first round after that end, and none before it', async () => {
+      const client = timed(progressing({ a: [10, 60], b: Array(100).fill(5) }));
+      poller = new JobPoller(client);
+      const a = listener();
+      poller.wait('a', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, a);
+      // b, stuck at 5 %, is polled every 700 ms: a round every 700 ms, which a's 10 s polls join.
+      poller.wait('b', { intervalMs: 700, maxIntervalMs: 700, timeoutMs: 0 }, listener());
+      await clock.tickAsync(20000);
+      (await a.ended).kind.should.equal('finished');
+      const [first, second, third, ...more] = polledAt(client, 'a');
+      more.should.eql([]);
+      const end = second + ((100 - 60) * (second - first)) / (60 - 10);
+      third.should.be.aboveOrEqual(end);
+      (third - end).should.be.below(700);
+      client.requests[client.at.indexOf(third)].should.containEql('b');
+    });
+
+    it('keeps its interval when the percent does not move, goes back, or points to an end that is not sooner', async () => {
+      const client = timed(progressing({ a: [40, 40, 40], b: [10, 11], c: [60, 10, 20] }));
+      poller = new JobPoller(client);
+      for (const id of ['a', 'b', 'c']) poller.wait(id, { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(30100);
+      polledAt(client, 'a').should.eql([20, 10020, 20020, 30020]);
+      // b: 1 % in 10 s would end in 890 s (it completes on its third poll).
+      polledAt(client, 'b').should.eql([20, 10020, 20020]);
+      // c went back from 60 to 10 % (rerun): its pace starts again there, 10 % in 10 s.
+      polledAt(client, 'c').should.eql([20, 10020, 20020, 30020]);
+    });
+
+    it('asks about a job stuck at 99 % no more often than a quarter interval (at most a second)', async () => {
+      const client = timed(progressing({ a: [50, 99, 99, 99, 99] }));
+      poller = new JobPoller(client);
+      poller.wait('a', { intervalMs: 2000, maxIntervalMs: 2000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(4000);
+      // 49 % in 2 s: 99 % ends at once; polled again after 500 ms, waiting 500 more for a round to join.
+      polledAt(client, 'a').should.eql([20, 2020, 3020]);
+    });
+
+    it('makes no guess while the request budget stretches polls', async () => {
+      const client = timed(budgetedClient(1));
+      const answers = progressing({ a: [10, 80, 80, 80], b: Array(9).fill(1), c: Array(9).fill(1) });
+      const budgeted = client.requestJson;
+      client.requestJson = async (target, options) => {
+        await budgeted(target, options);
+        return answers.requestJson(target, options);
+      };
+      // One id a request: three jobs every 2 s need 1.5 requests a second, over 1/s × 0.8.
+      poller = new JobPoller(client, { maxIdsPerRequest: 1 });
+      poller.wait('a', { intervalMs: 2000, maxIntervalMs: 2000, timeoutMs: 0 }, listener());
+      poller.wait('b', { intervalMs: 2000, maxIntervalMs: 2000, timeoutMs: 0 }, listener());
+      poller.wait('c', { intervalMs: 2000, maxIntervalMs: 2000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(9000);
+      const aPolledAt = client.sent.filter((_, i) => answers.requests[i][0] === 'a');
+      // Stretched 1.875 ×: 3.75 s between a's polls, the 80 % (an end 1 s later) changing nothing.
+      aPolledAt.should.eql([20, 3770, 7520]);
+    });
+  });
+
   it('puts whole-job reads first when a round cannot hold every due job, even before jobs due longer', async () => {
     const client = budgetedClient(1);
     const answers = scriptedClient((ids) => ({ value: ids.map((id) => job(id, id === 'a' ? 'Completed' : 'Inprogress')) }));
