@@ -7,6 +7,8 @@
 // 3. latency: an http-in → http-response ping in the same Node-RED while they are polled.
 // Usage:
 //   nice -n -15 node --expose-gc bench/wait.js [jobs=1000] [waits=10000] [parts=requests,polled]
+//   (part `flat`: the requests part again with every job's percentCompleted held at 50, so that
+//   wait for job cannot time a poll to a job's end)
 //   node --expose-gc bench/wait.js --snapshot [count=10000]: what each held message costs, by
 //   kind of object (heap snapshots before and after, wait for job against the delay node)
 const { spawn } = require('node:child_process');
@@ -77,7 +79,7 @@ async function control(sim, method, route, body) {
  * Adds jobs that all start running at one moment a few seconds ahead, whatever
  * the time it takes to add them; resolves id → completion time (ms since epoch).
  */
-async function addJobs(sim, prefix, count, runMs) {
+async function addJobs(sim, prefix, count, runMs, patch) {
   const ends = new Map();
   const runningAt = Date.now() + 3000 + count;
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-6576767c-a264-4fc5-${String(i).padStart(12, '0')}`);
@@ -87,7 +89,9 @@ async function addJobs(sim, prefix, count, runMs) {
       // Adding many jobs can outlast the lead time: those added late start at once.
       const queuedMs = Math.max(0, runningAt - Date.now());
       ends.set(jobId, Date.now() + queuedMs + run);
-      return control(sim, 'POST', 'jobs', { jobId, queuedMs, runMs: run });
+      const added = control(sim, 'POST', 'jobs', { jobId, queuedMs, runMs: run });
+      // What the simulator forces (e.g. percentCompleted) is set on a job that exists.
+      return patch ? added.then(() => control(sim, 'PATCH', `jobs/${jobId}`, patch)) : added;
     }));
   }
   return ends;
@@ -131,13 +135,13 @@ const waitFlow = (sim, props = {}, budget = {}) => [
 ];
 
 /** Runs one flow over JOBS jobs; returns requests, delays after completion, and heap growth. */
-async function measure(sim, name, flow, entry) {
+async function measure(sim, name, flow, entry, spec) {
   await control(sim, 'POST', 'reset');
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   let heapPeak = heapBefore;
   const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
-  const ends = await addJobs(sim, name, JOBS, (i) => RUN_MS[0] + ((i * 7919) % (RUN_MS[1] - RUN_MS[0])));
+  const ends = await addJobs(sim, name, JOBS, (i) => RUN_MS[0] + ((i * 7919) % (RUN_MS[1] - RUN_MS[0])), spec);
   await helper.load([...allNodes, ...coreNodes], flow, { server: { token: TOKEN } });
   const budget = helper.getNode('server')?.client.budget.perSecond;
   const delays = [];
@@ -336,12 +340,13 @@ function heldInChild(sim, count, kind, holdMs, snapshot = false) {
 
 const met = (ok) => (ok ? 'met' : 'NOT met');
 
-async function requestsAgainstPlainLoop(sim) {
+async function requestsAgainstPlainLoop(sim, spec) {
+  if (spec) console.log(`\nThe same, every job's percentCompleted held at ${spec.percentCompleted} (wait for job cannot time a poll to its end):`);
   console.log(`${JOBS} jobs running ${RUN_MS[0] / 1000}–${RUN_MS[1] / 1000} s after a common start, each polled every ${INTERVAL_S} s by both flows ` +
     `(wait for job: interval and max interval ${INTERVAL_S} s, run first; ` +
     `plain loop: a delay node that waits out, from the start of each poll, the time wait for job measured between two polls of a job)`);
-  const ours = await measure(sim, 'ours', waitFlow(sim), 'in');
-  const plain = await measure(sim, 'plain', plainFlow(sim, ours.paceMs), 'url');
+  const ours = await measure(sim, 'ours', waitFlow(sim), 'in', spec);
+  const plain = await measure(sim, 'plain', plainFlow(sim, ours.paceMs), 'url', spec);
   console.log(`wait for job ran with the config node's default request budget: ${ours.budget} requests per second; the plain loop has none. ` +
     `Time between two polls of a job: wait for job ${(ours.paceMs / 1000).toFixed(2)} s, plain loop ${(plain.paceMs / 1000).toFixed(2)} s\n`);
   const rows = [
@@ -386,6 +391,7 @@ async function main() {
   try {
     console.log(`Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
     if (PARTS.includes('requests')) await requestsAgainstPlainLoop(sim);
+    if (PARTS.includes('flat')) await requestsAgainstPlainLoop(sim, { percentCompleted: 50 });
     if (PARTS.includes('polled')) await polledWaits(sim);
     console.log(`\nload average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
