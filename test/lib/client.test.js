@@ -7,6 +7,7 @@ const { execFileSync, execFile } = require('node:child_process');
 const dns = require('node:dns');
 const { getEventListeners } = require('node:events');
 const fs = require('node:fs');
+const net = require('node:net');
 const http = require('node:http');
 const https = require('node:https');
 const os = require('node:os');
@@ -16,6 +17,7 @@ const { AimsClient, redactSecrets } = require('../../dist/src/lib/client.js');
 const { fetchJob, JOBS_PATH } = require('../../dist/src/lib/jobs-endpoint.js');
 const { isTransient } = require('../../dist/src/lib/poller.js');
 const { startSim, apiCalls, rejection, TOKEN } = require('../support/sim');
+const { trustCertificate } = require('../support/lib');
 const { leakWarnings, warningsEmitted } = require('../support/warnings');
 
 const FAST_RETRY = { baseDelayMs: 10, maxDelayMs: 50 };
@@ -986,14 +988,18 @@ describe('lib: AimsClient over https', function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** Serves https on loopback with the named certificate; resolves its base URL. */
-  async function serve(name) {
+  const answerJson = (req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  };
+
+  /** Serves https on loopback with the named certificate (answering with `handle`); resolves its base URL. */
+  async function serve(name, handle = answerJson) {
     connections = 0;
     requests = [];
     server = https.createServer({ key: fs.readFileSync(path.join(dir, `${name}.key`)), cert: fs.readFileSync(path.join(dir, `${name}.pem`)) }, (req, res) => {
       requests.push({ url: req.url, authorization: req.headers.authorization });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
+      handle(req, res);
     });
     server.on('secureConnection', () => connections++);
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -1024,6 +1030,106 @@ describe('lib: AimsClient over https', function () {
       requests.should.be.empty();
     });
   }
+
+  describe('in this process, the certificate trusted by the client\'s own agent', () => {
+    const clients = [];
+    // One port that passes TLS on to the https server of serve() and plain http to plainServer, by the
+    // first byte: https and http on the same host and port, which got takes for one origin and keeps the token on.
+    let mux;
+    let plainServer;
+    let plain;
+    const plainSeen = [];
+    const failure = (promise) => promise.then(() => {
+      throw new Error('expected a failure');
+    }, (err) => err);
+    /** A client of `baseUrl` that trusts the self-signed certificate and the plain http origin. */
+    const tlsClient = (baseUrl, { trust = true } = {}) => {
+      const c = new AimsClient({ baseUrl, auth: { type: 'token', token: TOKEN }, retry: { limit: 0 }, timeout: 5000, trustedHosts: plain });
+      clients.push(c);
+      return trust ? trustCertificate(c, fs.readFileSync(path.join(dir, 'self.pem'))) : c;
+    };
+    /** Serves https with the self-signed certificate on the shared port, redirecting each path of `routes`. */
+    const serveRedirects = async (routes) => {
+      await serve('self', (req, res) => {
+        if (!(req.url in routes)) return answerJson(req, res);
+        res.writeHead(302, { location: routes[req.url] });
+        return res.end();
+      });
+      return `https://127.0.0.1:${mux.address().port}`;
+    };
+
+    before(async () => {
+      plainServer = http.createServer((req, res) => {
+        plainSeen.push({ url: req.url, authorization: req.headers.authorization });
+        answerJson(req, res);
+      });
+      await new Promise((resolve) => plainServer.listen(0, '127.0.0.1', resolve));
+      mux = net.createServer((socket) => socket.once('data', (first) => {
+        // 22: a TLS handshake record.
+        const upstream = net.connect((first[0] === 22 ? server : plainServer).address().port, '127.0.0.1');
+        upstream.write(first);
+        socket.pipe(upstream).pipe(socket);
+        for (const [one, other] of [[socket, upstream], [upstream, socket]]) {
+          one.on('error', () => undefined);
+          one.on('close', () => other.destroy());
+        }
+      }));
+      await new Promise((resolve) => mux.listen(0, '127.0.0.1', resolve));
+      plain = `http://127.0.0.1:${mux.address().port}`;
+    });
+    after(async () => {
+      plainServer.closeAllConnections();
+      await new Promise((resolve) => plainServer.close(resolve));
+      await new Promise((resolve) => mux.close(resolve));
+    });
+    beforeEach(() => {
+      plainSeen.length = 0;
+    });
+    afterEach(() => clients.splice(0).forEach((c) => c.close()));
+
+    it('keeps one TLS connection alive for requests one after another', async () => {
+      const c = tlsClient(await serve('self'));
+      for (const p of ['/a', '/b', '/c']) (await c.request(p)).statusCode.should.equal(200);
+      requests.map((r) => r.authorization).should.eql(Array(3).fill(`Bearer ${TOKEN}`));
+      connections.should.equal(1);
+    });
+
+    it('refuses a certificate it does not trust, naming where and why, before the token is sent', async () => {
+      const err = await failure(tlsClient(await serve('self'), { trust: false }).request('/a'));
+      err.should.match({
+        code: 'NETWORK',
+        message: 'The TLS certificate of AIMS360 is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT): check the URL, or start Node-RED with NODE_EXTRA_CA_CERTS naming your CA\'s certificate.',
+      });
+      const base = await serve('signed');
+      (await failure(tlsClient(base).download(`${base}/doc`, { auth: true }))).message
+        .should.equal('The TLS certificate of the document link is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): check the URL, or start Node-RED with NODE_EXTRA_CA_CERTS naming your CA\'s certificate.');
+      requests.should.be.empty();
+    });
+
+    it('follows an API redirect from https to https on a trusted origin, and none down to http, even to a trusted origin', async () => {
+      const base = await serveRedirects({ '/same': '/new', '/down': `${plain}/x`, '/away': 'https://localhost:1/x' });
+      const c = tlsClient(base);
+      (await c.request('/same')).statusCode.should.equal(200);
+      requests.map((r) => [r.url, r.authorization]).should.eql([['/same', `Bearer ${TOKEN}`], ['/new', `Bearer ${TOKEN}`]]);
+      const down = await failure(c.request('/down'));
+      down.should.match({
+        code: 'UNTRUSTED_HOST', status: 302,
+        message: `AIMS360 redirected the request to ${plain} (from https to http), which may not receive the token: the redirect was not followed. Add the origin to the config node's trusted hosts if it belongs to AIMS360.`,
+      });
+      plainSeen.should.be.empty();
+      // Not trusted, but still https: no downgrade to name.
+      (await failure(c.request('/away'))).message.should.startWith('AIMS360 redirected the request to https://localhost:1, which may not receive the token');
+    });
+
+    it('follows a document link\'s redirect from https down to http without the token, even to a trusted origin on the same port', async () => {
+      const base = await serveRedirects({ '/doc': '/moved', '/moved': `${plain}/file` });
+      const download = await tlsClient(base).download(`${base}/doc`, { auth: true });
+      download.statusCode.should.equal(200);
+      download.body.resume();
+      requests.map((r) => [r.url, r.authorization]).should.eql([['/doc', `Bearer ${TOKEN}`], ['/moved', `Bearer ${TOKEN}`]]);
+      plainSeen.should.eql([{ url: '/file', authorization: undefined }]);
+    });
+  });
 });
 
 // Abort listeners: many requests in flight add none to a shared signal (the client's, the
@@ -1145,6 +1251,12 @@ describe('lib: AimsClient redirects, closed clients, answers over the size limit
     (await failure(client().request('/x'))).should.match({ code: 'API_ERROR', status: 302, message: 'AIMS360 answered 302: Moved somewhere.' });
   });
 
+  it('fails an API redirect whose Location is not a URL as a failed connection naming ERR_INVALID_URL, and goes nowhere', async () => {
+    handle = (req, res) => (req.url === '/x' ? redirect(302, 'http://[not a host')(req, res) : json({})(req, res));
+    (await failure(client().request('/x'))).should.match({ code: 'NETWORK', message: 'Could not reach AIMS360 (ERR_INVALID_URL): check the URL and the network.' });
+    seen.map((s) => s.url).should.eql(['/x']);
+  });
+
   it('follows a redirect of the token URL nowhere, so the password grant is not sent on', async () => {
     handle = (req, res) => (req.url === '/token' ? redirect(307, `${elsewhere}/token`)(req, res) : json({})(req, res));
     (await failure(oauth().request('/x'))).should.match({
@@ -1216,6 +1328,69 @@ describe('lib: AimsClient redirects, closed clients, answers over the size limit
     const download = await client({ documentTimeout: 1500 }).download(`${base}/doc`, { auth: false });
     const err = await new Promise((resolve) => download.body.on('error', resolve).resume());
     err.should.match({ code: 'TIMEOUT', message: 'The document was still arriving after 1.5 s, the most a download may take: it was stopped. Check the link\'s server, or use a smaller export.' });
+  });
+
+  it('counts the wait for a document\'s answer against its time limit, and says the limit in minutes when it is whole minutes', async () => {
+    const realNow = Date.now;
+    let late = 0;
+    Date.now = () => realNow() + late;
+    try {
+      handle = (req, res) => {
+        // The answer begins a minute after the request, as the client's clock sees it: no time is left.
+        late = 60_000;
+        res.writeHead(200, { 'content-type': 'text/csv' });
+        res.write('a,b\n');
+      };
+      const download = await client({ documentTimeout: 60_000 }).download(`${base}/doc`, { auth: false });
+      const err = await new Promise((resolve) => download.body.on('error', resolve).resume());
+      err.should.match({ code: 'TIMEOUT', message: 'The document was still arriving after 1 min, the most a download may take: it was stopped. Check the link\'s server, or use a smaller export.' });
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('leaves no timer behind once a document has arrived whole (its time limit would hold the process open for an hour)', async () => {
+    // Every timer started while the document is opened and read, less those cleared or run.
+    const realSetTimeout = global.setTimeout;
+    const realClearTimeout = global.clearTimeout;
+    const pending = new Set();
+    global.setTimeout = (callback, ...rest) => {
+      const timer = realSetTimeout(() => {
+        pending.delete(timer);
+        callback();
+      }, ...rest);
+      pending.add(timer);
+      return timer;
+    };
+    global.clearTimeout = (timer) => {
+      pending.delete(timer);
+      realClearTimeout(timer);
+    };
+    try {
+      handle = (req, res) => {
+        res.writeHead(200, { 'content-type': 'text/csv' });
+        res.end('a,b\n');
+      };
+      const download = await client().download(`${base}/doc`, { auth: false });
+      let text = '';
+      for await (const chunk of download.body) text += chunk;
+      text.should.equal('a,b\n');
+      if (!download.body.closed) await new Promise((resolve) => download.body.once('close', resolve));
+    } finally {
+      global.setTimeout = realSetTimeout;
+      global.clearTimeout = realClearTimeout;
+    }
+    [...pending].filter((timer) => timer.hasRef()).should.be.empty();
+  });
+
+  it('reads an answer of exactly 64 MB, the most it takes', async function () {
+    this.timeout(20000);
+    const size = 64 * 1024 * 1024;
+    handle = (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(size) });
+      res.end(Buffer.alloc(size, 0x61));
+    };
+    (await client({ timeout: 15000 }).request('/x')).body.length.should.equal(size);
   });
 
   it('takes a token URL that answers 500 as failing, not as refusing the credentials', async () => {
