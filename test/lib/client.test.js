@@ -30,6 +30,8 @@ describe('lib: AimsClient, answer by answer', function () {
   const seen = [];
   // Answers the test holds open (a hang, a stalled body), ended after each test.
   const held = [];
+  // The server's open connections.
+  const sockets = new Set();
   let arrivals = [];
   /** Resolves when the server has read the next request. */
   const arrival = () => new Promise((resolve) => arrivals.push(resolve));
@@ -60,6 +62,10 @@ describe('lib: AimsClient, answer by answer', function () {
         res.writeHead(status, headers);
         res.end(text);
       });
+    });
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
     });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${server.address().port}`;
@@ -394,6 +400,47 @@ describe('lib: AimsClient, answer by answer', function () {
       apiCalls().should.have.length(1);
       should(apiCalls()[0].headers.authorization).be.undefined();
     });
+  });
+
+  describe('the request budget: each attempt gives its turn back', () => {
+    it('lets the next request go once one that was written has had the grace to arrive, while that one is still unanswered', async () => {
+      // One request a second: the unanswered one counts as arrived 1 s after it was written.
+      reply = (req) => (req.url === '/hangs' ? { answer: () => undefined } : {});
+      const c = client({ maxRequestsPerSecond: 1, timeout: 10_000 });
+      let settled = false;
+      const hanging = failure(c.request('/hangs')).finally(() => (settled = true));
+      await arrival();
+      (await c.request('/next')).statusCode.should.equal(200);
+      settled.should.be.false();
+      seen.map((s) => s.url).should.eql(['/hangs', '/next']);
+      c.close();
+      (await hanging).should.match({ code: 'NETWORK' });
+    });
+
+    it('gives back the turn of a request refused before it was sent (a header Node will not send)', async () => {
+      const c = client({ maxRequestsPerSecond: 1 });
+      (await failure(c.request('/bad', { headers: { 'x-words': 'two\nlines' } }))).should.match({ code: 'NETWORK', message: /\(ERR_INVALID_CHAR\)/ });
+      (await c.request('/next')).statusCode.should.equal(200);
+      seen.map((s) => s.url).should.eql(['/next']);
+    });
+  });
+
+  it('ends its kept-alive connections on close', async () => {
+    // The server keeps an idle connection open for as long as the client does.
+    const keepAliveTimeout = server.keepAliveTimeout;
+    server.keepAliveTimeout = 0;
+    try {
+      const c = client();
+      await c.request('/x');
+      const socket = [...sockets].find((s) => s.remotePort === seen[0].port);
+      should.exist(socket);
+      socket.destroyed.should.be.false();
+      const ended = new Promise((resolve) => socket.once('close', resolve));
+      c.close();
+      await ended;
+    } finally {
+      server.keepAliveTimeout = keepAliveTimeout;
+    }
   });
 
   describe('the end of a request: closed, cancelled, timed out', () => {
@@ -864,6 +911,14 @@ describe('lib: AimsClient retries', function () {
       });
     }
 
+    it('gives back the turn of an attempt that failed before any answer, so that its retry takes the next', async () => {
+      lookupFailures = ['ECONNREFUSED'];
+      const c = client({ maxRequestsPerSecond: 1, retry: { limit: 1, baseDelayMs: 1 } });
+      (await c.request('/x')).statusCode.should.equal(200);
+      seen.should.have.length(1);
+      lookupFailures.should.have.length(0);
+    });
+
     it('sends a POST again only when the connection was refused, so it cannot have been carried out', async () => {
       lookupFailures = ['ECONNREFUSED'];
       (await client({ retry: { limit: 1, baseDelayMs: 1 } }).request('/x', { method: 'POST', json: {} })).statusCode.should.equal(200);
@@ -1087,11 +1142,19 @@ describe('lib: AimsClient over https', function () {
     });
     afterEach(() => clients.splice(0).forEach((c) => c.close()));
 
-    it('keeps one TLS connection alive for requests one after another', async () => {
+    it('keeps one TLS connection alive for requests one after another, and ends it on close', async () => {
       const c = tlsClient(await serve('self'));
+      // The server keeps the idle connection open for as long as the client does.
+      server.keepAliveTimeout = 0;
+      const connection = new Promise((resolve) => server.once('secureConnection', resolve));
       for (const p of ['/a', '/b', '/c']) (await c.request(p)).statusCode.should.equal(200);
       requests.map((r) => r.authorization).should.eql(Array(3).fill(`Bearer ${TOKEN}`));
       connections.should.equal(1);
+      const socket = await connection;
+      socket.destroyed.should.be.false();
+      const ended = new Promise((resolve) => socket.once('close', resolve));
+      c.close();
+      await ended;
     });
 
     it('refuses a certificate it does not trust, naming where and why, before the token is sent', async () => {
