@@ -89,6 +89,9 @@ describe('lib: AimsClient, answer by answer', function () {
       ['{"error":{"code":"X","message":"Nested words"}}', 'Nested words'],
       ['{"error":"plain error"}', 'plain error'],
       ['  just text  ', 'just text'],
+      // JSON without words of its own, or with an error object that has none: the JSON as it came.
+      ['{"code":42}', '{"code":42}'],
+      ['{"error":{"code":"X"}}', '{"error":{"code":"X"}}'],
     ];
     for (const [text, words] of shapes) {
       reply = () => ({ status: 400, headers: { 'content-type': 'text/plain' }, text });
