@@ -7,6 +7,7 @@ const { execFileSync, execFile } = require('node:child_process');
 const dns = require('node:dns');
 const { getEventListeners } = require('node:events');
 const fs = require('node:fs');
+const net = require('node:net');
 const http = require('node:http');
 const https = require('node:https');
 const os = require('node:os');
@@ -16,6 +17,7 @@ const { AimsClient, redactSecrets } = require('../../dist/src/lib/client.js');
 const { fetchJob, JOBS_PATH } = require('../../dist/src/lib/jobs-endpoint.js');
 const { isTransient } = require('../../dist/src/lib/poller.js');
 const { startSim, apiCalls, rejection, TOKEN } = require('../support/sim');
+const { trustCertificate } = require('../support/lib');
 const { leakWarnings, warningsEmitted } = require('../support/warnings');
 
 const FAST_RETRY = { baseDelayMs: 10, maxDelayMs: 50 };
@@ -28,6 +30,8 @@ describe('lib: AimsClient, answer by answer', function () {
   const seen = [];
   // Answers the test holds open (a hang, a stalled body), ended after each test.
   const held = [];
+  // The server's open connections.
+  const sockets = new Set();
   let arrivals = [];
   /** Resolves when the server has read the next request. */
   const arrival = () => new Promise((resolve) => arrivals.push(resolve));
@@ -59,6 +63,10 @@ describe('lib: AimsClient, answer by answer', function () {
         res.end(text);
       });
     });
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${server.address().port}`;
   });
@@ -81,6 +89,9 @@ describe('lib: AimsClient, answer by answer', function () {
       ['{"error":{"code":"X","message":"Nested words"}}', 'Nested words'],
       ['{"error":"plain error"}', 'plain error'],
       ['  just text  ', 'just text'],
+      // JSON without words of its own, or with an error object that has none: the JSON as it came.
+      ['{"code":42}', '{"code":42}'],
+      ['{"error":{"code":"X"}}', '{"error":{"code":"X"}}'],
     ];
     for (const [text, words] of shapes) {
       reply = () => ({ status: 400, headers: { 'content-type': 'text/plain' }, text });
@@ -392,6 +403,57 @@ describe('lib: AimsClient, answer by answer', function () {
       apiCalls().should.have.length(1);
       should(apiCalls()[0].headers.authorization).be.undefined();
     });
+  });
+
+  describe('the request budget: each attempt gives its turn back', () => {
+    it('lets the next request go once one that was written has had the grace to arrive, while that one is still unanswered', async () => {
+      // One request a second: the unanswered one counts as arrived 1 s after it was written.
+      reply = (req) => (req.url === '/hangs' ? { answer: () => undefined } : {});
+      const c = client({ maxRequestsPerSecond: 1, timeout: 10_000 });
+      let settled = false;
+      const hanging = failure(c.request('/hangs')).finally(() => (settled = true));
+      await arrival();
+      (await c.request('/next')).statusCode.should.equal(200);
+      settled.should.be.false();
+      seen.map((s) => s.url).should.eql(['/hangs', '/next']);
+      c.close();
+      (await hanging).should.match({ code: 'NETWORK' });
+    });
+
+    it('gives back the turn of a request refused before it was sent (a header Node will not send)', async () => {
+      const c = client({ maxRequestsPerSecond: 1 });
+      (await failure(c.request('/bad', { headers: { 'x-words': 'two\nlines' } }))).should.match({ code: 'NETWORK', message: /\(ERR_INVALID_CHAR\)/ });
+      (await c.request('/next')).statusCode.should.equal(200);
+      seen.map((s) => s.url).should.eql(['/next']);
+    });
+
+    it('gives back the turn of a document link refused before it was sent (a token pasted with its line break)', async () => {
+      reply = () => ({ headers: { 'content-type': 'text/plain' }, text: 'doc' });
+      const c = client({ maxRequestsPerSecond: 1, auth: { type: 'token', token: 'tok-123\n' } });
+      (await failure(c.download(`${base}/doc`, { auth: true }))).should.match({ code: 'NETWORK', message: /\(ERR_INVALID_CHAR\)/ });
+      const download = await c.download(`${base}/doc`, { auth: false });
+      download.body.resume();
+      download.statusCode.should.equal(200);
+      seen.map((s) => s.url).should.eql(['/doc']);
+    });
+  });
+
+  it('ends its kept-alive connections on close', async () => {
+    // The server keeps an idle connection open for as long as the client does.
+    const keepAliveTimeout = server.keepAliveTimeout;
+    server.keepAliveTimeout = 0;
+    try {
+      const c = client();
+      await c.request('/x');
+      const socket = [...sockets].find((s) => s.remotePort === seen[0].port);
+      should.exist(socket);
+      socket.destroyed.should.be.false();
+      const ended = new Promise((resolve) => socket.once('close', resolve));
+      c.close();
+      await ended;
+    } finally {
+      server.keepAliveTimeout = keepAliveTimeout;
+    }
   });
 
   describe('the end of a request: closed, cancelled, timed out', () => {
@@ -862,6 +924,14 @@ describe('lib: AimsClient retries', function () {
       });
     }
 
+    it('gives back the turn of an attempt that failed before any answer, so that its retry takes the next', async () => {
+      lookupFailures = ['ECONNREFUSED'];
+      const c = client({ maxRequestsPerSecond: 1, retry: { limit: 1, baseDelayMs: 1 } });
+      (await c.request('/x')).statusCode.should.equal(200);
+      seen.should.have.length(1);
+      lookupFailures.should.have.length(0);
+    });
+
     it('sends a POST again only when the connection was refused, so it cannot have been carried out', async () => {
       lookupFailures = ['ECONNREFUSED'];
       (await client({ retry: { limit: 1, baseDelayMs: 1 } }).request('/x', { method: 'POST', json: {} })).statusCode.should.equal(200);
@@ -958,7 +1028,7 @@ describe('lib: AimsClient over https', function () {
         process.stdout.write(JSON.stringify(results));
       })();`;
     return new Promise((resolve, reject) => {
-      execFile(process.execPath, ['-e', script], { env: { ...process.env, ...env }, timeout: 30000 }, (err, stdout, stderr) => {
+      execFile(process.execPath, ['-e', script], { env: { ...process.env, ...env }, timeout: 60000 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`${err.message}\n${stderr}`));
         else resolve(JSON.parse(stdout));
       });
@@ -968,7 +1038,8 @@ describe('lib: AimsClient over https', function () {
   /** Runs openssl quietly in `dir`. */
   const openssl = (dir, args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
 
-  this.timeout(30000);
+  // A fresh Node per test: on a loaded machine (a mutation run) its start alone may take seconds.
+  this.timeout(60000);
   let dir;
   let server;
   let connections;
@@ -986,14 +1057,18 @@ describe('lib: AimsClient over https', function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** Serves https on loopback with the named certificate; resolves its base URL. */
-  async function serve(name) {
+  const answerJson = (req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  };
+
+  /** Serves https on loopback with the named certificate (answering with `handle`); resolves its base URL. */
+  async function serve(name, handle = answerJson) {
     connections = 0;
     requests = [];
     server = https.createServer({ key: fs.readFileSync(path.join(dir, `${name}.key`)), cert: fs.readFileSync(path.join(dir, `${name}.pem`)) }, (req, res) => {
       requests.push({ url: req.url, authorization: req.headers.authorization });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
+      handle(req, res);
     });
     server.on('secureConnection', () => connections++);
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -1024,6 +1099,114 @@ describe('lib: AimsClient over https', function () {
       requests.should.be.empty();
     });
   }
+
+  describe('in this process, the certificate trusted by the client\'s own agent', () => {
+    const clients = [];
+    // One port that passes TLS on to the https server of serve() and plain http to plainServer, by the
+    // first byte: https and http on the same host and port, which got takes for one origin and keeps the token on.
+    let mux;
+    let plainServer;
+    let plain;
+    const plainSeen = [];
+    const failure = (promise) => promise.then(() => {
+      throw new Error('expected a failure');
+    }, (err) => err);
+    /** A client of `baseUrl` that trusts the self-signed certificate and the plain http origin. */
+    const tlsClient = (baseUrl, { trust = true } = {}) => {
+      const c = new AimsClient({ baseUrl, auth: { type: 'token', token: TOKEN }, retry: { limit: 0 }, timeout: 5000, trustedHosts: plain });
+      clients.push(c);
+      return trust ? trustCertificate(c, fs.readFileSync(path.join(dir, 'self.pem'))) : c;
+    };
+    /** Serves https with the self-signed certificate on the shared port, redirecting each path of `routes`. */
+    const serveRedirects = async (routes) => {
+      await serve('self', (req, res) => {
+        if (!(req.url in routes)) return answerJson(req, res);
+        res.writeHead(302, { location: routes[req.url] });
+        return res.end();
+      });
+      return `https://127.0.0.1:${mux.address().port}`;
+    };
+
+    before(async () => {
+      plainServer = http.createServer((req, res) => {
+        plainSeen.push({ url: req.url, authorization: req.headers.authorization });
+        answerJson(req, res);
+      });
+      await new Promise((resolve) => plainServer.listen(0, '127.0.0.1', resolve));
+      mux = net.createServer((socket) => socket.once('data', (first) => {
+        // 22: a TLS handshake record.
+        const upstream = net.connect((first[0] === 22 ? server : plainServer).address().port, '127.0.0.1');
+        upstream.write(first);
+        socket.pipe(upstream).pipe(socket);
+        for (const [one, other] of [[socket, upstream], [upstream, socket]]) {
+          one.on('error', () => undefined);
+          one.on('close', () => other.destroy());
+        }
+      }));
+      await new Promise((resolve) => mux.listen(0, '127.0.0.1', resolve));
+      plain = `http://127.0.0.1:${mux.address().port}`;
+    });
+    after(async () => {
+      plainServer.closeAllConnections();
+      await new Promise((resolve) => plainServer.close(resolve));
+      await new Promise((resolve) => mux.close(resolve));
+    });
+    beforeEach(() => {
+      plainSeen.length = 0;
+    });
+    afterEach(() => clients.splice(0).forEach((c) => c.close()));
+
+    it('keeps one TLS connection alive for requests one after another, and ends it on close', async () => {
+      const c = tlsClient(await serve('self'));
+      // The server keeps the idle connection open for as long as the client does.
+      server.keepAliveTimeout = 0;
+      const connection = new Promise((resolve) => server.once('secureConnection', resolve));
+      for (const p of ['/a', '/b', '/c']) (await c.request(p)).statusCode.should.equal(200);
+      requests.map((r) => r.authorization).should.eql(Array(3).fill(`Bearer ${TOKEN}`));
+      connections.should.equal(1);
+      const socket = await connection;
+      socket.destroyed.should.be.false();
+      const ended = new Promise((resolve) => socket.once('close', resolve));
+      c.close();
+      await ended;
+    });
+
+    it('refuses a certificate it does not trust, naming where and why, before the token is sent', async () => {
+      const err = await failure(tlsClient(await serve('self'), { trust: false }).request('/a'));
+      err.should.match({
+        code: 'NETWORK',
+        message: 'The TLS certificate of AIMS360 is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT): check the URL, or start Node-RED with NODE_EXTRA_CA_CERTS naming your CA\'s certificate.',
+      });
+      const base = await serve('signed');
+      (await failure(tlsClient(base).download(`${base}/doc`, { auth: true }))).message
+        .should.equal('The TLS certificate of the document link is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): check the URL, or start Node-RED with NODE_EXTRA_CA_CERTS naming your CA\'s certificate.');
+      requests.should.be.empty();
+    });
+
+    it('follows an API redirect from https to https on a trusted origin, and none down to http, even to a trusted origin', async () => {
+      const base = await serveRedirects({ '/same': '/new', '/down': `${plain}/x`, '/away': 'https://localhost:1/x' });
+      const c = tlsClient(base);
+      (await c.request('/same')).statusCode.should.equal(200);
+      requests.map((r) => [r.url, r.authorization]).should.eql([['/same', `Bearer ${TOKEN}`], ['/new', `Bearer ${TOKEN}`]]);
+      const down = await failure(c.request('/down'));
+      down.should.match({
+        code: 'UNTRUSTED_HOST', status: 302,
+        message: `AIMS360 redirected the request to ${plain} (from https to http), which may not receive the token: the redirect was not followed. Add the origin to the config node's trusted hosts if it belongs to AIMS360.`,
+      });
+      plainSeen.should.be.empty();
+      // Not trusted, but still https: no downgrade to name.
+      (await failure(c.request('/away'))).message.should.startWith('AIMS360 redirected the request to https://localhost:1, which may not receive the token');
+    });
+
+    it('follows a document link\'s redirect from https down to http without the token, even to a trusted origin on the same port', async () => {
+      const base = await serveRedirects({ '/doc': '/moved', '/moved': `${plain}/file` });
+      const download = await tlsClient(base).download(`${base}/doc`, { auth: true });
+      download.statusCode.should.equal(200);
+      download.body.resume();
+      requests.map((r) => [r.url, r.authorization]).should.eql([['/doc', `Bearer ${TOKEN}`], ['/moved', `Bearer ${TOKEN}`]]);
+      plainSeen.should.eql([{ url: '/file', authorization: undefined }]);
+    });
+  });
 });
 
 // Abort listeners: many requests in flight add none to a shared signal (the client's, the
@@ -1145,6 +1328,12 @@ describe('lib: AimsClient redirects, closed clients, answers over the size limit
     (await failure(client().request('/x'))).should.match({ code: 'API_ERROR', status: 302, message: 'AIMS360 answered 302: Moved somewhere.' });
   });
 
+  it('fails an API redirect whose Location is not a URL as a failed connection naming ERR_INVALID_URL, and goes nowhere', async () => {
+    handle = (req, res) => (req.url === '/x' ? redirect(302, 'http://[not a host')(req, res) : json({})(req, res));
+    (await failure(client().request('/x'))).should.match({ code: 'NETWORK', message: 'Could not reach AIMS360 (ERR_INVALID_URL): check the URL and the network.' });
+    seen.map((s) => s.url).should.eql(['/x']);
+  });
+
   it('follows a redirect of the token URL nowhere, so the password grant is not sent on', async () => {
     handle = (req, res) => (req.url === '/token' ? redirect(307, `${elsewhere}/token`)(req, res) : json({})(req, res));
     (await failure(oauth().request('/x'))).should.match({
@@ -1191,7 +1380,8 @@ describe('lib: AimsClient redirects, closed clients, answers over the size limit
   });
 
   it('stops reading an answer that goes past 64 MB without announcing its length', async function () {
-    this.timeout(20000);
+    // 65 MB over loopback: a loaded machine (a mutation run) may take seconds.
+    this.timeout(30000);
     const chunk = Buffer.alloc(1024 * 1024, 0x20);
     handle = (req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -1205,7 +1395,7 @@ describe('lib: AimsClient redirects, closed clients, answers over the size limit
       };
       more();
     };
-    (await failure(client().request('/x'))).should.match({ code: 'BAD_RESPONSE', message: 'AIMS360 sent an answer larger than 64 MB; it was not read further.' });
+    (await failure(client({ timeout: 20000 }).request('/x'))).should.match({ code: 'BAD_RESPONSE', message: 'AIMS360 sent an answer larger than 64 MB; it was not read further.' });
   });
 
   it('says a document\'s time limit in seconds when it is not whole minutes', async () => {
@@ -1216,6 +1406,69 @@ describe('lib: AimsClient redirects, closed clients, answers over the size limit
     const download = await client({ documentTimeout: 1500 }).download(`${base}/doc`, { auth: false });
     const err = await new Promise((resolve) => download.body.on('error', resolve).resume());
     err.should.match({ code: 'TIMEOUT', message: 'The document was still arriving after 1.5 s, the most a download may take: it was stopped. Check the link\'s server, or use a smaller export.' });
+  });
+
+  it('counts the wait for a document\'s answer against its time limit, and says the limit in minutes when it is whole minutes', async () => {
+    const realNow = Date.now;
+    let late = 0;
+    Date.now = () => realNow() + late;
+    try {
+      handle = (req, res) => {
+        // The answer begins a minute after the request, as the client's clock sees it: no time is left.
+        late = 60_000;
+        res.writeHead(200, { 'content-type': 'text/csv' });
+        res.write('a,b\n');
+      };
+      const download = await client({ documentTimeout: 60_000 }).download(`${base}/doc`, { auth: false });
+      const err = await new Promise((resolve) => download.body.on('error', resolve).resume());
+      err.should.match({ code: 'TIMEOUT', message: 'The document was still arriving after 1 min, the most a download may take: it was stopped. Check the link\'s server, or use a smaller export.' });
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('leaves no timer behind once a document has arrived whole (its time limit would hold the process open for an hour)', async () => {
+    // Every timer started while the document is opened and read, less those cleared or run.
+    const realSetTimeout = global.setTimeout;
+    const realClearTimeout = global.clearTimeout;
+    const pending = new Set();
+    global.setTimeout = (callback, ...rest) => {
+      const timer = realSetTimeout(() => {
+        pending.delete(timer);
+        callback();
+      }, ...rest);
+      pending.add(timer);
+      return timer;
+    };
+    global.clearTimeout = (timer) => {
+      pending.delete(timer);
+      realClearTimeout(timer);
+    };
+    try {
+      handle = (req, res) => {
+        res.writeHead(200, { 'content-type': 'text/csv' });
+        res.end('a,b\n');
+      };
+      const download = await client().download(`${base}/doc`, { auth: false });
+      let text = '';
+      for await (const chunk of download.body) text += chunk;
+      text.should.equal('a,b\n');
+      if (!download.body.closed) await new Promise((resolve) => download.body.once('close', resolve));
+    } finally {
+      global.setTimeout = realSetTimeout;
+      global.clearTimeout = realClearTimeout;
+    }
+    [...pending].filter((timer) => timer.hasRef()).should.be.empty();
+  });
+
+  it('reads an answer of exactly 64 MB, the most it takes', async function () {
+    this.timeout(30000);
+    const size = 64 * 1024 * 1024;
+    handle = (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(size) });
+      res.end(Buffer.alloc(size, 0x61));
+    };
+    (await client({ timeout: 20000 }).request('/x')).body.length.should.equal(size);
   });
 
   it('takes a token URL that answers 500 as failing, not as refusing the credentials', async () => {

@@ -20,7 +20,17 @@ function scriptedClient(...answers) {
   return client;
 }
 
+/**
+ * Makes `client` trust a test certificate (PEM) in this process, as NODE_EXTRA_CA_CERTS does for a
+ * whole Node: its https agent's CA, which every TLS connection of that client, and only of it, uses.
+ * (NODE_EXTRA_CA_CERTS is read only when Node starts; in a child process a mutant is not active.)
+ */
+function trustCertificate(client, pem) {
+  client.agents.https.options.ca = pem;
+  return client;
+}
+
 /** What a refused value throws: BAD_INPUT with exactly this message. */
 const badInput = (message) => ({ code: 'BAD_INPUT', message });
 
-module.exports = { scriptedClient, badInput };
+module.exports = { scriptedClient, trustCertificate, badInput };
