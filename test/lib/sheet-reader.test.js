@@ -261,6 +261,22 @@ describe('lib: sheet-reader, a worker that fails on its own', () => {
     });
   });
 
+  it('leaves no listener of its own on the worker from one block to the next (a long sheet would warn of a leak)', async () => {
+    let worker;
+    threads.Worker = class extends RealWorker {
+      constructor(file, options) {
+        super(file, options);
+        worker = this;
+      }
+    };
+    const counts = [];
+    for await (const block of sheetRowBlocks(await xlsx(Array.from({ length: 1200 }, (_, n) => [`r${n}`])), 'w.xlsx')) {
+      counts.push([block.length, worker.listenerCount('message'), worker.listenerCount('exit')]);
+    }
+    // Between blocks only the listener that records how the worker ended stays.
+    counts.should.eql([[500, 0, 1], [500, 0, 1], [200, 0, 1]]);
+  });
+
   it('names the document and the reader\'s own words when the workbook is unreadable', async () => {
     (await rejection(readAll(Buffer.from('PK\x03\x04 not really')))).should.match({
       code: 'BAD_RESPONSE', message: /^Document "w\.xlsx" is not a readable XLSX workbook \(.+\)\.$/,
