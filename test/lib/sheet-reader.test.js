@@ -157,6 +157,15 @@ describe('lib: sheet-reader, the ZIP central directory and the worker\'s edges',
     }
   });
 
+  it('takes nothing for an end record without its signature, even at the first byte it may start at', () => {
+    // An end record's fields, signature wiped, at the start of the data, pointing at a real directory.
+    const zip = centralDirectory([entries[0]], { lead: 22 });
+    zip.copy(zip, 0, zip.length - 22);
+    zip.writeUInt32LE(0, 0);
+    zip.writeUInt32LE(0, zip.length - 22);
+    zipEntrySizes(zip).size.should.equal(0);
+  });
+
   it('refuses only the sheet and shared strings parts themselves, not other entries of a similar name', () => {
     const big = MAX_PART_BYTES + 1;
     for (const name of ['xl/worksheets/sheet1.xml.bak', 'old/xl/worksheets/sheet1.xml', 'xl/worksheets/sub/sheet1.xml', 'xl/media/huge.png']) {
