@@ -271,6 +271,16 @@ describe('lib/formats', () => {
       b.destroyed.should.be.true();
     });
 
+    it('writes a file writable by its owner only (0644), even where Node-RED runs with a umask of 0', async () => {
+      const umask = process.umask(0);
+      try {
+        const { payload } = await fetch(serve('a\n1\n'), { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir() });
+        (fs.statSync(payload).mode & 0o777).toString(8).should.equal('644');
+      } finally {
+        process.umask(umask);
+      }
+    });
+
     it('leaves no partial file and passes the download\'s own error on when the body breaks', async () => {
       const cut = new AimsError('NETWORK', 'The download was cut off before its end (ECONNRESET): try again.');
       const client = fakeClient(() => ({ headers: csvType, body: body(['a\n', '1\n'], { cut }) }));

@@ -96,5 +96,22 @@ describe('messages: the runtime words, by key', () => {
         require.cache[file] = loaded;
       }
     });
+
+    it('reads only the .json files of its locales folder: a stray file there (an editor\'s backup, a note) is no catalogue', () => {
+      // The build copies every file of src/locales/<lang>/ but help/: a copy of the module beside such a folder.
+      const fs = require('node:fs');
+      const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'aims360-messages-'));
+      try {
+        fs.mkdirSync(path.join(dir, 'lib'));
+        fs.copyFileSync(require.resolve('../../dist/src/lib/messages.js'), path.join(dir, 'lib', 'messages.js'));
+        fs.cpSync(path.join(root, 'dist', 'src', 'locales'), path.join(dir, 'locales'), { recursive: true });
+        fs.writeFileSync(path.join(dir, 'locales', 'en-US', 'errors.json~'), '{ "aims360": { "errors": ');
+        fs.writeFileSync(path.join(dir, 'locales', 'en-US', 'NOTES.txt'), 'Keys are grouped by module.');
+        const copy = require(path.join(dir, 'lib', 'messages.js'));
+        copy.text('aims360.errors.jobs.notFound', { id: 'j-1' }).should.equal('AIMS360 knows no job j-1: check the id, or the job was purged.');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -37,4 +37,13 @@ describe('lib: one object per runtime (perRuntime)', () => {
     // The name is what another version of the package finds it by.
     globalThis[Symbol.for('@flowjobs/node-red-aims360/job-event-log')].should.equal(jobEventLog);
   });
+
+  it("shares the wait registry between copies of its module: a node's waits show in the sidebar of the other copy", () => {
+    const { waitRegistry, WaitRegistry } = require('../../dist/src/lib/wait-registry.js');
+    const copy = freshCopy('../../dist/src/lib/wait-registry.js');
+    copy.WaitRegistry.should.not.equal(WaitRegistry);
+    waitRegistry.should.be.instanceOf(WaitRegistry);
+    copy.waitRegistry.should.equal(waitRegistry);
+    globalThis[Symbol.for('@flowjobs/node-red-aims360/wait-registry')].should.equal(waitRegistry);
+  });
 });

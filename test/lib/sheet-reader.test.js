@@ -157,6 +157,15 @@ describe('lib: sheet-reader, the ZIP central directory and the worker\'s edges',
     }
   });
 
+  it('takes nothing for an end record without its signature, even at the first byte it may start at', () => {
+    // An end record's fields, signature wiped, at the start of the data, pointing at a real directory.
+    const zip = centralDirectory([entries[0]], { lead: 22 });
+    zip.copy(zip, 0, zip.length - 22);
+    zip.writeUInt32LE(0, 0);
+    zip.writeUInt32LE(0, zip.length - 22);
+    zipEntrySizes(zip).size.should.equal(0);
+  });
+
   it('refuses only the sheet and shared strings parts themselves, not other entries of a similar name', () => {
     const big = MAX_PART_BYTES + 1;
     for (const name of ['xl/worksheets/sheet1.xml.bak', 'old/xl/worksheets/sheet1.xml', 'xl/worksheets/sub/sheet1.xml', 'xl/media/huge.png']) {
@@ -201,5 +210,85 @@ describe('lib: sheet-reader, the ZIP central directory and the worker\'s edges',
     abort.abort(new Error('closed'));
     await exited;
     (await blocks.next().catch((err) => err)).message.should.equal('closed');
+  });
+});
+
+describe('lib: sheet-reader, a worker that fails on its own', () => {
+  const threads = require('node:worker_threads');
+  const { sheetRowBlocks, sheetWorkers } = require('../../dist/src/lib/sheet-reader.js');
+  const RealWorker = threads.Worker;
+  /** The reader's next worker runs `code` (or the real reader with `limits`) instead: a real thread that fails. */
+  const nextWorker = ({ code, limits }) => {
+    threads.Worker = class extends RealWorker {
+      constructor(file, options) {
+        super(code ?? file, { ...options, eval: code !== undefined, resourceLimits: limits });
+      }
+    };
+  };
+  afterEach(() => {
+    threads.Worker = RealWorker;
+  });
+  const readAll = async (workbook) => {
+    for await (const block of sheetRowBlocks(workbook, 'w.xlsx')) block.should.be.an.Array();
+  };
+
+  it('reports a worker that runs out of memory as TOO_LARGE, naming the document', async () => {
+    const workbook = await xlsx(Array.from({ length: 20000 }, (_, n) => [`r${n} some text`, n]));
+    nextWorker({ limits: { maxOldGenerationSizeMb: 4, maxYoungGenerationSizeMb: 1 } });
+    (await rejection(readAll(workbook))).should.match({
+      code: 'TOO_LARGE',
+      message: 'Document "w.xlsx" is a workbook too large to read as rows: its sheet did not fit in memory. Use the file format, or export it as CSV.',
+    });
+  });
+
+  it('reports a worker that crashes with its own error, not only its exit', async () => {
+    nextWorker({ code: 'throw new Error("boom")' });
+    (await rejection(readAll(await xlsx([['a']])))).should.match({
+      code: 'BAD_RESPONSE', message: 'Document "w.xlsx" is not a readable XLSX workbook (boom).',
+    });
+  });
+
+  it('reports a worker that stops without a word with its exit code', async () => {
+    nextWorker({ code: 'process.exit(3)' });
+    (await rejection(readAll(await xlsx([['a']])))).should.match({
+      code: 'BAD_RESPONSE', message: 'Document "w.xlsx" is not a readable XLSX workbook (its reader stopped with code 3).',
+    });
+  });
+
+  it('reports a worker that stopped while the caller held its block, at the next block', async () => {
+    nextWorker({
+      code: `const { parentPort } = require('node:worker_threads');
+        parentPort.postMessage({ type: 'ready', threadId: 1 });
+        parentPort.on('message', () => { parentPort.postMessage({ type: 'rows', rows: [['x']], threadId: 1 }); process.exit(5); });`,
+    });
+    const blocks = sheetRowBlocks(await xlsx([['a']]), 'w.xlsx');
+    (await blocks.next()).value.should.eql([['x']]);
+    // The worker is gone before the next block is asked for.
+    while (sheetWorkers.running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    (await blocks.next().catch((err) => err)).should.match({
+      code: 'BAD_RESPONSE', message: 'Document "w.xlsx" is not a readable XLSX workbook (its reader stopped with code 5).',
+    });
+  });
+
+  it('leaves no listener of its own on the worker from one block to the next (a long sheet would warn of a leak)', async () => {
+    let worker;
+    threads.Worker = class extends RealWorker {
+      constructor(file, options) {
+        super(file, options);
+        worker = this;
+      }
+    };
+    const counts = [];
+    for await (const block of sheetRowBlocks(await xlsx(Array.from({ length: 1200 }, (_, n) => [`r${n}`])), 'w.xlsx')) {
+      counts.push([block.length, worker.listenerCount('message'), worker.listenerCount('exit')]);
+    }
+    // Between blocks only the listener that records how the worker ended stays.
+    counts.should.eql([[500, 0, 1], [500, 0, 1], [200, 0, 1]]);
+  });
+
+  it('names the document and the reader\'s own words when the workbook is unreadable', async () => {
+    (await rejection(readAll(Buffer.from('PK\x03\x04 not really')))).should.match({
+      code: 'BAD_RESPONSE', message: /^Document "w\.xlsx" is not a readable XLSX workbook \(.+\)\.$/,
+    });
   });
 });
