@@ -102,6 +102,14 @@ describe('settings rules (rules.ts)', () => {
         (() => hostList(`good.example, ${bad}`)).should.throw(bad.toLowerCase());
       }
       breaks({ kind: 'hostList' }, 'ok.example, *.com').should.equal('holds "*.com", which is not a host name');
+    });
+
+    it('hostList: a label of 2 to 63 characters, a port from 1 to 65535', () => {
+      const label = (n) => `a${'b'.repeat(n - 2)}c`;
+      for (const ok of ['ab.cd', `${label(63)}.example`, `files.${label(63)}`, `*.${label(63)}.example`, 'a.example:1', 'a.example:65535', 'http://ab.cd:8']) {
+        hostList(ok).should.eql([ok], ok);
+      }
+      for (const bad of [`${label(64)}.example`, `files.${label(64)}`, 'a.example:123456', 'ab-.cd', 'ab.-cd']) (() => hostList(bad)).should.throw(bad);
       (breaks({ kind: 'hostList' }, 'ok.example, *.cdn.example') === undefined).should.be.true();
     });
 
@@ -212,6 +220,24 @@ describe('settings rules (rules.ts)', () => {
       (problemOf(waitForJob, 'maxInterval', saved({ interval: 'x', maxInterval: 2 })) === undefined).should.be.true();
       const unlabelled = { ...waitForJob, settings: { ...waitForJob.settings, interval: { ...waitForJob.settings.interval, label: undefined } } };
       problemOf(unlabelled, 'maxInterval', saved({ interval: 5, maxInterval: 1 })).message.should.equal('Max interval (s) must not be below interval.');
+    });
+
+    it('changes only needs a row format and key columns: each unmet need is said on it, with the value it found', () => {
+      const changes = (def) => problemOf(fetchOutput, 'changes', saved({ changes: 'changed', ...def }));
+      changes({ format: 'json', keyColumns: 'Order No' }).should.eql({
+        setting: 'changes', key: 'errors.changesFormat', message: 'Changes only works with Hand on as rows or stream rows, not json.',
+      });
+      // An empty format is its default, and the message names that.
+      changes({ format: '', keyColumns: 'Order No' }).message.should.equal('Changes only works with Hand on as rows or stream rows, not auto.');
+      for (const keyColumns of [undefined, '', ' , ,']) {
+        changes({ format: 'rows', keyColumns }).should.eql({
+          setting: 'changes', key: 'errors.changesKeys', message: 'Changes only needs Key columns: the columns that identify a row, e.g. Order No.',
+        }, String(keyColumns));
+      }
+      for (const format of ['rows', 'stream-rows']) (changes({ format, keyColumns: 'Order No' }) === undefined).should.be.true(format);
+      // Every row (the default) needs nothing.
+      (problemOf(fetchOutput, 'changes', saved({ changes: 'all', format: 'json' })) === undefined).should.be.true();
+      (problemOf(fetchOutput, 'changes', saved({ format: 'json' })) === undefined).should.be.true();
     });
 
     it('a config node reference and an unknown setting have no problem; every problem is listed in the spec order', () => {
