@@ -15,6 +15,10 @@ describe('lib: any-endpoint requests', () => {
     for (const bad of ['get', 'post', ' GET', 'HEAD', 'OPTIONS', 'CONNECT', 'GET ME']) (() => readMethod(bad)).should.throw({ code: 'BAD_INPUT' });
   });
 
+  it('sends msg.payload as the body of POST, PUT and PATCH only (CONTRACT.md, aims360-request)', () => {
+    request.METHODS.filter((method) => request.BODY_METHODS.includes(method)).should.eql(['POST', 'PUT', 'PATCH']);
+  });
+
   it('needs a path as text', () => {
     readPath(' reports/v1.0/exportdata ').should.equal('reports/v1.0/exportdata');
     for (const bad of [undefined, '', '  ', 5, {}]) (() => readPath(bad)).should.throw({ code: 'BAD_INPUT' });

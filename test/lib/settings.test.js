@@ -175,6 +175,17 @@ describe('settings parity: deploy check, lib reader and editor agree on every se
     }
   }
 
+  it('a node dropped from the palette, as the dialog fills it, lacks only what it must be told: an export\'s Source and View name, a request\'s path', () => {
+    const { savedProblems } = require('../../dist/src/lib/rules.js');
+    const lacking = {};
+    for (const { type, spec } of NODES) {
+      const node = Object.fromEntries(Object.entries(editor[type]).filter(([, d]) => 'value' in d).map(([name, d]) => [name, d.value]));
+      const problems = savedProblems(spec, node).map((p) => p.setting);
+      if (problems.length) lacking[type] = problems;
+    }
+    lacking.should.eql({ 'aims360-export': ['source', 'viewName'], 'aims360-request': ['path'] });
+  });
+
   it('every label names its setting in the runtime catalogue (src/locales/en-US/rules.json)', () => {
     const { englishTemplate } = require('../../dist/src/lib/messages.js');
     const missing = NODES.flatMap(({ type, spec }) => Object.entries(spec.settings)
