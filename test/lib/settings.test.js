@@ -203,6 +203,13 @@ describe('settings parity: deploy check, lib reader and editor agree on every se
     readExportSettings({ ...GOOD_VIEW, scope: 'peopleinorganization' }).scope.should.equal('PeopleInOrganization');
   });
 
+  it('the export\'s endpoint path is a path under the base URL, whole: no spaces, query or scheme anywhere in it', () => {
+    for (const ok of ['/reports/v2.0/reports/exportdata', 'reports/v2/x', '/a/b/']) readExportSettings({ ...GOOD_VIEW, path: ok }).path.should.equal(ok);
+    for (const bad of [' /reports/x', 'reports/a b', '/x?y=1', '/x/ y', 'https://x.example/y']) {
+      (() => readExportSettings({ ...GOOD_VIEW, path: bad })).should.throw({ code: 'BAD_INPUT', message: 'The endpoint path is not in the expected form.' }, bad);
+    }
+  });
+
   it('values only a typed input gives (from the message) are refused by the lib with the rule\'s words', () => {
     for (const [value, words] of [[5, 'Source must be text.'], [['Orders'], 'Source must be text.'], [{}, 'Source must be text.'], [null, 'Source is required.']]) {
       (() => readExportSettings({ ...GOOD_VIEW, source: value })).should.throw({ code: 'BAD_INPUT', message: words });
