@@ -268,6 +268,8 @@ describe('settings rules (rules.ts)', () => {
       valueOf(fetchOutput, 'documents', saved({})).should.equal('first');
       valueOf(fetchOutput, 'maxSizeMB', saved({})).should.equal(100);
       valueOf(fetchOutput, 'rowsPerMessage', saved({})).should.equal(1000);
+      // Changes only is off: every row is handed on (CONTRACT.md, "Changes only").
+      valueOf(fetchOutput, 'changes', saved({})).should.equal('all');
     });
 
     it('every typed setting offers msg, flow and global beside its literal type, which is one of its types', () => {

@@ -186,6 +186,14 @@ describe('settings parity: deploy check, lib reader and editor agree on every se
     lacking.should.eql({ 'aims360-export': ['source', 'viewName'], 'aims360-request': ['path'] });
   });
 
+  it('a new node switched to the file format lacks its Directory, and only that', () => {
+    const { savedProblems } = require('../../dist/src/lib/rules.js');
+    for (const { type, spec } of NODES.filter((n) => n.spec.settings.directory)) {
+      const node = { ...Object.fromEntries(Object.entries(editor[type]).filter(([, d]) => 'value' in d).map(([name, d]) => [name, d.value])), ...GOOD_VIEW, format: 'file' };
+      savedProblems(spec, node).map((p) => p.setting).should.eql(['directory'], type);
+    }
+  });
+
   it('every label names its setting in the runtime catalogue (src/locales/en-US/rules.json)', () => {
     const { englishTemplate } = require('../../dist/src/lib/messages.js');
     const missing = NODES.flatMap(({ type, spec }) => Object.entries(spec.settings)
