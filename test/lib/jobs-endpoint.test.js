@@ -81,6 +81,16 @@ describe('lib: job queries (jobs-endpoint)', () => {
     result.nextLink.should.equal(`${BASE}/x?$skip=2`);
   });
 
+  it('queryJobs takes a nextLink only as text: any other value ends the list', async () => {
+    for (const next of [5, true, { href: '/x' }]) {
+      const client = scriptedClient({ value: [{ jobId: 'a' }], '@odata.nextLink': next });
+      const result = await queryJobs(client, {}, 5);
+      result.jobs.map((j) => j.jobId).should.eql(['a'], JSON.stringify(next));
+      should(result.nextLink).be.undefined();
+      client.calls.should.have.length(1);
+    }
+  });
+
   it('queryJobs answers BAD_RESPONSE for a nextLink that is not a URL', async () => {
     const client = scriptedClient({ value: [{ jobId: 'a' }], '@odata.nextLink': 'http://[not a host' });
     const err = await rejection(queryJobs(client, {}, 5));
