@@ -47,6 +47,10 @@ describe('settings rules (rules.ts)', () => {
       breaks({ kind: 'number', max: 10 }, 11).should.equal('must be a number of at most 10');
       breaks({ kind: 'number' }, 'x').should.equal('must be a number');
       breaks({ kind: 'number', integer: true }, 0.5).should.equal('must be a whole number');
+      // An infinite bound is no bound, and goes unsaid.
+      breaks({ kind: 'number', min: -Infinity, max: Infinity }, 'x').should.equal('must be a number');
+      breaks({ kind: 'number', min: 0, max: Infinity }, -1).should.equal('must be a number of at least 0');
+      breaks({ kind: 'number', min: -Infinity, max: 9 }, 10).should.equal('must be a number of at most 9');
     });
 
     it('keeps a value within its bounds, integer where asked, and says why not', () => {
@@ -257,6 +261,8 @@ describe('settings rules (rules.ts)', () => {
       valueOf(waitForJob, 'maxInterval', saved({})).should.equal(60);
       valueOf(waitForJob, 'timeout', saved({})).should.equal(3600);
       valueOf(fetchOutput, 'jobId', saved({ jobId: '  ' })).should.equal('  ');
+      // Text too: a criteria version of spaces is the default one.
+      valueOf(specs['aims360-export'], 'criteriaVersion', saved({ criteriaVersion: '   ' })).should.equal('v1.0');
       // Unknown to the spec: as saved.
       valueOf(fetchOutput, 'other', saved({ other: '' })).should.equal('');
     });
@@ -339,6 +345,16 @@ describe('node specs: settings version and migration', () => {
     steps.length = 0;
     migrate(spec, {}).should.eql({ version: 3, a: 1, c: 2 });
     steps.should.eql([0, 1, 2]);
+  });
+
+  it('runs no step past the spec\'s own version, and a version without a step of its own only stamps it', () => {
+    const ran = [];
+    const base = specs['aims360-rerun-job'];
+    // A step written for the next version, before that version is released.
+    const early = { ...base, version: 1, migrations: [(d) => (ran.push(0), d), (d) => (ran.push(1), { ...d, next: true })] };
+    migrate(early, {}).should.eql({ version: 1 });
+    ran.should.eql([0]);
+    migrate({ ...base, version: 1, migrations: [] }, { a: 1 }).should.eql({ a: 1, version: 1 });
   });
 
   it('export: a node saved before the mode existed gets the data mode', () => {
