@@ -38,7 +38,9 @@ describe('lib: job queries (jobs-endpoint)', () => {
   });
 
   it('fetchJob answers JOB_NOT_FOUND for an empty list, BAD_RESPONSE without one', async () => {
-    (await rejection(fetchJob(scriptedClient({ value: [] }), 'job-gone'))).code.should.equal('JOB_NOT_FOUND');
+    (await rejection(fetchJob(scriptedClient({ value: [] }), 'job-gone'))).should.match({
+      code: 'JOB_NOT_FOUND', message: 'AIMS360 knows no job job-gone: check the id, or the job was purged.',
+    });
     const err = await rejection(fetchJob(scriptedClient({ items: [] }), 'job-x'));
     err.code.should.equal('BAD_RESPONSE');
     err.message.should.match(/"value" list/);
