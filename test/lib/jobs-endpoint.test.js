@@ -55,7 +55,9 @@ describe('lib: job queries (jobs-endpoint)', () => {
     const result = await queryJobs(client, { filter: "jobStatus eq 'Failed'" }, 5);
     result.jobs.map((j) => j.jobId).should.eql(['a', 'b']);
     should(result.nextLink).be.undefined();
-    // Only the link's path and query are kept: the token never goes to another host.
+    // The first page is asked with the query; the next only by the link's path and query,
+    // so the token never goes to another host.
+    client.calls[0].should.eql({ target: JOBS_PATH, query: "$filter=jobStatus%20eq%20'Failed'" });
     client.calls[1].should.eql({ target: '/jobsmanagement/odata/v1.0/backgroundjob?$skip=1', query: undefined });
   });
 
