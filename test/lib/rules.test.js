@@ -293,6 +293,7 @@ describe('settings rules (rules.ts)', () => {
       fetchOutput.settings.directory.typed.should.containEql({ default: 'str', literal: 'str' });
       fetchOutput.settings.directory.typed.types.should.containEql('env');
       fetchOutput.settings.filename.typed.types.should.containEql('jsonata');
+      fetchOutput.settings.filename.typed.types.should.containEql('env');
     });
 
     it('every working node sits in the AIMS360 palette category and names the registered config node', () => {

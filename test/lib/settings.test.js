@@ -191,6 +191,8 @@ describe('settings parity: deploy check, lib reader and editor agree on every se
     for (const { type, spec } of NODES.filter((n) => n.spec.settings.directory)) {
       const node = { ...Object.fromEntries(Object.entries(editor[type]).filter(([, d]) => 'value' in d).map(([name, d]) => [name, d.value])), ...GOOD_VIEW, format: 'file' };
       savedProblems(spec, node).map((p) => p.setting).should.eql(['directory'], type);
+      // No file name: the file keeps the name AIMS360 gave the document.
+      node.filename.should.equal('', type);
     }
   });
 
