@@ -146,6 +146,7 @@ describe('settings rules (rules.ts)', () => {
       problemOf(waitForJob, 'progress', saved({ progress: 'yes' })).should.eql({
         setting: 'progress', key: 'errors.progress', message: 'progress must be true or false.',
       });
+      problemOf(fetchOutput, 'typedValues', saved({ typedValues: 'yes' })).message.should.equal('Typed values must be true or false.');
       problemOf(fetchOutput, 'rowsPerMessage', saved({ format: 'stream-rows', rowsPerMessage: 1.5 })).message
         .should.equal('Block size (rows per message) must be a whole number from 1 to 1000000.');
       problemOf(waitForJob, 'interval', saved({ interval: 0.01 })).message.should.equal('Interval (s) must be a number of at least 0.05.');

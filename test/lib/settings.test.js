@@ -201,6 +201,10 @@ describe('settings parity: deploy check, lib reader and editor agree on every se
     const missing = NODES.flatMap(({ type, spec }) => Object.entries(spec.settings)
       .filter(([, s]) => s.label && englishTemplate(`aims360.settings.${s.label}`) === undefined).map(([name]) => `${type} ${name}`));
     missing.should.eql([]);
+    // Only a few checkboxes go by their property name.
+    const unnamed = NODES.flatMap(({ type, spec }) => Object.entries(spec.settings)
+      .filter(([, s]) => !s.config && (s.rule || s.required) && !s.label).map(([name]) => `${type} ${name}`));
+    unnamed.should.eql(['aims360-wait-for-job progress', 'aims360-wait-for-job persist', 'aims360-rerun-job checkFirst', 'aims360-request retryPost', 'aims360-export progress', 'aims360-export persist']);
   });
 
   it('a scope written with spaces is refused everywhere: deploy, lib, editor', () => {
