@@ -1,5 +1,6 @@
 // src/lib/job-id.ts: a message's job id found (msg.jobId, then msg.payload's), and checked
 // before it goes into a query (BAD_INPUT, with a message that says what to fix).
+const path = require('node:path');
 const should = require('should');
 const { checkJobId, findJobId, jobIdSource } = require('../../dist/src/lib/job-id.js');
 const { problemOf } = require('../../dist/src/lib/rules.js');
@@ -45,6 +46,19 @@ describe('lib: job ids (job-id)', () => {
     problemText(atDeploy).should.equal(said);
     // The dialog shows its key's text, from the same catalogue.
     atDeploy.key.should.equal('aims360.rules.jobId');
+  });
+
+  it('every node that takes a job id offers the types CONTRACT.md lists, msg by default', () => {
+    const PACKAGE = require('../../package.json');
+    let seen = 0;
+    for (const file of Object.values(PACKAGE['node-red'].nodes)) {
+      const { spec } = require(`../../${path.dirname(file)}/spec.js`);
+      if (!spec.settings.jobId) continue;
+      seen++;
+      [...spec.settings.jobId.typed.types].sort().should.eql(['env', 'flow', 'global', 'jsonata', 'msg', 'str'], spec.type);
+      spec.settings.jobId.typed.default.should.equal('msg', spec.type);
+    }
+    seen.should.be.above(3);
   });
 
   it('names where a Job ID property read the id, for the message that says it found none', () => {

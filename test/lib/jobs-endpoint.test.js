@@ -38,7 +38,9 @@ describe('lib: job queries (jobs-endpoint)', () => {
   });
 
   it('fetchJob answers JOB_NOT_FOUND for an empty list, BAD_RESPONSE without one', async () => {
-    (await rejection(fetchJob(scriptedClient({ value: [] }), 'job-gone'))).code.should.equal('JOB_NOT_FOUND');
+    (await rejection(fetchJob(scriptedClient({ value: [] }), 'job-gone'))).should.match({
+      code: 'JOB_NOT_FOUND', message: 'AIMS360 knows no job job-gone: check the id, or the job was purged.',
+    });
     const err = await rejection(fetchJob(scriptedClient({ items: [] }), 'job-x'));
     err.code.should.equal('BAD_RESPONSE');
     err.message.should.match(/"value" list/);
@@ -53,7 +55,9 @@ describe('lib: job queries (jobs-endpoint)', () => {
     const result = await queryJobs(client, { filter: "jobStatus eq 'Failed'" }, 5);
     result.jobs.map((j) => j.jobId).should.eql(['a', 'b']);
     should(result.nextLink).be.undefined();
-    // Only the link's path and query are kept: the token never goes to another host.
+    // The first page is asked with the query; the next only by the link's path and query,
+    // so the token never goes to another host.
+    client.calls[0].should.eql({ target: JOBS_PATH, query: "$filter=jobStatus%20eq%20'Failed'" });
     client.calls[1].should.eql({ target: '/jobsmanagement/odata/v1.0/backgroundjob?$skip=1', query: undefined });
   });
 
@@ -79,6 +83,16 @@ describe('lib: job queries (jobs-endpoint)', () => {
     const result = await queryJobs(client, {}, 2);
     result.jobs.should.have.length(2);
     result.nextLink.should.equal(`${BASE}/x?$skip=2`);
+  });
+
+  it('queryJobs takes a nextLink only as text: any other value ends the list', async () => {
+    for (const next of [5, true, { href: '/x' }]) {
+      const client = scriptedClient({ value: [{ jobId: 'a' }], '@odata.nextLink': next });
+      const result = await queryJobs(client, {}, 5);
+      result.jobs.map((j) => j.jobId).should.eql(['a'], JSON.stringify(next));
+      should(result.nextLink).be.undefined();
+      client.calls.should.have.length(1);
+    }
   });
 
   it('queryJobs answers BAD_RESPONSE for a nextLink that is not a URL', async () => {

@@ -26,4 +26,8 @@ describe('lib: OData building', () => {
     pathAndQuery('https://evil.example.com/jobsmanagement/odata/v1.0/backgroundjob?$skip=100').should.equal('/jobsmanagement/odata/v1.0/backgroundjob?$skip=100');
     pathAndQuery('/x?y=1').should.equal('/x?y=1');
   });
+
+  it('answers BAD_RESPONSE for a nextLink that is not a URL', () => {
+    (() => pathAndQuery('http://[not a host')).should.throw({ code: 'BAD_RESPONSE', message: /nextLink/ });
+  });
 });

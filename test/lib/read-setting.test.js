@@ -1,7 +1,8 @@
 // src/lib/read-setting.ts: numbers and booleans as the editor saves them (text or values), their
 // defaults, and the message that names a setting and the range it must keep to.
 require('should');
-const { readNumber, readBoolean, readNumberSetting } = require('../../dist/src/lib/read-setting.js');
+const { readNumber, readBoolean, readNumberSetting, readSetting } = require('../../dist/src/lib/read-setting.js');
+const { jobIdSetting } = require('../../dist/src/lib/settings.js');
 const { badInput } = require('../support/lib');
 
 describe('lib: reading a setting by its rule', () => {
@@ -50,5 +51,24 @@ describe('lib: a number setting and its label', () => {
       .should.throw(badInput('Interval (s) must be a number of at least 1.'));
     (() => readNumberSetting('x', { value: 5, label: 'top' })).should.throw(badInput('Top must be a number.'));
     readNumberSetting('', { value: 5 }).should.equal(5);
+  });
+});
+
+describe('lib: one value read by its setting (readSetting)', () => {
+  it('gives a choice back spelt as listed, whatever case it came in', () => {
+    const format = { value: 'CSV', rule: { kind: 'oneOf', values: ['CSV', 'Excel'], ignoreCase: true } };
+    readSetting(format, 'excel').should.equal('Excel');
+    readSetting(format, '').should.equal('CSV');
+    (() => readSetting(format, 'pdf')).should.throw(badInput('value must be one of CSV, Excel, not "pdf".'));
+  });
+
+  it('names an unlabelled setting "value", or the name it is given', () => {
+    (() => readSetting({ value: 1, rule: { kind: 'number', min: 1 } }, 0)).should.throw(badInput('value must be a number of at least 1.'));
+    (() => readSetting({ value: 1, rule: { kind: 'number', min: 1 } }, 0, 'Top')).should.throw(badInput('Top must be a number of at least 1.'));
+  });
+
+  it('checks a typed setting\'s value (a typed input already evaluated it) as its literal type\'s', () => {
+    (() => readSetting(jobIdSetting(), 'a b')).should.throw(badInput('The job id may hold only letters, digits, "-" and "_", at most 128 characters.'));
+    readSetting(jobIdSetting(), 'job-1').should.equal('job-1');
   });
 });

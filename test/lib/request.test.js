@@ -15,6 +15,10 @@ describe('lib: any-endpoint requests', () => {
     for (const bad of ['get', 'post', ' GET', 'HEAD', 'OPTIONS', 'CONNECT', 'GET ME']) (() => readMethod(bad)).should.throw({ code: 'BAD_INPUT' });
   });
 
+  it('sends msg.payload as the body of POST, PUT and PATCH only (CONTRACT.md, aims360-request)', () => {
+    request.METHODS.filter((method) => request.BODY_METHODS.includes(method)).should.eql(['POST', 'PUT', 'PATCH']);
+  });
+
   it('needs a path as text', () => {
     readPath(' reports/v1.0/exportdata ').should.equal('reports/v1.0/exportdata');
     for (const bad of [undefined, '', '  ', 5, {}]) (() => readPath(bad)).should.throw({ code: 'BAD_INPUT' });
@@ -24,6 +28,8 @@ describe('lib: any-endpoint requests', () => {
     encodeQuery({ $filter: "jobStatus eq 'Failed'", $top: 5, flag: true, a: ['x y', 'z+'], none: null, gone: undefined })
       .should.equal("%24filter=jobStatus%20eq%20'Failed'&%24top=5&flag=true&a=x%20y&a=z%2B");
     (encodeQuery(undefined) === undefined).should.be.true();
+    // A query of null (as JSON gives it): no query, as when none is set.
+    (encodeQuery(null) === undefined).should.be.true();
     (encodeQuery('') === undefined).should.be.true();
     (encodeQuery({}) === undefined).should.be.true();
     for (const bad of ['a=b', 5, [1], Buffer.from('x'), { a: { b: 1 } }, { a: [{}] }, { n: NaN }]) {

@@ -47,6 +47,10 @@ describe('settings rules (rules.ts)', () => {
       breaks({ kind: 'number', max: 10 }, 11).should.equal('must be a number of at most 10');
       breaks({ kind: 'number' }, 'x').should.equal('must be a number');
       breaks({ kind: 'number', integer: true }, 0.5).should.equal('must be a whole number');
+      // An infinite bound is no bound, and goes unsaid.
+      breaks({ kind: 'number', min: -Infinity, max: Infinity }, 'x').should.equal('must be a number');
+      breaks({ kind: 'number', min: 0, max: Infinity }, -1).should.equal('must be a number of at least 0');
+      breaks({ kind: 'number', min: -Infinity, max: 9 }, 10).should.equal('must be a number of at most 9');
     });
 
     it('keeps a value within its bounds, integer where asked, and says why not', () => {
@@ -102,6 +106,14 @@ describe('settings rules (rules.ts)', () => {
         (() => hostList(`good.example, ${bad}`)).should.throw(bad.toLowerCase());
       }
       breaks({ kind: 'hostList' }, 'ok.example, *.com').should.equal('holds "*.com", which is not a host name');
+    });
+
+    it('hostList: a label of 2 to 63 characters, a port from 1 to 65535', () => {
+      const label = (n) => `a${'b'.repeat(n - 2)}c`;
+      for (const ok of ['ab.cd', `${label(63)}.example`, `files.${label(63)}`, `*.${label(63)}.example`, 'a.example:1', 'a.example:65535', 'http://ab.cd:8']) {
+        hostList(ok).should.eql([ok], ok);
+      }
+      for (const bad of [`${label(64)}.example`, `files.${label(64)}`, 'a.example:123456', 'ab-.cd', 'ab.-cd']) (() => hostList(bad)).should.throw(bad);
       (breaks({ kind: 'hostList' }, 'ok.example, *.cdn.example') === undefined).should.be.true();
     });
 
@@ -134,6 +146,7 @@ describe('settings rules (rules.ts)', () => {
       problemOf(waitForJob, 'progress', saved({ progress: 'yes' })).should.eql({
         setting: 'progress', key: 'errors.progress', message: 'progress must be true or false.',
       });
+      problemOf(fetchOutput, 'typedValues', saved({ typedValues: 'yes' })).message.should.equal('Typed values must be true or false.');
       problemOf(fetchOutput, 'rowsPerMessage', saved({ format: 'stream-rows', rowsPerMessage: 1.5 })).message
         .should.equal('Block size (rows per message) must be a whole number from 1 to 1000000.');
       problemOf(waitForJob, 'interval', saved({ interval: 0.01 })).message.should.equal('Interval (s) must be a number of at least 0.05.');
@@ -214,6 +227,24 @@ describe('settings rules (rules.ts)', () => {
       problemOf(unlabelled, 'maxInterval', saved({ interval: 5, maxInterval: 1 })).message.should.equal('Max interval (s) must not be below interval.');
     });
 
+    it('changes only needs a row format and key columns: each unmet need is said on it, with the value it found', () => {
+      const changes = (def) => problemOf(fetchOutput, 'changes', saved({ changes: 'changed', ...def }));
+      changes({ format: 'json', keyColumns: 'Order No' }).should.eql({
+        setting: 'changes', key: 'errors.changesFormat', message: 'Changes only works with Hand on as rows or stream rows, not json.',
+      });
+      // An empty format is its default, and the message names that.
+      changes({ format: '', keyColumns: 'Order No' }).message.should.equal('Changes only works with Hand on as rows or stream rows, not auto.');
+      for (const keyColumns of [undefined, '', ' , ,']) {
+        changes({ format: 'rows', keyColumns }).should.eql({
+          setting: 'changes', key: 'errors.changesKeys', message: 'Changes only needs Key columns: the columns that identify a row, e.g. Order No.',
+        }, String(keyColumns));
+      }
+      for (const format of ['rows', 'stream-rows']) (changes({ format, keyColumns: 'Order No' }) === undefined).should.be.true(format);
+      // Every row (the default) needs nothing.
+      (problemOf(fetchOutput, 'changes', saved({ changes: 'all', format: 'json' })) === undefined).should.be.true();
+      (problemOf(fetchOutput, 'changes', saved({ format: 'json' })) === undefined).should.be.true();
+    });
+
     it('a config node reference and an unknown setting have no problem; every problem is listed in the spec order', () => {
       (problemOf(fetchOutput, 'server', saved({ server: '' })) === undefined).should.be.true();
       (problemOf(fetchOutput, 'nothing', saved({ nothing: 'x' })) === undefined).should.be.true();
@@ -231,6 +262,8 @@ describe('settings rules (rules.ts)', () => {
       valueOf(waitForJob, 'maxInterval', saved({})).should.equal(60);
       valueOf(waitForJob, 'timeout', saved({})).should.equal(3600);
       valueOf(fetchOutput, 'jobId', saved({ jobId: '  ' })).should.equal('  ');
+      // Text too: a criteria version of spaces is the default one.
+      valueOf(specs['aims360-export'], 'criteriaVersion', saved({ criteriaVersion: '   ' })).should.equal('v1.0');
       // Unknown to the spec: as saved.
       valueOf(fetchOutput, 'other', saved({ other: '' })).should.equal('');
     });
@@ -242,6 +275,8 @@ describe('settings rules (rules.ts)', () => {
       valueOf(fetchOutput, 'documents', saved({})).should.equal('first');
       valueOf(fetchOutput, 'maxSizeMB', saved({})).should.equal(100);
       valueOf(fetchOutput, 'rowsPerMessage', saved({})).should.equal(1000);
+      // Changes only is off: every row is handed on (CONTRACT.md, "Changes only").
+      valueOf(fetchOutput, 'changes', saved({})).should.equal('all');
     });
 
     it('every typed setting offers msg, flow and global beside its literal type, which is one of its types', () => {
@@ -259,6 +294,7 @@ describe('settings rules (rules.ts)', () => {
       fetchOutput.settings.directory.typed.should.containEql({ default: 'str', literal: 'str' });
       fetchOutput.settings.directory.typed.types.should.containEql('env');
       fetchOutput.settings.filename.typed.types.should.containEql('jsonata');
+      fetchOutput.settings.filename.typed.types.should.containEql('env');
     });
 
     it('every working node sits in the AIMS360 palette category and names the registered config node', () => {
@@ -311,6 +347,16 @@ describe('node specs: settings version and migration', () => {
     steps.length = 0;
     migrate(spec, {}).should.eql({ version: 3, a: 1, c: 2 });
     steps.should.eql([0, 1, 2]);
+  });
+
+  it('runs no step past the spec\'s own version, and a version without a step of its own only stamps it', () => {
+    const ran = [];
+    const base = specs['aims360-rerun-job'];
+    // A step written for the next version, before that version is released.
+    const early = { ...base, version: 1, migrations: [(d) => (ran.push(0), d), (d) => (ran.push(1), { ...d, next: true })] };
+    migrate(early, {}).should.eql({ version: 1 });
+    ran.should.eql([0]);
+    migrate({ ...base, version: 1, migrations: [] }, { a: 1 }).should.eql({ a: 1, version: 1 });
   });
 
   it('export: a node saved before the mode existed gets the data mode', () => {

@@ -175,11 +175,36 @@ describe('settings parity: deploy check, lib reader and editor agree on every se
     }
   }
 
+  it('a node dropped from the palette, as the dialog fills it, lacks only what it must be told: an export\'s Source and View name, a request\'s path', () => {
+    const { savedProblems } = require('../../dist/src/lib/rules.js');
+    const lacking = {};
+    for (const { type, spec } of NODES) {
+      const node = Object.fromEntries(Object.entries(editor[type]).filter(([, d]) => 'value' in d).map(([name, d]) => [name, d.value]));
+      const problems = savedProblems(spec, node).map((p) => p.setting);
+      if (problems.length) lacking[type] = problems;
+    }
+    lacking.should.eql({ 'aims360-export': ['source', 'viewName'], 'aims360-request': ['path'] });
+  });
+
+  it('a new node switched to the file format lacks its Directory, and only that', () => {
+    const { savedProblems } = require('../../dist/src/lib/rules.js');
+    for (const { type, spec } of NODES.filter((n) => n.spec.settings.directory)) {
+      const node = { ...Object.fromEntries(Object.entries(editor[type]).filter(([, d]) => 'value' in d).map(([name, d]) => [name, d.value])), ...GOOD_VIEW, format: 'file' };
+      savedProblems(spec, node).map((p) => p.setting).should.eql(['directory'], type);
+      // No file name: the file keeps the name AIMS360 gave the document.
+      node.filename.should.equal('', type);
+    }
+  });
+
   it('every label names its setting in the runtime catalogue (src/locales/en-US/rules.json)', () => {
     const { englishTemplate } = require('../../dist/src/lib/messages.js');
     const missing = NODES.flatMap(({ type, spec }) => Object.entries(spec.settings)
       .filter(([, s]) => s.label && englishTemplate(`aims360.settings.${s.label}`) === undefined).map(([name]) => `${type} ${name}`));
     missing.should.eql([]);
+    // Only a few checkboxes go by their property name.
+    const unnamed = NODES.flatMap(({ type, spec }) => Object.entries(spec.settings)
+      .filter(([, s]) => !s.config && (s.rule || s.required) && !s.label).map(([name]) => `${type} ${name}`));
+    unnamed.should.eql(['aims360-wait-for-job progress', 'aims360-wait-for-job persist', 'aims360-rerun-job checkFirst', 'aims360-request retryPost', 'aims360-export progress', 'aims360-export persist']);
   });
 
   it('a scope written with spaces is refused everywhere: deploy, lib, editor', () => {
@@ -190,6 +215,13 @@ describe('settings parity: deploy check, lib reader and editor agree on every se
     editor['aims360-export'].scope.validate.call({ type: 'aims360-export', ...node }, 'People in Organization', {}).should.equal('errors.scope');
     // Any case of the one word is read, and sent as the API spells it.
     readExportSettings({ ...GOOD_VIEW, scope: 'peopleinorganization' }).scope.should.equal('PeopleInOrganization');
+  });
+
+  it('the export\'s endpoint path is a path under the base URL, whole: no spaces, query or scheme anywhere in it', () => {
+    for (const ok of ['/reports/v2.0/reports/exportdata', 'reports/v2/x', '/a/b/']) readExportSettings({ ...GOOD_VIEW, path: ok }).path.should.equal(ok);
+    for (const bad of [' /reports/x', 'reports/a b', '/x?y=1', '/x/ y', 'https://x.example/y']) {
+      (() => readExportSettings({ ...GOOD_VIEW, path: bad })).should.throw({ code: 'BAD_INPUT', message: 'The endpoint path is not in the expected form.' }, bad);
+    }
   });
 
   it('values only a typed input gives (from the message) are refused by the lib with the rule\'s words', () => {
