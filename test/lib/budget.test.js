@@ -147,6 +147,14 @@ describe('lib: the request budget on its own (RequestBudget, on a fake clock)', 
   };
   /** Lets the promise callbacks of what happened so far run, the clock standing still. */
   const settle = () => clock.tickAsync(0);
+  /** A budget of one a second whose first turn ('first') was given and answered: its window runs. */
+  const firstAnswered = async () => {
+    const one = budgetOf(1);
+    one.take('first');
+    await settle();
+    one.budget.answered(one.turns.first);
+    return one;
+  };
 
   beforeEach(() => {
     clock = sinon.useFakeTimers({ now: 1_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
@@ -220,10 +228,7 @@ describe('lib: the request budget on its own (RequestBudget, on a fake clock)', 
   });
 
   it('gives a background poll its turn only after the polls before it, and a one-off request before them', async () => {
-    const { budget, given, turns, take } = budgetOf(1);
-    take('first');
-    await settle();
-    budget.answered(turns.first);
+    const { budget, given, turns, take } = await firstAnswered();
     take('poll-1', 'background');
     await settle();
     given.should.eql(['first']);
@@ -257,10 +262,7 @@ describe('lib: the request budget on its own (RequestBudget, on a fake clock)', 
   });
 
   it('a background poll waits for the one-off requests already waiting, even with room', async () => {
-    const { budget, given, turns, take } = budgetOf(1);
-    take('first');
-    await settle();
-    budget.answered(turns.first);
+    const { given, take } = await firstAnswered();
     take('one-off', 'oneOff');
     take('poll-1', 'background');
     await settle();
@@ -271,10 +273,7 @@ describe('lib: the request budget on its own (RequestBudget, on a fake clock)', 
   });
 
   it('a one-off request does not wait for background polls ahead of it when there is room', async () => {
-    const { budget, given, turns, take } = budgetOf(1);
-    take('first');
-    await settle();
-    budget.answered(turns.first);
+    const { budget, given, take } = await firstAnswered();
     take('poll', 'background');
     clock.setSystemTime(Date.now() + 1000);
     take('one-off');
