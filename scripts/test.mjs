@@ -44,11 +44,18 @@ function run({ name, files }) {
     child.on('close', (code, signal) => {
       const minutes = ((Date.now() - started) / 60000).toFixed(1);
       process.stdout.write(`\n===== ${name}: ${files.length} files, ${minutes} min, ${signal ?? `exit ${code}`}\n`);
-      process.stdout.write(Buffer.concat(output));
-      resolve(code === 0);
+      const report = Buffer.concat(output).toString();
+      process.stdout.write(report);
+      resolve({ name, passed: code === 0, report });
     });
   });
 }
 
-const passed = await Promise.all(halves.map(run));
-process.exitCode = passed.every(Boolean) ? 0 : 1;
+const results = await Promise.all(halves.map(run));
+// CI may keep only the end of the output: a failed half's failures are repeated last.
+for (const { name, report } of results.filter((result) => !result.passed)) {
+  const start = report.search(/^ +\d+ failing/m);
+  const failures = start >= 0 ? report.slice(start) : report.slice(-4000);
+  process.stdout.write(`\n===== ${name} failed; its failures again:\n${failures}\n`);
+}
+process.exitCode = results.every((result) => result.passed) ? 0 : 1;
