@@ -79,7 +79,7 @@ async function control(sim, method, route, body) {
  * Adds jobs that all start running at one moment a few seconds ahead, whatever
  * the time it takes to add them; resolves id → completion time (ms since epoch).
  */
-async function addJobs(sim, prefix, count, runMs, patch) {
+async function addJobs(sim, prefix, count, runMs, forced) {
   const ends = new Map();
   const runningAt = Date.now() + 3000 + count;
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-6576767c-a264-4fc5-${String(i).padStart(12, '0')}`);
@@ -89,9 +89,8 @@ async function addJobs(sim, prefix, count, runMs, patch) {
       // Adding many jobs can outlast the lead time: those added late start at once.
       const queuedMs = Math.max(0, runningAt - Date.now());
       ends.set(jobId, Date.now() + queuedMs + run);
-      const added = control(sim, 'POST', 'jobs', { jobId, queuedMs, runMs: run });
-      // What the simulator forces (e.g. percentCompleted) is set on a job that exists.
-      return patch ? added.then(() => control(sim, 'PATCH', `jobs/${jobId}`, patch)) : added;
+      // `forced`: what the simulator forces from the start (e.g. percentCompleted).
+      return control(sim, 'POST', 'jobs', { jobId, queuedMs, runMs: run, ...forced });
     }));
   }
   return ends;

@@ -6,7 +6,7 @@ import type { CustomView } from './export-requests';
 import type { FaultSpec } from './faults';
 import { HttpError, parseJson, readBody, writeBody } from './http';
 import type { Simulator, SimConfig } from './index';
-import type { JobPatch, JobSpec } from './jobs';
+import type { JobPatch, NewJob } from './jobs';
 import type { RowEdits } from './tables';
 import { decodeSafe, SpecError } from './util';
 
@@ -95,7 +95,7 @@ export async function control(sim: Simulator, info: () => unknown, req: Incoming
       reply(200, info());
     } else if (a === 'jobs' && b === undefined) {
       if (method === 'GET') reply(200, sim.listJobs());
-      else if (method === 'POST') reply(201, sim.addJob((await json()) as JobSpec));
+      else if (method === 'POST') reply(201, sim.addJob((await json()) as NewJob));
       else notFound();
     } else if (a === 'jobs' && b !== undefined && c === undefined) {
       if (method === 'GET' || method === 'PATCH') {

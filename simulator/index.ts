@@ -17,6 +17,7 @@ import {
   type JobPatch,
   type JobRecord,
   type JobSpec,
+  type NewJob,
   type RenderContext,
 } from './jobs';
 import { control, ControlGuard, isLoopback } from './control';
@@ -26,7 +27,7 @@ import { queryJobs } from './query';
 import { decodeSafe, SpecError } from './util';
 import { EditedViews, type RowEdits, type RowObject } from './tables';
 
-export type { JobSpec, JobPatch } from './jobs';
+export type { JobSpec, JobPatch, NewJob } from './jobs';
 export type { DocSpec } from './documents';
 export type { FaultSpec } from './faults';
 export type { CustomView } from './export-requests';
@@ -169,7 +170,7 @@ export class Simulator {
 
   // ---- in-process control API ----
 
-  addJob(spec: JobSpec = {}): Record<string, unknown> {
+  addJob(spec: NewJob = {}): Record<string, unknown> {
     const job = createJob(spec, Date.now());
     this.jobs.set(job.id, job);
     return renderJob(job, this.renderCtx());

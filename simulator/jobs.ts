@@ -48,6 +48,9 @@ export interface JobPatch extends Omit<JobSpec, 'jobId'> {
   restart?: boolean;
 }
 
+/** What addJob takes: a spec, and a status or percent forced from the start. */
+export type NewJob = JobSpec & Pick<JobPatch, 'jobStatus' | 'percentCompleted'>;
+
 export interface JobRecord {
   id: string;
   spec: JobSpec;
@@ -112,9 +115,11 @@ export function validateSpec(spec: JobPatch): void {
   if (spec.documents !== undefined && !Array.isArray(spec.documents)) throw new SpecError('documents must be an array.');
 }
 
-export function createJob(input: JobSpec, now: number): JobRecord {
+/** A new job; `jobStatus` and `percentCompleted` are forced from the start, as setJob forces them. */
+export function createJob(input: NewJob, now: number): JobRecord {
   validateSpec(input);
-  const spec: JobSpec = { ...input };
+  const { jobStatus, percentCompleted, ...fields } = input;
+  const spec: JobSpec = { ...fields };
   if ((spec as { jobID?: string }).jobID && !spec.jobId) spec.jobId = (spec as { jobID?: string }).jobID;
   if (spec.jobId !== undefined && (typeof spec.jobId !== 'string' || spec.jobId === '')) throw new SpecError('jobId must be a non-empty string.');
   if (spec.documents && spec.documents.length > 0 && spec.responseType === undefined) spec.responseType = 'Publishlink';
@@ -132,6 +137,7 @@ export function createJob(input: JobSpec, now: number): JobRecord {
     requestGuid: newId(now),
   };
   job.docs = buildDocs(job, now);
+  force(job, { jobStatus, percentCompleted }, now);
   return job;
 }
 
@@ -152,6 +158,15 @@ export function patchJob(job: JobRecord, patch: JobPatch, now: number): void {
   if (rest.purged !== undefined) job.purged = rest.purged === true;
   if (rest.createdDate !== undefined) job.createdAt = Date.parse(rest.createdDate);
   if (rest.documents !== undefined || rest.responseType !== undefined) job.docs = buildDocs(job, now);
+  force(job, { jobStatus, percentCompleted }, now);
+  if (restart) restartJob(job, now);
+  // How late the simulator shows changes is no change of the job.
+  if (Object.keys(patch).some((key) => key !== 'modifiedLagMs')) job.modifiedAt = now;
+  job.version++;
+}
+
+/** A forced status or percent (undefined leaves it as it is, null returns it to the clock). */
+function force(job: JobRecord, { jobStatus, percentCompleted }: Pick<JobPatch, 'jobStatus' | 'percentCompleted'>, now: number): void {
   if (jobStatus !== undefined) {
     job.forcedStatus = jobStatus ?? undefined;
     const ends = jobStatus === 'Completed' || jobStatus === 'Failed';
@@ -159,10 +174,6 @@ export function patchJob(job: JobRecord, patch: JobPatch, now: number): void {
     job.forcedEndAt = ends ? (job.forcedEndAt ?? now) : undefined;
   }
   if (percentCompleted !== undefined) job.forcedPercent = percentCompleted ?? undefined;
-  if (restart) restartJob(job, now);
-  // How late the simulator shows changes is no change of the job.
-  if (Object.keys(patch).some((key) => key !== 'modifiedLagMs')) job.modifiedAt = now;
-  job.version++;
 }
 
 /** A rerun: same timings from now on, with rerunOutcome if one was given. */

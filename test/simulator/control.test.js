@@ -49,7 +49,17 @@ describe('AIMS360 simulator', function () {
       (await control('GET', '/jobs/h-1')).status.should.equal(404);
       (await control('PATCH', '/jobs/missing', {})).status.should.equal(404);
       (await control('POST', '/jobs', { outcome: 'Maybe' })).status.should.equal(400);
+      (await control('POST', '/jobs', { percentCompleted: -1 })).status.should.equal(400);
       (await control('POST', '/nowhere')).status.should.equal(404);
+    });
+
+    it('forces a status and a percent from the start when the new job asks for them', async () => {
+      const held = (await control('POST', '/jobs', { jobId: 'h-2', queuedMs: 0, runMs: 1000, jobStatus: 'Inprogress', percentCompleted: 50 })).body;
+      held.should.match({ jobStatus: 'Inprogress', percentCompleted: 50 });
+      // The clock would have ended it by now; what was forced holds, as setJob's does.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      (await filter("jobId eq 'h-2'")).body.value[0].should.match({ jobStatus: 'Inprogress', percentCompleted: 50 });
+      (await control('PATCH', '/jobs/h-2', { jobStatus: null, percentCompleted: null })).body.should.match({ jobStatus: 'Completed', percentCompleted: 100 });
     });
 
     it('manages faults, config, tokens, log and reset over HTTP', async () => {
