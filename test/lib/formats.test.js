@@ -865,6 +865,24 @@ describe('lib: formats, sweeping stale temporary files', () => {
     await out.sweepStaleParts(dir(), mtime + 2 * HOUR);
     fs.existsSync(file).should.be.true();
   });
+
+  it('sweeps the temporary file a failed download could not remove once it is stale, as nothing writes it any more', async () => {
+    const cut = new AimsError('NETWORK', 'The download was cut off before its end (ECONNRESET): try again.');
+    const client = fakeClient(() => ({ headers: csvType, body: body(['a\n', '1\n'], { cut }) }));
+    const realRm = fs.promises.rm;
+    fs.promises.rm = async () => {
+      throw Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' });
+    };
+    try {
+      (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir() }))).should.equal(cut);
+    } finally {
+      fs.promises.rm = realRm;
+    }
+    fs.readdirSync(dir()).should.have.length(1);
+    // The directory spelled otherwise is swept again (once per spelling), an hour and more later.
+    await out.sweepStaleParts(`${dir()}${path.sep}`, Date.now() + 2 * HOUR);
+    fs.readdirSync(dir()).should.eql([]);
+  });
 });
 
 describe('lib: formats, typed values only for CSV rows', () => {
