@@ -218,6 +218,23 @@ describe('lib/formats', () => {
       blocks.should.eql([[{ a: 1 }, { a: 2 }], [{ a: 3 }]]);
     });
 
+    it('hands on only the rows keep takes, asking it of each row with its number in the document from 1', async () => {
+      const values = ['v1', 'v2', 'v3', 'v4', 'v5'];
+      const documents = [
+        [serve(`a\n${values.join('\n')}\n`), { name: 'r.csv', type: 'csv' }],
+        [serve(await xlsx([['a'], ...values.map((v) => [v])]), {}), { name: 'w.xlsx', type: 'xlsx' }],
+      ];
+      for (const [client, info] of documents) {
+        const asked = [];
+        const keep = (row, number) => asked.push([row.a, number]) && number % 2 === 1;
+        const blocks = [];
+        const done = await fetch(client, info, { format: 'stream-rows', rowsPerMessage: 2, keep, onRows: (payload, parts) => blocks.push([payload, parts.count]) });
+        asked.should.eql(values.map((v, i) => [v, i + 1]), info.type);
+        blocks.should.eql([[[{ a: 'v1' }, { a: 'v3' }], undefined], [[{ a: 'v5' }], 2]], info.type);
+        done.payload.should.equal(3);
+      }
+    });
+
     it('names the CSV error of a streamed document', async () => {
       const err = await rejection(fetch(serve('a,b\n"x,1\n'), { name: 'bad.csv', type: 'csv' }, { format: 'stream-rows', onRows: () => {} }));
       err.should.match({ code: 'BAD_RESPONSE', message: 'Document "bad.csv" is not valid CSV: CSV_QUOTE_NOT_CLOSED.' });
@@ -864,6 +881,24 @@ describe('lib: formats, sweeping stale temporary files', () => {
     const file = part('1a2b1c3a', mtime);
     await out.sweepStaleParts(dir(), mtime + 2 * HOUR);
     fs.existsSync(file).should.be.true();
+  });
+
+  it('sweeps the temporary file a failed download could not remove once it is stale, as nothing writes it any more', async () => {
+    const cut = new AimsError('NETWORK', 'The download was cut off before its end (ECONNRESET): try again.');
+    const client = fakeClient(() => ({ headers: csvType, body: body(['a\n', '1\n'], { cut }) }));
+    const realRm = fs.promises.rm;
+    fs.promises.rm = async () => {
+      throw Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' });
+    };
+    try {
+      (await rejection(fetch(client, { name: 'r.csv', type: 'csv' }, { format: 'file', directory: dir() }))).should.equal(cut);
+    } finally {
+      fs.promises.rm = realRm;
+    }
+    fs.readdirSync(dir()).should.have.length(1);
+    // The directory spelled otherwise is swept again (once per spelling), an hour and more later.
+    await out.sweepStaleParts(`${dir()}${path.sep}`, Date.now() + 2 * HOUR);
+    fs.readdirSync(dir()).should.eql([]);
   });
 });
 
