@@ -8,6 +8,7 @@ const rules = require('../../dist/src/lib/rules.js');
 const { problems, savedProblems, migrate, versionOf, valueOf, typeOf, applies, toNumber, isHttpUrl, hostList } = rules;
 const { ruleText, problemText } = require('../../dist/src/lib/read-setting.js');
 const { JOB_ID } = require('../../dist/src/lib/settings.js');
+const { jobIdSource } = require('../../dist/src/lib/job-id.js');
 
 /** A broken rule's reason as the runtime words it (src/locales/en-US/rules.json), without a label. */
 const breaks = (rule, v) => {
@@ -151,6 +152,8 @@ describe('settings rules (rules.ts)', () => {
         .should.equal('Block size (rows per message) must be a whole number from 1 to 1000000.');
       problemOf(waitForJob, 'interval', saved({ interval: 0.01 })).message.should.equal('Interval (s) must be a number of at least 0.05.');
       problemOf(waitForJob, 'timeout', saved({ timeout: -1 })).message.should.equal('Timeout (s) must be a number of at least 0.');
+      problemOf(specs['aims360-job-events'], 'events', saved({ events: 'done' })).message
+        .should.equal('Events must name one or more of queued, started, completed and failed, separated by commas.');
     });
 
     it('quotes the wrong value of a list setting', () => {
@@ -209,6 +212,10 @@ describe('settings rules (rules.ts)', () => {
         (problemOf(fetchOutput, 'jobId', saved({ jobId: 'payload.id', jobIdType })) === undefined).should.be.true(String(jobIdType));
       }
       typeOf(fetchOutput.settings.jobId, 'jobId', saved({})).should.equal('msg');
+      // A new node's Job ID is empty: the id comes from the message's own places (msg.jobId, msg.payload).
+      for (const spec of [fetchOutput, waitForJob]) {
+        (jobIdSource(typeOf(spec.settings.jobId, 'jobId', saved({})), valueOf(spec, 'jobId', saved({}))) === undefined).should.be.true(spec.type);
+      }
       typeOf(fetchOutput.settings.jobId, 'jobId', saved({ jobIdType: 'flow' })).should.equal('flow');
       (typeOf(fetchOutput.settings.maxSizeMB, 'maxSizeMB', saved({ maxSizeMBType: 'msg' })) === undefined).should.be.true();
     });
