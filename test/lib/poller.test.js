@@ -926,6 +926,26 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
       polledAt(client, 'a').should.eql([20, 2020, 3020]);
     });
 
+    it('takes no pace from 0 % (not started) or 100 % (not yet read as Completed)', async () => {
+      const client = timed(progressing({ a: [0, 60, 70], b: [10, 100, 100] }));
+      poller = new JobPoller(client);
+      for (const id of ['a', 'b']) poller.wait(id, { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(30100);
+      // a's pace starts at 60 %: 10 % in 10 s ends long after its interval.
+      polledAt(client, 'a').should.eql([20, 10020, 20020, 30020]);
+      // b at 100 % but still running: asked again after its interval, not at once.
+      polledAt(client, 'b').should.eql([20, 10020, 20020, 30020]);
+    });
+
+    it('times the pace from when the percent was first seen, not from the poll that saw it again', async () => {
+      // 10 % at 20 ms and 10,020 ms, 60 % at 20,020 ms: 2.5 % a second, an end at 36,020 ms, after the interval.
+      const client = timed(progressing({ a: [10, 10, 60] }));
+      poller = new JobPoller(client);
+      poller.wait('a', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(30100);
+      polledAt(client, 'a').should.eql([20, 10020, 20020, 30020]);
+    });
+
     it('makes no guess while the request budget stretches polls', async () => {
       const client = timed(budgetedClient(1));
       const answers = progressing({ a: [10, 80, 80, 80], b: Array(9).fill(1), c: Array(9).fill(1) });
@@ -967,6 +987,102 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     answers.requests[1].should.eql(['a', 'd']);
     should(answers.selects[1]).be.null();
     (await a.ended).kind.should.equal('finished');
+  });
+
+  /** A scripted client that logs when each request was sent; jobs never end. */
+  function loggedClient() {
+    const client = scriptedClient((ids) => {
+      client.at.push(Date.now());
+      return { value: ids.map((id) => job(id, 'Inprogress')) };
+    });
+    client.at = [];
+    return client;
+  }
+  const LONG = { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 };
+
+  it('polls once at the very end of a Retry-After pause, without spinning through it', async () => {
+    const client = loggedClient();
+    poller = new JobPoller(client);
+    const rounds = watchRounds(poller);
+    client.onRetryAfter(Date.now() + 300);
+    poller.wait('a', LONG, listener());
+    await clock.tickAsync(400);
+    client.at.should.eql([300]);
+    rounds.count.should.equal(1);
+  });
+
+  it('ends a wait at its timeout to the millisecond, in one round', async () => {
+    const client = loggedClient();
+    poller = new JobPoller(client);
+    const rounds = watchRounds(poller);
+    const l = listener();
+    poller.wait('a', { ...LONG, timeoutMs: 1000 }, l);
+    let endedAt;
+    l.ended.then(() => (endedAt = Date.now()));
+    await clock.tickAsync(1100);
+    endedAt.should.equal(1000);
+    // The first poll at 20 ms, the timeout at 1,000 ms.
+    rounds.count.should.equal(2);
+  });
+
+  it('ends each wait at its own timeout, the sooner ones first', async () => {
+    poller = new JobPoller(loggedClient());
+    const endedAt = {};
+    for (const [id, timeoutMs] of [['a', 1000], ['b', 2000], ['c', 3000]]) {
+      const l = listener();
+      poller.wait(id, { ...LONG, timeoutMs }, l);
+      l.ended.then((end) => (endedAt[id] = [end.kind, Date.now()]));
+    }
+    await clock.tickAsync(3100);
+    endedAt.should.eql({ a: ['timeout', 1000], b: ['timeout', 2000], c: ['timeout', 3000] });
+  });
+
+  it('brings a poll due exactly a quarter interval later into another job\'s round', async () => {
+    const random = sinon.stub(Math, 'random').returns(0.5);
+    try {
+      const client = loggedClient();
+      poller = new JobPoller(client);
+      // a: polled at 20 ms, due again at 4,020 ms; b's first poll at 3,020 ms is 1 s (a quarter of 4 s) before.
+      poller.wait('a', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(3000);
+      poller.wait('b', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(1500);
+      client.requests.should.eql([['a'], ['a', 'b']]);
+      client.at.should.eql([20, 3020]);
+    } finally {
+      random.restore();
+    }
+  });
+
+  it('brings a poll forward by a quarter of its stretched interval while the budget stretches it', async () => {
+    const random = sinon.stub(Math, 'random').returns(0.5);
+    try {
+      const client = budgetedClient(1);
+      poller = new JobPoller(client);
+      // 1 s polls of one job need 1 request a second, over 1/s × 0.8: stretched to 1.25 s, a due again at 1,270 ms.
+      poller.wait('a', { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(1000);
+      // b's first poll at 1,020 ms: a is due within a quarter of 1.25 s (312 ms), not of 1 s / 1.25 (200 ms).
+      poller.wait('b', { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(100);
+      client.requests.should.eql([['a'], ['b', 'a']]);
+      client.sent.should.eql([20, 1020]);
+    } finally {
+      random.restore();
+    }
+  });
+
+  it('sends no more requests a round than the budget takes a second, when the filter length splits the due jobs', async () => {
+    const client = budgetedClient(1);
+    // One 25-character clause a request: a and b are due together but go in two requests.
+    poller = new JobPoller(client, { maxFilterLength: 30 });
+    poller.wait('a', LONG, listener());
+    poller.wait('b', LONG, listener());
+    await clock.tickAsync(1100);
+    client.requests.should.eql([['a'], ['b']]);
+    client.sent.should.eql([20, 1020]);
+    // The second waited in the poller, not in the budget's queue where one-off requests would wait behind it.
+    client.mostWaiting.should.equal(0);
   });
 
   it('does not stretch intervals that fit the budget, and lets a Retry-After hold every poll back', async () => {
