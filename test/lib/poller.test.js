@@ -833,6 +833,70 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     }
   });
 
+  describe('the running jobs that fill an ended job\'s whole read', () => {
+    let random;
+    // No jitter: the schedule is exact.
+    beforeEach(() => (random = sinon.stub(Math, 'random').returns(0.5)));
+    afterEach(() => random.restore());
+
+    /** Polls a with 1 s intervals, ended from its second poll (1,020 ms) on, and the others with theirs. */
+    async function endA(options, intervals) {
+      let aPolls = 0;
+      const client = scriptedClient((ids) => {
+        if (ids.includes('a')) aPolls += 1;
+        return { value: ids.map((id) => job(id, id === 'a' && aPolls > 1 ? 'Completed' : 'Inprogress')) };
+      });
+      poller = new JobPoller(client, options);
+      const a = listener();
+      poller.wait('a', { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, a);
+      for (const [id, intervalMs] of Object.entries(intervals)) poller.wait(id, { intervalMs, maxIntervalMs: intervalMs, timeoutMs: 0 }, listener());
+      await clock.tickAsync(1025);
+      (await a.ended).kind.should.equal('finished');
+      return client;
+    }
+
+    it('takes the ones due soonest while the request has room', async () => {
+      // After their first polls at 20 ms, c is due at 2,020 ms and b at 1,820 ms: both within half their interval of 1,020 ms.
+      const client = await endA({ maxIdsPerRequest: 2 }, { c: 2000, b: 1800 });
+      client.requests.should.eql([['a', 'c'], ['b'], ['a'], ['a', 'b']]);
+    });
+
+    it('takes one due exactly half its interval away', async () => {
+      // a's whole read goes at 1,022 ms (the fake clock counts a turn as 1 ms); b, due at 2,024 ms, is half its 2,004 ms away.
+      const client = await endA({}, { b: 2004 });
+      client.requests.should.eql([['a', 'b'], ['a'], ['a', 'b']]);
+    });
+
+    it('takes the ones due within half their stretched interval while the budget stretches polls', async () => {
+      const client = budgetedClient(1);
+      let aPolls = 0;
+      const answers = scriptedClient((ids) => {
+        if (ids.includes('a')) aPolls += 1;
+        return { value: ids.map((id) => job(id, id === 'a' && aPolls > 1 ? 'Completed' : 'Inprogress')) };
+      });
+      const budgeted = client.requestJson;
+      client.requestJson = async (target, options) => {
+        await budgeted(target, options);
+        return answers.requestJson(target, options);
+      };
+      // Three jobs every 1 s in requests of two need 2 requests a second: stretched 2.5 × (over 1/s × 0.8).
+      poller = new JobPoller(client, { maxIdsPerRequest: 2 });
+      const a = listener();
+      for (const id of ['a', 'b', 'c']) poller.wait(id, { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, id === 'a' ? a : listener());
+      await clock.tickAsync(4000);
+      (await a.ended).kind.should.equal('finished');
+      // a ends at 2,520 ms; c, due at 3,520 ms, is within half of 2.5 s (not of 1 s / 2.5): its poll goes with a's whole read.
+      answers.requests.should.eql([['a', 'b'], ['c'], ['a', 'b'], ['a', 'c']]);
+      client.sent.should.eql([20, 1020, 2520, 3520]);
+    });
+
+    it('takes the ones whose clauses fit maxFilterLength, up to it exactly', async () => {
+      // Clauses of 24 encoded characters: a's and one more make 48.
+      const client = await endA({ maxFilterLength: 48 }, { b: 1800, c: 1900 });
+      client.requests.should.eql([['a', 'b'], ['c'], ['a'], ['a', 'b']]);
+    });
+  });
+
   describe('a job whose percentCompleted moves', () => {
     let random;
     // No jitter: the schedule is exact.
