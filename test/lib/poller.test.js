@@ -1085,8 +1085,10 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     l.ended.then(() => (endedAt = Date.now()));
     await clock.tickAsync(1100);
     endedAt.should.equal(1000);
-    // The first poll at 20 ms, the timeout at 1,000 ms.
+    // The first poll at 20 ms, the timeout at 1,000 ms (a round with no poll due, which sends nothing and throws nothing).
     rounds.count.should.equal(2);
+    rounds.errors.should.eql([]);
+    client.requests.should.eql([['a']]);
   });
 
   it('ends each wait at its own timeout, the sooner ones first', async () => {
@@ -1147,6 +1149,54 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     client.sent.should.eql([20, 1020]);
     // The second waited in the poller, not in the budget's queue where one-off requests would wait behind it.
     client.mostWaiting.should.equal(0);
+  });
+
+  it('reads a job whole at once when a poll that joined a round early saw it end', async () => {
+    const random = sinon.stub(Math, 'random').returns(0.5);
+    try {
+      let bPolled = false;
+      const client = scriptedClient((ids) => {
+        client.at.push(Date.now());
+        bPolled ||= ids.includes('b');
+        return { value: ids.map((id) => job(id, id === 'a' && bPolled ? 'Completed' : 'Inprogress')) };
+      });
+      client.at = [];
+      poller = new JobPoller(client);
+      const a = listener();
+      // a is due again at 4,020 ms; it joins b's first poll at 3,020 ms, where it has ended.
+      poller.wait('a', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, a);
+      await clock.tickAsync(3000);
+      poller.wait('b', LONG, listener());
+      await clock.tickAsync(100);
+      (await a.ended).kind.should.equal('finished');
+      client.requests.should.eql([['a'], ['a', 'b'], ['a']]);
+      client.at.should.eql([20, 3020, 3022]);
+    } finally {
+      random.restore();
+    }
+  });
+
+  it('tells no end to a wait that another wait\'s end cancelled', async () => {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    poller = new JobPoller(client);
+    const ends = [];
+    let second;
+    // A flow that stops waiting on the second when the first ends.
+    poller.wait('a', LONG, { update() {}, end: (r) => {
+      ends.push(['first', r.kind]);
+      second.cancel();
+    } });
+    second = poller.wait('a', LONG, { update() {}, end: (r) => ends.push(['second', r.kind]) });
+    await clock.tickAsync(100);
+    ends.should.eql([['first', 'finished']]);
+  });
+
+  it('leaves no listener on its closing signal after the turns between answers', async () => {
+    const { getEventListeners } = require('node:events');
+    poller = new JobPoller(loggedClient(), { maxIdsPerRequest: 1 });
+    for (const id of ['a', 'b', 'c']) poller.wait(id, { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, listener());
+    await clock.tickAsync(5000);
+    getEventListeners(poller.closing.signal, 'abort').should.eql([]);
   });
 
   it('does not stretch intervals that fit the budget, and lets a Retry-After hold every poll back', async () => {
