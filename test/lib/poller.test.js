@@ -1199,6 +1199,24 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     getEventListeners(poller.closing.signal, 'abort').should.eql([]);
   });
 
+  it('polls the job due longest first when a round cannot hold every due job', async () => {
+    const random = sinon.stub(Math, 'random').returns(0.5);
+    try {
+      const client = budgetedClient(1);
+      // One id a request, one request a round.
+      poller = new JobPoller(client, { maxIdsPerRequest: 1, concurrency: 1 });
+      poller.wait('x', { intervalMs: 3000, maxIntervalMs: 3000, timeoutMs: 0 }, listener());
+      poller.wait('y', { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(7000);
+      // Stretched 1.67 × (4/3 requests a second over 1/s × 0.8). At 4,352 ms y is due, and x (due at
+      // 5,020 ms) may join early: y goes, due the longest; x, left over, takes the next second.
+      const log = client.requests.map((ids, i) => [ids[0], Math.round(client.sent[i])]);
+      log.should.eql([['x', 20], ['y', 1020], ['y', 2686], ['y', 4352], ['x', 5352], ['y', 6352]]);
+    } finally {
+      random.restore();
+    }
+  });
+
   it('does not stretch intervals that fit the budget, and lets a Retry-After hold every poll back', async () => {
     const client = budgetedClient(10);
     poller = new JobPoller(client);
