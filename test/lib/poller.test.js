@@ -952,6 +952,20 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
       polledAt(client, 'a').should.eql([20, 10020, 19020]);
     });
 
+    it('keeps to its interval when its pace points to just that time, and fills an ended job\'s request as any poll does', async () => {
+      // 5 % at 20 ms, 55 % at 10,020 ms: an end at 19,020 ms, polled a second after it, at 20,020 ms: the interval's own time.
+      const client = timed(progressing({ a: [5, 55], d: [] }));
+      poller = new JobPoller(client);
+      const a = listener();
+      poller.wait('a', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, a);
+      await clock.tickAsync(15000);
+      // d ends on its first poll (15,020 ms); a, due at 20,020 ms, is within half its interval: read with d.
+      poller.wait('d', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(5000);
+      (await a.ended).kind.should.equal('finished');
+      client.requests.slice(2, 4).should.eql([['d'], ['d', 'a']]);
+    });
+
     it('joins the first round after that end, and none before it', async () => {
       const client = timed(progressing({ a: [10, 60], b: Array(100).fill(5) }));
       poller = new JobPoller(client);
