@@ -1231,6 +1231,33 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     }
   });
 
+  it('reads a job that ended whole in the next round, before a job started earlier that joins it early', async () => {
+    const random = sinon.stub(Math, 'random').returns(0.5);
+    try {
+      const client = budgetedClient(1);
+      const answers = scriptedClient((ids) => ({ value: ids.map((id) => job(id, id === 'a' ? 'Completed' : 'Inprogress')) }));
+      const budgeted = client.requestJson;
+      client.requestJson = async (target, options) => {
+        await budgeted(target, options);
+        return answers.requestJson(target, options);
+      };
+      // One id a request, one request a second: c, d and e every 2 s stretched to 3.75 s.
+      poller = new JobPoller(client, { maxIdsPerRequest: 1, concurrency: 1 });
+      for (const id of ['c', 'd', 'e']) poller.wait(id, { intervalMs: 2000, maxIntervalMs: 2000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(3000);
+      // a, started last, ends on its first poll (3,020 ms); c, due at 3,770 ms, is due in that round too.
+      const a = listener();
+      poller.wait('a', { intervalMs: 2000, maxIntervalMs: 2000, timeoutMs: 0 }, a);
+      await clock.tickAsync(1100);
+      (await a.ended).kind.should.equal('finished');
+      answers.requests.should.eql([['c'], ['d'], ['e'], ['a'], ['a']]);
+      should(answers.selects[4]).be.null();
+      client.sent.should.eql([20, 1020, 2020, 3020, 4020]);
+    } finally {
+      random.restore();
+    }
+  });
+
   it('does not stretch intervals that fit the budget, and lets a Retry-After hold every poll back', async () => {
     const client = budgetedClient(10);
     poller = new JobPoller(client);
