@@ -833,6 +833,70 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     }
   });
 
+  describe('the running jobs that fill an ended job\'s whole read', () => {
+    let random;
+    // No jitter: the schedule is exact.
+    beforeEach(() => (random = sinon.stub(Math, 'random').returns(0.5)));
+    afterEach(() => random.restore());
+
+    /** Polls a with 1 s intervals, ended from its second poll (1,020 ms) on, and the others with theirs. */
+    async function endA(options, intervals) {
+      let aPolls = 0;
+      const client = scriptedClient((ids) => {
+        if (ids.includes('a')) aPolls += 1;
+        return { value: ids.map((id) => job(id, id === 'a' && aPolls > 1 ? 'Completed' : 'Inprogress')) };
+      });
+      poller = new JobPoller(client, options);
+      const a = listener();
+      poller.wait('a', { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, a);
+      for (const [id, intervalMs] of Object.entries(intervals)) poller.wait(id, { intervalMs, maxIntervalMs: intervalMs, timeoutMs: 0 }, listener());
+      await clock.tickAsync(1025);
+      (await a.ended).kind.should.equal('finished');
+      return client;
+    }
+
+    it('takes the ones due soonest while the request has room', async () => {
+      // After their first polls at 20 ms, c is due at 2,020 ms and b at 1,820 ms: both within half their interval of 1,020 ms.
+      const client = await endA({ maxIdsPerRequest: 2 }, { c: 2000, b: 1800 });
+      client.requests.should.eql([['a', 'c'], ['b'], ['a'], ['a', 'b']]);
+    });
+
+    it('takes one due exactly half its interval away', async () => {
+      // a's whole read goes at 1,022 ms (the fake clock counts a turn as 1 ms); b, due at 2,024 ms, is half its 2,004 ms away.
+      const client = await endA({}, { b: 2004 });
+      client.requests.should.eql([['a', 'b'], ['a'], ['a', 'b']]);
+    });
+
+    it('takes the ones due within half their stretched interval while the budget stretches polls', async () => {
+      const client = budgetedClient(1);
+      let aPolls = 0;
+      const answers = scriptedClient((ids) => {
+        if (ids.includes('a')) aPolls += 1;
+        return { value: ids.map((id) => job(id, id === 'a' && aPolls > 1 ? 'Completed' : 'Inprogress')) };
+      });
+      const budgeted = client.requestJson;
+      client.requestJson = async (target, options) => {
+        await budgeted(target, options);
+        return answers.requestJson(target, options);
+      };
+      // Three jobs every 1 s in requests of two need 2 requests a second: stretched 2.5 × (over 1/s × 0.8).
+      poller = new JobPoller(client, { maxIdsPerRequest: 2 });
+      const a = listener();
+      for (const id of ['a', 'b', 'c']) poller.wait(id, { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, id === 'a' ? a : listener());
+      await clock.tickAsync(4000);
+      (await a.ended).kind.should.equal('finished');
+      // a ends at 2,520 ms; c, due at 3,520 ms, is within half of 2.5 s (not of 1 s / 2.5): its poll goes with a's whole read.
+      answers.requests.should.eql([['a', 'b'], ['c'], ['a', 'b'], ['a', 'c']]);
+      client.sent.should.eql([20, 1020, 2520, 3520]);
+    });
+
+    it('takes the ones whose clauses fit maxFilterLength, up to it exactly', async () => {
+      // Clauses of 24 encoded characters: a's and one more make 48.
+      const client = await endA({ maxFilterLength: 48 }, { b: 1800, c: 1900 });
+      client.requests.should.eql([['a', 'b'], ['c'], ['a'], ['a', 'b']]);
+    });
+  });
+
   describe('a job whose percentCompleted moves', () => {
     let random;
     // No jitter: the schedule is exact.
@@ -888,6 +952,20 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
       polledAt(client, 'a').should.eql([20, 10020, 19020]);
     });
 
+    it('keeps to its interval when its pace points to just that time, and fills an ended job\'s request as any poll does', async () => {
+      // 5 % at 20 ms, 55 % at 10,020 ms: an end at 19,020 ms, polled a second after it, at 20,020 ms: the interval's own time.
+      const client = timed(progressing({ a: [5, 55], d: [] }));
+      poller = new JobPoller(client);
+      const a = listener();
+      poller.wait('a', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, a);
+      await clock.tickAsync(15000);
+      // d ends on its first poll (15,020 ms); a, due at 20,020 ms, is within half its interval: read with d.
+      poller.wait('d', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(5000);
+      (await a.ended).kind.should.equal('finished');
+      client.requests.slice(2, 4).should.eql([['d'], ['d', 'a']]);
+    });
+
     it('joins the first round after that end, and none before it', async () => {
       const client = timed(progressing({ a: [10, 60], b: Array(100).fill(5) }));
       poller = new JobPoller(client);
@@ -924,6 +1002,26 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
       await clock.tickAsync(4000);
       // 49 % in 2 s: 99 % ends at once; polled again after 500 ms, waiting 500 more for a round to join.
       polledAt(client, 'a').should.eql([20, 2020, 3020]);
+    });
+
+    it('takes no pace from 0 % (not started) or 100 % (not yet read as Completed)', async () => {
+      const client = timed(progressing({ a: [0, 60, 70], b: [10, 100, 100] }));
+      poller = new JobPoller(client);
+      for (const id of ['a', 'b']) poller.wait(id, { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(30100);
+      // a's pace starts at 60 %: 10 % in 10 s ends long after its interval.
+      polledAt(client, 'a').should.eql([20, 10020, 20020, 30020]);
+      // b at 100 % but still running: asked again after its interval, not at once.
+      polledAt(client, 'b').should.eql([20, 10020, 20020, 30020]);
+    });
+
+    it('times the pace from when the percent was first seen, not from the poll that saw it again', async () => {
+      // 10 % at 20 ms and 10,020 ms, 60 % at 20,020 ms: 2.5 % a second, an end at 36,020 ms, after the interval.
+      const client = timed(progressing({ a: [10, 10, 60] }));
+      poller = new JobPoller(client);
+      poller.wait('a', { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(30100);
+      polledAt(client, 'a').should.eql([20, 10020, 20020, 30020]);
     });
 
     it('makes no guess while the request budget stretches polls', async () => {
@@ -967,6 +1065,197 @@ describe('lib: job poller within the request budget (maxRequestsPerSecond)', fun
     answers.requests[1].should.eql(['a', 'd']);
     should(answers.selects[1]).be.null();
     (await a.ended).kind.should.equal('finished');
+  });
+
+  /** A scripted client that logs when each request was sent; jobs never end. */
+  function loggedClient() {
+    const client = scriptedClient((ids) => {
+      client.at.push(Date.now());
+      return { value: ids.map((id) => job(id, 'Inprogress')) };
+    });
+    client.at = [];
+    return client;
+  }
+  const LONG = { intervalMs: 10000, maxIntervalMs: 10000, timeoutMs: 0 };
+
+  it('polls once at the very end of a Retry-After pause, without spinning through it', async () => {
+    const client = loggedClient();
+    poller = new JobPoller(client);
+    const rounds = watchRounds(poller);
+    client.onRetryAfter(Date.now() + 300);
+    poller.wait('a', LONG, listener());
+    await clock.tickAsync(400);
+    client.at.should.eql([300]);
+    rounds.count.should.equal(1);
+  });
+
+  it('ends a wait at its timeout to the millisecond, in one round', async () => {
+    const client = loggedClient();
+    poller = new JobPoller(client);
+    const rounds = watchRounds(poller);
+    const l = listener();
+    poller.wait('a', { ...LONG, timeoutMs: 1000 }, l);
+    let endedAt;
+    l.ended.then(() => (endedAt = Date.now()));
+    await clock.tickAsync(1100);
+    endedAt.should.equal(1000);
+    // The first poll at 20 ms, the timeout at 1,000 ms (a round with no poll due, which sends nothing and throws nothing).
+    rounds.count.should.equal(2);
+    rounds.errors.should.eql([]);
+    client.requests.should.eql([['a']]);
+  });
+
+  it('ends each wait at its own timeout, the sooner ones first', async () => {
+    poller = new JobPoller(loggedClient());
+    const endedAt = {};
+    for (const [id, timeoutMs] of [['a', 1000], ['b', 2000], ['c', 3000]]) {
+      const l = listener();
+      poller.wait(id, { ...LONG, timeoutMs }, l);
+      l.ended.then((end) => (endedAt[id] = [end.kind, Date.now()]));
+    }
+    await clock.tickAsync(3100);
+    endedAt.should.eql({ a: ['timeout', 1000], b: ['timeout', 2000], c: ['timeout', 3000] });
+  });
+
+  it('brings a poll due exactly a quarter interval later into another job\'s round', async () => {
+    const random = sinon.stub(Math, 'random').returns(0.5);
+    try {
+      const client = loggedClient();
+      poller = new JobPoller(client);
+      // a: polled at 20 ms, due again at 4,020 ms; b's first poll at 3,020 ms is 1 s (a quarter of 4 s) before.
+      poller.wait('a', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(3000);
+      poller.wait('b', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(1500);
+      client.requests.should.eql([['a'], ['a', 'b']]);
+      client.at.should.eql([20, 3020]);
+    } finally {
+      random.restore();
+    }
+  });
+
+  it('brings a poll forward by a quarter of its stretched interval while the budget stretches it', async () => {
+    const random = sinon.stub(Math, 'random').returns(0.5);
+    try {
+      const client = budgetedClient(1);
+      poller = new JobPoller(client);
+      // 1 s polls of one job need 1 request a second, over 1/s × 0.8: stretched to 1.25 s, a due again at 1,270 ms.
+      poller.wait('a', { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(1000);
+      // b's first poll at 1,020 ms: a is due within a quarter of 1.25 s (312 ms), not of 1 s / 1.25 (200 ms).
+      poller.wait('b', { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(100);
+      client.requests.should.eql([['a'], ['b', 'a']]);
+      client.sent.should.eql([20, 1020]);
+    } finally {
+      random.restore();
+    }
+  });
+
+  it('sends no more requests a round than the budget takes a second, when the filter length splits the due jobs', async () => {
+    const client = budgetedClient(1);
+    // One 25-character clause a request: a and b are due together but go in two requests.
+    poller = new JobPoller(client, { maxFilterLength: 30 });
+    poller.wait('a', LONG, listener());
+    poller.wait('b', LONG, listener());
+    await clock.tickAsync(1100);
+    client.requests.should.eql([['a'], ['b']]);
+    client.sent.should.eql([20, 1020]);
+    // The second waited in the poller, not in the budget's queue where one-off requests would wait behind it.
+    client.mostWaiting.should.equal(0);
+  });
+
+  it('reads a job whole at once when a poll that joined a round early saw it end', async () => {
+    const random = sinon.stub(Math, 'random').returns(0.5);
+    try {
+      let bPolled = false;
+      const client = scriptedClient((ids) => {
+        client.at.push(Date.now());
+        bPolled ||= ids.includes('b');
+        return { value: ids.map((id) => job(id, id === 'a' && bPolled ? 'Completed' : 'Inprogress')) };
+      });
+      client.at = [];
+      poller = new JobPoller(client);
+      const a = listener();
+      // a is due again at 4,020 ms; it joins b's first poll at 3,020 ms, where it has ended.
+      poller.wait('a', { intervalMs: 4000, maxIntervalMs: 4000, timeoutMs: 0 }, a);
+      await clock.tickAsync(3000);
+      poller.wait('b', LONG, listener());
+      await clock.tickAsync(100);
+      (await a.ended).kind.should.equal('finished');
+      client.requests.should.eql([['a'], ['a', 'b'], ['a']]);
+      client.at.should.eql([20, 3020, 3022]);
+    } finally {
+      random.restore();
+    }
+  });
+
+  it('tells no end to a wait that another wait\'s end cancelled', async () => {
+    const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, 'Completed')) }));
+    poller = new JobPoller(client);
+    const ends = [];
+    let second;
+    // A flow that stops waiting on the second when the first ends.
+    poller.wait('a', LONG, { update() {}, end: (r) => {
+      ends.push(['first', r.kind]);
+      second.cancel();
+    } });
+    second = poller.wait('a', LONG, { update() {}, end: (r) => ends.push(['second', r.kind]) });
+    await clock.tickAsync(100);
+    ends.should.eql([['first', 'finished']]);
+  });
+
+  it('leaves no listener on its closing signal after the turns between answers', async () => {
+    const { getEventListeners } = require('node:events');
+    poller = new JobPoller(loggedClient(), { maxIdsPerRequest: 1 });
+    for (const id of ['a', 'b', 'c']) poller.wait(id, { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, listener());
+    await clock.tickAsync(5000);
+    getEventListeners(poller.closing.signal, 'abort').should.eql([]);
+  });
+
+  it('polls the job due longest first when a round cannot hold every due job', async () => {
+    const random = sinon.stub(Math, 'random').returns(0.5);
+    try {
+      const client = budgetedClient(1);
+      // One id a request, one request a round.
+      poller = new JobPoller(client, { maxIdsPerRequest: 1, concurrency: 1 });
+      poller.wait('x', { intervalMs: 3000, maxIntervalMs: 3000, timeoutMs: 0 }, listener());
+      poller.wait('y', { intervalMs: 1000, maxIntervalMs: 1000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(7000);
+      // Stretched 1.67 × (4/3 requests a second over 1/s × 0.8). At 4,352 ms y is due, and x (due at
+      // 5,020 ms) may join early: y goes, due the longest; x, left over, takes the next second.
+      const log = client.requests.map((ids, i) => [ids[0], Math.round(client.sent[i])]);
+      log.should.eql([['x', 20], ['y', 1020], ['y', 2686], ['y', 4352], ['x', 5352], ['y', 6352]]);
+    } finally {
+      random.restore();
+    }
+  });
+
+  it('reads a job that ended whole in the next round, before a job started earlier that joins it early', async () => {
+    const random = sinon.stub(Math, 'random').returns(0.5);
+    try {
+      const client = budgetedClient(1);
+      const answers = scriptedClient((ids) => ({ value: ids.map((id) => job(id, id === 'a' ? 'Completed' : 'Inprogress')) }));
+      const budgeted = client.requestJson;
+      client.requestJson = async (target, options) => {
+        await budgeted(target, options);
+        return answers.requestJson(target, options);
+      };
+      // One id a request, one request a second: c, d and e every 2 s stretched to 3.75 s.
+      poller = new JobPoller(client, { maxIdsPerRequest: 1, concurrency: 1 });
+      for (const id of ['c', 'd', 'e']) poller.wait(id, { intervalMs: 2000, maxIntervalMs: 2000, timeoutMs: 0 }, listener());
+      await clock.tickAsync(3000);
+      // a, started last, ends on its first poll (3,020 ms); c, due at 3,770 ms, is due in that round too.
+      const a = listener();
+      poller.wait('a', { intervalMs: 2000, maxIntervalMs: 2000, timeoutMs: 0 }, a);
+      await clock.tickAsync(1100);
+      (await a.ended).kind.should.equal('finished');
+      answers.requests.should.eql([['c'], ['d'], ['e'], ['a'], ['a']]);
+      should(answers.selects[4]).be.null();
+      client.sent.should.eql([20, 1020, 2020, 3020, 4020]);
+    } finally {
+      random.restore();
+    }
   });
 
   it('does not stretch intervals that fit the budget, and lets a Retry-After hold every poll back', async () => {
