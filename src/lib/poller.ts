@@ -265,9 +265,7 @@ export class JobPoller {
       clauses += entry.clauseLength;
     }
     const n = this.entries.size;
-    const idsPerRequest = this.singleIdMode
-      ? 1
-      : Math.max(1, Math.min(this.options.maxIdsPerRequest, Math.floor(this.options.maxFilterLength / (clauses / n))));
+    const idsPerRequest = Math.max(1, Math.min(this.maxIdsPerRequest, Math.floor(this.options.maxFilterLength / (clauses / n))));
     // A few jobs fill no request: one request per job, when each has a request of its own.
     const requestsPerPoll = Math.ceil(n / idsPerRequest) / n;
     return Math.max(1, (pollsPerSecond * requestsPerPoll) / allowed);
@@ -283,7 +281,7 @@ export class JobPoller {
       // Whole-job reads, then the longest due: a job left for the next round does not wait behind the ones polled since.
       due.sort((a, b) => Number(b.needsFull) - Number(a.needsFull) || a.nextPollAt - b.nextPollAt);
       // No more than the round's requests can hold is grouped (10,000 due jobs, 10 requests a round).
-      const most = perRound * (this.singleIdMode ? 1 : this.options.maxIdsPerRequest);
+      const most = perRound * this.maxIdsPerRequest;
       if (due.length > most) due.length = most;
     }
     const batches = this.batches(due).slice(0, perRound);
@@ -326,15 +324,13 @@ export class JobPoller {
     let batch: Entry[] = [];
     let length = 0;
     for (const entry of ordered) {
-      const clause = entry.clauseLength;
-      const full = batch.length >= (this.singleIdMode ? 1 : this.options.maxIdsPerRequest);
-      if (batch.length > 0 && (full || length + clause > this.options.maxFilterLength)) {
+      if (batch.length > 0 && !this.fits(batch, length, entry)) {
         batches.push(batch);
         batch = [];
         length = 0;
       }
       batch.push(entry);
-      length += clause;
+      length += entry.clauseLength;
     }
     if (batch.length > 0) batches.push(batch);
     return batches;
@@ -347,21 +343,28 @@ export class JobPoller {
    */
   private fillWholeReads(batches: Entry[][]): void {
     const last = batches.at(-1);
-    if (!last?.[0].needsFull) return;
-    let room = (this.singleIdMode ? 1 : this.options.maxIdsPerRequest) - last.length;
+    if (!last?.[0].needsFull || last.length >= this.maxIdsPerRequest) return;
     let length = last.reduce((sum, e) => sum + e.clauseLength, 0);
-    if (room <= 0) return;
     const sent = new Set(batches.flat());
     const now = Date.now();
     const soonest = [...this.entries.values()]
       .filter((e) => !e.inFlight && !sent.has(e) && !e.timedToEnd && e.nextPollAt - now <= e.delayMs * this.stretch * FILL_SHARE)
       .sort((a, b) => a.nextPollAt - b.nextPollAt);
     for (const entry of soonest) {
-      if (room === 0 || length + entry.clauseLength > this.options.maxFilterLength) break;
+      if (!this.fits(last, length, entry)) break;
       last.push(entry);
       length += entry.clauseLength;
-      room--;
     }
+  }
+
+  /** The ids a request may hold: one each once AIMS360 refused a filter with `or`. */
+  private get maxIdsPerRequest(): number {
+    return this.singleIdMode ? 1 : this.options.maxIdsPerRequest;
+  }
+
+  /** Whether `entry` fits in a request that holds `batch`, whose filter clauses are `length` long. */
+  private fits(batch: Entry[], length: number, entry: Entry): boolean {
+    return batch.length < this.maxIdsPerRequest && length + entry.clauseLength <= this.options.maxFilterLength;
   }
 
   private async poll(batch: Entry[]): Promise<void> {
