@@ -6,11 +6,7 @@ const { RequestBudget, WRITTEN_GRACE_MS } = require('../../dist/src/lib/budget.j
 const { JOBS_PATH } = require('../../dist/src/lib/jobs-endpoint.js');
 const { busiestSecond, useSim, rejection, TOKEN } = require('../support/sim');
 
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Resolves once `check()` holds, looking every few ms (no fixed sleep to guess). */
-async function until(check) {
-  while (!check()) await delay(2);
-}
+const { until } = require('../support/wait');
 
 describe('lib: the request budget (maxRequestsPerSecond)', function () {
   const sim = useSim();
@@ -69,7 +65,7 @@ describe('lib: the request budget (maxRequestsPerSecond)', function () {
   it('gives one-off requests their turn before background polls already waiting', async () => {
     const c = client({ maxRequestsPerSecond: 2 });
     const polls = Array.from({ length: 6 }, (_, n) => query(c, 100 + n, { background: true }));
-    await until(() => c.budget.use().waiting === 4);
+    await until(() => c.budget.use().waiting === 4, 'four requests waiting', 20000, 2);
     const oneOffs = [query(c, 1), query(c, 2)];
     await Promise.all([...polls, ...oneOffs]);
     const order = sim().log.map(topOf);
@@ -84,7 +80,7 @@ describe('lib: the request budget (maxRequestsPerSecond)', function () {
     const controller = new AbortController();
     const aborted = rejection(query(c, 2, { signal: controller.signal }));
     const closed = rejection(query(c, 3));
-    await until(() => c.budget.use().waiting === 2);
+    await until(() => c.budget.use().waiting === 2, 'two requests waiting', 20000, 2);
     controller.abort();
     (await aborted).should.match({ code: 'NETWORK' });
     c.budget.use().waiting.should.equal(1);

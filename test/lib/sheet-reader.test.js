@@ -3,13 +3,13 @@
 require('should');
 const { rejection } = require('../support/sim');
 const { serve, fetch, xlsx } = require('../support/formats');
+const { until } = require('../support/wait');
 
 describe('lib: sheet-reader, XLSX in a worker thread', () => {
   // Required here, not at the top: before 0.2 there was no worker, and these tests are to fail alone.
   const workers = () => require('../../dist/src/lib/sheet-reader.js').sheetWorkers;
-  const until = async (check) => {
-    while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-  };
+  /** Resolves once this many workers run. */
+  const running = (count) => until(() => workers().running === count, `${count} running workers`, 20000, 5);
 
   /** A workbook of text, whole and decimal numbers, dates, booleans and empty cells, over several of the worker's blocks. */
   async function mixedWorkbook(count) {
@@ -36,7 +36,7 @@ describe('lib: sheet-reader, XLSX in a worker thread', () => {
     payload[1].should.eql({ text: 'r1 ü😀', whole: -499, decimal: 1 / 7, date: new Date(Date.UTC(2026, 1, 2, 1, 1)), flag: false, gap: null, column7: 'odd', last: 1 });
     workers().started.should.equal(started + 1);
     workers().threadId.should.not.equal(require('node:worker_threads').threadId);
-    await until(() => workers().running === 0);
+    await running(0);
     const blocks = [];
     const done = await fetch(serve(workbook, {}), { name: 'w.xlsx', type: 'xlsx' }, { format: 'stream-rows', rowsPerMessage: 1000, onRows: (p) => blocks.push(p) });
     done.payload.should.equal(expected.length);
@@ -79,10 +79,10 @@ describe('lib: sheet-reader, XLSX in a worker thread', () => {
     // Aborted (a node's close) while the worker parses the sheet.
     const abort = new AbortController();
     const reading = fetch(serve(workbook, {}), { name: 'w.xlsx', type: 'xlsx' }, { format: 'rows', signal: abort.signal });
-    await until(() => workers().running === 1);
+    await running(1);
     abort.abort(new Error('closed'));
     (await rejection(reading)).message.should.equal('closed');
-    await until(() => workers().running === 0);
+    await running(0);
     // Aborted between two blocks of stream-rows: no block after it.
     const between = new AbortController();
     let blocks = 0;
@@ -91,10 +91,10 @@ describe('lib: sheet-reader, XLSX in a worker thread', () => {
     });
     (await rejection(streaming)).message.should.equal('closed');
     blocks.should.equal(1);
-    await until(() => workers().running === 0);
+    await running(0);
     // An unreadable workbook: the worker reports and ends.
     (await rejection(fetch(serve('PK\x03\x04 not really', {}), { name: 'x.xlsx', type: 'xlsx' }, { format: 'rows' }))).code.should.equal('BAD_RESPONSE');
-    await until(() => workers().running === 0);
+    await running(0);
   });
 });
 
@@ -264,7 +264,7 @@ describe('lib: sheet-reader, a worker that fails on its own', () => {
     const blocks = sheetRowBlocks(await xlsx([['a']]), 'w.xlsx');
     (await blocks.next()).value.should.eql([['x']]);
     // The worker is gone before the next block is asked for.
-    while (sheetWorkers.running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => sheetWorkers.running === 0, 'the worker to stop', 20000, 5);
     (await blocks.next().catch((err) => err)).should.match({
       code: 'BAD_RESPONSE', message: 'Document "w.xlsx" is not a readable XLSX workbook (its reader stopped with code 5).',
     });

@@ -18,7 +18,7 @@ const DOCUMENTED_ROUTES = [...fs.readFileSync(path.join(__dirname, '..', '..', '
 
 const ADMIN = 'admin-key-for-tests';
 const READER = 'reader-key-for-tests';
-const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const { wait, until: waitUntil } = require('../support/wait');
 
 // adminAuth with token users: a read-only user (Node-RED's `read` scope) and an admin (`*`).
 const AUTH_SETTINGS = `module.exports = {
@@ -110,15 +110,8 @@ function comms(url, key) {
   });
 }
 
-async function until(check, what, ms = 15000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await wait(100);
-  }
-}
+/** The shared until, looking every 100 ms: its checks ask the admin API or a comms socket. */
+const until = (check, what, ms = 15000) => waitUntil(check, what, ms, 100);
 
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
