@@ -31,12 +31,15 @@ function scriptedClient(answer, retry = {}) {
   return client;
 }
 
-/** A listener that records updates and resolves `ended` with the end result. */
+/** A listener that records updates and resolves `ended` with the end result (also kept as `result`). */
 function listener() {
   const l = { updates: [] };
   l.ended = new Promise((resolve) => {
     l.update = (job) => l.updates.push(job);
-    l.end = (result) => resolve(result);
+    l.end = (result) => {
+      l.result = result;
+      resolve(result);
+    };
   });
   return l;
 }
@@ -57,6 +60,16 @@ const withoutJitter = (test) => async () => {
 };
 // The 400 AIMS360 gives for a query it does not take (an 'or' filter, or $select).
 const refused = () => new AimsError('API_ERROR', 'AIMS360 answered 400 (The query specified in the URI is not valid).', 400);
+
+/** A test run on a fake clock (`test(clock)`), so that how long something took is exact, however loaded the machine. */
+const onFakeClock = (test) => async () => {
+  const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  try {
+    await test(clock);
+  } finally {
+    clock.restore();
+  }
+};
 
 /** A promise and the function that resolves it: holds an answer back until the test lets it go. */
 function held() {
@@ -146,18 +159,19 @@ describe('lib: job poller', function () {
     client.requests.should.eql([['a'], ['a']]);
   });
 
-  it('polls a shared job as often as its most eager wait asks', async () => {
+  it('polls a shared job as often as its most eager wait asks', onFakeClock(async (clock) => {
     const client = scriptedClient((ids, n) => ({ value: [job(ids[0], n < 3 ? 'Inprogress' : 'Completed')] }));
     poller = new JobPoller(client);
     const slow = listener();
     const eager = listener();
-    const started = Date.now();
     poller.wait('a', { intervalMs: 2000, maxIntervalMs: 2000, timeoutMs: 0 }, slow);
     poller.wait('a', FAST, eager);
-    (await eager.ended).kind.should.equal('finished');
-    (await slow.ended).kind.should.equal('finished');
-    (Date.now() - started).should.be.below(2500);
-  });
+    // Three polls at the eager wait's 20-40 ms and the ended job's whole read, long before the slow one's first 2 s.
+    await clock.tickAsync(1000);
+    should(eager.result).have.property('kind', 'finished');
+    should(slow.result).have.property('kind', 'finished');
+    client.requests.should.have.length(4);
+  }));
 
   it('ends the wait with JOB_NOT_FOUND when the answer does not hold its job', async () => {
     const client = scriptedClient(() => ({ value: [job('other', 'Completed')] }));
@@ -460,19 +474,19 @@ describe('lib: job poller', function () {
     }
   });
 
-  it('polls a new wait soon even while the timer sleeps until a later re-poll', async () => {
+  it('polls a new wait soon even while the timer sleeps until a later re-poll', onFakeClock(async (clock) => {
     const client = scriptedClient((ids) => ({ value: ids.map((id) => job(id, id === 'slow' ? 'Inprogress' : 'Completed')) }));
     poller = new JobPoller(client);
-    const answered = held();
-    poller.wait('slow', { intervalMs: 3000, maxIntervalMs: 3000, timeoutMs: 0 }, { update: answered.release, end() {} });
-    await answered.promise;
-    await new Promise(setImmediate); // the round is over: the timer waits for slow's re-poll, 2.4 s or more away
-    const started = Date.now();
+    poller.wait('slow', { intervalMs: 3000, maxIntervalMs: 3000, timeoutMs: 0 }, listener());
+    await clock.tickAsync(500);
+    // slow was polled once: the timer now sleeps until its re-poll, 2.4 s or more away.
+    client.requests.should.eql([['slow']]);
     const l = listener();
     poller.wait('b', FAST, l);
-    (await l.ended).kind.should.equal('finished');
-    (Date.now() - started).should.be.below(2000);
-  });
+    await clock.tickAsync(500);
+    should(l.result).have.property('kind', 'finished');
+    client.requests.slice(0, 2).should.eql([['slow'], ['b']]);
+  }));
 
   it('sends a wait started during a poll after that round, never in a second round at the same time', async () => {
     const first = held();
