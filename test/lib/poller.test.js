@@ -192,17 +192,17 @@ describe('lib: job poller', function () {
     client.requests.should.have.length(1);
   });
 
-  it('ends a wait on its timeout with the last job seen', async () => {
+  it('ends a wait on its timeout with the last job seen', onFakeClock(async (clock) => {
     const client = scriptedClient((ids) => ({ value: [job(ids[0], 'Inprogress')] }));
     poller = new JobPoller(client);
     const l = listener();
-    const started = Date.now();
     poller.wait('a', { intervalMs: 20, maxIntervalMs: 20, timeoutMs: 150 }, l);
-    const end = await l.ended;
-    end.should.eql({ kind: 'timeout', job: job('a', 'Inprogress') });
-    (Date.now() - started).should.be.within(140, 1000);
+    await clock.tickAsync(149);
+    should(l.result).be.undefined();
+    await clock.tickAsync(1);
+    should(l.result).eql({ kind: 'timeout', job: job('a', 'Inprogress') });
     poller.size.should.equal(0);
-  });
+  }));
 
   it('keeps polling through an outage of passing failures (NETWORK, TIMEOUT, 429, 5xx), telling the wait each time, and finishes when AIMS360 is back', async () => {
     const passing = [
