@@ -298,6 +298,15 @@ describe('lib: AimsClient, answer by answer', function () {
     c.resolve('jobs').href.should.equal(`${base}/aims/jobs`);
   });
 
+  it('resolves paths under the base URL\'s path without the trailing slashes the URL parser finds behind a space or an empty query', () => {
+    // A flow file may hold the base URL with a trailing space (the editor trims it; a hand-written flow need not).
+    for (const typed of [`${base}/aims// `, `${base}/aims//?`]) {
+      const c = client({ baseUrl: typed });
+      c.resolve('jobs').href.should.equal(`${base}/aims/jobs`);
+      c.resolve('/aims/jobs').href.should.equal(`${base}/aims/jobs`);
+    }
+  });
+
   it('trusts the base URL\'s host however it was typed, and an exact host name only as itself', () => {
     const c = client({ baseUrl: 'https://Gw.Example.COM/aims', trustedHosts: 'one.example.org' });
     c.isTrustedHost('https://gw.example.com/other').should.be.true();
