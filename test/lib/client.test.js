@@ -429,6 +429,24 @@ describe('lib: AimsClient, answer by answer', function () {
       (await hanging).should.match({ code: 'NETWORK' });
     });
 
+    it('lets the next request go while a document is still arriving: its turn counts from when its answer began', async () => {
+      // The document's body never ends; without its turn given back at its answer, the next request
+      // would wait until the document's silence timed out and closed it.
+      reply = (req) => (req.url === '/doc'
+        ? { answer: (res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.write('the first part');
+        } }
+        : {});
+      const c = client({ maxRequestsPerSecond: 1, timeout: 10_000 });
+      const download = await c.download(`${base}/doc`, { auth: false });
+      let closed = false;
+      download.body.on('error', () => undefined).on('close', () => (closed = true)).resume();
+      (await c.request('/next')).statusCode.should.equal(200);
+      closed.should.be.false();
+      seen.map((s) => s.url).should.eql(['/doc', '/next']);
+    });
+
     it('gives back the turn of a request refused before it was sent (a header Node will not send)', async () => {
       const c = client({ maxRequestsPerSecond: 1 });
       (await failure(c.request('/bad', { headers: { 'x-words': 'two\nlines' } }))).should.match({ code: 'NETWORK', message: /\(ERR_INVALID_CHAR\)/ });
