@@ -1355,6 +1355,15 @@ describe('lib: AimsClient redirects, closed clients, answers over the size limit
     (await failure(client().request('/x'))).should.match({ code: 'API_ERROR', status: 302, message: 'AIMS360 answered 302: Moved somewhere.' });
   });
 
+  it('takes an API 304 it did not ask for as the API\'s failure, not as an empty answer', async () => {
+    // got passes a 304 as a success (the other 3xx without a Location it throws); it has no body, so no words.
+    handle = (req, res) => {
+      res.writeHead(304, { etag: '"v1"' });
+      res.end();
+    };
+    (await failure(client().request('/x'))).should.match({ code: 'API_ERROR', status: 304, message: 'AIMS360 answered 304.' });
+  });
+
   it('fails an API redirect whose Location is not a URL as a failed connection naming ERR_INVALID_URL, and goes nowhere', async () => {
     handle = (req, res) => (req.url === '/x' ? redirect(302, 'http://[not a host')(req, res) : json({})(req, res));
     (await failure(client().request('/x'))).should.match({ code: 'NETWORK', message: 'Could not reach AIMS360 (ERR_INVALID_URL): check the URL and the network.' });
