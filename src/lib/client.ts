@@ -520,7 +520,7 @@ export class AimsClient {
     const target = redirectTarget(response);
     const where = target ? text('aims360.errors.client.redirectTo', { origin: this.redact(target.origin) }) : '';
     if (purpose === 'token') return AimsError.of('AUTH_FAILED', 'aims360.errors.client.tokenRedirect', { status, where }, status);
-    if (!target) return statusError(purpose, status, this.said(response.body ?? ''), '');
+    if (!target) return statusError(purpose, status, this.said(response.body), '');
     const downgrade = url.protocol === 'https:' && target.protocol === 'http:' ? text('aims360.errors.client.downgrade') : '';
     return AimsError.of('UNTRUSTED_HOST', 'aims360.errors.client.redirect', { where: where + downgrade }, status);
   }

@@ -298,6 +298,15 @@ describe('lib: AimsClient, answer by answer', function () {
     c.resolve('jobs').href.should.equal(`${base}/aims/jobs`);
   });
 
+  it('resolves paths under the base URL\'s path without the trailing slashes the URL parser finds behind a space or an empty query', () => {
+    // A flow file may hold the base URL with a trailing space (the editor trims it; a hand-written flow need not).
+    for (const typed of [`${base}/aims// `, `${base}/aims//?`]) {
+      const c = client({ baseUrl: typed });
+      c.resolve('jobs').href.should.equal(`${base}/aims/jobs`);
+      c.resolve('/aims/jobs').href.should.equal(`${base}/aims/jobs`);
+    }
+  });
+
   it('trusts the base URL\'s host however it was typed, and an exact host name only as itself', () => {
     const c = client({ baseUrl: 'https://Gw.Example.COM/aims', trustedHosts: 'one.example.org' });
     c.isTrustedHost('https://gw.example.com/other').should.be.true();
@@ -418,6 +427,24 @@ describe('lib: AimsClient, answer by answer', function () {
       seen.map((s) => s.url).should.eql(['/hangs', '/next']);
       c.close();
       (await hanging).should.match({ code: 'NETWORK' });
+    });
+
+    it('lets the next request go while a document is still arriving: its turn counts from when its answer began', async () => {
+      // The document's body never ends; without its turn given back at its answer, the next request
+      // would wait until the document's silence timed out and closed it.
+      reply = (req) => (req.url === '/doc'
+        ? { answer: (res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.write('the first part');
+        } }
+        : {});
+      const c = client({ maxRequestsPerSecond: 1, timeout: 10_000 });
+      const download = await c.download(`${base}/doc`, { auth: false });
+      let closed = false;
+      download.body.on('error', () => undefined).on('close', () => (closed = true)).resume();
+      (await c.request('/next')).statusCode.should.equal(200);
+      closed.should.be.false();
+      seen.map((s) => s.url).should.eql(['/doc', '/next']);
     });
 
     it('gives back the turn of a request refused before it was sent (a header Node will not send)', async () => {
@@ -1326,6 +1353,15 @@ describe('lib: AimsClient redirects, closed clients, answers over the size limit
   it('takes an API 3xx without a Location as the API\'s failure, with its words', async () => {
     handle = redirect(302);
     (await failure(client().request('/x'))).should.match({ code: 'API_ERROR', status: 302, message: 'AIMS360 answered 302: Moved somewhere.' });
+  });
+
+  it('takes an API 304 it did not ask for as the API\'s failure, not as an empty answer', async () => {
+    // got passes a 304 as a success (the other 3xx without a Location it throws); it has no body, so no words.
+    handle = (req, res) => {
+      res.writeHead(304, { etag: '"v1"' });
+      res.end();
+    };
+    (await failure(client().request('/x'))).should.match({ code: 'API_ERROR', status: 304, message: 'AIMS360 answered 304.' });
   });
 
   it('fails an API redirect whose Location is not a URL as a failed connection naming ERR_INVALID_URL, and goes nowhere', async () => {
