@@ -530,7 +530,10 @@ export class AimsClient {
    * secret is left at the cut). Only what can be shown is redacted.
    */
   private said(body: string): string {
-    return cut(this.redact(apiMessage(body).slice(0, 2 * API_MESSAGE_LIMIT)));
+    // Read up to the shown words and a whole secret beyond them: a secret cut in two is redacted
+    // to the end of the text, which would take the words after it along.
+    const [longest = ''] = secretFormsOf(this.auth.secrets());
+    return cut(this.redact(apiMessage(body).slice(0, 2 * API_MESSAGE_LIMIT + longest.length)));
   }
 
   private describeFailure(err: unknown, purpose: Purpose): AimsError {
@@ -683,17 +686,22 @@ function secretForms(secret: string): string[] {
   return [...forms];
 }
 
+/** Every form of every secret, longest first. */
+function secretFormsOf(secrets: readonly string[]): string[] {
+  return secrets.filter(Boolean).flatMap(secretForms).sort((a, b) => b.length - a.length);
+}
+
 /**
  * Every form of every secret replaced by a marker, longest first; and a text that
  * ends with the start of one (or starts with the end of one), as a read or a cut
  * leaves it, loses that piece too.
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
-  const forms = secrets.filter(Boolean).flatMap(secretForms).sort((a, b) => b.length - a.length);
+  const forms = secretFormsOf(secrets);
   let out = text;
   for (const form of forms) out = out.split(form).join(REDACTED);
   const longest = (matches: (length: number) => boolean) => {
-    const most = Math.max(0, ...forms.map((form) => form.length - 1));
+    const most = Math.max(0, (forms[0]?.length ?? 0) - 1);
     for (let length = Math.min(most, out.length); length >= MIN_PARTIAL; length--) if (matches(length)) return length;
     return 0;
   };

@@ -336,6 +336,13 @@ describe('lib: AimsClient, answer by answer', function () {
     (await failure(oauth.request('/x'))).message.should.equal('The token URL refused the password grant (400: no user u with [redacted] for [redacted]): check client id, secret, user name and password.');
   });
 
+  it('keeps the API\'s words after an echoed token as long as a JWT, with the token redacted', async () => {
+    const token = `eyJ${'x'.repeat(1200)}.sig`;
+    reply = () => ({ status: 401, text: JSON.stringify({ Message: `Token ${token} has expired; sign in again` }) });
+    const err = await failure(client({ auth: { type: 'token', token } }).request('/x'));
+    err.message.should.equal('AIMS360 refused the credentials (401: Token [redacted] has expired; sign in again): check the token or OAuth2 settings in the config node.');
+  });
+
   it('adds no query when none is given, and takes a colon in a relative path as part of the path', async () => {
     await client().request('/plain');
     await client().request('/plain', { query: '' });
