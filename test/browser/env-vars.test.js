@@ -127,6 +127,16 @@ describe('settings written as environment variables (chromium)', function () {
     });
   }
 
+  it('aims360-job-events: a box ticked over ${EVENTS} writes the ticked list in its place', async () => {
+    const page = editor();
+    await openDialog(page, 'events');
+    (await page.locator('#node-input-events').inputValue()).should.equal('${EVENTS}');
+    await page.locator('#aims360-job-events-failed').check();
+    (await page.locator('#node-input-events').inputValue()).should.equal('failed');
+    await closeTrays(page);
+    (await page.evaluate(() => RED.nodes.node('events').events)).should.equal('${EVENTS}');
+  });
+
   for (const id of CONFIGS) {
     it(`${NODES[id].name}: the config dialog shows no red field, and Done keeps its settings as written`, async () => {
       const page = editor();
