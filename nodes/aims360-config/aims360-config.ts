@@ -8,7 +8,7 @@ import { useTranslator } from '../../src/lib/messages';
 import { buildQueryString } from '../../src/lib/odata';
 import { JobPoller } from '../../src/lib/poller';
 import { problemText } from '../../src/lib/read-setting';
-import { migrate, savedProblems } from '../../src/lib/rules';
+import { envReference, migrate, savedProblems } from '../../src/lib/rules';
 import { refusalOf, refuse } from '../../src/runtime/admin';
 import type { ConfigNode } from '../../src/runtime/red';
 import { spec } from './spec';
@@ -62,17 +62,44 @@ function originOf(url: string | undefined): string | undefined {
   }
 }
 
+/** Why the settings stop the client (the deploy check, as the node starts), or undefined. */
+function settingsProblem(def: ConfigDef): AimsError | undefined {
+  const problem = savedProblems(spec, def)[0];
+  return problem && AimsError.of('BAD_INPUT', 'aims360.errors.config.setting', { problem: problemText(problem) });
+}
+
 /**
- * The dialog's values, with saved secrets filled in only when they would go where
- * the deployed node sends them: a changed base or token URL needs the secret typed again.
+ * The dialog's settings as Node-RED would deploy them: a `${NAME}` (or `$(NAME)`) that names a
+ * set variable replaced by its value, read where the deployed node reads it (its flow, the
+ * global environment, the process), or from the process for a node not deployed yet.
+ */
+function withVariables(RED: NodeAPI, def: ConfigDef, deployed: RunningConfigNode | null): ConfigDef {
+  const excluded = (RED.settings as { envVarExcludes?: unknown }).envVarExcludes;
+  const lookup = (name: string): unknown =>
+    deployed ? RED.util.getSetting(deployed, name) : Array.isArray(excluded) && excluded.includes(name) ? undefined : process.env[name];
+  const out: Record<string, unknown> = { ...def };
+  for (const name of Object.keys(spec.settings)) {
+    const variable = envReference(out[name]);
+    const value = variable === undefined ? undefined : lookup(variable);
+    if (value !== undefined) out[name] = value;
+  }
+  return out as unknown as ConfigDef;
+}
+
+/**
+ * The dialog's values (variables put in, then checked as at deploy), with saved secrets filled
+ * in only when they would go where the deployed node sends them: a changed base or token URL
+ * needs the secret typed again.
  */
 function testSettings(RED: NodeAPI, body: Record<string, unknown>): { def: ConfigDef; creds: Credentials } {
-  const def = body as unknown as ConfigDef;
+  const id = typeof body.id === 'string' ? body.id : '';
+  const deployed = id ? (RED.nodes.getNode(id) as RunningConfigNode | null) : null;
+  const def = withVariables(RED, body as unknown as ConfigDef, deployed);
+  const problem = settingsProblem(def);
+  if (problem) throw problem;
   const creds: Credentials = { ...(body.credentials as Credentials | undefined) };
   const usesSaved = SECRET_FIELDS.some((field) => creds[field] === SAVED_SECRET);
   if (usesSaved) {
-    const id = typeof body.id === 'string' ? body.id : '';
-    const deployed = id ? (RED.nodes.getNode(id) as RunningConfigNode | null) : null;
     const saved = id ? (RED.nodes.getCredentials(id) as Credentials | undefined) : undefined;
     if (!deployed?.settings || !saved) {
       throw AimsError.of('BAD_INPUT', 'aims360.errors.config.notDeployed');
@@ -100,9 +127,9 @@ export = (RED: NodeAPI) => {
     const def = migrate(spec, saved);
     this.settings = { ...def };
     // A wrong setting stops the client: every node that uses this server says why.
-    const problem = savedProblems(spec, def)[0];
+    const problem = settingsProblem(def);
     try {
-      if (problem) throw AimsError.of('BAD_INPUT', 'aims360.errors.config.setting', { problem: problemText(problem) });
+      if (problem) throw problem;
       this.client = new AimsClient(clientOptions(def, (this.credentials ?? {}) as Credentials));
       this.poller = new JobPoller(this.client);
     } catch (err) {

@@ -1,4 +1,5 @@
 import { defineNode } from '../../src/editor/define.js';
+import { envReference } from '../../src/lib/rules.js';
 import { JOB_EVENTS, jobEventList } from '../../src/lib/settings.js';
 import { spec } from './spec.js';
 
@@ -13,7 +14,8 @@ function eventBoxes(): void {
     field.val(JOB_EVENTS.filter((event) => box(event).prop('checked')).join(',') || 'none').trigger('change');
   };
   for (const event of JOB_EVENTS) box(event).on('change', write);
-  write();
+  // A variable (${EVENTS}) is kept until a box is ticked: its value is known where the flow runs.
+  if (envReference(field.val()) === undefined) write();
 }
 
 defineNode(spec, {

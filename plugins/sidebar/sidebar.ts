@@ -210,12 +210,13 @@ function addRoutes(app: Express, RED: PluginAPI): void {
 
   route('get', '/aims360/servers', 'aims360.read', ({ RED: red }) => {
     const servers: { id: string; name: string; baseUrl: string; budget: BudgetUse | null }[] = [];
-    red.nodes.eachNode((def: { id: string; type: string; name?: string; baseUrl?: unknown }) => {
+    red.nodes.eachNode((def: { id: string; type: string }) => {
       // Only what is deployed and running; never credentials.
       const node = def.type === 'aims360-config' ? (red.nodes.getNode(def.id) as ConfigNode | null) : null;
       if (!node) return;
+      // The running node's name and URL, not the flow's: Node-RED has put in the ${ENV} they name.
       // The request budget's use ("3 of 10 requests/s"); null when the node's settings stopped its client.
-      servers.push({ id: def.id, name: def.name ?? '', baseUrl: publicUrl(def.baseUrl), budget: node.client?.budget.use() ?? null });
+      servers.push({ id: def.id, name: node.name ?? '', baseUrl: publicUrl(node.settings?.baseUrl), budget: node.client?.budget.use() ?? null });
     });
     return { servers };
   });

@@ -15,6 +15,20 @@ export const HOST = /^(?:https?:\/\/)?(\*\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])
 
 export type Value = string | number | boolean;
 
+/**
+ * A whole value that names an environment variable: `${NAME}`, or the older `$(NAME)`. Node-RED's
+ * editor counts such a value valid without asking the setting's rule, and its runtime puts the
+ * variable's value in (of the node's group, its flow, the global environment or the process)
+ * before the node starts; a reference still there at deploy names a variable that is not set.
+ */
+export const ENV_REFERENCE = /^\$(?:\{([A-Za-z_]\w*)\}|\(([A-Za-z_]\w*)\))$/;
+
+/** The variable a value names (see ENV_REFERENCE), or undefined. */
+export function envReference(v: unknown): string | undefined {
+  const m = typeof v === 'string' ? ENV_REFERENCE.exec(v) : null;
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
 export type Rule =
   | { kind: 'number'; min?: number; max?: number; integer?: boolean }
   | { kind: 'boolean' }
@@ -307,10 +321,28 @@ export function problems(spec: NodeSpec, get: Reader): Problem[] {
   return Object.keys(spec.settings).flatMap((name) => problemOf(spec, name, get) ?? []);
 }
 
-/** Every problem of a node's saved settings (its flow file entry). */
+/**
+ * A setting that still holds an environment variable reference as it starts (Node-RED puts a set
+ * variable's value in first): the variable is not set, which says more than its rule would.
+ */
+function unsetVariable(spec: SettingsOf, name: string, get: Reader): Problem | undefined {
+  const s = spec.settings[name];
+  const variable = envReference(get(name));
+  if (!s || s.config || variable === undefined || !applies(spec, name, get)) return undefined;
+  // A setting with no rule at all (a name) takes any text, this one too.
+  if (!s.rule && !s.required && !s.typed) return undefined;
+  if (s.typed && typeOf(s, name, get) !== s.typed.literal) return undefined;
+  return { setting: name, key: 'aims360.rules.envUnset', reason: says('envUnset', { label: labelOf(spec, name), value: String(get(name)), name: variable }) };
+}
+
+/**
+ * Every problem of a node's saved settings (its flow file entry) as it starts, the deploy check:
+ * Node-RED has put in the environment variables that are set.
+ */
 export function savedProblems(spec: NodeSpec, def: object): Problem[] {
   const saved = def as Record<string, unknown>;
-  return problems(spec, (name) => saved[name]);
+  const get: Reader = (name) => saved[name];
+  return Object.keys(spec.settings).flatMap((name) => unsetVariable(spec, name, get) ?? problemOf(spec, name, get) ?? []);
 }
 
 /** A setting's value with empty meaning its default. */

@@ -13,6 +13,8 @@ import { text } from '../lib/messages';
 
 /** What the config node offers the nodes that use it: one client and one poller per account. */
 export interface ConfigNode extends Node {
+  /** Its settings as deployed: Node-RED has put in the environment variables they name. */
+  settings?: { baseUrl?: string };
   client?: AimsClient;
   poller?: JobPoller;
   clientError?: AimsError;

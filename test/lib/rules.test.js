@@ -259,6 +259,28 @@ describe('settings rules (rules.ts)', () => {
         .should.eql(['interval', 'timeout', 'progress']);
       problems(fetchOutput, saved({})).should.eql([]);
     });
+
+    it('an environment variable reference still there at deploy names the variable not set, where the setting counts as written', () => {
+      const said = (spec, def) => savedProblems(spec, def).map((p) => ({ setting: p.setting, message: problemText(p) }));
+      const unset = (label, value, name) => `${label} is ${value}, but no environment variable ${name} is set (for the node's group, its flow, globally or in Node-RED's process).`;
+      said(waitForJob, { interval: '${WAIT_S}', timeout: '$(WAIT_TIMEOUT)' }).should.eql([
+        { setting: 'interval', message: unset('Interval (s)', '${WAIT_S}', 'WAIT_S') },
+        { setting: 'timeout', message: unset('Timeout (s)', '$(WAIT_TIMEOUT)', 'WAIT_TIMEOUT') },
+      ]);
+      // A text setting, whose rule takes anything, and a typed input of its literal type.
+      said(specs['aims360-job-events'], { filter: '${F}' }).map((p) => p.setting).should.eql(['filter']);
+      said(waitForJob, { jobId: '${JOB}', jobIdType: 'str' }).map((p) => p.setting).should.eql(['jobId']);
+      // Of another type the value is that type's (a msg property named so is msg's to judge); a
+      // setting of another mode does not count; a name Node-RED's editor does not take is the rule's.
+      said(waitForJob, { jobId: '${JOB}', jobIdType: 'msg' }).should.eql([]);
+      said(waitForJob, { name: '${NAME}' }).should.eql([]);
+      said(specs['aims360-job-status'], { mode: 'query', filter: '${F}', filterType: 'str' }).map((p) => p.setting).should.eql(['filter']);
+      said(config, { baseUrl: 'https://x.example', authType: 'token', tokenUrl: '${TOKEN_URL}' }).should.eql([]);
+      said(waitForJob, { interval: '${1X}' }).should.eql([{ setting: 'interval', message: 'Interval (s) must be a number of at least 0.05.' }]);
+      rules.envReference('${A_1}').should.equal('A_1');
+      rules.envReference('$(b)').should.equal('b');
+      for (const v of ['${A', ' ${A}', '${A}x', '${A}${B}', 'x', 12, undefined]) (rules.envReference(v) === undefined).should.be.true(String(v));
+    });
   });
 
   describe('values and the shared settings', () => {
