@@ -158,6 +158,9 @@ describe('lib: AimsClient, answer by answer', function () {
     redactSecrets(`${secret.slice(-7)} and more`, [secret]).should.equal('[redacted] and more');
     // Short secrets go only whole: their pieces would be ordinary words.
     redactSecrets('abc abcd', ['abcd']).should.equal('abc [redacted]');
+    // No secret given, or only empty ones: the text as it was, no error.
+    redactSecrets('the API said no', []).should.equal('the API said no');
+    redactSecrets('the API said no', ['', '']).should.equal('the API said no');
   });
 
   it('names the failure by status: AUTH_FAILED for 401 and 403, RATE_LIMITED for 429', async () => {
