@@ -532,8 +532,9 @@ export class AimsClient {
   private said(body: string): string {
     // Read up to the shown words and a whole secret beyond them: a secret cut in two is redacted
     // to the end of the text, which would take the words after it along.
-    const [longest = ''] = secretFormsOf(this.auth.secrets());
-    return cut(this.redact(apiMessage(body).slice(0, 2 * API_MESSAGE_LIMIT + longest.length)));
+    const forms = secretFormsOf(this.auth.secrets());
+    const [longest = ''] = forms;
+    return cut(redactForms(apiMessage(body).slice(0, 2 * API_MESSAGE_LIMIT + longest.length), forms));
   }
 
   private describeFailure(err: unknown, purpose: Purpose): AimsError {
@@ -697,7 +698,11 @@ function secretFormsOf(secrets: readonly string[]): string[] {
  * leaves it, loses that piece too.
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
-  const forms = secretFormsOf(secrets);
+  return redactForms(text, secretFormsOf(secrets));
+}
+
+/** redactSecrets with the forms already found (secretFormsOf). */
+function redactForms(text: string, forms: readonly string[]): string {
   let out = text;
   for (const form of forms) out = out.split(form).join(REDACTED);
   const longest = (matches: (length: number) => boolean) => {
